@@ -1,0 +1,144 @@
+package change
+
+import "fmt"
+
+// Status is the state of one row (M2M_DeviceChange.Status).
+type Status string
+
+// Row statuses. A row is open while NEW or PROCESSING; every other status is final.
+const (
+	StatusNew        Status = "NEW"        // stored, not yet sent to the carrier
+	StatusProcessing Status = "PROCESSING" // sent; waiting for the carrier to confirm
+	StatusProcessed  Status = "PROCESSED"  // the carrier confirmed and the inventory is updated
+	StatusAPIFailed  Status = "API_FAILED" // the carrier refused it, or never confirmed it
+	StatusError      Status = "ERROR"      // failed our own checks or could not run
+	StatusCancelled  Status = "CANCELLED"  // withdrawn before it was sent
+)
+
+// Statuses lists the row statuses in the order of a row's life.
+var Statuses = []Status{StatusNew, StatusProcessing, StatusProcessed, StatusAPIFailed, StatusError, StatusCancelled}
+
+// Open reports whether the row may still change.
+func (s Status) Open() bool { return s == StatusNew || s == StatusProcessing }
+
+// Failed reports whether the row ended without the change being made.
+func (s Status) Failed() bool { return s == StatusAPIFailed || s == StatusError }
+
+// rowMoves is the one table of allowed row transitions.
+//   - NEW → NEW is a retry of a row that was never sent (writes disabled, carrier unreachable).
+//   - PROCESSING → NEW happens only when the carrier was asked and shows the change did not
+//     happen, so sending it again cannot make it twice.
+//   - ERROR → NEW is an admin's retry of a batch-level failure (no credentials, login refused).
+var rowMoves = map[Status][]Status{
+	StatusNew:        {StatusNew, StatusProcessing, StatusProcessed, StatusAPIFailed, StatusError, StatusCancelled},
+	StatusProcessing: {StatusProcessed, StatusAPIFailed, StatusError, StatusNew},
+	StatusError:      {StatusNew},
+}
+
+// CheckMove returns an error unless a row may go from one status to the other.
+func CheckMove(from, to Status) error {
+	for _, s := range rowMoves[from] {
+		if s == to {
+			return nil
+		}
+	}
+	return fmt.Errorf("change: a row cannot go from %s to %s", from, to)
+}
+
+// BatchStatus is the state of a whole request (DeviceBulkChange.Status).
+type BatchStatus string
+
+// Batch statuses.
+const (
+	BatchNew                 BatchStatus = "NEW"
+	BatchProcessing          BatchStatus = "PROCESSING"
+	BatchProcessed           BatchStatus = "PROCESSED"             // every row succeeded
+	BatchProcessedWithErrors BatchStatus = "PROCESSED_WITH_ERRORS" // some rows failed
+	BatchError               BatchStatus = "ERROR"                 // it could not run, or every row failed
+	BatchCancelled           BatchStatus = "CANCELLED"             // every row was withdrawn
+)
+
+// BatchStatuses lists the batch statuses.
+var BatchStatuses = []BatchStatus{BatchNew, BatchProcessing, BatchProcessed, BatchProcessedWithErrors, BatchError, BatchCancelled}
+
+// Final reports whether the batch has finished.
+func (s BatchStatus) Final() bool { return s != BatchNew && s != BatchProcessing }
+
+var batchMoves = map[BatchStatus][]BatchStatus{
+	BatchNew:        {BatchProcessing, BatchProcessed, BatchProcessedWithErrors, BatchError, BatchCancelled},
+	BatchProcessing: {BatchProcessing, BatchProcessed, BatchProcessedWithErrors, BatchError, BatchCancelled},
+	// An admin may retry a batch that failed as a whole; it runs again from PROCESSING.
+	BatchError: {BatchProcessing},
+}
+
+// CheckBatchMove returns an error unless a batch may go from one status to the other.
+func CheckBatchMove(from, to BatchStatus) error {
+	for _, s := range batchMoves[from] {
+		if s == to {
+			return nil
+		}
+	}
+	return fmt.Errorf("change: a bulk change cannot go from %s to %s", from, to)
+}
+
+// Counts is how many rows of a batch are in each status.
+type Counts struct {
+	Total, New, Processing, Processed, APIFailed, Error, Cancelled int
+}
+
+// Add counts n rows of status s.
+func (c *Counts) Add(s Status, n int) {
+	c.Total += n
+	switch s {
+	case StatusNew:
+		c.New += n
+	case StatusProcessing:
+		c.Processing += n
+	case StatusProcessed:
+		c.Processed += n
+	case StatusAPIFailed:
+		c.APIFailed += n
+	case StatusError:
+		c.Error += n
+	case StatusCancelled:
+		c.Cancelled += n
+	}
+}
+
+// Open is the number of rows not yet final.
+func (c Counts) Open() int { return c.New + c.Processing }
+
+// Failed is the number of rows that ended without the change.
+func (c Counts) Failed() int { return c.APIFailed + c.Error }
+
+// Outcome is the final status of a batch whose rows are all final, and false while any is open.
+// Cancelled rows count neither way: a batch of 3 successes and 2 cancellations is PROCESSED.
+func (c Counts) Outcome() (BatchStatus, bool) {
+	switch {
+	case c.Open() > 0:
+		return "", false
+	case c.Processed == 0 && c.Failed() == 0:
+		return BatchCancelled, true
+	case c.Failed() == 0:
+		return BatchProcessed, true
+	case c.Processed == 0:
+		return BatchError, true
+	default:
+		return BatchProcessedWithErrors, true
+	}
+}
+
+// OutcomeWords says a final status in the words of the result e-mail.
+func (s BatchStatus) OutcomeWords() string {
+	switch s {
+	case BatchProcessed:
+		return "completed successfully"
+	case BatchProcessedWithErrors:
+		return "completed with errors"
+	case BatchError:
+		return "failed"
+	case BatchCancelled:
+		return "cancelled"
+	}
+	return "in progress"
+}

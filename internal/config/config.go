@@ -1,0 +1,257 @@
+// Package config is idswap's one typed configuration: flags and IDSWAP_* environment variables,
+// read once in main, validated at start, and handed to constructors. Nothing else reads the
+// environment.
+package config
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is everything a subcommand may need. Each subcommand registers the flags it uses.
+type Config struct {
+	// Database.
+	Demo    bool   // embedded defaults: SQLite under DataDir, simulator, outbox, demo data
+	DataDir string // where demo mode keeps its files
+	DSN     string // IDSWAP_DB: sqlite:PATH or sqlserver://…
+
+	// Secrets.
+	SecretKey  []byte // IDSWAP_SECRET_KEY: 32 bytes that seal carrier secrets at rest
+	SessionKey []byte // IDSWAP_SESSION_KEY: signs the session cookie
+
+	// HTTP.
+	Addr       string // listen address
+	PublicURL  string // IDSWAP_PUBLIC_URL: how people and the carrier reach us (links, callback URL)
+	SecureOnly bool   // Secure cookies (behind TLS)
+
+	// Engine.
+	WritesEnabled bool          // IDSWAP_WRITES_ENABLED: the global write gate
+	Workers       int           // IDSWAP_WORKERS: goroutines claiming jobs
+	CarrierRate   float64       // IDSWAP_CARRIER_RATE: ThingSpace requests per second per provider
+	CallbackWait  time.Duration // IDSWAP_CALLBACK_WAIT: how long to wait for a callback before asking the carrier
+	TSSimURL      string        // --tssim-url: in demo mode, use this simulator instead of an in-process one
+
+	// Mail.
+	SMTP SMTP
+
+	// Demo.
+	DemoPassword string // IDSWAP_DEMO_PASSWORD
+
+	LogLevel  string // IDSWAP_LOG_LEVEL: debug, info, warn, error
+	LogFormat string // IDSWAP_LOG_FORMAT: text or json
+}
+
+// SMTP is the mail server for result e-mails (IDSWAP_SMTP_*).
+type SMTP struct {
+	Host, User, Password, From string
+	Port                       int
+	TLS                        string // none, starttls or tls
+}
+
+// DefaultDemoPassword is the password of every demo user unless IDSWAP_DEMO_PASSWORD is set.
+const DefaultDemoPassword = "idswap-demo"
+
+// RegisterDB adds the flags of every subcommand that opens the database.
+func (c *Config) RegisterDB(fs *flag.FlagSet) {
+	fs.BoolVar(&c.Demo, "demo", false, "run on embedded defaults: SQLite under --data, in-process ThingSpace simulator, mail to an outbox folder, demo data")
+	fs.StringVar(&c.DataDir, "data", "data", "the folder demo mode keeps its database, keys, simulator state and outbox in")
+}
+
+// RegisterServe adds the flags of `serve` and `worker`.
+func (c *Config) RegisterServe(fs *flag.FlagSet) {
+	c.RegisterDB(fs)
+	fs.StringVar(&c.Addr, "addr", "127.0.0.1:8080", "address to listen on")
+	fs.StringVar(&c.TSSimURL, "tssim-url", "", "demo mode: point the demo provider at this running `idswap tssim` instead of starting one in-process")
+}
+
+// Resolve fills the rest from the environment, applies defaults and validates. Every problem
+// is reported at once, so an operator fixes the configuration in one go.
+func (c *Config) Resolve(getenv func(string) string) error {
+	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+
+	c.DSN = getenv("IDSWAP_DB")
+	if c.DSN == "" && c.Demo {
+		c.DSN = "sqlite:" + filepath.Join(c.DataDir, "idswap.db")
+	}
+	if c.DSN == "" {
+		return errors.New("no database: set IDSWAP_DB (sqlite:PATH or sqlserver://user:password@host:1433?database=idswap), or run with --demo to use the embedded defaults")
+	}
+	if !strings.HasPrefix(c.DSN, "sqlite:") && !strings.HasPrefix(c.DSN, "sqlserver://") {
+		bad("IDSWAP_DB must start with sqlite: or sqlserver://")
+	}
+
+	var err error
+	if c.SecretKey, err = c.key(getenv, "IDSWAP_SECRET_KEY", "secret.key"); err != nil {
+		bad("%v", err)
+	}
+	if c.SessionKey, err = c.key(getenv, "IDSWAP_SESSION_KEY", "session.key"); err != nil {
+		bad("%v", err)
+	}
+
+	c.PublicURL = strings.TrimRight(getenv("IDSWAP_PUBLIC_URL"), "/")
+	if c.PublicURL == "" && c.Addr != "" {
+		c.PublicURL = "http://" + c.Addr
+	}
+	c.SecureOnly = strings.HasPrefix(c.PublicURL, "https://")
+
+	// In demo mode writes go to the simulator, so the gate is open unless said otherwise;
+	// against a real carrier it is closed until an operator opens it on purpose.
+	c.WritesEnabled = c.Demo
+	if v := getenv("IDSWAP_WRITES_ENABLED"); v != "" {
+		if c.WritesEnabled, err = strconv.ParseBool(v); err != nil {
+			bad("IDSWAP_WRITES_ENABLED must be true or false, not %q", v)
+		}
+	}
+	c.Workers = intEnv(getenv, "IDSWAP_WORKERS", 8, bad)
+	if c.Workers < 1 || c.Workers > 256 {
+		bad("IDSWAP_WORKERS must be between 1 and 256")
+	}
+	c.CarrierRate = floatEnv(getenv, "IDSWAP_CARRIER_RATE", 50, bad)
+	if c.CarrierRate <= 0 {
+		bad("IDSWAP_CARRIER_RATE must be above 0 requests per second")
+	}
+	c.CallbackWait = durationEnv(getenv, "IDSWAP_CALLBACK_WAIT", 3*time.Minute, bad)
+
+	c.SMTP = SMTP{
+		Host:     getenv("IDSWAP_SMTP_HOST"),
+		User:     getenv("IDSWAP_SMTP_USER"),
+		Password: getenv("IDSWAP_SMTP_PASSWORD"),
+		From:     getenv("IDSWAP_SMTP_FROM"),
+		TLS:      strings.ToLower(getenv("IDSWAP_SMTP_TLS")),
+		Port:     intEnv(getenv, "IDSWAP_SMTP_PORT", 587, bad),
+	}
+	switch c.SMTP.TLS {
+	case "":
+		c.SMTP.TLS = "starttls"
+	case "none", "starttls", "tls":
+	default:
+		bad("IDSWAP_SMTP_TLS must be none, starttls or tls, not %q", c.SMTP.TLS)
+	}
+	if c.SMTP.From == "" {
+		c.SMTP.From = "idswap <noreply@idswap.local>"
+	}
+	c.DemoPassword = getenv("IDSWAP_DEMO_PASSWORD")
+	if c.DemoPassword == "" {
+		c.DemoPassword = DefaultDemoPassword
+	}
+	c.LogLevel = strings.ToLower(getenv("IDSWAP_LOG_LEVEL"))
+	if c.LogLevel == "" {
+		c.LogLevel = "info"
+	}
+	c.LogFormat = strings.ToLower(getenv("IDSWAP_LOG_FORMAT"))
+	if c.LogFormat == "" {
+		c.LogFormat = "text"
+	}
+	if c.Addr != "" {
+		if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+			bad("--addr %q: %v", c.Addr, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// OutboxDir is where mail goes when no SMTP server is configured (always in demo mode): one
+// .eml file per message, listed on the admin outbox page.
+func (c *Config) OutboxDir() string { return filepath.Join(c.DataDir, "outbox") }
+
+// key reads a 32-byte key from an environment variable (base64 or hex). In demo mode a missing
+// key is generated once and kept in the data folder with mode 0600, so a restart can still open
+// what the last run sealed.
+func (c *Config) key(getenv func(string) string, env, file string) ([]byte, error) {
+	if v := strings.TrimSpace(getenv(env)); v != "" {
+		return decodeKey(env, v)
+	}
+	if !c.Demo {
+		return nil, fmt.Errorf("%s is not set: give 32 random bytes as base64 or hex (e.g. `openssl rand -base64 32`)", env)
+	}
+	path := filepath.Join(c.DataDir, file)
+	if b, err := os.ReadFile(path); err == nil {
+		return decodeKey(path, strings.TrimSpace(string(b)))
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	k := make([]byte, 32)
+	if _, err := rand.Read(k); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(c.DataDir, 0o750); err != nil {
+		return nil, fmt.Errorf("create %s: %w", c.DataDir, err)
+	}
+	// O_EXCL: two processes starting at once must not each write their own key.
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, os.ErrExist) {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return nil, err
+		}
+		return decodeKey(path, strings.TrimSpace(string(b)))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("create %s: %w", path, err)
+	}
+	defer f.Close()
+	if _, err := f.WriteString(base64.StdEncoding.EncodeToString(k) + "\n"); err != nil {
+		return nil, err
+	}
+	return k, f.Close()
+}
+
+func decodeKey(where, v string) ([]byte, error) {
+	if b, err := base64.StdEncoding.DecodeString(v); err == nil && len(b) == 32 {
+		return b, nil
+	}
+	if b, err := hex.DecodeString(v); err == nil && len(b) == 32 {
+		return b, nil
+	}
+	return nil, fmt.Errorf("%s must be 32 bytes written as base64 (44 characters) or hex (64 characters)", where)
+}
+
+func intEnv(getenv func(string) string, name string, def int, bad func(string, ...any)) int {
+	v := getenv(name)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		bad("%s must be a whole number, not %q", name, v)
+		return def
+	}
+	return n
+}
+
+func floatEnv(getenv func(string) string, name string, def float64, bad func(string, ...any)) float64 {
+	v := getenv(name)
+	if v == "" {
+		return def
+	}
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil {
+		bad("%s must be a number, not %q", name, v)
+		return def
+	}
+	return f
+}
+
+func durationEnv(getenv func(string) string, name string, def time.Duration, bad func(string, ...any)) time.Duration {
+	v := getenv(name)
+	if v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		bad("%s must be a positive duration such as 90s or 3m, not %q", name, v)
+		return def
+	}
+	return d
+}

@@ -1,0 +1,36 @@
+package store
+
+import "context"
+
+// ResetForTests is resetForTests for the black-box tests of this package.
+func (db *DB) ResetForTests(ctx context.Context) error { return db.resetForTests(ctx) }
+
+// RawCredentialColumns returns the stored (sealed) secret columns of a provider.
+func (db *DB) RawCredentialColumns(ctx context.Context, providerID int64) ([]string, error) {
+	var r struct {
+		A string  `db:"ClientSecret"`
+		B string  `db:"Password"`
+		C *string `db:"CallbackSecret"`
+	}
+	err := db.db.GetContext(ctx, &r, db.dialect.rebind(`SELECT ClientSecret, Password, CallbackSecret
+		FROM ThingSpaceAuthentication WHERE ServiceProviderId = ?`), providerID)
+	out := []string{r.A, r.B}
+	if r.C != nil {
+		out = append(out, *r.C)
+	}
+	return out, err
+}
+
+// ThingSpaceDeviceICCID reads the carrier-side copy of a device by IMEI.
+func (db *DB) ThingSpaceDeviceICCID(ctx context.Context, providerID int64, imei string) (string, error) {
+	var s string
+	err := db.db.GetContext(ctx, &s, db.dialect.rebind(`SELECT ICCID FROM ThingSpaceDevice WHERE ServiceProviderId = ? AND IMEI = ?`), providerID, imei)
+	return s, err
+}
+
+// CountJobs counts jobs in a status.
+func (db *DB) CountJobs(ctx context.Context, status string) (int, error) {
+	var n int
+	err := db.db.GetContext(ctx, &n, db.dialect.rebind(`SELECT COUNT(*) FROM Job WHERE Status = ?`), status)
+	return n, err
+}

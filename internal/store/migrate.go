@@ -1,0 +1,109 @@
+package store
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/pressly/goose/v3"
+
+	"github.com/idswap/idswap/db"
+)
+
+func (db *DB) migrator() (*goose.Provider, error) {
+	fsys, err := dbMigrations(db.dialect.name)
+	if err != nil {
+		return nil, err
+	}
+	return goose.NewProvider(db.dialect.goose, db.db.DB, fsys)
+}
+
+var dbMigrations = db.Migrations
+
+// Migrate applies every migration not yet applied and returns how many it applied.
+func (db *DB) Migrate(ctx context.Context) (int, error) {
+	p, err := db.migrator()
+	if err != nil {
+		return 0, fmt.Errorf("store: migrations: %w", err)
+	}
+	res, err := p.Up(ctx)
+	if err != nil {
+		return len(res), fmt.Errorf("store: migrate: %w", err)
+	}
+	return len(res), nil
+}
+
+// MigrationStatus says, per migration, whether it is applied.
+type MigrationStatus struct {
+	Version int64
+	Source  string
+	Applied bool
+}
+
+// Migrations lists the migrations and their state.
+func (db *DB) Migrations(ctx context.Context) ([]MigrationStatus, error) {
+	p, err := db.migrator()
+	if err != nil {
+		return nil, err
+	}
+	st, err := p.Status(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]MigrationStatus, 0, len(st))
+	for _, s := range st {
+		out = append(out, MigrationStatus{Version: s.Source.Version, Source: s.Source.Path, Applied: s.State == goose.StateApplied})
+	}
+	return out, nil
+}
+
+// CheckCurrent returns an error unless every migration is applied: a daemon must not run on a
+// schema older than its code.
+func (db *DB) CheckCurrent(ctx context.Context) error {
+	p, err := db.migrator()
+	if err != nil {
+		return err
+	}
+	pending, err := p.HasPending(ctx)
+	if err != nil {
+		return fmt.Errorf("store: read migration state: %w", err)
+	}
+	if pending {
+		return fmt.Errorf("store: the database schema is behind this binary; run `idswap migrate`")
+	}
+	return nil
+}
+
+// resetForTests rolls every migration back and applies them again. The store test suite uses
+// it on SQL Server, where a test cannot simply take a fresh temporary file.
+func (db *DB) resetForTests(ctx context.Context) error {
+	p, err := db.migrator()
+	if err != nil {
+		return err
+	}
+	if _, err := p.DownTo(ctx, 0); err != nil {
+		return err
+	}
+	_, err = p.Up(ctx)
+	return err
+}
+
+// TableColumns lists the columns of every table, as the database itself reports them.
+func (db *DB) TableColumns(ctx context.Context) (map[string][]string, error) {
+	q := `SELECT m.name AS tbl, p.name AS col FROM sqlite_master m JOIN pragma_table_info(m.name) p
+		WHERE m.type = 'table' ORDER BY m.name, p.cid`
+	if db.dialect.name == "sqlserver" {
+		q = `SELECT TABLE_NAME AS tbl, COLUMN_NAME AS col FROM INFORMATION_SCHEMA.COLUMNS ORDER BY TABLE_NAME, ORDINAL_POSITION`
+	}
+	var rows []struct {
+		Table  string `db:"tbl"`
+		Column string `db:"col"`
+	}
+	if err := db.db.SelectContext(ctx, &rows, q); err != nil {
+		return nil, err
+	}
+	out := map[string][]string{}
+	for _, r := range rows {
+		out[r.Table] = append(out[r.Table], r.Column)
+	}
+	return out, nil
+}

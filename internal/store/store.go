@@ -1,0 +1,194 @@
+// Package store owns every SQL statement idswap runs, for both dialects: SQLite (the embedded
+// default and what the tests run on) and SQL Server (production).
+//
+// Every exported method has the same shape: begin a transaction, defer its rollback, call small
+// unexported (ctx, tx, …) helpers, commit. Helpers compose, so one business step — create a
+// batch with its rows, jobs and audit event — is one transaction. Queries are written with ?
+// placeholders and rebound per dialect; what differs between the dialects lives in dialect.go.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	// The two database drivers: database/sql names "sqlserver" and "sqlite".
+	_ "github.com/microsoft/go-mssqldb"
+	_ "modernc.org/sqlite"
+
+	"github.com/idswap/idswap/internal/apperr"
+)
+
+// DB is the database handle every store method hangs off.
+type DB struct {
+	db      *sqlx.DB
+	dialect dialect
+	sealer  *sealer
+	// OnEnqueue, when set, is called after a transaction that enqueued jobs commits, so that
+	// the queue can wake a worker at once instead of waiting for its next poll.
+	OnEnqueue func()
+	// Now returns the current time; tests replace it. Times are UTC, cut to the millisecond
+	// that DATETIME2(3) keeps, so a value reads back equal to what was written.
+	Now func() time.Time
+}
+
+// Open connects to a database named by DSN: "sqlite:PATH" (created if missing) or
+// "sqlserver://user:password@host:port?database=NAME". key is the 32-byte AES key that seals
+// carrier secrets at rest. Open does not migrate; call Migrate.
+func Open(ctx context.Context, dsn string, key []byte) (*DB, error) {
+	s, err := newSealer(key)
+	if err != nil {
+		return nil, err
+	}
+	var (
+		driver, source string
+		d              dialect
+	)
+	switch {
+	case strings.HasPrefix(dsn, "sqlite:"):
+		path := strings.TrimPrefix(dsn, "sqlite:")
+		if path == "" {
+			return nil, errors.New("store: the sqlite DSN names no file (want sqlite:PATH)")
+		}
+		if path != ":memory:" {
+			if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+				return nil, fmt.Errorf("store: create the database folder: %w", err)
+			}
+		}
+		driver, source, d = "sqlite", sqliteSource(path), sqliteDialect
+	case strings.HasPrefix(dsn, "sqlserver://"):
+		driver, source, d = "sqlserver", dsn, sqlserverDialect
+	default:
+		return nil, fmt.Errorf("store: DSN %q: want sqlite:PATH or sqlserver://…", redactDSN(dsn))
+	}
+	conn, err := sqlx.Open(driver, source)
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", d.name, err)
+	}
+	if d.name == "sqlite" {
+		// One writer at a time is SQLite's rule; more connections only let readers run beside it
+		// under WAL. Keep the pool small so writers queue in Go rather than spin on SQLITE_BUSY.
+		conn.SetMaxOpenConns(4)
+	}
+	pingCtx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	if err := conn.PingContext(pingCtx); err != nil {
+		_ = conn.Close()
+		return nil, fmt.Errorf("store: connect to %s at %s: %w", d.name, redactDSN(dsn), err)
+	}
+	return &DB{
+		db:      conn,
+		dialect: d,
+		sealer:  s,
+		Now:     func() time.Time { return time.Now().UTC().Truncate(time.Millisecond) },
+	}, nil
+}
+
+// sqliteSource turns a file path into a modernc DSN: WAL so readers never wait for the writer,
+// foreign keys on, a busy timeout, BEGIN IMMEDIATE for write transactions (so two writers queue
+// instead of deadlocking on a lock upgrade) and a sortable time format.
+func sqliteSource(path string) string {
+	q := url.Values{}
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Set("_txlock", "immediate")
+	q.Set("_time_format", "sqlite")
+	return "file:" + path + "?" + q.Encode()
+}
+
+// redactDSN hides a password in a DSN so that it can be logged.
+func redactDSN(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil || u.User == nil {
+		return dsn
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	return u.String()
+}
+
+// Close closes the connection pool.
+func (db *DB) Close() error { return db.db.Close() }
+
+// Dialect is "sqlite" or "sqlserver".
+func (db *DB) Dialect() string { return db.dialect.name }
+
+// Ping checks that the database answers.
+func (db *DB) Ping(ctx context.Context) error { return db.db.PingContext(ctx) }
+
+// begin starts a write transaction.
+func (db *DB) begin(ctx context.Context) (*tx, error) {
+	t, err := db.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("store: begin: %w", err)
+	}
+	return &tx{Tx: t, db: db, now: db.Now()}, nil
+}
+
+// beginRead starts a read-only transaction: on SQLite a deferred one, which takes no write lock.
+func (db *DB) beginRead(ctx context.Context) (*tx, error) {
+	t, err := db.db.BeginTxx(ctx, &sql.TxOptions{ReadOnly: db.dialect.name == "sqlite"})
+	if err != nil {
+		return nil, fmt.Errorf("store: begin: %w", err)
+	}
+	return &tx{Tx: t, db: db, now: db.Now()}, nil
+}
+
+// tx is a transaction with its dialect and the one "now" every row it writes shares.
+type tx struct {
+	*sqlx.Tx
+	db       *DB
+	now      time.Time
+	enqueued bool // a job was enqueued: call db.OnEnqueue after commit
+}
+
+// Commit commits, then tells the queue about jobs that became visible.
+func (t *tx) Commit() error {
+	if err := t.Tx.Commit(); err != nil {
+		return fmt.Errorf("store: commit: %w", err)
+	}
+	if t.enqueued && t.db.OnEnqueue != nil {
+		t.db.OnEnqueue()
+	}
+	return nil
+}
+
+// get, sel and exec rebind ? placeholders for the dialect before running a query.
+func (t *tx) get(ctx context.Context, dest any, q string, args ...any) error {
+	return t.GetContext(ctx, dest, t.db.dialect.rebind(q), args...)
+}
+
+func (t *tx) sel(ctx context.Context, dest any, q string, args ...any) error {
+	return t.SelectContext(ctx, dest, t.db.dialect.rebind(q), args...)
+}
+
+func (t *tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	return t.ExecContext(ctx, t.db.dialect.rebind(q), args...)
+}
+
+// insert runs an INSERT built by dialect.insert and returns the new row's Id.
+func (t *tx) insert(ctx context.Context, table string, cols []string, args ...any) (int64, error) {
+	var id int64
+	if err := t.QueryRowxContext(ctx, t.db.dialect.insert(table, cols), args...).Scan(&id); err != nil {
+		return 0, fmt.Errorf("store: insert %s: %w", table, err)
+	}
+	return id, nil
+}
+
+// notFound turns sql.ErrNoRows into an apperr.NotFound with the given message.
+func notFound(err error, format string, args ...any) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return apperr.E(apperr.NotFound, format, args...)
+	}
+	return err
+}
