@@ -1,0 +1,16 @@
+// idswap's own script: only what htmx attributes cannot say. No inline scripts exist, so the
+// Content-Security-Policy can forbid them.
+(function () {
+  "use strict";
+  // Move keyboard focus to the first field marked invalid after htmx swaps a form back in, so a
+  // keyboard user lands on what needs fixing.
+  document.addEventListener("htmx:afterSwap", function (e) {
+    var bad = e.detail.target.querySelector("[aria-invalid=true]");
+    if (bad && typeof bad.focus === "function") { bad.focus(); }
+  });
+  // Elements with data-confirm ask before their form submits (used for destructive actions).
+  document.addEventListener("submit", function (e) {
+    var msg = e.target.getAttribute("data-confirm");
+    if (msg && !window.confirm(msg)) { e.preventDefault(); }
+  }, true);
+})();

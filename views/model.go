@@ -1,0 +1,86 @@
+// Package views holds idswap's templ components: the layout, one component per page, one per
+// region htmx swaps (each with a stable id and data-testid), and the result e-mail. Components
+// take the view models in this package; they never see echo, sessions or the database, and they
+// compute nothing that a handler could prepare.
+package views
+
+// Layout is what every full page needs besides its body.
+type Layout struct {
+	Title string
+	Nav   string // the navigation item to mark current: "dashboard", "devices", "changes", "new", "audit", "outbox"
+	User  *User  // nil on the login page
+	CSRF  string // the session's CSRF token: forms carry it, htmx sends it as a header
+	Flash *Flash
+}
+
+// User is the signed-in person as the layout shows them.
+type User struct {
+	Name    string
+	Email   string
+	Tenant  string // empty for admins
+	IsAdmin bool
+}
+
+// Flash is a one-time message shown at the top of the next page.
+type Flash struct {
+	Kind    string // ok, error, warn, info
+	Message string
+}
+
+// Login is the sign-in page.
+type Login struct {
+	Layout
+	Email      string
+	Error      string
+	Next       string
+	DemoLogins []DemoLogin // shown only in demo mode
+}
+
+// DemoLogin is one demo account offered on the sign-in page.
+type DemoLogin struct{ Email, Role, Password string }
+
+// ErrorPage is a whole-page error.
+type ErrorPage struct {
+	Layout
+	Status  int
+	Heading string
+	Message string
+}
+
+// Pager is a page of results.
+type Pager struct {
+	Page, Pages, Total int
+	PrevURL, NextURL   string // empty when there is no such page
+}
+
+// Devices is the inventory page.
+type Devices struct {
+	Layout
+	Query      string
+	TenantID   int64
+	Tenants    []Option // admins only: filter by tenant
+	ShowTenant bool
+	Results    DeviceResults
+}
+
+// DeviceResults is the swappable table of the inventory page.
+type DeviceResults struct {
+	Rows  []DeviceRow
+	Pager Pager
+	Query string
+}
+
+// DeviceRow is one device in a table.
+type DeviceRow struct {
+	ID                                int64
+	URL                               string
+	ICCID, IMEI, MDN, EID             string
+	Status, StatusClass               string
+	Plan, PlanName, Description, Tenant string
+}
+
+// Option is an entry of a select.
+type Option struct {
+	Value, Label string
+	Selected     bool
+}

@@ -1,0 +1,90 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/idswap/idswap/internal/store"
+	"github.com/idswap/idswap/views"
+)
+
+func (s *Server) home(c echo.Context) error { return redirect(c, "/devices") }
+
+const devicePageSize = 50
+
+// devices is the inventory: the user's tenant's devices (an admin's: every tenant's, or one),
+// searched by any identifier, a page at a time.
+func (s *Server) devices(c echo.Context) error {
+	ctx := c.Request().Context()
+	u := currentUser(c)
+	q := strings.TrimSpace(c.QueryParam("q"))
+	page := max(1, atoiDefault(c.QueryParam("page"), 1))
+	f := store.DeviceFilter{Query: q, Limit: devicePageSize, Offset: (page - 1) * devicePageSize}
+	var tenantID int64
+	tenantNames := map[int64]string{}
+	var tenantOpts []views.Option
+	if u.IsAdmin() {
+		tenantID = int64(atoiDefault(c.QueryParam("tenant"), 0))
+		f.TenantID, f.AllTenants = tenantID, tenantID == 0
+		ts, err := s.store.Tenants(ctx)
+		if err != nil {
+			return err
+		}
+		for _, t := range ts {
+			tenantNames[t.ID] = t.Name
+			tenantOpts = append(tenantOpts, views.Option{Value: fmt.Sprint(t.ID), Label: t.Name, Selected: t.ID == tenantID})
+		}
+	} else {
+		f.TenantID = *u.TenantID
+	}
+	ds, total, err := s.store.Devices(ctx, f)
+	if err != nil {
+		return err
+	}
+	res := views.DeviceResults{Query: q, Pager: pager(c.Request().URL, page, devicePageSize, total)}
+	for _, d := range ds {
+		res.Rows = append(res.Rows, deviceRow(d, tenantNames[d.TenantID]))
+	}
+	if isHTMX(c) {
+		return render(c, http.StatusOK, views.DeviceTable(res, u.IsAdmin()))
+	}
+	return render(c, http.StatusOK, views.DevicesPage(views.Devices{Layout: layout(c, "Devices", "devices"),
+		Query: q, TenantID: tenantID, Tenants: tenantOpts, ShowTenant: u.IsAdmin(), Results: res}))
+}
+
+func deviceRow(d store.Device, tenant string) views.DeviceRow {
+	return views.DeviceRow{ID: d.ID, URL: fmt.Sprintf("/devices/%d", d.ID), ICCID: d.ICCID, IMEI: d.IMEI, MDN: d.MSISDN,
+		EID: d.EID, Status: d.StatusName, StatusClass: strings.ToLower(d.StatusName), Plan: d.RatePlan,
+		PlanName: d.RatePlanName, Description: d.Description, Tenant: tenant}
+}
+
+// pager builds previous/next links that keep every other query parameter.
+func pager(u *url.URL, page, size, total int) views.Pager {
+	pages := max(1, (total+size-1)/size)
+	p := views.Pager{Page: page, Pages: pages, Total: total}
+	link := func(n int) string {
+		q := u.Query()
+		q.Set("page", strconv.Itoa(n))
+		return u.Path + "?" + q.Encode()
+	}
+	if page > 1 {
+		p.PrevURL = link(page - 1)
+	}
+	if page < pages {
+		p.NextURL = link(page + 1)
+	}
+	return p
+}
+
+func atoiDefault(s string, def int) int {
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		return def
+	}
+	return n
+}

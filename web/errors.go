@@ -1,0 +1,92 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/idswap/idswap/internal/apperr"
+	"github.com/idswap/idswap/views"
+)
+
+// statusOf maps an error code to its HTTP status: the only such mapping in idswap.
+func statusOf(code apperr.Code) int {
+	switch code {
+	case apperr.Invalid:
+		return http.StatusUnprocessableEntity
+	case apperr.NotFound:
+		return http.StatusNotFound
+	case apperr.Unauthorized:
+		return http.StatusUnauthorized
+	case apperr.Forbidden:
+		return http.StatusForbidden
+	case apperr.Conflict:
+		return http.StatusConflict
+	case apperr.Unavailable:
+		return http.StatusServiceUnavailable
+	}
+	return http.StatusInternalServerError
+}
+
+// handleError is echo's one error handler. It logs internal errors (only those: the others are
+// the user's and already say what to do), then answers in the form the caller wants: JSON for
+// the API, a fragment for htmx, a page otherwise.
+func (s *Server) handleError(err error, c echo.Context) {
+	if c.Response().Committed {
+		return
+	}
+	status, msg := http.StatusInternalServerError, apperr.MessageOf(err)
+	var he *echo.HTTPError
+	switch {
+	case errors.As(err, &he):
+		status = he.Code
+		msg = http.StatusText(he.Code)
+		if status == http.StatusNotFound {
+			msg = "There is no page at this address."
+		}
+	default:
+		status = statusOf(apperr.CodeOf(err))
+	}
+	if status >= 500 {
+		s.log.ErrorContext(c.Request().Context(), "request failed", "err", err, "path", c.Request().URL.Path,
+			"request_id", c.Response().Header().Get(echo.HeaderXRequestID))
+	}
+
+	var werr error
+	switch {
+	case strings.HasPrefix(c.Request().URL.Path, "/api/"):
+		werr = c.JSON(status, map[string]any{"error": msg, "code": string(codeFor(status))})
+	case isHTMX(c):
+		// A form that fails its checks renders itself with 422 and never gets here; any other
+		// error of an htmx request goes to the page's alert area instead of the swap target.
+		c.Response().Header().Set("HX-Retarget", "#alerts")
+		c.Response().Header().Set("HX-Reswap", "innerHTML")
+		werr = render(c, status, views.ErrorFragment(msg))
+	default:
+		heading := http.StatusText(status)
+		werr = render(c, status, views.Error(views.ErrorPage{Layout: layout(c, heading, ""), Status: status, Heading: heading, Message: msg}))
+	}
+	if werr != nil {
+		s.log.ErrorContext(c.Request().Context(), "writing the error answer failed", "err", werr)
+	}
+}
+
+func codeFor(status int) apperr.Code {
+	switch status {
+	case http.StatusBadRequest, http.StatusUnprocessableEntity:
+		return apperr.Invalid
+	case http.StatusNotFound:
+		return apperr.NotFound
+	case http.StatusUnauthorized:
+		return apperr.Unauthorized
+	case http.StatusForbidden:
+		return apperr.Forbidden
+	case http.StatusConflict:
+		return apperr.Conflict
+	case http.StatusServiceUnavailable:
+		return apperr.Unavailable
+	}
+	return apperr.Internal
+}

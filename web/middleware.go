@@ -1,0 +1,160 @@
+package web
+
+import (
+	"crypto/subtle"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/idswap/idswap/internal/apperr"
+	"github.com/idswap/idswap/internal/store"
+)
+
+// secureHeaders sets the headers every answer carries. No inline script or style is allowed:
+// the pages need neither.
+func secureHeaders(secure bool) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			h := c.Response().Header()
+			h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "+
+				"connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'")
+			h.Set("X-Content-Type-Options", "nosniff")
+			h.Set("X-Frame-Options", "DENY")
+			h.Set("Referrer-Policy", "same-origin")
+			if secure {
+				h.Set("Strict-Transport-Security", "max-age=31536000")
+			}
+			return next(c)
+		}
+	}
+}
+
+// logRequests writes one structured line per request.
+func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		start := time.Now()
+		err := next(c)
+		if err != nil {
+			c.Error(err) // let the error handler write the answer so the status below is final
+		}
+		req, res := c.Request(), c.Response()
+		attrs := []any{
+			slog.String("method", req.Method),
+			slog.String("path", req.URL.Path),
+			slog.Int("status", res.Status),
+			slog.Duration("duration", time.Since(start)),
+			slog.String("request_id", res.Header().Get(echo.HeaderXRequestID)),
+		}
+		if u := currentUser(c); u != nil {
+			attrs = append(attrs, slog.String("user", u.Email))
+		}
+		level := slog.LevelInfo
+		if strings.HasPrefix(req.URL.Path, "/static/") || req.URL.Path == "/healthz" {
+			level = slog.LevelDebug
+		}
+		s.log.Log(req.Context(), level, "http", attrs...)
+		return nil
+	}
+}
+
+const ctxUser = "user"
+
+// loadUser puts the signed-in user, if any, on the context.
+func (s *Server) loadUser(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		sess := session(c)
+		if id, ok := sess.Values[keyUserID].(int64); ok {
+			u, err := s.store.UserByID(c.Request().Context(), id)
+			switch {
+			case err == nil && u.IsActive:
+				c.Set(ctxUser, u)
+			case err == nil || apperr.Is(err, apperr.NotFound):
+				// The user was removed or disabled since signing in.
+				delete(sess.Values, keyUserID)
+			default:
+				return err
+			}
+		}
+		return next(c)
+	}
+}
+
+func currentUser(c echo.Context) *store.User {
+	u, _ := c.Get(ctxUser).(*store.User)
+	return u
+}
+
+// requireUser sends people who are not signed in to the sign-in page, coming back here after.
+func (s *Server) requireUser(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if currentUser(c) != nil {
+			return next(c)
+		}
+		target := "/login"
+		if c.Request().Method == http.MethodGet && c.Request().URL.Path != "/" {
+			target += "?next=" + url.QueryEscape(c.Request().URL.RequestURI())
+		}
+		return redirect(c, target)
+	}
+}
+
+// requireAdmin answers 403 to anyone but an admin.
+func requireAdmin(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if u := currentUser(c); u == nil || !u.IsAdmin() {
+			return apperr.E(apperr.Forbidden, "Only administrators may open this page.")
+		}
+		return next(c)
+	}
+}
+
+// csrf checks the session's token on every request that changes something, from a form field
+// (_csrf) or, for htmx, the X-CSRF-Token header. The token is made on first use and rotated at
+// sign-in.
+func (s *Server) csrf(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		sess := session(c)
+		token, _ := sess.Values[keyCSRF].(string)
+		if token == "" {
+			token = newToken()
+			sess.Values[keyCSRF] = token
+			if err := saveSession(c); err != nil {
+				return err
+			}
+		}
+		switch c.Request().Method {
+		case http.MethodGet, http.MethodHead, http.MethodOptions:
+		default:
+			got := c.Request().Header.Get("X-CSRF-Token")
+			if got == "" {
+				got = c.FormValue("_csrf")
+			}
+			if subtle.ConstantTimeCompare([]byte(got), []byte(token)) != 1 {
+				return apperr.E(apperr.Forbidden, "The form had expired or did not come from this site. Reload the page and try again.")
+			}
+		}
+		return next(c)
+	}
+}
+
+func csrfToken(c echo.Context) string {
+	t, _ := session(c).Values[keyCSRF].(string)
+	return t
+}
+
+// isHTMX reports whether htmx made the request (and wants a fragment back).
+func isHTMX(c echo.Context) bool { return c.Request().Header.Get("HX-Request") == "true" }
+
+// redirect sends the browser elsewhere: HX-Redirect for htmx (a 3xx would be followed inside
+// the swap), 303 otherwise so that a POST becomes a GET.
+func redirect(c echo.Context, to string) error {
+	if isHTMX(c) {
+		c.Response().Header().Set("HX-Redirect", to)
+		return c.NoContent(http.StatusNoContent)
+	}
+	return c.Redirect(http.StatusSeeOther, to)
+}

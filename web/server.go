@@ -1,0 +1,83 @@
+// Package web is idswap's HTTP side: the route table, the middleware chain in its one order,
+// the handlers (one file per area), the single error handler, the JSON API and the ThingSpace
+// callback receiver. Handlers parse HTTP, call a service or the store, and render a view model;
+// the decisions live in internal/.
+package web
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/idswap/idswap/internal/store"
+	"github.com/idswap/idswap/views"
+)
+
+// Authenticator signs people and programs in.
+type Authenticator interface {
+	Login(ctx context.Context, email, password, remoteAddr string) (*store.User, error)
+	UserByToken(ctx context.Context, token string) (*store.User, error)
+}
+
+// Store is what the handlers read and write directly. Each handler group uses a part of it.
+type Store interface {
+	UserByID(ctx context.Context, id int64) (*store.User, error)
+	Tenants(ctx context.Context) ([]store.Tenant, error)
+	Devices(ctx context.Context, f store.DeviceFilter) ([]store.Device, int, error)
+	Ping(ctx context.Context) error
+	CheckCurrent(ctx context.Context) error
+}
+
+// Config is everything the web layer is built from.
+type Config struct {
+	Logger     *slog.Logger
+	Store      Store
+	Auth       Authenticator
+	SessionKey []byte
+	SecureOnly bool               // Secure cookies and HSTS (set when served over TLS)
+	DemoLogins []views.DemoLogin  // shown on the sign-in page in demo mode
+}
+
+// Server is the HTTP handler of the whole portal and API.
+type Server struct {
+	e        *echo.Echo
+	log      *slog.Logger
+	store    Store
+	auth     Authenticator
+	sessions *sessions
+	demo     []views.DemoLogin
+}
+
+// New builds the server and its routes.
+func New(cfg Config) *Server {
+	s := &Server{
+		e:        echo.New(),
+		log:      cfg.Logger,
+		store:    cfg.Store,
+		auth:     cfg.Auth,
+		sessions: newSessions(cfg.SessionKey, cfg.SecureOnly),
+		demo:     cfg.DemoLogins,
+	}
+	s.e.HideBanner, s.e.HidePort = true, true
+	s.e.HTTPErrorHandler = s.handleError
+	s.routes(cfg.SecureOnly)
+	return s
+}
+
+// ServeHTTP serves a request.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.e.ServeHTTP(w, r) }
+
+// HTTPServer wraps the handler in an http.Server with timeouts that keep slow clients from
+// holding connections open for ever.
+func (s *Server) HTTPServer(addr string) *http.Server {
+	return &http.Server{
+		Addr:              addr,
+		Handler:           s,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       2 * time.Minute, // a 10,000-row CSV upload over a slow line
+		IdleTimeout:       2 * time.Minute,
+	}
+}
