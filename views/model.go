@@ -72,10 +72,10 @@ type DeviceResults struct {
 
 // DeviceRow is one device in a table.
 type DeviceRow struct {
-	ID                                int64
-	URL                               string
-	ICCID, IMEI, MDN, EID             string
-	Status, StatusClass               string
+	ID                                  int64
+	URL                                 string
+	ICCID, IMEI, MDN, EID               string
+	Status, StatusClass                 string
 	Plan, PlanName, Description, Tenant string
 }
 

@@ -20,7 +20,9 @@ func (s *Server) routes(secure bool) {
 	e.Use(s.logRequests)
 	// Streaming exports end their own way; everything else gets 30 s.
 	e.Use(middleware.ContextTimeoutWithConfig(middleware.ContextTimeoutConfig{Timeout: 30 * time.Second,
-		Skipper: func(c echo.Context) bool { return c.Request().Header.Get("Accept") == "text/csv" || c.QueryParam("format") == "csv" }}))
+		Skipper: func(c echo.Context) bool {
+			return c.Request().Header.Get("Accept") == "text/csv" || c.QueryParam("format") == "csv"
+		}}))
 
 	// No session: health, static files.
 	e.GET("/healthz", s.healthz)

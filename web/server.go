@@ -37,8 +37,8 @@ type Config struct {
 	Store      Store
 	Auth       Authenticator
 	SessionKey []byte
-	SecureOnly bool               // Secure cookies and HSTS (set when served over TLS)
-	DemoLogins []views.DemoLogin  // shown on the sign-in page in demo mode
+	SecureOnly bool              // Secure cookies and HSTS (set when served over TLS)
+	DemoLogins []views.DemoLogin // shown on the sign-in page in demo mode
 }
 
 // Server is the HTTP handler of the whole portal and API.
