@@ -1,0 +1,70 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/idswap/idswap/internal/config"
+	"github.com/idswap/idswap/internal/store"
+)
+
+// openDB resolves the configuration and opens the database. In demo mode the schema is brought
+// up to date; otherwise a schema behind the binary is an error that says to run migrate.
+func openDB(ctx context.Context, cfg *config.Config, getenv func(string) string, migrate bool) (*store.DB, error) {
+	if err := cfg.Resolve(getenv); err != nil {
+		return nil, err
+	}
+	db, err := store.Open(ctx, cfg.DSN, cfg.SecretKey)
+	if err != nil {
+		return nil, err
+	}
+	if migrate || cfg.Demo {
+		if _, err := db.Migrate(ctx); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
+	if err := db.CheckCurrent(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+func runMigrate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg := &config.Config{}
+	fs := newFlagSet("migrate", stderr)
+	cfg.RegisterDB(fs)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := cfg.Resolve(getenv); err != nil {
+		return err
+	}
+	db, err := store.Open(ctx, cfg.DSN, cfg.SecretKey)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if fs.Arg(0) == "status" {
+		ms, err := db.Migrations(ctx)
+		if err != nil {
+			return err
+		}
+		for _, m := range ms {
+			state := "pending"
+			if m.Applied {
+				state = "applied"
+			}
+			fmt.Fprintf(stdout, "%05d  %-8s %s\n", m.Version, state, m.Source)
+		}
+		return nil
+	}
+	n, err := db.Migrate(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%s: %d migration(s) applied; the schema is current\n", db.Dialect(), n)
+	return nil
+}

@@ -1,0 +1,121 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/idswap/idswap/internal/auth"
+	"github.com/idswap/idswap/internal/config"
+	"github.com/idswap/idswap/internal/demo"
+	"github.com/idswap/idswap/internal/store"
+	"github.com/idswap/idswap/internal/thingspace/tssim"
+	"github.com/idswap/idswap/views"
+)
+
+// demoCarrier is demo mode's carrier: the in-process simulator (or the one --tssim-url names)
+// and the demo provider pointed at it.
+type demoCarrier struct {
+	sim        *tssim.Sim   // nil when --tssim-url points elsewhere
+	srv        *http.Server // the simulator's listener
+	baseURL    string
+	providerID int64
+	seeded     bool
+	seedTime   time.Duration
+	logins     []views.DemoLogin
+}
+
+// startDemo seeds the demo world on first start and starts the carrier. The simulator keeps its
+// state in DATA/tssim-state.json so that swaps made before a restart are still there after it,
+// matching the database.
+func startDemo(ctx context.Context, cfg *config.Config, db *store.DB, log *slog.Logger) (*demoCarrier, error) {
+	d := &demoCarrier{}
+	hash, err := auth.HashPassword(cfg.DemoPassword)
+	if err != nil {
+		return nil, fmt.Errorf("IDSWAP_DEMO_PASSWORD: %w", err)
+	}
+	secret := make([]byte, 24)
+	if _, err := rand.Read(secret); err != nil {
+		return nil, err
+	}
+	t0 := time.Now()
+	world := demo.Build(demo.Options{PasswordHash: hash, BaseURL: "http://127.0.0.1:0",
+		CallbackSecret: base64.RawURLEncoding.EncodeToString(secret)})
+	d.seeded, d.providerID, err = db.Seed(ctx, world.Store, "idswap demo")
+	if err != nil {
+		return nil, fmt.Errorf("seed the demo data: %w", err)
+	}
+	d.seedTime = time.Since(t0)
+	statePath := filepath.Join(cfg.DataDir, "tssim-state.json")
+	if d.seeded {
+		// A fresh database with an old carrier state would disagree line by line: start both anew.
+		if err := os.Remove(statePath); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return nil, err
+		}
+		log.Info("demo data seeded", "devices", len(world.Store.Devices), "duration", d.seedTime.Round(time.Millisecond))
+	}
+
+	d.baseURL = cfg.TSSimURL
+	if d.baseURL == "" {
+		simCfg := tssim.DefaultConfig()
+		simCfg.StateFile = statePath
+		simCfg.CallbackDelay = 1500 * time.Millisecond // long enough to watch a row wait for the carrier
+		if d.sim, err = tssim.New(simCfg, world.Carrier); err != nil {
+			return nil, fmt.Errorf("start the ThingSpace simulator: %w", err)
+		}
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			d.sim.Close()
+			return nil, err
+		}
+		d.srv = &http.Server{Handler: d.sim.Handler(), ReadHeaderTimeout: 10 * time.Second}
+		go func() {
+			if err := d.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				log.Error("simulator stopped", "err", err)
+			}
+		}()
+		d.baseURL = "http://" + ln.Addr().String()
+	}
+	if err := db.SetBaseURL(ctx, d.providerID, d.baseURL, "idswap demo"); err != nil {
+		d.close()
+		return nil, err
+	}
+	for _, u := range world.Store.Users {
+		role := u.Role
+		if u.TenantName != "" {
+			role += ", " + u.TenantName
+		} else {
+			role += ", every tenant"
+		}
+		d.logins = append(d.logins, views.DemoLogin{Email: u.Email, Role: role, Password: cfg.DemoPassword})
+	}
+	return d, nil
+}
+
+func (d *demoCarrier) printWelcome(w io.Writer, cfg *config.Config) {
+	fmt.Fprintf(w, "Demo mode: data in %s, ThingSpace simulator at %s\n", cfg.DataDir, d.baseURL)
+	fmt.Fprintf(w, "Sign in with one of these (password %q):\n", cfg.DemoPassword)
+	for _, l := range d.logins {
+		fmt.Fprintf(w, "  %-26s %s\n", l.Email, l.Role)
+	}
+}
+
+func (d *demoCarrier) close() {
+	if d.srv != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = d.srv.Shutdown(ctx)
+	}
+	if d.sim != nil {
+		d.sim.Close()
+	}
+}

@@ -1,0 +1,437 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/idswap/idswap/internal/apperr"
+	"github.com/idswap/idswap/internal/change"
+)
+
+// BulkChange is one request (DeviceBulkChange) with its row counts.
+type BulkChange struct {
+	ID                int64              `db:"Id"`
+	TenantID          int64              `db:"TenantId"`
+	TenantName        string             `db:"TenantName"`
+	ServiceProviderID int64              `db:"ServiceProviderId"`
+	ProviderName      string             `db:"ProviderName"`
+	TypeID            int                `db:"ChangeRequestTypeId"`
+	Type              change.Type        `db:"-"`
+	Status            change.BatchStatus `db:"Status"`
+	StatusDetails     string             `db:"StatusDetails"`
+	Reason            string             `db:"Reason"`
+	RequestedByUserID *int64             `db:"RequestedByUserId"`
+	CreatedBy         string             `db:"CreatedBy"`
+	CreatedDate       time.Time          `db:"CreatedDate"`
+	ProcessedBy       string             `db:"ProcessedBy"`
+	ProcessedDate     *time.Time         `db:"ProcessedDate"`
+	ModifiedDate      *time.Time         `db:"ModifiedDate"`
+	Counts            change.Counts      `db:"-"`
+}
+
+// DeviceChange is one row of a request (M2M_DeviceChange). ICCID, IMEI, MSISDN and EID are the
+// device's identifiers when the row was made; NewICCID and NewIMEI what it changes to.
+type DeviceChange struct {
+	ID            int64         `db:"Id"`
+	BulkChangeID  int64         `db:"BulkChangeId"`
+	DeviceID      *int64        `db:"DeviceId"`
+	ICCID         string        `db:"ICCID"`
+	IMEI          string        `db:"IMEI"`
+	MSISDN        string        `db:"MSISDN"`
+	EID           string        `db:"EID"`
+	NewICCID      string        `db:"NewICCID"`
+	NewIMEI       string        `db:"NewIMEI"`
+	ServicePlan   string        `db:"ServicePlan"`
+	Status        change.Status `db:"Status"`
+	StatusDetails string        `db:"StatusDetails"`
+	HasErrors     bool          `db:"HasErrors"`
+	IsProcessed   bool          `db:"IsProcessed"`
+	ChangeRequest string        `db:"ChangeRequest"`
+	RequestID     string        `db:"RequestId"`
+	SubmittedDate *time.Time    `db:"SubmittedDate"`
+	ProcessedBy   string        `db:"ProcessedBy"`
+	ProcessedDate *time.Time    `db:"ProcessedDate"`
+	CreatedDate   time.Time     `db:"CreatedDate"`
+	ModifiedDate  *time.Time    `db:"ModifiedDate"`
+}
+
+// JobSubmitChange is the job that sends one row to the carrier; its payload is SubmitChange.
+const JobSubmitChange = "change.submit"
+
+// SubmitChange is the payload of a JobSubmitChange job.
+type SubmitChange struct {
+	BulkChangeID int64 `json:"bulk_change_id"`
+	ChangeID     int64 `json:"change_id"`
+}
+
+// NewBulkChange is a checked request, ready to store.
+type NewBulkChange struct {
+	TenantID          int64
+	ServiceProviderID int64
+	Type              change.Type
+	Reason            string
+	RequestedBy       *User
+	// IdempotencyKey is generated with the form (or sent by an API client): a second submit of
+	// the same key returns the first batch instead of making another.
+	IdempotencyKey string
+	RemoteAddr     string
+	Rows           []NewDeviceChange
+}
+
+// NewDeviceChange is one checked row.
+type NewDeviceChange struct {
+	DeviceID                 int64
+	ICCID, IMEI, MSISDN, EID string // the device's identifiers now
+	NewICCID, NewIMEI        string
+	ServicePlan              string // plan code to send; "" keeps the current plan
+	Request                  change.Request
+}
+
+// CreateBulkChange stores a request — DeviceBulkChange (NEW), every M2M_DeviceChange (NEW),
+// one JobSubmitChange per row and an AuditEvent — in one transaction, and returns its id.
+// created is false when a request with the same idempotency key exists already: its id is
+// returned and nothing is written.
+//
+// The identifiers are checked once more inside the transaction, because another request may
+// have taken a SIM or a device since the user's checks ran: a clash is a Conflict error naming
+// the identifiers, and nothing is stored.
+func (db *DB) CreateBulkChange(ctx context.Context, nb NewBulkChange) (id int64, created bool, err error) {
+	if len(nb.Rows) == 0 {
+		return 0, false, apperr.E(apperr.Invalid, "a bulk change needs at least one row")
+	}
+	if nb.RequestedBy == nil {
+		return 0, false, errors.New("store: a bulk change needs the user who requests it")
+	}
+	t, err := db.begin(ctx)
+	if err != nil {
+		return 0, false, err
+	}
+	defer t.Rollback()
+
+	if nb.IdempotencyKey != "" {
+		var existing []int64
+		if err := t.sel(ctx, &existing, `SELECT Id FROM DeviceBulkChange WHERE IdempotencyKey = ?`, nb.IdempotencyKey); err != nil {
+			return 0, false, err
+		}
+		if len(existing) > 0 {
+			return existing[0], false, nil
+		}
+	}
+	if err := checkClashes(ctx, t, nb.Rows); err != nil {
+		return 0, false, err
+	}
+
+	by := nb.RequestedBy.Email
+	id, err = t.insert(ctx, "DeviceBulkChange",
+		[]string{"TenantId", "ChangeRequestTypeId", "ServiceProviderId", "Status", "Reason", "RequestedByUserId",
+			"IdempotencyKey", "CreatedBy", "CreatedDate", "ModifiedBy", "ModifiedDate"},
+		nb.TenantID, nb.Type.ID(), nb.ServiceProviderID, string(change.BatchNew), nb.Reason, nb.RequestedBy.ID,
+		nullIfEmpty(nb.IdempotencyKey), by, t.now, by, t.now)
+	if err != nil {
+		return 0, false, err
+	}
+	rows := make([][]any, 0, len(nb.Rows))
+	for _, r := range nb.Rows {
+		rows = append(rows, []any{id, r.DeviceID, nullIfEmpty(r.ICCID), nullIfEmpty(r.IMEI), nullIfEmpty(r.MSISDN),
+			nullIfEmpty(r.EID), nullIfEmpty(r.NewICCID), nullIfEmpty(r.NewIMEI), nullIfEmpty(r.ServicePlan),
+			string(change.StatusNew), r.Request.Marshal(), by, t.now, by, t.now})
+	}
+	if err := insertMany(ctx, t, "M2M_DeviceChange",
+		[]string{"BulkChangeId", "DeviceId", "ICCID", "IMEI", "MSISDN", "EID", "NewICCID", "NewIMEI", "ServicePlan",
+			"Status", "ChangeRequest", "CreatedBy", "CreatedDate", "ModifiedBy", "ModifiedDate"}, rows); err != nil {
+		return 0, false, err
+	}
+	var changeIDs []int64
+	if err := t.sel(ctx, &changeIDs, `SELECT Id FROM M2M_DeviceChange WHERE BulkChangeId = ? ORDER BY Id`, id); err != nil {
+		return 0, false, err
+	}
+	jobs := make([]NewJob, 0, len(changeIDs))
+	for _, cid := range changeIDs {
+		jobs = append(jobs, NewJob{Kind: JobSubmitChange, Payload: SubmitChange{BulkChangeID: id, ChangeID: cid}})
+	}
+	if err := enqueue(ctx, t, jobs...); err != nil {
+		return 0, false, err
+	}
+	tid := nb.TenantID
+	if err := insertAudit(ctx, t, AuditEvent{TenantID: &tid, UserID: &nb.RequestedBy.ID, Actor: by,
+		Action: "bulkchange.create", EntityType: "DeviceBulkChange", EntityID: fmt.Sprint(id), RemoteAddr: nb.RemoteAddr,
+		Details: fmt.Sprintf(`{"type":%q,"rows":%d,"provider":%d}`, nb.Type, len(nb.Rows), nb.ServiceProviderID)}); err != nil {
+		return 0, false, err
+	}
+	return id, true, t.Commit()
+}
+
+// Clash is an identifier that a new request cannot use.
+type Clash struct {
+	Identifier string
+	Reason     string
+}
+
+// ClashError lists every clash found; it is an apperr Conflict.
+type ClashError struct{ Clashes []Clash }
+
+func (e *ClashError) Error() string {
+	var parts []string
+	for _, c := range e.Clashes {
+		parts = append(parts, c.Identifier+": "+c.Reason)
+	}
+	return "identifiers already taken: " + strings.Join(parts, "; ")
+}
+
+// checkClashes refuses rows whose new ICCID or IMEI is on a live device or targeted by an open
+// row, and rows whose device is already in an open row.
+func checkClashes(ctx context.Context, t *tx, rows []NewDeviceChange) error {
+	var iccids, imeis []string
+	var devices []int64
+	for _, r := range rows {
+		if r.NewICCID != "" {
+			iccids = append(iccids, r.NewICCID)
+		}
+		if r.NewIMEI != "" {
+			imeis = append(imeis, r.NewIMEI)
+		}
+		devices = append(devices, r.DeviceID)
+	}
+	clashes, err := findClashes(ctx, t, iccids, imeis, devices)
+	if err != nil {
+		return err
+	}
+	if len(clashes) > 0 {
+		return apperr.Wrap(&ClashError{Clashes: clashes}, apperr.Conflict,
+			"%d identifier(s) were taken by another device or request while you worked; check the rows again", len(clashes))
+	}
+	return nil
+}
+
+// openStatuses is the SQL list of row statuses that still hold their identifiers.
+var openStatuses = "'" + string(change.StatusNew) + "', '" + string(change.StatusProcessing) + "'"
+
+// findClashes looks the identifiers up in chunks (SQL Server takes at most 2,100 parameters).
+func findClashes(ctx context.Context, t *tx, iccids, imeis []string, deviceIDs []int64) ([]Clash, error) {
+	var out []Clash
+	type hit struct {
+		Value string `db:"v"`
+	}
+	lookup := func(q, reason string, values []any) error {
+		for start := 0; start < len(values); start += 500 {
+			chunk := values[start:min(start+500, len(values))]
+			marks := strings.TrimSuffix(strings.Repeat("?, ", len(chunk)), ", ")
+			var hits []hit
+			if err := t.sel(ctx, &hits, strings.ReplaceAll(q, "(?)", "("+marks+")"), chunk...); err != nil {
+				return err
+			}
+			for _, h := range hits {
+				out = append(out, Clash{Identifier: h.Value, Reason: reason})
+			}
+		}
+		return nil
+	}
+	toAny := func(ss []string) []any {
+		out := make([]any, len(ss))
+		for i, s := range ss {
+			out[i] = s
+		}
+		return out
+	}
+	ids := make([]any, len(deviceIDs))
+	for i, d := range deviceIDs {
+		ids[i] = d
+	}
+	steps := []struct {
+		q, reason string
+		values    []any
+	}{
+		{`SELECT ICCID AS v FROM Device WHERE IsDeleted = 0 AND ICCID IN (?)`, "the SIM is already on a device", toAny(iccids)},
+		{`SELECT IMEI AS v FROM Device WHERE IsDeleted = 0 AND IMEI IN (?)`, "the device is already on a line", toAny(imeis)},
+		{`SELECT NewICCID AS v FROM M2M_DeviceChange WHERE Status IN (` + openStatuses + `) AND NewICCID IN (?)`,
+			"the SIM is in another open change", toAny(iccids)},
+		{`SELECT NewIMEI AS v FROM M2M_DeviceChange WHERE Status IN (` + openStatuses + `) AND NewIMEI IN (?)`,
+			"the device is in another open change", toAny(imeis)},
+		{`SELECT CAST(DeviceId AS VARCHAR(20)) AS v FROM M2M_DeviceChange WHERE Status IN (` + openStatuses + `) AND DeviceId IN (?)`,
+			"the line already has an open change", ids},
+	}
+	for _, s := range steps {
+		if err := lookup(s.q, s.reason, s.values); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+const bulkChangeSelect = `SELECT b.Id, b.TenantId, t.Name AS TenantName, b.ServiceProviderId, sp.DisplayName AS ProviderName,
+	b.ChangeRequestTypeId, b.Status, COALESCE(b.StatusDetails, '') AS StatusDetails, b.Reason, b.RequestedByUserId,
+	b.CreatedBy, b.CreatedDate, COALESCE(b.ProcessedBy, '') AS ProcessedBy, b.ProcessedDate, b.ModifiedDate
+FROM DeviceBulkChange b
+JOIN Tenant t ON t.Id = b.TenantId
+JOIN ServiceProvider sp ON sp.Id = b.ServiceProviderId`
+
+// BulkChange finds a request with its counts. tenantID 0 means any tenant (admins); a request of
+// another tenant is NotFound, never Forbidden, so its existence is not revealed.
+func (db *DB) BulkChange(ctx context.Context, tenantID, id int64) (*BulkChange, error) {
+	t, err := db.beginRead(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer t.Rollback()
+	q, args := bulkChangeSelect+` WHERE b.Id = ? AND b.IsDeleted = 0`, []any{id}
+	if tenantID != 0 {
+		q += ` AND b.TenantId = ?`
+		args = append(args, tenantID)
+	}
+	var b BulkChange
+	if err := t.get(ctx, &b, q, args...); err != nil {
+		return nil, notFound(err, "no bulk change %d", id)
+	}
+	if err := fillBulkChanges(ctx, t, []*BulkChange{&b}); err != nil {
+		return nil, err
+	}
+	return &b, nil
+}
+
+// BulkChangeFilter selects requests for a list.
+type BulkChangeFilter struct {
+	TenantID      int64
+	AllTenants    bool
+	Status        change.BatchStatus
+	Type          change.Type
+	ProviderID    int64
+	CreatedBy     string // e-mail of the requester
+	From, To      *time.Time
+	Limit, Offset int
+}
+
+// BulkChanges lists requests, newest first, with their counts, and the number that match.
+func (db *DB) BulkChanges(ctx context.Context, f BulkChangeFilter) ([]BulkChange, int, error) {
+	t, err := db.beginRead(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer t.Rollback()
+	conds, args := []string{"b.IsDeleted = 0"}, []any{}
+	if !f.AllTenants {
+		conds, args = append(conds, "b.TenantId = ?"), append(args, f.TenantID)
+	}
+	if f.Status != "" {
+		conds, args = append(conds, "b.Status = ?"), append(args, string(f.Status))
+	}
+	if f.Type != "" {
+		conds, args = append(conds, "b.ChangeRequestTypeId = ?"), append(args, f.Type.ID())
+	}
+	if f.ProviderID != 0 {
+		conds, args = append(conds, "b.ServiceProviderId = ?"), append(args, f.ProviderID)
+	}
+	if f.CreatedBy != "" {
+		conds, args = append(conds, "b.CreatedBy = ?"), append(args, NormalizeEmail(f.CreatedBy))
+	}
+	if f.From != nil {
+		conds, args = append(conds, "b.CreatedDate >= ?"), append(args, *f.From)
+	}
+	if f.To != nil {
+		conds, args = append(conds, "b.CreatedDate < ?"), append(args, *f.To)
+	}
+	where := strings.Join(conds, " AND ")
+	var total int
+	if err := t.get(ctx, &total, `SELECT COUNT(*) FROM DeviceBulkChange b WHERE `+where, args...); err != nil {
+		return nil, 0, err
+	}
+	if f.Limit <= 0 {
+		f.Limit = 25
+	}
+	clause, pargs := t.db.dialect.page(f.Limit, f.Offset)
+	var bs []BulkChange
+	if err := t.sel(ctx, &bs, bulkChangeSelect+` WHERE `+where+` ORDER BY b.CreatedDate DESC, b.Id DESC `+clause, append(args, pargs...)...); err != nil {
+		return nil, 0, err
+	}
+	ptrs := make([]*BulkChange, len(bs))
+	for i := range bs {
+		ptrs[i] = &bs[i]
+	}
+	return bs, total, fillBulkChanges(ctx, t, ptrs)
+}
+
+// fillBulkChanges sets the type and the row counts of each request, in one query.
+func fillBulkChanges(ctx context.Context, t *tx, bs []*BulkChange) error {
+	if len(bs) == 0 {
+		return nil
+	}
+	byID := map[int64]*BulkChange{}
+	ids := make([]any, 0, len(bs))
+	for _, b := range bs {
+		typ, err := change.TypeByID(b.TypeID)
+		if err != nil {
+			return err
+		}
+		b.Type, b.Counts = typ, change.Counts{}
+		byID[b.ID] = b
+		ids = append(ids, b.ID)
+	}
+	var rows []struct {
+		BulkChangeID int64  `db:"BulkChangeId"`
+		Status       string `db:"Status"`
+		N            int    `db:"N"`
+	}
+	marks := strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", ")
+	if err := t.sel(ctx, &rows, `SELECT BulkChangeId, Status, COUNT(*) AS N FROM M2M_DeviceChange
+		WHERE BulkChangeId IN (`+marks+`) GROUP BY BulkChangeId, Status`, ids...); err != nil {
+		return err
+	}
+	for _, r := range rows {
+		byID[r.BulkChangeID].Counts.Add(change.Status(r.Status), r.N)
+	}
+	return nil
+}
+
+const deviceChangeSelect = `SELECT Id, BulkChangeId, DeviceId, COALESCE(ICCID, '') AS ICCID, COALESCE(IMEI, '') AS IMEI,
+	COALESCE(MSISDN, '') AS MSISDN, COALESCE(EID, '') AS EID, COALESCE(NewICCID, '') AS NewICCID,
+	COALESCE(NewIMEI, '') AS NewIMEI, COALESCE(ServicePlan, '') AS ServicePlan, Status,
+	COALESCE(StatusDetails, '') AS StatusDetails, HasErrors, IsProcessed, ChangeRequest, COALESCE(RequestId, '') AS RequestId,
+	SubmittedDate, COALESCE(ProcessedBy, '') AS ProcessedBy, ProcessedDate, CreatedDate, ModifiedDate
+FROM M2M_DeviceChange`
+
+// DeviceChangeFilter selects the rows of one request.
+type DeviceChangeFilter struct {
+	Status        change.Status // "": every row
+	Limit, Offset int           // Limit 0: every row
+}
+
+// DeviceChanges lists a request's rows in order, and how many match. The caller has checked
+// that the request belongs to the user's tenant (BulkChange).
+func (db *DB) DeviceChanges(ctx context.Context, bulkChangeID int64, f DeviceChangeFilter) ([]DeviceChange, int, error) {
+	t, err := db.beginRead(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer t.Rollback()
+	where, args := `BulkChangeId = ?`, []any{bulkChangeID}
+	if f.Status != "" {
+		where, args = where+` AND Status = ?`, append(args, string(f.Status))
+	}
+	var total int
+	if err := t.get(ctx, &total, `SELECT COUNT(*) FROM M2M_DeviceChange WHERE `+where, args...); err != nil {
+		return nil, 0, err
+	}
+	q := deviceChangeSelect + ` WHERE ` + where + ` ORDER BY Id`
+	if f.Limit > 0 {
+		clause, pargs := t.db.dialect.page(f.Limit, f.Offset)
+		q, args = q+" "+clause, append(args, pargs...)
+	}
+	var cs []DeviceChange
+	return cs, total, t.sel(ctx, &cs, q, args...)
+}
+
+// DeviceChange finds one row by id.
+func (db *DB) DeviceChange(ctx context.Context, id int64) (*DeviceChange, error) {
+	t, err := db.beginRead(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer t.Rollback()
+	var c DeviceChange
+	if err := t.get(ctx, &c, deviceChangeSelect+` WHERE Id = ?`, id); err != nil {
+		return nil, notFound(err, "no device change %d", id)
+	}
+	return &c, nil
+}

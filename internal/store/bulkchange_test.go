@@ -1,0 +1,123 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/idswap/idswap/internal/apperr"
+	"github.com/idswap/idswap/internal/change"
+	"github.com/idswap/idswap/internal/store"
+)
+
+func newRows(t *testing.T, db *store.DB, tenant int64, n int, firstNew int) []store.NewDeviceChange {
+	t.Helper()
+	ds, _, err := db.Devices(context.Background(), store.DeviceFilter{TenantID: tenant, Limit: n})
+	if err != nil || len(ds) < n {
+		t.Fatalf("devices: %d %v", len(ds), err)
+	}
+	var rows []store.NewDeviceChange
+	for i, d := range ds[:n] {
+		newICCID := "8914800009" + padded(firstNew+i)
+		rows = append(rows, store.NewDeviceChange{DeviceID: d.ID, ICCID: d.ICCID, IMEI: d.IMEI, MSISDN: d.MSISDN,
+			NewICCID: newICCID, Request: change.NewRequest(change.ChangeICCID, change.Identifier{OldICCID: d.ICCID, NewICCID: newICCID, OldIMEI: d.IMEI})})
+	}
+	return rows
+}
+
+func padded(n int) string {
+	s := "0000000000" + itoa(n)
+	return s[len(s)-10:]
+}
+
+func itoa(n int) string {
+	if n == 0 {
+		return "0"
+	}
+	var b []byte
+	for ; n > 0; n /= 10 {
+		b = append([]byte{byte('0' + n%10)}, b...)
+	}
+	return string(b)
+}
+
+func TestCreateBulkChangeWritesEverythingInOneGo(t *testing.T) {
+	eachDB(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := mustSeed(t, db)
+		u, _ := db.UserByEmail(ctx, "m@acme.example")
+		woken := 0
+		db.OnEnqueue = func() { woken++ }
+		nb := store.NewBulkChange{TenantID: f.acme, ServiceProviderID: f.provider, Type: change.ChangeICCID,
+			Reason: "SIMs failed", RequestedBy: u, IdempotencyKey: "form-1", Rows: newRows(t, db, f.acme, 3, 0)}
+		id, created, err := db.CreateBulkChange(ctx, nb)
+		if err != nil || !created {
+			t.Fatalf("create: %v %v", created, err)
+		}
+		b, err := db.BulkChange(ctx, f.acme, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b.Status != change.BatchNew || b.Type != change.ChangeICCID || b.Counts.Total != 3 || b.Counts.New != 3 || b.CreatedBy != "m@acme.example" {
+			t.Fatalf("bulk change: %+v", b)
+		}
+		rows, total, err := db.DeviceChanges(ctx, id, store.DeviceChangeFilter{})
+		if err != nil || total != 3 || len(rows) != 3 {
+			t.Fatalf("rows: %d %v", total, err)
+		}
+		if _, err := change.ParseRequest(rows[0].ChangeRequest); err != nil || rows[0].NewICCID == "" {
+			t.Fatalf("row: %+v %v", rows[0], err)
+		}
+		if n, _ := db.CountJobs(ctx, store.JobQueued); n != 3 || woken != 1 {
+			t.Fatalf("jobs %d, woken %d", n, woken)
+		}
+		// The same key again: the same batch, nothing new.
+		again, created, err := db.CreateBulkChange(ctx, nb)
+		if err != nil || created || again != id {
+			t.Fatalf("second submit: %d %v %v", again, created, err)
+		}
+		if n, _ := db.CountJobs(ctx, store.JobQueued); n != 3 {
+			t.Fatalf("jobs after a double submit: %d", n)
+		}
+		// Another tenant cannot see it.
+		if _, err := db.BulkChange(ctx, f.globex, id); !apperr.Is(err, apperr.NotFound) {
+			t.Fatalf("cross-tenant read: %v", err)
+		}
+		list, n, err := db.BulkChanges(ctx, store.BulkChangeFilter{TenantID: f.acme})
+		if err != nil || n != 1 || list[0].Counts.Total != 3 {
+			t.Fatalf("list: %d %v %+v", n, err, list)
+		}
+		if _, n, _ := db.BulkChanges(ctx, store.BulkChangeFilter{TenantID: f.globex}); n != 0 {
+			t.Fatalf("globex sees %d of acme's requests", n)
+		}
+	})
+}
+
+func TestCreateBulkChangeRefusesTakenIdentifiers(t *testing.T) {
+	eachDB(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := mustSeed(t, db)
+		u, _ := db.UserByEmail(ctx, "m@acme.example")
+		first := newRows(t, db, f.acme, 2, 0)
+		if _, _, err := db.CreateBulkChange(ctx, store.NewBulkChange{TenantID: f.acme, ServiceProviderID: f.provider,
+			Type: change.ChangeICCID, Reason: "r", RequestedBy: u, Rows: first}); err != nil {
+			t.Fatal(err)
+		}
+		// Same devices and SIMs again, plus a SIM that is on a live device.
+		second := newRows(t, db, f.acme, 3, 0)
+		second[2].NewICCID = "89148000000000000010"
+		_, _, err := db.CreateBulkChange(ctx, store.NewBulkChange{TenantID: f.acme, ServiceProviderID: f.provider,
+			Type: change.ChangeICCID, Reason: "r", RequestedBy: u, Rows: second})
+		var ce *store.ClashError
+		if !apperr.Is(err, apperr.Conflict) || !errors.As(err, &ce) {
+			t.Fatalf("want a conflict, got %v", err)
+		}
+		// Two SIMs in an open change, two lines with an open change, one SIM on a device.
+		if len(ce.Clashes) != 5 {
+			t.Fatalf("clashes: %+v", ce.Clashes)
+		}
+		if _, n, _ := db.BulkChanges(ctx, store.BulkChangeFilter{TenantID: f.acme}); n != 1 {
+			t.Fatalf("a refused request was stored: %d requests", n)
+		}
+	})
+}

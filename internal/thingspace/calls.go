@@ -1,0 +1,154 @@
+package thingspace
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+)
+
+// ChangeIdentifier sends PUT /api/m2m/v1/devices/{serviceType}/actions/deviceId
+// and returns the carrier's requestId. Success only means "accepted": the
+// result arrives later as a CarrierService callback with the same requestId.
+//
+// The carrier has no idempotency contract: a resent request is a second
+// change. After an error of class ClassUnavailable (timeout, 5xx) the change
+// may have been accepted; look at the device before sending it again.
+func (c *Client) ChangeIdentifier(ctx context.Context, req ChangeIdentifierRequest) (string, error) {
+	if c.cfg.ServiceType == "" {
+		return "", &APIError{Op: OpChangeIdentifier, Class: ClassInvalid, Message: "Config.ServiceType is empty"}
+	}
+	var out RequestIDResponse
+	_, err := c.do(ctx, call{
+		op: OpChangeIdentifier, method: http.MethodPut, session: true, body: req,
+		url: c.m2m("/devices/" + url.PathEscape(c.cfg.ServiceType) + "/actions/deviceId"),
+	}, &out)
+	if err != nil {
+		return "", err
+	}
+	if out.RequestID == "" {
+		return "", &APIError{Op: OpChangeIdentifier, Class: ClassUnavailable, HTTPStatus: http.StatusOK, Message: "accepted without a requestId"}
+	}
+	return out.RequestID, nil
+}
+
+// ListDevices fetches one page of POST /api/m2m/v1/devices/actions/list.
+// An empty AccountName is filled with the client's account. HTTP 202 means
+// "more data" and is success; HasMoreData is then true.
+func (c *Client) ListDevices(ctx context.Context, req ListDevicesRequest) (*DeviceListPage, error) {
+	return c.listDevices(ctx, OpListDevices, req)
+}
+
+func (c *Client) listDevices(ctx context.Context, op string, req ListDevicesRequest) (*DeviceListPage, error) {
+	if req.AccountName == "" {
+		req.AccountName = c.cfg.AccountName
+	}
+	var page DeviceListPage
+	status, err := c.do(ctx, call{op: op, method: http.MethodPost, session: true, body: req, url: c.m2m("/devices/actions/list")}, &page)
+	if err != nil {
+		return nil, err
+	}
+	if status == http.StatusAccepted {
+		page.HasMoreData = true
+	}
+	return &page, nil
+}
+
+// AllDevices calls fn for every device matching req, page after page,
+// advancing largestDeviceIdSeen. It stops at the first error from fn or the
+// carrier, and refuses to loop when a page with more data does not move the
+// cursor forward.
+func (c *Client) AllDevices(ctx context.Context, req ListDevicesRequest, fn func(Device) error) error {
+	for {
+		page, err := c.ListDevices(ctx, req)
+		if err != nil {
+			return err
+		}
+		for _, d := range page.Devices {
+			if err := fn(d); err != nil {
+				return err
+			}
+		}
+		if !page.HasMoreData {
+			return nil
+		}
+		if page.LargestDeviceIDSeen <= req.LargestDeviceIDSeen {
+			return &APIError{Op: OpListDevices, Class: ClassInvalid,
+				Message: fmt.Sprintf("carrier reported more data but no paging cursor past %d", req.LargestDeviceIDSeen)}
+		}
+		req.LargestDeviceIDSeen = page.LargestDeviceIDSeen
+	}
+}
+
+// FindDevice looks up one device by any identifier. A device the carrier
+// does not know is an *APIError of class ClassNotFound, whether the carrier
+// says so with ...DeviceNotFound or with an empty list.
+func (c *Client) FindDevice(ctx context.Context, id DeviceID) (*Device, error) {
+	page, err := c.listDevices(ctx, OpFindDevice, ListDevicesRequest{DeviceID: &id})
+	if err != nil {
+		return nil, err
+	}
+	for i, d := range page.Devices {
+		if got, ok := d.ID(id.Kind); ok && got == id.ID {
+			return &page.Devices[i], nil
+		}
+	}
+	if len(page.Devices) > 0 {
+		// The carrier matched on something we cannot see; trust it.
+		return &page.Devices[0], nil
+	}
+	return nil, &APIError{Op: OpFindDevice, Class: ClassNotFound, HTTPStatus: http.StatusOK,
+		Message: fmt.Sprintf("no device with %s %s", id.Kind, id.ID)}
+}
+
+// Plans lists the account's service plans (GET /api/m2m/v1/plans/{accountName}).
+func (c *Client) Plans(ctx context.Context) ([]ServicePlan, error) {
+	var plans []ServicePlan
+	_, err := c.do(ctx, call{op: OpPlans, method: http.MethodGet, session: true,
+		url: c.m2m("/plans/" + url.PathEscape(c.cfg.AccountName))}, &plans)
+	return plans, err
+}
+
+// RegisterCallback registers (or replaces) the account's listener for a
+// callback service such as ServiceCarrier. username and password are
+// optional; the carrier echoes them in every callback body.
+func (c *Client) RegisterCallback(ctx context.Context, name, listenerURL, username, password string) error {
+	var out CallbackAccountResponse
+	_, err := c.do(ctx, call{op: OpRegisterCallback, method: http.MethodPost, session: true,
+		url:  c.m2m("/callbacks/" + url.PathEscape(c.cfg.AccountName)),
+		body: RegisterCallbackRequest{Name: name, URL: listenerURL, Username: username, Password: password}}, &out)
+	return err
+}
+
+// ListCallbacks lists the account's registered listeners.
+func (c *Client) ListCallbacks(ctx context.Context) ([]CallbackListener, error) {
+	var out []CallbackListener
+	_, err := c.do(ctx, call{op: OpListCallbacks, method: http.MethodGet, session: true,
+		url: c.m2m("/callbacks/" + url.PathEscape(c.cfg.AccountName))}, &out)
+	return out, err
+}
+
+// DeleteCallback removes the account's listener for a callback service.
+func (c *Client) DeleteCallback(ctx context.Context, name string) error {
+	var out CallbackAccountResponse
+	_, err := c.do(ctx, call{op: OpDeleteCallback, method: http.MethodDelete, session: true,
+		url: c.m2m("/callbacks/" + url.PathEscape(c.cfg.AccountName) + "/name/" + url.PathEscape(name))}, &out)
+	return err
+}
+
+// Logout ends the cached M2M session, if any. It never logs in to log out; a
+// session the carrier already expired counts as logged out. Callbacks keep
+// coming after a logout.
+func (c *Client) Logout(ctx context.Context) error {
+	sess := c.session.current()
+	if sess == "" {
+		return nil
+	}
+	var out SessionResponse
+	_, err := c.do(ctx, call{op: OpLogout, method: http.MethodPost, logout: true, url: c.m2m("/session/logout")}, &out)
+	if err == nil || ClassOf(err) == ClassSessionExpired {
+		c.session.invalidate(sess)
+		return nil
+	}
+	return err
+}

@@ -1,0 +1,164 @@
+package tssim
+
+import (
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/idswap/idswap/internal/thingspace"
+)
+
+func (s *Sim) handleList(w http.ResponseWriter, r *http.Request, c caller) {
+	var req thingspace.ListDevicesRequest
+	if !decode(w, r, &req, true) {
+		return
+	}
+	if req.AccountName != "" && req.AccountName != c.account.Name {
+		writeError(w, http.StatusBadRequest, CodeAccountNotFound, "Account "+req.AccountName+" not found")
+		return
+	}
+	for _, d := range slices.Concat(req.DeviceList, optional(req.DeviceID)) {
+		if !knownKind(d.Kind) {
+			writeError(w, http.StatusBadRequest, CodeKindInvalid, "Device kind "+d.Kind+" is not valid")
+			return
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if req.DeviceID != nil {
+		// A single-device query that matches nothing is refused rather than
+		// answered with an empty list; UNCONFIRMED which the carrier does.
+		l := s.lineWithLocked(req.DeviceID.Kind, req.DeviceID.ID)
+		if l == nil || l.Account != c.account.Name {
+			writeError(w, http.StatusBadRequest, CodeDeviceNotFound, "Device not found")
+			return
+		}
+		writeJSON(w, http.StatusOK, thingspace.DeviceListPage{Devices: []thingspace.Device{s.deviceLocked(l, true)}})
+		return
+	}
+	limit := s.cfg.PageSize
+	if req.MaxNumberOfDevices > 0 && req.MaxNumberOfDevices < limit {
+		limit = req.MaxNumberOfDevices
+	}
+	var match []*lineState
+	for _, l := range s.st.Lines { // kept in device id order
+		if l.Account == c.account.Name && l.ID > req.LargestDeviceIDSeen && s.matches(l, req) {
+			match = append(match, l)
+		}
+	}
+	page := thingspace.DeviceListPage{Devices: []thingspace.Device{}}
+	status := http.StatusOK
+	if len(match) > limit {
+		match = match[:limit]
+		page.HasMoreData = true
+		page.LargestDeviceIDSeen = match[len(match)-1].ID
+		status = http.StatusAccepted // documented: 202 while hasMoreData
+	}
+	for _, l := range match {
+		page.Devices = append(page.Devices, s.deviceLocked(l, false))
+	}
+	writeJSON(w, status, page)
+}
+
+func optional(d *thingspace.DeviceID) []thingspace.DeviceID {
+	if d == nil {
+		return nil
+	}
+	return []thingspace.DeviceID{*d}
+}
+
+// matches applies the list filters that the simulator models; group names
+// and custom fields are not modelled (every line is in no group).
+func (s *Sim) matches(l *lineState, req thingspace.ListDevicesRequest) bool {
+	if req.CurrentState != "" && !strings.EqualFold(req.CurrentState, l.State) {
+		return false
+	}
+	if req.ServicePlan != "" && req.ServicePlan != l.ServicePlan {
+		return false
+	}
+	if req.GroupName != "" || len(req.CustomFields) > 0 {
+		return false
+	}
+	if t, err := time.Parse(time.RFC3339, req.Earliest); err == nil && l.CreatedAt.Before(t) {
+		return false
+	}
+	if t, err := time.Parse(time.RFC3339, req.Latest); err == nil && l.CreatedAt.After(t) {
+		return false
+	}
+	if len(req.DeviceList) > 0 && !slices.ContainsFunc(req.DeviceList, func(d thingspace.DeviceID) bool {
+		return s.lineWithLocked(d.Kind, d.ID) == l
+	}) {
+		return false
+	}
+	if req.Filter != nil {
+		for _, f := range req.Filter.DeviceIdentifierFilters {
+			id := identifierOf(l, f.Kind)
+			if id == "" || !strings.Contains(id, f.Contains) || !strings.HasPrefix(id, f.StartsWith) || !strings.HasSuffix(id, f.EndsWith) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func identifierOf(l *lineState, kind string) string {
+	switch strings.ToLower(kind) {
+	case thingspace.KindICCID:
+		return l.ICCID
+	case thingspace.KindIMEI:
+		return l.IMEI
+	case thingspace.KindMDN, thingspace.KindMSISDN:
+		return l.MDN
+	case thingspace.KindEID:
+		return l.EID
+	}
+	return ""
+}
+
+// deviceLocked renders a line the way the carrier lists it, kinds in the
+// carrier's mixed case ("iccId").
+func (s *Sim) deviceLocked(l *lineState, single bool) thingspace.Device {
+	ids := []thingspace.DeviceID{}
+	for _, d := range []thingspace.DeviceID{{ID: l.MDN, Kind: "mdn"}, {ID: l.IMEI, Kind: "imei"}, {ID: l.ICCID, Kind: "iccId"}, {ID: l.EID, Kind: "eid"}} {
+		if d.ID != "" {
+			ids = append(ids, d)
+		}
+	}
+	created := l.CreatedAt.UTC().Format(time.RFC3339)
+	d := thingspace.Device{
+		AccountName:         l.Account,
+		BillingCycleEndDate: l.CreatedAt.AddDate(0, 1, 0).UTC().Format(time.RFC3339),
+		CarrierInformations: []thingspace.CarrierInformation{{CarrierName: "Verizon Wireless", ServicePlan: l.ServicePlan, State: l.State}},
+		Connected:           false,
+		CreatedAt:           created,
+		DeviceIDs:           ids,
+		IPAddress:           "0.0.0.0",
+		LastActivationBy:    "tssim",
+		LastActivationDate:  created,
+	}
+	if single {
+		// UNCONFIRMED keys: the carrier's extendedAttributes are about the
+		// place of use; these help a reader of the simulator.
+		hw := s.hardwareLocked(l.IMEI)
+		d.ExtendedAttributes = []thingspace.KeyValue{
+			{Key: "NetworkType", Value: hw.NetworkType},
+			{Key: "Make", Value: hw.Make},
+			{Key: "Model", Value: hw.Model},
+		}
+	}
+	return d
+}
+
+func (s *Sim) handlePlans(w http.ResponseWriter, r *http.Request, c caller) {
+	if !pathAccount(w, r, c) {
+		return
+	}
+	s.mu.Lock()
+	out := make([]thingspace.ServicePlan, 0, len(s.st.Plans))
+	for _, p := range s.st.Plans {
+		out = append(out, thingspace.ServicePlan{Name: p.Name, Code: p.Code, SizeKb: p.SizeKb, CarrierServicePlanCode: p.CarrierServicePlanCode})
+	}
+	s.mu.Unlock()
+	writeJSON(w, http.StatusOK, out)
+}
