@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strings"
@@ -54,6 +55,9 @@ func (s *Server) handleError(err error, c echo.Context) {
 			"request_id", c.Response().Header().Get(echo.HeaderXRequestID))
 	}
 
+	// The request's context may be over (a timeout, or the middleware that set one has
+	// returned): the answer is still owed, so render it detached from that context.
+	c.SetRequest(c.Request().WithContext(context.WithoutCancel(c.Request().Context())))
 	var werr error
 	switch {
 	case strings.HasPrefix(c.Request().URL.Path, "/api/"):

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
@@ -32,16 +33,17 @@ type Store interface {
 type Service struct {
 	store Store
 	now   func() time.Time
-	// dummyHash is compared against when the e-mail is unknown, so that an unknown address
-	// takes as long to refuse as a wrong password and cannot be told apart by timing.
-	dummyHash []byte
 }
 
 // New returns a Service.
-func New(s Store) *Service {
+func New(s Store) *Service { return &Service{store: s, now: time.Now} }
+
+// dummyHash is compared against when the e-mail is unknown, so that an unknown address takes
+// as long to refuse as a wrong password and cannot be told apart by timing. Made on first use.
+var dummyHash = sync.OnceValue(func() []byte {
 	h, _ := bcrypt.GenerateFromPassword([]byte("idswap: no such user"), bcrypt.DefaultCost)
-	return &Service{store: s, now: time.Now, dummyHash: h}
-}
+	return h
+})
 
 // HashPassword hashes a password with bcrypt. Passwords shorter than 8 characters are refused.
 func HashPassword(password string) (string, error) {
@@ -75,7 +77,7 @@ var errBadLogin = apperr.E(apperr.Unauthorized, "The e-mail address or the passw
 func (s *Service) Login(ctx context.Context, email, password, remoteAddr string) (*store.User, error) {
 	u, err := s.store.UserByEmail(ctx, email)
 	if apperr.Is(err, apperr.NotFound) {
-		_ = bcrypt.CompareHashAndPassword(s.dummyHash, []byte(password))
+		_ = bcrypt.CompareHashAndPassword(dummyHash(), []byte(password))
 		return nil, errBadLogin
 	}
 	if err != nil {

@@ -1,0 +1,172 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"io"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// runningApp is `idswap serve --demo` started in-process on a free port with its own data folder.
+type runningApp struct {
+	URL     string
+	DataDir string
+	logs    *syncBuffer
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// startApp runs the real command the README tells people to run, and stops it when the test
+// ends. The server's log is printed only if the test failed.
+func startApp(t *testing.T, env map[string]string) *runningApp {
+	t.Helper()
+	dir := t.TempDir()
+	getenv := func(k string) string {
+		if v, ok := env[k]; ok {
+			return v
+		}
+		if k == "IDSWAP_LOG_LEVEL" {
+			return "warn"
+		}
+		return ""
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	outR, outW := io.Pipe()
+	logs := &syncBuffer{}
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"serve", "--demo", "--data", dir, "--addr", "127.0.0.1:0"}, getenv, strings.NewReader(""), outW, logs)
+		outW.Close()
+	}()
+	urlc := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(outR)
+		for sc.Scan() {
+			line := sc.Text()
+			logs.Write([]byte(line + "\n"))
+			if rest, ok := strings.CutPrefix(line, "idswap is running at "); ok {
+				urlc <- strings.Fields(rest)[0]
+			}
+		}
+	}()
+	app := &runningApp{DataDir: dir, logs: logs}
+	select {
+	case app.URL = <-urlc:
+	case err := <-done:
+		cancel()
+		t.Fatalf("idswap serve stopped before it listened: %v\n%s", err, logs)
+	case <-time.After(60 * time.Second):
+		cancel()
+		t.Fatalf("idswap serve did not start in 60 s\n%s", logs)
+	}
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("idswap serve: %v", err)
+			}
+		case <-time.After(30 * time.Second):
+			t.Error("idswap serve did not stop within 30 s of its context ending")
+		}
+		if t.Failed() {
+			t.Logf("server output:\n%s", logs)
+		}
+	})
+	return app
+}
+
+// newBrowser starts headless Chromium for a test. Without a browser the test is skipped,
+// unless IDSWAP_REQUIRE_BROWSER is set (CI sets it), in which case it fails.
+func newBrowser(t *testing.T) context.Context {
+	t.Helper()
+	path := os.Getenv("IDSWAP_CHROMIUM")
+	if path == "" {
+		for _, p := range []string{"chromium", "chromium-browser", "google-chrome"} {
+			if found, err := exec.LookPath(p); err == nil {
+				path = found
+				break
+			}
+		}
+	}
+	if path == "" {
+		if os.Getenv("IDSWAP_REQUIRE_BROWSER") != "" {
+			t.Fatal("no Chromium found and IDSWAP_REQUIRE_BROWSER is set: install Debian's chromium")
+		}
+		t.Skip("no Chromium found (apt-get install chromium); set IDSWAP_REQUIRE_BROWSER=1 to make this a failure")
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(path),
+		chromedp.NoSandbox,
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.Flag("disable-gpu", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.WindowSize(1280, 900),
+	)
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelCtx := chromedp.NewContext(actx)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
+	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
+	return ctx
+}
+
+// signIn signs a demo user in through the form.
+func signIn(t *testing.T, ctx context.Context, app *runningApp, email string) {
+	t.Helper()
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(app.URL+"/login"),
+		chromedp.WaitVisible(chromedp.CSS(`#email`)),
+		chromedp.SendKeys(chromedp.CSS(`#email`), email),
+		chromedp.SendKeys(chromedp.CSS(`#password`), "idswap-demo"),
+		chromedp.Submit(chromedp.CSS(`#password`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=whoami]`)),
+	)
+	if err != nil {
+		t.Fatalf("sign in as %s: %v", email, err)
+	}
+}
+
+func TestBrowserManagerSeesOnlyTheirTenantsDevices(t *testing.T) {
+	app := startApp(t, nil)
+	ctx := newBrowser(t)
+	signIn(t, ctx, app, "manager@acme.example")
+
+	if err := chromedp.Do(ctx, chromedp.Navigate(app.URL+"/devices")); err != nil {
+		t.Fatal(err)
+	}
+	summary, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`[data-testid=pager-summary]`)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(summary, "1210 results") {
+		t.Fatalf("Acme's inventory: %q, want 1210 devices", summary)
+	}
+	who, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`[data-testid=whoami]`)))
+	if err != nil || !strings.Contains(who, "Acme Logistics") {
+		t.Fatalf("whoami: %q %v", who, err)
+	}
+}
