@@ -77,6 +77,10 @@ func (a *app) serve(ctx context.Context, stdout io.Writer) error {
 	}
 	srv := a.web.HTTPServer(a.cfg.Addr)
 	url := "http://" + ln.Addr().String()
+	if a.cfg.PublicURLFromAddr {
+		// Links in e-mails and the carrier's callback URL must name the port actually bound.
+		a.cfg.PublicURL = url
+	}
 	fmt.Fprintf(stdout, "idswap is running at %s (ready in %s)\n", url, time.Since(a.start).Round(time.Millisecond))
 	if a.demo != nil {
 		a.demo.printWelcome(stdout, a.cfg)

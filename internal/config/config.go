@@ -32,6 +32,9 @@ type Config struct {
 	// HTTP.
 	Addr       string // listen address
 	PublicURL  string // IDSWAP_PUBLIC_URL: how people and the carrier reach us (links, callback URL)
+	// PublicURLFromAddr is set when PublicURL was derived from Addr rather than given: serve
+	// then replaces it with the address it actually listens on (--addr 127.0.0.1:0 in tests).
+	PublicURLFromAddr bool
 	SecureOnly bool   // Secure cookies (behind TLS)
 
 	// Engine.
@@ -101,7 +104,7 @@ func (c *Config) Resolve(getenv func(string) string) error {
 
 	c.PublicURL = strings.TrimRight(getenv("IDSWAP_PUBLIC_URL"), "/")
 	if c.PublicURL == "" && c.Addr != "" {
-		c.PublicURL = "http://" + c.Addr
+		c.PublicURL, c.PublicURLFromAddr = "http://"+c.Addr, true
 	}
 	c.SecureOnly = strings.HasPrefix(c.PublicURL, "https://")
 
