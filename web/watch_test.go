@@ -95,7 +95,9 @@ func doc(t *testing.T, body string) *goquery.Document {
 	return d
 }
 
-func text(d *goquery.Document, sel string) string { return strings.TrimSpace(d.Find(sel).First().Text()) }
+func text(d *goquery.Document, sel string) string {
+	return strings.TrimSpace(d.Find(sel).First().Text())
+}
 
 // TestManagersSeeNothingOfAnotherTenant asks for each of Globex's things as Acme's manager:
 // every one is 404, exactly as for something that does not exist, and the admin pages are 403.
@@ -402,7 +404,9 @@ func TestTheAuditSearchFindsASIMThatWasSwappedAway(t *testing.T) {
 	}
 	hits := d.Find("[data-testid=audit-hit]")
 	var whats []string
-	hits.Each(func(_ int, s *goquery.Selection) { whats = append(whats, strings.TrimSpace(s.Find("[data-testid=audit-hit-what]").Text())) })
+	hits.Each(func(_ int, s *goquery.Selection) {
+		whats = append(whats, strings.TrimSpace(s.Find("[data-testid=audit-hit-what]").Text()))
+	})
 	// Newest first: the confirmation and the swap (same instant), the send, the request's creation.
 	for _, w := range []string{"Carrier confirmed", "Identifiers changed: SIMs failed in the field", "ThingSpace: change identifier", "bulkchange.create"} {
 		if !containsString(whats, w) {
