@@ -47,6 +47,7 @@ type BulkChangeResults struct {
 	Pager      Pager
 	Filtered   bool
 	ShowTenant bool
+	Error      string // the filters could not be read (the fields say why)
 }
 
 // BulkChangeRow is one bulk change in a table.

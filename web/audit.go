@@ -53,7 +53,9 @@ func (s *Server) audit(c echo.Context) error {
 		case err != nil:
 			return err
 		default:
-			fillAuditResults(&res, page, c.Request().URL)
+			if err := s.fillAuditResults(c, &res, page); err != nil {
+				return err
+			}
 		}
 	}
 	if len(form.Errors) > 0 {
@@ -158,9 +160,20 @@ func mapValues(m map[string]string) []string {
 
 // fillAuditResults turns a page of hits into the view, with the links to the next page, back
 // to the first, and to the CSV of the whole result.
-func fillAuditResults(res *views.AuditResults, page *store.AuditPage, u *url.URL) {
-	for _, d := range page.Devices {
-		res.Devices = append(res.Devices, deviceRow(d, ""))
+func (s *Server) fillAuditResults(c echo.Context, res *views.AuditResults, page *store.AuditPage) error {
+	u := c.Request().URL
+	if len(page.Devices) > 0 {
+		ts, err := s.store.Tenants(c.Request().Context())
+		if err != nil {
+			return err
+		}
+		names := map[int64]string{}
+		for _, t := range ts {
+			names[t.ID] = t.Name
+		}
+		for _, d := range page.Devices {
+			res.Devices = append(res.Devices, deviceRow(d, names[d.TenantID]))
+		}
 	}
 	for _, h := range page.Hits {
 		res.Hits = append(res.Hits, auditHitView(h))
@@ -180,6 +193,7 @@ func fillAuditResults(res *views.AuditResults, page *store.AuditPage, u *url.URL
 	csvQ.Del("after")
 	csvQ.Set("format", "csv")
 	res.CSVURL = withQuery(u.Path, csvQ)
+	return nil
 }
 
 func cloneValues(q url.Values) url.Values {

@@ -71,6 +71,7 @@ func (s *Server) bulkChanges(c echo.Context) error {
 		f.CreatedBy != "" || f.From != nil || f.To != nil || (u.IsAdmin() && !f.AllTenants)}
 	if len(form.Errors) > 0 {
 		status = http.StatusUnprocessableEntity
+		res.Error = "Nothing was listed: " + strings.Join(mapValues(form.Errors), "; ") + "."
 	} else {
 		bs, total, err := s.store.BulkChanges(ctx, f)
 		if err != nil {
@@ -81,7 +82,7 @@ func (s *Server) bulkChanges(c echo.Context) error {
 		}
 		res.Pager = pager(c.Request().URL, page, bulkChangePageSize, total)
 	}
-	if isHTMX(c) && len(form.Errors) == 0 {
+	if isHTMX(c) {
 		return render(c, status, views.BulkChangeTable(res))
 	}
 	p := views.BulkChanges{Layout: layout(c, "Bulk changes", "changes"), Form: form, ShowTenant: u.IsAdmin(),

@@ -94,7 +94,7 @@ func ago(d time.Duration) string {
 // The chart's geometry, in SVG user units, and its colour thresholds.
 const (
 	chartW, chartH           = 640, 200
-	plotLeft, plotRight      = 44.0, 636.0
+	plotLeft, plotRight      = 44.0, 616.0 // room on the right for the last date label
 	plotTop, plotBottom      = 10.0, 170.0
 	barFill                  = 0.7 // share of a day's slot the bar fills
 	minBarHeight             = 2.0 // a day of nothing but failures still shows a red sliver
