@@ -139,7 +139,7 @@ func TestBrowserWatchesABatchAndAnAdminFindsItsSIM(t *testing.T) {
 	}
 	sent := func(r store.DeviceChange) *store.RowLogEntry {
 		return &store.RowLogEntry{Description: "ThingSpace: change identifier", ProcessedBy: "e2e test",
-			RequestText: "PUT /api/m2m/v1/devices/4G/actions/deviceId\n\n{\"deviceIds\":[{\"kind\":\"iccid\",\"id\":\"" + r.ICCID + "\"}]}",
+			RequestText:  "PUT /api/m2m/v1/devices/4G/actions/deviceId\n\n{\"deviceIds\":[{\"kind\":\"iccid\",\"id\":\"" + r.ICCID + "\"}]}",
 			ResponseText: `HTTP 200 OK` + "\n\n" + `{"requestId":"e2e"}`}
 	}
 	step(rows[0], change.StatusProcessing, sent(rows[0]))
