@@ -138,9 +138,19 @@ func TestManagersSeeNothingOfAnotherTenant(t *testing.T) {
 	if res, _ := acme.get(fmt.Sprintf("/bulk-changes/%d/rows/%d/log", a, rows[0].ID)); res.StatusCode != http.StatusNotFound {
 		t.Errorf("another batch's row under an own batch: %d", res.StatusCode)
 	}
-	_, body := acme.get("/bulk-changes")
-	if strings.Contains(body, fmt.Sprintf("#%d<", g)) || !strings.Contains(body, fmt.Sprintf("#%d<", a)) {
-		t.Error("Acme's list shows Globex's request, or not its own")
+	// Nor do the lists and searches a manager has: a tenant parameter is not theirs to choose.
+	for _, p := range []string{"/bulk-changes", fmt.Sprintf("/bulk-changes?tenant=%d", e.tenantID(demo.TenantGlobex)),
+		"/bulk-changes?requester=" + url.QueryEscape(demo.GlobexManager), "/"} {
+		_, body := acme.get(p)
+		if strings.Contains(body, fmt.Sprintf("#%d<", g)) {
+			t.Errorf("Acme's manager GET %s: Globex's request is listed", p)
+		}
+	}
+	if _, body := acme.get("/bulk-changes"); !strings.Contains(body, fmt.Sprintf("#%d<", a)) {
+		t.Error("Acme's list does not show its own request")
+	}
+	if _, body := acme.get("/devices?q=" + rows[0].NewICCID); strings.Contains(body, `data-testid="device-row"`) {
+		t.Error("the inventory search finds Globex's device")
 	}
 	for _, p := range []string{"/admin/audit", "/admin/audit?q=" + rows[0].ICCID, "/admin/audit?format=csv", "/admin/audit?q=" + rows[0].ICCID + "&format=csv"} {
 		if res, body := acme.get(p); res.StatusCode != http.StatusForbidden || strings.Contains(body, rows[0].NewICCID) {
