@@ -8,6 +8,10 @@
     var bad = e.detail.target.querySelector("[aria-invalid=true]");
     if (bad && typeof bad.focus === "function") { bad.focus(); }
   });
+  // A row's log loaded on demand takes the keyboard focus, so the reader starts there.
+  document.addEventListener("htmx:afterSwap", function (e) {
+    if (e.detail.target.id === "row-log") { e.detail.target.focus(); }
+  });
   // Elements with data-confirm ask before their form submits (used for destructive actions).
   document.addEventListener("submit", function (e) {
     var msg = e.target.getAttribute("data-confirm");

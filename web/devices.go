@@ -13,8 +13,6 @@ import (
 	"github.com/idswap/idswap/views"
 )
 
-func (s *Server) home(c echo.Context) error { return redirect(c, "/devices") }
-
 const devicePageSize = 50
 
 // devices is the inventory: the user's tenant's devices (an admin's: every tenant's, or one),

@@ -97,7 +97,8 @@ func seededCopy(t *testing.T) (string, demo.World) {
 	return path, seeded.world
 }
 
-func newEnv(t *testing.T) *env {
+// newEnv starts the portal; edit, when given, adjusts its configuration first.
+func newEnv(t *testing.T, edit ...func(*web.Config)) *env {
 	t.Helper()
 	ctx := context.Background()
 	path, world := seededCopy(t)
@@ -112,12 +113,16 @@ func newEnv(t *testing.T) *env {
 	}
 	pid := ps[0].ID
 	logs := &strings.Builder{}
-	s := web.New(web.Config{
+	cfg := web.Config{
 		Logger:     slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn})),
 		Store:      db,
 		Auth:       auth.New(db),
 		SessionKey: []byte("session-key-for-tests-0123456789"),
-	})
+	}
+	for _, fn := range edit {
+		fn(&cfg)
+	}
+	s := web.New(cfg)
 	srv := httptest.NewServer(s)
 	t.Cleanup(srv.Close)
 	t.Cleanup(func() {

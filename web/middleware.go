@@ -53,7 +53,7 @@ func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 			attrs = append(attrs, slog.String("user", u.Email))
 		}
 		level := slog.LevelInfo
-		if strings.HasPrefix(req.URL.Path, "/static/") || req.URL.Path == "/healthz" {
+		if strings.HasPrefix(req.URL.Path, "/static/") || req.URL.Path == "/healthz" || req.URL.Path == "/metrics" {
 			level = slog.LevelDebug
 		}
 		s.log.Log(req.Context(), level, "http", attrs...)

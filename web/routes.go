@@ -36,6 +36,23 @@ func (s *Server) routes(secure bool) {
 	portal.POST("/logout", s.logout)
 
 	signedIn := portal.Group("", s.requireUser)
-	signedIn.GET("/", s.home)
 	signedIn.GET("/devices", s.devices)
+
+	// Watching and finding: the dashboard, the bulk change list and page with its live status
+	// fragment, row logs and CSV, the device page and lookup by any identifier a device ever
+	// had, the admin audit search (?format=csv streams the whole result, and the timeout above
+	// skips it), and /metrics for Prometheus, outside the session. The page's actions post to
+	// /bulk-changes/:id/cancel and /bulk-changes/:id/retry, which the engine's routes serve.
+	if s.metrics != nil {
+		e.GET("/metrics", echo.WrapHandler(s.metrics))
+	}
+	signedIn.GET("/", s.dashboard)
+	signedIn.GET("/bulk-changes", s.bulkChanges)
+	signedIn.GET("/bulk-changes/:id", s.bulkChangePage)
+	signedIn.GET("/bulk-changes/:id/status", s.bulkChangeStatus)
+	signedIn.GET("/bulk-changes/:id/rows.csv", s.bulkChangeCSV)
+	signedIn.GET("/bulk-changes/:id/rows/:rowID/log", s.bulkChangeRowLog)
+	signedIn.GET("/devices/lookup", s.deviceLookup)
+	signedIn.GET("/devices/:id", s.devicePage)
+	signedIn.GET("/admin/audit", s.audit, requireAdmin)
 }

@@ -29,6 +29,7 @@ type Store interface {
 	Devices(ctx context.Context, f store.DeviceFilter) ([]store.Device, int, error)
 	Ping(ctx context.Context) error
 	CheckCurrent(ctx context.Context) error
+	watchStore
 }
 
 // Config is everything the web layer is built from.
@@ -39,6 +40,10 @@ type Config struct {
 	SessionKey []byte
 	SecureOnly bool              // Secure cookies and HSTS (set when served over TLS)
 	DemoLogins []views.DemoLogin // shown on the sign-in page in demo mode
+	// Metrics serves /metrics (Prometheus) outside the session; nil leaves the route out.
+	Metrics http.Handler
+	// Now is the clock of the dashboard's "this week"; nil means time.Now.
+	Now func() time.Time
 }
 
 // Server is the HTTP handler of the whole portal and API.
@@ -49,6 +54,8 @@ type Server struct {
 	auth     Authenticator
 	sessions *sessions
 	demo     []views.DemoLogin
+	metrics  http.Handler
+	now      func() time.Time
 }
 
 // New builds the server and its routes.
@@ -60,6 +67,11 @@ func New(cfg Config) *Server {
 		auth:     cfg.Auth,
 		sessions: newSessions(cfg.SessionKey, cfg.SecureOnly),
 		demo:     cfg.DemoLogins,
+		metrics:  cfg.Metrics,
+		now:      cfg.Now,
+	}
+	if s.now == nil {
+		s.now = time.Now
 	}
 	s.e.HideBanner, s.e.HidePort = true, true
 	s.e.HTTPErrorHandler = s.handleError

@@ -12,6 +12,7 @@ import (
 
 	"github.com/idswap/idswap/internal/auth"
 	"github.com/idswap/idswap/internal/config"
+	"github.com/idswap/idswap/internal/metrics"
 	"github.com/idswap/idswap/internal/store"
 	"github.com/idswap/idswap/views"
 	"github.com/idswap/idswap/web"
@@ -40,6 +41,10 @@ type app struct {
 	demo  *demoCarrier // nil outside demo mode
 	web   *web.Server
 	start time.Time
+
+	// metrics is served at /metrics; the engine's OnRowFinal and OnCarrierCall hooks feed it
+	// (metrics.RowFinal, metrics.CarrierCall).
+	metrics *metrics.Metrics
 }
 
 func newApp(ctx context.Context, cfg *config.Config, getenv func(string) string, logOut io.Writer) (*app, error) {
@@ -57,6 +62,7 @@ func newApp(ctx context.Context, cfg *config.Config, getenv func(string) string,
 		}
 		demoLogins = a.demo.logins
 	}
+	a.metrics = metrics.New(metrics.Config{Queue: db, Logger: a.log})
 	a.web = web.New(web.Config{
 		Logger:     a.log,
 		Store:      db,
@@ -64,6 +70,7 @@ func newApp(ctx context.Context, cfg *config.Config, getenv func(string) string,
 		SessionKey: cfg.SessionKey,
 		SecureOnly: cfg.SecureOnly,
 		DemoLogins: demoLogins,
+		Metrics:    a.metrics.Handler(),
 	})
 	return a, nil
 }

@@ -1,0 +1,48 @@
+package web
+
+import (
+	"context"
+	"time"
+
+	"github.com/idswap/idswap/internal/store"
+)
+
+// watchStore is what the pages that watch and find read: the dashboard, the bulk change list and
+// page, the device page and the admin audit search.
+type watchStore interface {
+	Providers(ctx context.Context) ([]store.Provider, error)
+	TenantByID(ctx context.Context, id int64) (*store.Tenant, error)
+	BulkChange(ctx context.Context, tenantID, id int64) (*store.BulkChange, error)
+	BulkChanges(ctx context.Context, f store.BulkChangeFilter) ([]store.BulkChange, int, error)
+	DeviceChanges(ctx context.Context, bulkChangeID int64, f store.DeviceChangeFilter) ([]store.DeviceChange, int, error)
+	EachDeviceChange(ctx context.Context, bulkChangeID int64, fn func(store.DeviceChange) error) error
+	RowLog(ctx context.Context, tenantID, bulkChangeID, changeID int64) ([]store.RowLogEntry, error)
+	BatchLog(ctx context.Context, bulkChangeID int64) ([]store.RowLogEntry, error)
+	DeviceByID(ctx context.Context, tenantID, id int64) (*store.Device, error)
+	IdentifierHistory(ctx context.Context, tenantID, deviceID int64) ([]store.HistoryEntry, error)
+	DeviceRows(ctx context.Context, tenantID, deviceID int64) ([]store.DeviceRow, error)
+	DevicesByIdentifier(ctx context.Context, tenantID int64, value string) ([]store.Device, error)
+	AuditSearch(ctx context.Context, f store.AuditFilter) (*store.AuditPage, error)
+	AuditExport(ctx context.Context, f store.AuditFilter, fn func(store.AuditHit) error) error
+	Dashboard(ctx context.Context, f store.DashboardFilter) (*store.Dashboard, error)
+}
+
+// scopeOf is the tenant a user's reads are limited to: theirs, or 0 (every tenant) for admins.
+func scopeOf(u *store.User) int64 {
+	if u.IsAdmin() || u.TenantID == nil {
+		return 0
+	}
+	return *u.TenantID
+}
+
+// timeLayout is how the portal prints a time: UTC, to the second.
+const timeLayout = "2006-01-02 15:04:05"
+
+func fmtTime(t time.Time) string { return t.UTC().Format(timeLayout) }
+
+func fmtTimePtr(t *time.Time) string {
+	if t == nil {
+		return ""
+	}
+	return fmtTime(*t)
+}
