@@ -19,6 +19,7 @@ import (
 
 	"github.com/idswap/idswap/internal/auth"
 	"github.com/idswap/idswap/internal/demo"
+	"github.com/idswap/idswap/internal/request"
 	"github.com/idswap/idswap/internal/store"
 	"github.com/idswap/idswap/web"
 )
@@ -32,6 +33,7 @@ type env struct {
 	world    demo.World
 	provider int64
 	logs     *strings.Builder
+	dbPath   string
 }
 
 const demoPassword = "idswap-demo"
@@ -97,7 +99,10 @@ func seededCopy(t *testing.T) (string, demo.World) {
 	return path, seeded.world
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t *testing.T) *env { t.Helper(); return newEnvWith(t, nil) }
+
+// newEnvWith is newEnv with a chance to change the web configuration first.
+func newEnvWith(t *testing.T, configure func(*web.Config)) *env {
 	t.Helper()
 	ctx := context.Background()
 	path, world := seededCopy(t)
@@ -112,12 +117,17 @@ func newEnv(t *testing.T) *env {
 	}
 	pid := ps[0].ID
 	logs := &strings.Builder{}
-	s := web.New(web.Config{
+	cfg := web.Config{
 		Logger:     slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn})),
 		Store:      db,
 		Auth:       auth.New(db),
 		SessionKey: []byte("session-key-for-tests-0123456789"),
-	})
+		Requests:   request.New(db),
+	}
+	if configure != nil {
+		configure(&cfg)
+	}
+	s := web.New(cfg)
 	srv := httptest.NewServer(s)
 	t.Cleanup(srv.Close)
 	t.Cleanup(func() {
@@ -125,7 +135,7 @@ func newEnv(t *testing.T) *env {
 			t.Logf("server log:\n%s", logs)
 		}
 	})
-	return &env{t: t, srv: srv, db: db, world: world, provider: pid, logs: logs}
+	return &env{t: t, srv: srv, db: db, world: world, provider: pid, logs: logs, dbPath: path}
 }
 
 // client is one browser: a cookie jar, no automatic redirects, and the page's CSRF token.

@@ -27,6 +27,10 @@ type Store interface {
 	UserByID(ctx context.Context, id int64) (*store.User, error)
 	Tenants(ctx context.Context) ([]store.Tenant, error)
 	Devices(ctx context.Context, f store.DeviceFilter) ([]store.Device, int, error)
+	Providers(ctx context.Context) ([]store.Provider, error)
+	BulkChange(ctx context.Context, tenantID, id int64) (*store.BulkChange, error)
+	BulkChanges(ctx context.Context, f store.BulkChangeFilter) ([]store.BulkChange, int, error)
+	DeviceChanges(ctx context.Context, bulkChangeID int64, f store.DeviceChangeFilter) ([]store.DeviceChange, int, error)
 	Ping(ctx context.Context) error
 	CheckCurrent(ctx context.Context) error
 }
@@ -39,6 +43,10 @@ type Config struct {
 	SessionKey []byte
 	SecureOnly bool              // Secure cookies and HSTS (set when served over TLS)
 	DemoLogins []views.DemoLogin // shown on the sign-in page in demo mode
+	// Requests checks and submits change requests, for the portal and the API alike.
+	Requests RequestService
+	// DemoStock, in demo mode only, lists the demo carrier's unused SIMs and devices; nil otherwise.
+	DemoStock DemoStock
 }
 
 // Server is the HTTP handler of the whole portal and API.
@@ -49,6 +57,8 @@ type Server struct {
 	auth     Authenticator
 	sessions *sessions
 	demo     []views.DemoLogin
+	requests RequestService
+	stock    DemoStock // nil outside demo mode
 }
 
 // New builds the server and its routes.
@@ -60,6 +70,8 @@ func New(cfg Config) *Server {
 		auth:     cfg.Auth,
 		sessions: newSessions(cfg.SessionKey, cfg.SecureOnly),
 		demo:     cfg.DemoLogins,
+		requests: cfg.Requests,
+		stock:    cfg.DemoStock,
 	}
 	s.e.HideBanner, s.e.HidePort = true, true
 	s.e.HTTPErrorHandler = s.handleError
