@@ -12,6 +12,7 @@ import (
 
 	"github.com/idswap/idswap/internal/auth"
 	"github.com/idswap/idswap/internal/config"
+	"github.com/idswap/idswap/internal/request"
 	"github.com/idswap/idswap/internal/store"
 	"github.com/idswap/idswap/views"
 	"github.com/idswap/idswap/web"
@@ -49,13 +50,17 @@ func newApp(ctx context.Context, cfg *config.Config, getenv func(string) string,
 		return nil, err
 	}
 	a := &app{cfg: cfg, log: newLogger(cfg, logOut), db: db, start: start}
-	var demoLogins []views.DemoLogin
+	var (
+		demoLogins []views.DemoLogin
+		stock      web.DemoStock // nil outside demo mode: the form offers no spares
+	)
 	if cfg.Demo {
 		if a.demo, err = startDemo(ctx, cfg, db, a.log); err != nil {
 			db.Close()
 			return nil, err
 		}
 		demoLogins = a.demo.logins
+		stock = simStock{baseURL: a.demo.baseURL}
 	}
 	a.web = web.New(web.Config{
 		Logger:     a.log,
@@ -64,6 +69,8 @@ func newApp(ctx context.Context, cfg *config.Config, getenv func(string) string,
 		SessionKey: cfg.SessionKey,
 		SecureOnly: cfg.SecureOnly,
 		DemoLogins: demoLogins,
+		Requests:   request.New(db),
+		DemoStock:  stock,
 	})
 	return a, nil
 }
