@@ -226,7 +226,7 @@ func dryRunAnswer(res *request.Result) map[string]any {
 	for _, r := range res.Rows {
 		a := apiCheckedRow{Index: r.Index, Current: r.Input.Current, NewICCID: r.NewICCID, NewIMEI: r.NewIMEI,
 			NetworkType: r.NetworkType, Model: r.Model, PlanGroup: r.Group, MonthlyChangeCents: r.CostCents,
-			Errors: r.Messages(), OK: len(r.Messages()) == 0}
+			Errors: r.Messages(), OK: len(r.Messages()) == 0 && r.Device != nil && r.Plan != nil}
 		if r.CurrentKind != 0 {
 			a.CurrentKind = r.CurrentKind.String()
 		}

@@ -4,7 +4,10 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"runtime"
+	"runtime/metrics"
 	"testing"
+	"time"
 
 	"github.com/idswap/idswap/internal/change"
 	"github.com/idswap/idswap/internal/request"
@@ -68,6 +71,25 @@ func BenchmarkCheck10kRowsAgainst100kDevices(b *testing.B) {
 	}
 	svc := request.New(db)
 
+	// The peak of live heap while checking, above what was live before: sampled through
+	// runtime/metrics, which does not stop the world as ReadMemStats would.
+	runtime.GC()
+	base := heapObjects()
+	peak := base
+	stop, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		tick := time.NewTicker(2 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+				peak = max(peak, heapObjects())
+			}
+		}
+	}()
 	b.ReportAllocs()
 	for b.Loop() {
 		res, err := svc.Check(ctx, d)
@@ -78,4 +100,14 @@ func BenchmarkCheck10kRowsAgainst100kDevices(b *testing.B) {
 			b.Fatalf("not ready: %d invalid, fields %v, groups %+v", res.Invalid, res.Fields, res.Groups)
 		}
 	}
+	close(stop)
+	<-done
+	b.ReportMetric(float64(peak-base)/(1<<20), "peak-heap-MB")
+}
+
+// heapObjects is the bytes of live and not yet swept heap objects.
+func heapObjects() uint64 {
+	s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	metrics.Read(s)
+	return s[0].Value.Uint64()
 }

@@ -8,6 +8,8 @@ package request
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"strings"
@@ -642,8 +644,12 @@ func notReady(res *Result) error {
 // maxKey bounds an idempotency key; a form's is 43 characters.
 const maxKey = 200
 
+// storedKeyLen is the width of DeviceBulkChange.IdempotencyKey (NVARCHAR(64) on SQL Server).
+const storedKeyLen = 64
+
 // scopedKey makes the key the user's own, so that one user's key can never find another's
-// request, and refuses keys that are too long to be keys.
+// request, and refuses keys that are too long to be keys. A key that would not fit the column
+// is stored as its SHA-256 instead.
 func scopedKey(by Submitter) (string, error) {
 	k := strings.TrimSpace(by.IdempotencyKey)
 	if k == "" {
@@ -652,7 +658,11 @@ func scopedKey(by Submitter) (string, error) {
 	if len(k) > maxKey {
 		return "", apperr.E(apperr.Invalid, "the idempotency key has %d characters; at most %d", len(k), maxKey)
 	}
-	return fmt.Sprintf("u%d:%s", by.User.ID, k), nil
+	if s := fmt.Sprintf("u%d:%s", by.User.ID, k); len(s) <= storedKeyLen {
+		return s, nil
+	}
+	sum := sha256.Sum256([]byte(k))
+	return fmt.Sprintf("u%d#%s", by.User.ID, base64.RawURLEncoding.EncodeToString(sum[:])), nil
 }
 
 // submitted finds the request stored with a key, if any.

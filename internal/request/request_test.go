@@ -2,6 +2,7 @@ package request_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"reflect"
 	"strings"
@@ -330,5 +331,39 @@ func TestRetryDraftTakesTheFailedRows(t *testing.T) {
 	// The failed rows no longer hold their identifiers, so the retry checks clean.
 	if res := mustCheck(t, w, r); !res.Ready {
 		t.Fatalf("retry not ready: %v %v", res.Rows[0].Messages(), res.Fields)
+	}
+}
+
+func TestLongIdempotencyKeysFitTheColumn(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	d := w.draft(change.ChangeICCID, change.Row{Current: iccid(1), NewICCID: iccid(1001)})
+	long := strings.Repeat("k", 150)
+	first, err := w.svc.Submit(ctx, d, request.Submitter{User: w.manager, IdempotencyKey: long})
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := w.svc.Submit(ctx, d, request.Submitter{User: w.manager, IdempotencyKey: long})
+	if err != nil || again.ID != first.ID || again.Created {
+		t.Fatalf("replay of a long key: %+v %v", again, err)
+	}
+	// Another long key with the same first 64 characters is another request.
+	other := w.draft(change.ChangeICCID, change.Row{Current: iccid(2), NewICCID: iccid(1002)})
+	sub, err := w.svc.Submit(ctx, other, request.Submitter{User: w.manager, IdempotencyKey: long + "x"})
+	if err != nil || sub.ID == first.ID {
+		t.Fatalf("a different long key: %+v %v", sub, err)
+	}
+	if _, err := w.svc.Submit(ctx, d, request.Submitter{User: w.manager, IdempotencyKey: strings.Repeat("k", 201)}); !apperr.Is(err, apperr.Invalid) {
+		t.Fatalf("a 201-character key: %v", err)
+	}
+	// What is stored fits SQL Server's NVARCHAR(64), which SQLite would not enforce.
+	conn, err := sql.Open("sqlite", w.path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	var longest int
+	if err := conn.QueryRow(`SELECT MAX(LENGTH(IdempotencyKey)) FROM DeviceBulkChange`).Scan(&longest); err != nil || longest > 64 || longest == 0 {
+		t.Fatalf("longest stored key: %d %v", longest, err)
 	}
 }
