@@ -477,7 +477,7 @@ func ChangeWizard(f ChangeForm) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 46, "\" autocomplete=\"off\" hx-get=\"/bulk-changes/new/search\" hx-trigger=\"input changed delay:300ms, search\" hx-include=\"#tenant, #provider, #rows\" hx-target=\"#device-search-results\" hx-swap=\"outerHTML\"></div><button class=\"btn secondary\" type=\"submit\" name=\"action\" value=\"search\">Search</button></div>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 46, "\" autocomplete=\"off\" hx-get=\"/bulk-changes/new/search\" hx-trigger=\"input changed delay:300ms, search\" hx-include=\"#tenant, #provider\" hx-target=\"#device-search-results\" hx-swap=\"outerHTML\"></div><button class=\"btn secondary\" type=\"submit\" name=\"action\" value=\"search\">Search</button></div>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

@@ -306,10 +306,21 @@ func TestSearchAndAddADevice(t *testing.T) {
 	if got := text(doc, `[data-testid=error-row] [data-testid=error-new_iccid]`); !strings.Contains(got, "missing; ChangeICCID needs the new ICCID") {
 		t.Fatalf("added row: %q", got)
 	}
-	// Searching again shows it is in the request already.
-	_, body = c.get("/bulk-changes/new/search?q=" + url.QueryEscape(d.ICCID) + "&rows=" + url.QueryEscape(d.ICCID))
-	if !strings.Contains(text(mustDoc(t, body), `[data-testid=search-hit]`), "in the request") {
-		t.Fatal("a device in the request can be added twice")
+	// Searching again, with the rows, shows it is in the request already; adding it again is refused.
+	form.Del("add")
+	form.Set("rows", d.ICCID)
+	form.Set("q", d.MSISDN)
+	form.Set("action", "search")
+	_, body = c.postMultipart("/bulk-changes/new", form, "", "", nil)
+	doc = mustDoc(t, body)
+	if got := text(doc, `[data-testid=search-hit]`); !strings.Contains(got, "in the request") || doc.Find(`[data-testid=search-hit] button`).Length() != 0 {
+		t.Fatalf("a device in the request can be added twice: %q", got)
+	}
+	form.Set("add", d.ICCID)
+	_, body = c.postMultipart("/bulk-changes/new", form, "", "", nil)
+	doc = mustDoc(t, body)
+	if strings.TrimSpace(doc.Find("#rows").Text()) != d.ICCID || !strings.Contains(text(doc, "[data-testid=notices]"), "is in the request already") {
+		t.Fatalf("added twice: %q %q", doc.Find("#rows").Text(), text(doc, "[data-testid=notices]"))
 	}
 }
 

@@ -216,3 +216,36 @@ func cssEscape(id string) string {
 	}
 	return b.String()
 }
+
+// TestBrowserSearchAndAdd finds a device by the last digits of its MDN and adds it to the rows.
+func TestBrowserSearchAndAdd(t *testing.T) {
+	app := startApp(t, nil)
+	ctx := newBrowser(t)
+	signIn(t, ctx, app, demo.AcmeManager)
+	var d store.SeedDevice
+	for _, x := range demo.Build(demo.Options{}).Store.Devices {
+		if x.TenantName == demo.TenantAcme && x.StatusID == store.DeviceStatusActive {
+			d = x
+			break
+		}
+	}
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(app.URL+"/bulk-changes/new"),
+		chromedp.WaitVisible(chromedp.CSS(`#q`)),
+		chromedp.SendKeys(chromedp.CSS(`#q`), d.MSISDN),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=search-hit] button[name=add]`)),
+		chromedp.Click(chromedp.CSS(`[data-testid=search-hit] button[name=add]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=error-row] [data-testid=error-new_iccid]`)),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := chromedp.Run(ctx, chromedp.Value(chromedp.CSS(`#rows`)))
+	if err != nil || strings.TrimSpace(rows) != d.ICCID {
+		t.Fatalf("rows after Add: %q %v", rows, err)
+	}
+	msg, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`[data-testid=error-new_iccid]`)))
+	if !strings.Contains(msg, "missing; ChangeICCID needs the new ICCID") {
+		t.Fatalf("the added row asks for %q", msg)
+	}
+}
