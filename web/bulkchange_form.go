@@ -94,24 +94,28 @@ func applyEdits(c echo.Context, rows []change.Row, st formState) ([]change.Row, 
 	still := func(i int) bool {
 		return i >= 0 && i < len(rows) && strings.TrimSpace(change.FormatRows(rows[i:i+1])) == form.Get(fmt.Sprintf("fix.%d.orig", i))
 	}
+	// The row to drop is judged before any fix changes it.
+	drop := -1
+	if i, err := strconv.Atoi(form.Get("drop")); err == nil && still(i) {
+		drop = i
+	}
 	for k := range form {
 		rest, ok := strings.CutPrefix(k, "fix.")
 		if !ok || !strings.HasSuffix(rest, ".orig") {
 			continue
 		}
 		i, err := strconv.Atoi(strings.TrimSuffix(rest, ".orig"))
-		if err != nil || !still(i) {
+		if err != nil || i == drop || !still(i) {
 			continue
 		}
 		get := func(col string) string { return strings.TrimSpace(form.Get(fmt.Sprintf("fix.%d.%s", i, col))) }
 		rows[i] = change.Row{Current: get("current"), NewICCID: get("new_iccid"), NewIMEI: get("new_imei"), Note: rows[i].Note}
 	}
-	if d := form.Get("drop"); d != "" {
-		if i, err := strconv.Atoi(d); err == nil && i >= 0 && i < len(rows) {
-			// Fixes above may have changed the row: the drop is meant for the row shown, by index.
-			rows = append(rows[:i:i], rows[i+1:]...)
-			st.notices = append(st.notices, fmt.Sprintf("Row %d was dropped.", i+1))
-		}
+	if drop >= 0 {
+		rows = append(rows[:drop:drop], rows[drop+1:]...)
+		st.notices = append(st.notices, fmt.Sprintf("Row %d was dropped.", drop+1))
+	} else if form.Get("drop") != "" {
+		st.notices = append(st.notices, "The row to drop had changed in the text box meanwhile, so nothing was dropped; check the rows again.")
 	}
 	if add := strings.TrimSpace(form.Get("add")); add != "" {
 		if containsCurrent(rows, add) {

@@ -179,6 +179,13 @@ func TestFixAndDropRowsInPlace(t *testing.T) {
 	}
 	drop.Del("action")
 	drop.Set("drop", "2")
+	drop.Set("fix.2.orig", "something else") // the row shown was another one
+	_, body = c.postMultipart("/bulk-changes/new", drop, "", "", nil)
+	doc = mustDoc(t, body)
+	if !strings.Contains(doc.Find("#rows").Text(), "12345") || !strings.Contains(text(doc, "[data-testid=notices]"), "nothing was dropped") {
+		t.Fatalf("a stale drop removed a row: %q", doc.Find("#rows").Text())
+	}
+	drop.Set("fix.2.orig", acme[2].ICCID+",12345")
 	_, body = c.postMultipart("/bulk-changes/new", drop, "", "", nil)
 	doc = mustDoc(t, body)
 	if doc.Find(`[data-testid=error-row]`).Length() != 1 || strings.Contains(doc.Find("#rows").Text(), "12345") {
