@@ -65,6 +65,7 @@ type BulkChangePage struct {
 	Layout
 	ID                                          int64
 	Type, Provider, Tenant, By, Reason, Created string
+	Total                                       int // rows in the request
 	Status                                      BulkChangeStatus
 	Filter                                      RowFilter
 	Rows                                        BulkChangeRows

@@ -19,6 +19,7 @@ import (
 
 	"github.com/idswap/idswap/internal/auth"
 	"github.com/idswap/idswap/internal/demo"
+	"github.com/idswap/idswap/internal/request"
 	"github.com/idswap/idswap/internal/store"
 	"github.com/idswap/idswap/web"
 )
@@ -32,6 +33,7 @@ type env struct {
 	world    demo.World
 	provider int64
 	logs     *strings.Builder
+	dbPath   string
 }
 
 const demoPassword = "idswap-demo"
@@ -97,6 +99,15 @@ func seededCopy(t *testing.T) (string, demo.World) {
 	return path, seeded.world
 }
 
+// newEnvWith is newEnv with one change to the web configuration.
+func newEnvWith(t *testing.T, configure func(*web.Config)) *env {
+	t.Helper()
+	if configure == nil {
+		return newEnv(t)
+	}
+	return newEnv(t, configure)
+}
+
 // newEnv starts the portal; edit, when given, adjusts its configuration first.
 func newEnv(t *testing.T, edit ...func(*web.Config)) *env {
 	t.Helper()
@@ -118,6 +129,7 @@ func newEnv(t *testing.T, edit ...func(*web.Config)) *env {
 		Store:      db,
 		Auth:       auth.New(db),
 		SessionKey: []byte("session-key-for-tests-0123456789"),
+		Requests:   request.New(db),
 	}
 	for _, fn := range edit {
 		fn(&cfg)
@@ -130,7 +142,7 @@ func newEnv(t *testing.T, edit ...func(*web.Config)) *env {
 			t.Logf("server log:\n%s", logs)
 		}
 	})
-	return &env{t: t, srv: srv, db: db, world: world, provider: pid, logs: logs}
+	return &env{t: t, srv: srv, db: db, world: world, provider: pid, logs: logs, dbPath: path}
 }
 
 // client is one browser: a cookie jar, no automatic redirects, and the page's CSRF token.
@@ -201,4 +213,30 @@ func (c *client) postForm(path string, form url.Values, headers ...string) (*htt
 		req.Header.Set(headers[i], headers[i+1])
 	}
 	return c.do(req)
+}
+
+// spareSIM returns the i-th spare SIM of the demo carrier: a valid ICCID on no device.
+func (e *env) spareSIM(i int) string {
+	e.t.Helper()
+	sims := e.world.Carrier.SIMs
+	if i >= len(sims) {
+		e.t.Fatalf("the demo has %d spare SIMs", len(sims))
+	}
+	return sims[i].ICCID
+}
+
+// tenantID finds a demo tenant's id.
+func (e *env) tenantID(name string) int64 {
+	e.t.Helper()
+	ts, err := e.db.Tenants(context.Background())
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	for _, t := range ts {
+		if t.Name == name {
+			return t.ID
+		}
+	}
+	e.t.Fatalf("no tenant %q", name)
+	return 0
 }

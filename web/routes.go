@@ -10,7 +10,7 @@ import (
 )
 
 // routes is the one place that lists every route and the middleware, in the order it runs:
-// recover, request id, secure headers, logging, timeout, session, user, CSRF.
+// recover, request id, secure headers, logging, timeout, session, user, body limit, CSRF.
 func (s *Server) routes(secure bool) {
 	e := s.e
 	e.Pre(middleware.RemoveTrailingSlashWithConfig(middleware.TrailingSlashConfig{RedirectCode: 301}))
@@ -30,7 +30,8 @@ func (s *Server) routes(secure bool) {
 	e.GET(static.Prefix+"*", echo.WrapHandler(static.Handler()))
 
 	// The portal: session, user, CSRF.
-	portal := e.Group("", s.sessions.middleware, s.loadUser, s.csrf)
+	// A body past 16 MB is refused before the CSRF check reads the form (limitBody).
+	portal := e.Group("", s.sessions.middleware, s.loadUser, limitBody(16<<20), s.csrf)
 	portal.GET("/login", s.loginForm)
 	portal.POST("/login", s.login)
 	portal.POST("/logout", s.logout)
@@ -55,4 +56,16 @@ func (s *Server) routes(secure bool) {
 	signedIn.GET("/devices/lookup", s.deviceLookup)
 	signedIn.GET("/devices/:id", s.devicePage)
 	signedIn.GET("/admin/audit", s.audit, requireAdmin)
+	// Issue 4 — the change request (portal), its CSV template, submit, and the JSON API.
+	signedIn.GET("/bulk-changes/new", s.newChange) // ?retry=ID pre-fills a request's failed rows
+	signedIn.POST("/bulk-changes/new", s.changeStep)
+	signedIn.POST("/bulk-changes/new/check", s.changeCheck) // live check of the rows (htmx)
+	signedIn.GET("/bulk-changes/new/search", s.changeSearch)
+	signedIn.GET("/bulk-changes/template.csv", s.changeTemplate)
+	signedIn.POST("/bulk-changes", s.submitChange)
+	// The JSON API: bearer tokens, no session, no CSRF.
+	api := e.Group("/api/v1", s.apiAuth)
+	api.POST("/bulk-changes", s.apiCreateBulkChange)
+	api.GET("/bulk-changes", s.apiBulkChanges)
+	api.GET("/bulk-changes/:id", s.apiBulkChange)
 }

@@ -27,6 +27,10 @@ type Store interface {
 	UserByID(ctx context.Context, id int64) (*store.User, error)
 	Tenants(ctx context.Context) ([]store.Tenant, error)
 	Devices(ctx context.Context, f store.DeviceFilter) ([]store.Device, int, error)
+	Providers(ctx context.Context) ([]store.Provider, error)
+	BulkChange(ctx context.Context, tenantID, id int64) (*store.BulkChange, error)
+	BulkChanges(ctx context.Context, f store.BulkChangeFilter) ([]store.BulkChange, int, error)
+	DeviceChanges(ctx context.Context, bulkChangeID int64, f store.DeviceChangeFilter) ([]store.DeviceChange, int, error)
 	Ping(ctx context.Context) error
 	CheckCurrent(ctx context.Context) error
 	watchStore
@@ -44,6 +48,10 @@ type Config struct {
 	Metrics http.Handler
 	// Now is the clock of the dashboard's "this week"; nil means time.Now.
 	Now func() time.Time
+	// Requests checks and submits change requests, for the portal and the API alike.
+	Requests RequestService
+	// DemoStock, in demo mode only, lists the demo carrier's unused SIMs and devices; nil otherwise.
+	DemoStock DemoStock
 }
 
 // Server is the HTTP handler of the whole portal and API.
@@ -56,6 +64,8 @@ type Server struct {
 	demo     []views.DemoLogin
 	metrics  http.Handler
 	now      func() time.Time
+	requests RequestService
+	stock    DemoStock // nil outside demo mode
 }
 
 // New builds the server and its routes.
@@ -69,6 +79,8 @@ func New(cfg Config) *Server {
 		demo:     cfg.DemoLogins,
 		metrics:  cfg.Metrics,
 		now:      cfg.Now,
+		requests: cfg.Requests,
+		stock:    cfg.DemoStock,
 	}
 	if s.now == nil {
 		s.now = time.Now

@@ -20,31 +20,6 @@ import (
 	"github.com/idswap/idswap/web"
 )
 
-// spareSIM returns the i-th spare SIM of the demo carrier: a valid ICCID on no device.
-func (e *env) spareSIM(i int) string {
-	e.t.Helper()
-	sims := e.world.Carrier.SIMs
-	if i >= len(sims) {
-		e.t.Fatalf("the demo has %d spare SIMs", len(sims))
-	}
-	return sims[i].ICCID
-}
-
-func (e *env) tenantID(name string) int64 {
-	e.t.Helper()
-	ts, err := e.db.Tenants(context.Background())
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	for _, t := range ts {
-		if t.Name == name {
-			return t.ID
-		}
-	}
-	e.t.Fatalf("no tenant %q", name)
-	return 0
-}
-
 // batch makes a request of n SIM changes for a tenant's devices from the offset-th on, as the
 // wizard would store it, and returns its id and rows.
 func (e *env) batch(tenant, requester string, offset, n, firstSIM int) (int64, []store.DeviceChange) {
@@ -84,19 +59,6 @@ func (e *env) step(rowID int64, to change.Status, log *store.RowLogEntry) {
 	if err != nil || !moved {
 		e.t.Fatalf("step %d to %s: %v %v", rowID, to, moved, err)
 	}
-}
-
-func doc(t *testing.T, body string) *goquery.Document {
-	t.Helper()
-	d, err := goquery.NewDocumentFromReader(strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return d
-}
-
-func text(d *goquery.Document, sel string) string {
-	return strings.TrimSpace(d.Find(sel).First().Text())
 }
 
 // TestManagersSeeNothingOfAnotherTenant asks for each of Globex's things as Acme's manager:
@@ -169,7 +131,7 @@ func TestTheStatusRegionPollsUntilTheBatchIsDone(t *testing.T) {
 	id, rows := e.batch(demo.TenantAcme, demo.AcmeManager, 0, 3, 0)
 	c := e.signIn(demo.AcmeManager)
 	_, body := c.get(fmt.Sprintf("/bulk-changes/%d", id))
-	d := doc(t, body)
+	d := mustDoc(t, body)
 	region := d.Find("#bulk-status")
 	if trig, _ := region.Attr("hx-trigger"); trig != "every 2s" {
 		t.Fatalf("a new batch's status region does not poll: %q", trig)
@@ -188,7 +150,7 @@ func TestTheStatusRegionPollsUntilTheBatchIsDone(t *testing.T) {
 		if res.StatusCode != http.StatusOK {
 			t.Fatalf("GET %s: %d", u, res.StatusCode)
 		}
-		return res, doc(t, body)
+		return res, mustDoc(t, body)
 	}
 	next := func(d *goquery.Document) string {
 		h, _ := d.Find("#bulk-status").Html()
@@ -221,7 +183,7 @@ func TestTheStatusRegionPollsUntilTheBatchIsDone(t *testing.T) {
 	}
 	// The row table keeps its filter when it reloads itself.
 	_, body = c.get(fmt.Sprintf("/bulk-changes/%d?status=API_FAILED", id), "HX-Request", "true")
-	rd := doc(t, body)
+	rd := mustDoc(t, body)
 	if rd.Find("[data-testid=change-row]").Length() != 1 || !strings.Contains(rd.Find("#bulk-rows").AttrOr("hx-get", ""), "status=API_FAILED") {
 		t.Fatalf("filtered rows: %d rows, reload from %q", rd.Find("[data-testid=change-row]").Length(), rd.Find("#bulk-rows").AttrOr("hx-get", ""))
 	}
@@ -238,7 +200,7 @@ func TestTheStatusRegionPollsUntilTheBatchIsDone(t *testing.T) {
 		t.Fatalf("final region: %q", text(d, "[data-testid=bulk-status-badge]"))
 	}
 	_, body = c.get(fmt.Sprintf("/bulk-changes/%d", id))
-	if _, live := doc(t, body).Find("#bulk-rows").Attr("hx-trigger"); live {
+	if _, live := mustDoc(t, body).Find("#bulk-rows").Attr("hx-trigger"); live {
 		t.Fatal("a finished batch's rows still listen for changes")
 	}
 }
@@ -260,7 +222,7 @@ func TestOnlyAnAdminMayRunAFailedBatchAgain(t *testing.T) {
 	e.step(rows[0].ID, change.StatusError, &store.RowLogEntry{Description: "No credentials", HasErrors: true, ProcessedBy: "engine"})
 	for who, want := range map[string]int{demo.AdminEmail: 1, demo.AcmeManager: 0} {
 		_, body := e.signIn(who).get(fmt.Sprintf("/bulk-changes/%d", id))
-		d := doc(t, body)
+		d := mustDoc(t, body)
 		if n := d.Find("[data-testid=admin-retry]").Length(); n != want {
 			t.Errorf("%s sees %d admin retry buttons, want %d", who, n, want)
 		}
@@ -307,7 +269,7 @@ func TestARowsLogComesOnDemand(t *testing.T) {
 	c := e.signIn(demo.AcmeManager)
 	path := fmt.Sprintf("/bulk-changes/%d/rows/%d/log", id, rows[0].ID)
 	_, body := c.get(path, "HX-Request", "true")
-	d := doc(t, body)
+	d := mustDoc(t, body)
 	if strings.Contains(body, "<html") || d.Find("[data-testid=log-entry]").Length() != 2 ||
 		text(d, "[data-testid=log-error-code]") != "REQUEST_FAILED.UnknownICCID" || !strings.Contains(body, "/actions/deviceId") {
 		t.Fatalf("row log fragment: %s", body)
@@ -318,7 +280,7 @@ func TestARowsLogComesOnDemand(t *testing.T) {
 	}
 	// The page links each row's log to the region it loads into.
 	_, body = c.get(fmt.Sprintf("/bulk-changes/%d", id))
-	if l := doc(t, body).Find("[data-testid=row-log-link]"); l.AttrOr("hx-get", "") != path || l.AttrOr("hx-target", "") != "#row-log" {
+	if l := mustDoc(t, body).Find("[data-testid=row-log-link]"); l.AttrOr("hx-get", "") != path || l.AttrOr("hx-target", "") != "#row-log" {
 		t.Fatalf("row log link: %v", l.Nodes)
 	}
 }
@@ -332,7 +294,7 @@ func TestTheListFiltersAndPages(t *testing.T) {
 	admin := e.signIn(demo.AdminEmail)
 	ids := func(body string) []string {
 		var out []string
-		doc(t, body).Find("[data-testid=bulk-change-row] td:first-child a").Each(func(_ int, s *goquery.Selection) { out = append(out, s.Text()) })
+		mustDoc(t, body).Find("[data-testid=bulk-change-row] td:first-child a").Each(func(_ int, s *goquery.Selection) { out = append(out, s.Text()) })
 		return out
 	}
 	for name, tc := range map[string]struct {
@@ -373,7 +335,7 @@ func TestADeviceIsFoundByEveryIdentifierItHad(t *testing.T) {
 		}
 	}
 	_, body := c.get(fmt.Sprintf("/devices/%d?via=%s", device, rows[0].ICCID))
-	d := doc(t, body)
+	d := mustDoc(t, body)
 	if text(d, "[data-testid=device-iccid]") != rows[0].NewICCID || d.Find("[data-testid=found-by]").Length() != 1 {
 		t.Fatalf("device page: ICCID %q", text(d, "[data-testid=device-iccid]"))
 	}
@@ -407,7 +369,7 @@ func TestTheAuditSearchFindsASIMThatWasSwappedAway(t *testing.T) {
 	if res.StatusCode != 200 {
 		t.Fatalf("search: %d", res.StatusCode)
 	}
-	d := doc(t, body)
+	d := mustDoc(t, body)
 	dev := d.Find("#audit-results [data-testid=device-row]")
 	if dev.Length() != 1 || !strings.Contains(dev.Text(), rows[0].NewICCID) || dev.Find("a").AttrOr("href", "") != fmt.Sprintf("/devices/%d", *rows[0].DeviceID) {
 		t.Fatalf("devices: %q", dev.Text())
@@ -442,14 +404,14 @@ func TestTheAuditSearchFindsASIMThatWasSwappedAway(t *testing.T) {
 	// The first digits of an identifier search by prefix and say so; too few digits is an error next to the box.
 	prefix := rows[1].NewICCID[:18] // no identifier has 18 digits: a prefix
 	_, body = admin.get("/admin/audit?q=" + prefix)
-	if n := text(doc(t, body), "[data-testid=audit-note]"); !strings.Contains(n, "starting with "+prefix) {
+	if n := text(mustDoc(t, body), "[data-testid=audit-note]"); !strings.Contains(n, "starting with "+prefix) {
 		t.Errorf("prefix note: %q", n)
 	}
-	if d := doc(t, body); !strings.Contains(d.Find("[data-testid=audit-hit]").Text(), "Carrier refused") {
+	if d := mustDoc(t, body); !strings.Contains(d.Find("[data-testid=audit-hit]").Text(), "Carrier refused") {
 		t.Errorf("the refused SIM's row is not found by its first 18 digits")
 	}
 	res, body = admin.get("/admin/audit?q=8914")
-	if res.StatusCode != http.StatusUnprocessableEntity || text(doc(t, body), "[data-testid=audit-q-error]") == "" {
+	if res.StatusCode != http.StatusUnprocessableEntity || text(mustDoc(t, body), "[data-testid=audit-q-error]") == "" {
 		t.Errorf("four digits: %d", res.StatusCode)
 	}
 	if res, _ := admin.get("/admin/audit?after=garbage"); res.StatusCode != http.StatusUnprocessableEntity {
@@ -485,7 +447,7 @@ func TestAuditPagesAndExportCoverEverything(t *testing.T) {
 		if res.StatusCode != 200 {
 			t.Fatalf("GET %s: %d", next, res.StatusCode)
 		}
-		d := doc(t, body)
+		d := mustDoc(t, body)
 		d.Find("[data-testid=audit-hit] td:first-child").Each(func(_ int, s *goquery.Selection) { seen = append(seen, s.Text()) })
 		next = strings.ReplaceAll(d.Find("[data-testid=audit-next]").AttrOr("href", ""), "&amp;", "&")
 	}
@@ -510,7 +472,7 @@ func TestTheDashboardCountsFromTheDatabase(t *testing.T) {
 	e.batch(demo.TenantGlobex, demo.GlobexManager, 0, 2, 10)
 
 	_, body := e.signIn(demo.AcmeManager).get("/")
-	d := doc(t, body)
+	d := mustDoc(t, body)
 	for id, want := range map[string]string{"stat-week-requests": "1", "stat-week-rows": "4", "stat-week-processed": "1",
 		"stat-week-failed": "1", "stat-waiting": "1"} {
 		if got := text(d, "[data-testid="+id+"] .n"); got != want {
@@ -527,7 +489,7 @@ func TestTheDashboardCountsFromTheDatabase(t *testing.T) {
 		t.Error("no link to the oldest waiting row")
 	}
 	_, body = e.signIn(demo.AdminEmail).get("/")
-	if got := text(doc(t, body), "[data-testid=stat-week-requests] .n"); got != "2" {
+	if got := text(mustDoc(t, body), "[data-testid=stat-week-requests] .n"); got != "2" {
 		t.Errorf("the admin's requests this week: %q", got)
 	}
 }

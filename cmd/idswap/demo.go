@@ -20,6 +20,7 @@ import (
 	"github.com/idswap/idswap/internal/store"
 	"github.com/idswap/idswap/internal/thingspace/tssim"
 	"github.com/idswap/idswap/views"
+	"github.com/idswap/idswap/web"
 )
 
 // demoCarrier is demo mode's carrier: the in-process simulator (or the one --tssim-url names)
@@ -118,4 +119,23 @@ func (d *demoCarrier) close() {
 	if d.sim != nil {
 		d.sim.Close()
 	}
+}
+
+// simStock is the demo carrier's shelf, as the request form offers it: asked of the simulator
+// over HTTP, so it is right whether the simulator runs in-process or on its own.
+type simStock struct{ baseURL string }
+
+func (s simStock) Spares(ctx context.Context) (web.Spares, error) {
+	st, err := tssim.FetchStock(ctx, s.baseURL)
+	if err != nil {
+		return web.Spares{}, err
+	}
+	var sp web.Spares
+	for _, sim := range st.SIMs {
+		sp.ICCIDs = append(sp.ICCIDs, sim.ICCID)
+	}
+	for _, d := range st.Devices {
+		sp.Devices = append(sp.Devices, web.SpareDevice{IMEI: d.IMEI, Make: d.Make, Model: d.Model, NetworkType: d.NetworkType})
+	}
+	return sp, nil
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/idswap/idswap/internal/auth"
 	"github.com/idswap/idswap/internal/config"
 	"github.com/idswap/idswap/internal/metrics"
+	"github.com/idswap/idswap/internal/request"
 	"github.com/idswap/idswap/internal/store"
 	"github.com/idswap/idswap/views"
 	"github.com/idswap/idswap/web"
@@ -54,13 +55,17 @@ func newApp(ctx context.Context, cfg *config.Config, getenv func(string) string,
 		return nil, err
 	}
 	a := &app{cfg: cfg, log: newLogger(cfg, logOut), db: db, start: start}
-	var demoLogins []views.DemoLogin
+	var (
+		demoLogins []views.DemoLogin
+		stock      web.DemoStock // nil outside demo mode: the form offers no spares
+	)
 	if cfg.Demo {
 		if a.demo, err = startDemo(ctx, cfg, db, a.log); err != nil {
 			db.Close()
 			return nil, err
 		}
 		demoLogins = a.demo.logins
+		stock = simStock{baseURL: a.demo.baseURL}
 	}
 	a.metrics = metrics.New(metrics.Config{Queue: db, Logger: a.log})
 	a.web = web.New(web.Config{
@@ -71,6 +76,8 @@ func newApp(ctx context.Context, cfg *config.Config, getenv func(string) string,
 		SecureOnly: cfg.SecureOnly,
 		DemoLogins: demoLogins,
 		Metrics:    a.metrics.Handler(),
+		Requests:   request.New(db),
+		DemoStock:  stock,
 	})
 	return a, nil
 }

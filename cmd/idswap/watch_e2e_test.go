@@ -173,6 +173,9 @@ func TestBrowserWatchesABatchAndAnAdminFindsItsSIM(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`#audit-q`)),
 		chromedp.SendKeys(chromedp.CSS(`#audit-q`), oldICCID),
 		chromedp.Click(chromedp.CSS(`[data-testid=audit-search]`)),
+		// The page lists recent entries before any search: wait for the answer to this one,
+		// which is the only one with a device section.
+		chromedp.WaitVisible(chromedp.CSS(`#audit-results [data-testid=device-row]`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid=audit-hit]`)),
 	); err != nil {
 		t.Fatal(err)

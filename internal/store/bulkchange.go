@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -166,9 +167,27 @@ func (db *DB) CreateBulkChange(ctx context.Context, nb NewBulkChange) (id int64,
 
 // Clash is an identifier that a new request cannot use.
 type Clash struct {
-	Identifier string
+	Kind       ClashKind
+	Identifier string // the ICCID or IMEI taken, or the device id as text for ClashDeviceInChange
 	Reason     string
+	// DeviceID is the live device that holds the identifier, or the device of the open row.
+	DeviceID int64
+	// BulkChangeID and TenantID name the open request that holds it (0 for a live device), so a
+	// caller can name the request to its own tenant and to nobody else.
+	BulkChangeID, TenantID int64
 }
+
+// ClashKind says what an identifier clashes with.
+type ClashKind string
+
+// The clashes a new request is checked for.
+const (
+	ClashICCIDOnDevice  ClashKind = "iccid_on_device"  // the new ICCID is on a live device
+	ClashIMEIOnDevice   ClashKind = "imei_on_device"   // the new IMEI is on a live device
+	ClashICCIDInChange  ClashKind = "iccid_in_change"  // the new ICCID is the target of an open row
+	ClashIMEIInChange   ClashKind = "imei_in_change"   // the new IMEI is the target of an open row
+	ClashDeviceInChange ClashKind = "device_in_change" // the device already has an open row
+)
 
 // ClashError lists every clash found; it is an apperr Conflict.
 type ClashError struct{ Clashes []Clash }
@@ -209,56 +228,78 @@ func checkClashes(ctx context.Context, t *tx, rows []NewDeviceChange) error {
 // openStatuses is the SQL list of row statuses that still hold their identifiers.
 var openStatuses = "'" + string(change.StatusNew) + "', '" + string(change.StatusProcessing) + "'"
 
-// findClashes looks the identifiers up in chunks (SQL Server takes at most 2,100 parameters).
+// inChunk is how many values one IN list holds: well under SQL Server's 2,100 parameters with
+// room for the few other arguments a query has, and few enough round trips for 10,000 rows.
+const inChunk = 1000
+
+// selectIn runs q, whose one "(?)" stands for an IN list, once per chunk of values, appending
+// the rows to dest. args come before the IN list's values.
+func selectIn[T any](ctx context.Context, t *tx, dest *[]T, q string, args []any, values []any) error {
+	for start := 0; start < len(values); start += inChunk {
+		chunk := values[start:min(start+inChunk, len(values))]
+		marks := strings.TrimSuffix(strings.Repeat("?, ", len(chunk)), ", ")
+		var rows []T
+		if err := t.sel(ctx, &rows, strings.Replace(q, "(?)", "("+marks+")", 1), append(slices.Clip(args), chunk...)...); err != nil {
+			return err
+		}
+		*dest = append(*dest, rows...)
+	}
+	return nil
+}
+
+func anySlice[T any](vs []T) []any {
+	out := make([]any, len(vs))
+	for i, v := range vs {
+		out[i] = v
+	}
+	return out
+}
+
+// findClashes looks the identifiers up, set-based and in chunks.
 func findClashes(ctx context.Context, t *tx, iccids, imeis []string, deviceIDs []int64) ([]Clash, error) {
-	var out []Clash
 	type hit struct {
-		Value string `db:"v"`
+		Value        string `db:"v"`
+		DeviceID     *int64 `db:"d"`
+		BulkChangeID *int64 `db:"b"`
+		TenantID     *int64 `db:"tn"`
 	}
-	lookup := func(q, reason string, values []any) error {
-		for start := 0; start < len(values); start += 500 {
-			chunk := values[start:min(start+500, len(values))]
-			marks := strings.TrimSuffix(strings.Repeat("?, ", len(chunk)), ", ")
-			var hits []hit
-			if err := t.sel(ctx, &hits, strings.ReplaceAll(q, "(?)", "("+marks+")"), chunk...); err != nil {
-				return err
-			}
-			for _, h := range hits {
-				out = append(out, Clash{Identifier: h.Value, Reason: reason})
-			}
-		}
-		return nil
-	}
-	toAny := func(ss []string) []any {
-		out := make([]any, len(ss))
-		for i, s := range ss {
-			out[i] = s
-		}
-		return out
-	}
-	ids := make([]any, len(deviceIDs))
-	for i, d := range deviceIDs {
-		ids[i] = d
-	}
+	const onDevice = `SELECT %[1]s AS v, Id AS d, NULL AS b, TenantId AS tn FROM Device WHERE IsDeleted = 0 AND %[1]s IN (?)`
+	inChange := `SELECT r.%[1]s AS v, r.DeviceId AS d, r.BulkChangeId AS b, bc.TenantId AS tn
+		FROM M2M_DeviceChange r JOIN DeviceBulkChange bc ON bc.Id = r.BulkChangeId
+		WHERE r.Status IN (` + openStatuses + `) AND r.%[1]s IN (?)`
 	steps := []struct {
-		q, reason string
-		values    []any
+		kind   ClashKind
+		q      string
+		reason string
+		values []any
 	}{
-		{`SELECT ICCID AS v FROM Device WHERE IsDeleted = 0 AND ICCID IN (?)`, "the SIM is already on a device", toAny(iccids)},
-		{`SELECT IMEI AS v FROM Device WHERE IsDeleted = 0 AND IMEI IN (?)`, "the device is already on a line", toAny(imeis)},
-		{`SELECT NewICCID AS v FROM M2M_DeviceChange WHERE Status IN (` + openStatuses + `) AND NewICCID IN (?)`,
-			"the SIM is in another open change", toAny(iccids)},
-		{`SELECT NewIMEI AS v FROM M2M_DeviceChange WHERE Status IN (` + openStatuses + `) AND NewIMEI IN (?)`,
-			"the device is in another open change", toAny(imeis)},
-		{`SELECT CAST(DeviceId AS VARCHAR(20)) AS v FROM M2M_DeviceChange WHERE Status IN (` + openStatuses + `) AND DeviceId IN (?)`,
-			"the line already has an open change", ids},
+		{ClashICCIDOnDevice, fmt.Sprintf(onDevice, "ICCID"), "the SIM is already on a device", anySlice(iccids)},
+		{ClashIMEIOnDevice, fmt.Sprintf(onDevice, "IMEI"), "the device is already on a line", anySlice(imeis)},
+		{ClashICCIDInChange, fmt.Sprintf(inChange, "NewICCID"), "the SIM is in another open change", anySlice(iccids)},
+		{ClashIMEIInChange, fmt.Sprintf(inChange, "NewIMEI"), "the device is in another open change", anySlice(imeis)},
+		{ClashDeviceInChange, `SELECT CAST(r.DeviceId AS VARCHAR(20)) AS v, r.DeviceId AS d, r.BulkChangeId AS b, bc.TenantId AS tn
+			FROM M2M_DeviceChange r JOIN DeviceBulkChange bc ON bc.Id = r.BulkChangeId
+			WHERE r.Status IN (` + openStatuses + `) AND r.DeviceId IN (?)`, "the line already has an open change", anySlice(deviceIDs)},
 	}
+	var out []Clash
 	for _, s := range steps {
-		if err := lookup(s.q, s.reason, s.values); err != nil {
+		var hits []hit
+		if err := selectIn(ctx, t, &hits, s.q, nil, s.values); err != nil {
 			return nil, err
+		}
+		for _, h := range hits {
+			out = append(out, Clash{Kind: s.kind, Identifier: h.Value, Reason: s.reason,
+				DeviceID: deref(h.DeviceID), BulkChangeID: deref(h.BulkChangeID), TenantID: deref(h.TenantID)})
 		}
 	}
 	return out, nil
+}
+
+func deref(p *int64) int64 {
+	if p == nil {
+		return 0
+	}
+	return *p
 }
 
 const bulkChangeSelect = `SELECT b.Id, b.TenantId, t.Name AS TenantName, b.ServiceProviderId, sp.DisplayName AS ProviderName,

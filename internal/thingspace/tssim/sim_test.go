@@ -526,3 +526,18 @@ func BenchmarkChangeIdentifierRoundTrip(b *testing.B) {
 		from = to
 	}
 }
+
+func TestFetchStock(t *testing.T) {
+	env := MustEnv(t, tssim.Config{})
+	got, err := tssim.FetchStock(context.Background(), env.URL+"/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := env.Sim.Stock()
+	if len(got.SIMs) == 0 || fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("fetched %+v, simulator has %+v", got, want)
+	}
+	if _, err := tssim.FetchStock(context.Background(), env.URL+"/nowhere"); err == nil || !strings.Contains(err.Error(), "HTTP 404") {
+		t.Fatalf("stock from a wrong URL: %v", err)
+	}
+}

@@ -1,0 +1,213 @@
+package web_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/idswap/idswap/internal/auth"
+	"github.com/idswap/idswap/internal/change"
+	"github.com/idswap/idswap/internal/demo"
+)
+
+// apiClient calls the JSON API with a bearer token.
+type apiClient struct {
+	t     *testing.T
+	e     *env
+	token string
+}
+
+func (e *env) apiClient(email string) *apiClient {
+	e.t.Helper()
+	tok, err := auth.New(e.db).CreateToken(context.Background(), email, "test")
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return &apiClient{t: e.t, e: e, token: tok}
+}
+
+// call sends a request and decodes the JSON answer into a map.
+func (a *apiClient) call(method, path, body string, headers ...string) (int, map[string]any) {
+	a.t.Helper()
+	req, _ := http.NewRequest(method, a.e.srv.URL+path, strings.NewReader(body))
+	if a.token != "" {
+		req.Header.Set("Authorization", "Bearer "+a.token)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	raw, _ := io.ReadAll(res.Body)
+	var out map[string]any
+	if err := json.Unmarshal(raw, &out); err != nil {
+		a.t.Fatalf("%s %s: %d, not JSON: %s", method, path, res.StatusCode, raw)
+	}
+	return res.StatusCode, out
+}
+
+func jsonBody(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+func (e *env) apiRequest(typ change.Type, dryRun bool, rows ...map[string]string) map[string]any {
+	return map[string]any{"service_provider_id": e.provider, "change_type": string(typ), "reason": "SIMs failed",
+		"service_plan": "", "dry_run": dryRun, "rows": rows}
+}
+
+func TestAPICreate(t *testing.T) {
+	e := newEnv(t)
+	api := e.apiClient(demo.AcmeManager)
+	acme := e.activeDevices(demo.TenantAcme, 2)
+	rows := []map[string]string{{"current": acme[0].ICCID, "new_iccid": e.spareSIM(0)}, {"current": acme[1].MSISDN, "new_iccid": e.spareSIM(1)}}
+
+	// Dry run: every check per row, nothing stored.
+	status, out := api.call(http.MethodPost, "/api/v1/bulk-changes", jsonBody(e.apiRequest(change.ChangeICCID, true, rows...)))
+	if status != http.StatusOK || out["dry_run"] != true || out["valid"] != true {
+		t.Fatalf("dry run: %d %v", status, out)
+	}
+	r1 := out["rows"].([]any)[1].(map[string]any)
+	if r1["current_kind"] != "MDN" || r1["device"].(map[string]any)["iccid"] != acme[1].ICCID || r1["service_plan"] != acme[1].PlanCode ||
+		len(r1["errors"].([]any)) != 0 || r1["network_type"] == "" {
+		t.Fatalf("dry-run row: %v", r1)
+	}
+	if e.countBulkChanges() != 0 {
+		t.Fatal("a dry run stored something")
+	}
+
+	// Created: 201, and the same Idempotency-Key again is the same request (200).
+	status, out = api.call(http.MethodPost, "/api/v1/bulk-changes", jsonBody(e.apiRequest(change.ChangeICCID, false, rows...)), "Idempotency-Key", "erp-42")
+	if status != http.StatusCreated || out["status"] != "NEW" || out["rows"] != float64(2) || out["created"] != true {
+		t.Fatalf("create: %d %v", status, out)
+	}
+	id := out["id"]
+	status, out = api.call(http.MethodPost, "/api/v1/bulk-changes", jsonBody(e.apiRequest(change.ChangeICCID, false, rows...)), "Idempotency-Key", "erp-42")
+	if status != http.StatusOK || out["id"] != id || out["created"] != false {
+		t.Fatalf("replay: %d %v", status, out)
+	}
+
+	// The rows now clash with the open request: 422, every failing row by index, nothing stored.
+	status, out = api.call(http.MethodPost, "/api/v1/bulk-changes", jsonBody(e.apiRequest(change.ChangeICCID, false, rows...)))
+	if status != http.StatusUnprocessableEntity || out["code"] != "invalid" {
+		t.Fatalf("clash: %d %v", status, out)
+	}
+	bad := out["rows"].([]any)
+	first := bad[0].(map[string]any)
+	if len(bad) != 2 || first["index"] != float64(0) || !strings.Contains(fmt.Sprint(first["errors"]), "the line already has an open change") {
+		t.Fatalf("422 rows: %v", bad)
+	}
+	if e.countBulkChanges() != 1 {
+		t.Fatalf("%d requests", e.countBulkChanges())
+	}
+}
+
+func TestAPIRefusals(t *testing.T) {
+	e := newEnv(t)
+	api := e.apiClient(demo.AcmeManager)
+	acme := e.activeDevices(demo.TenantAcme, 2)
+	good := e.apiRequest(change.ChangeICCID, false, map[string]string{"current": acme[0].ICCID, "new_iccid": e.spareSIM(0)})
+	for name, tc := range map[string]struct {
+		body    string
+		status  int
+		message string
+	}{
+		"malformed JSON":      {`{"service_provider_id": 1,`, 400, "ends in the middle"},
+		"not JSON":            {`change everything`, 400, "not valid JSON"},
+		"unknown field":       {strings.Replace(jsonBody(good), `"dry_run"`, `"dryrun"`, 1), 400, `Unknown field "dryrun"`},
+		"wrong type":          {strings.Replace(jsonBody(good), `"reason":"SIMs failed"`, `"reason":7`, 1), 400, `Field "reason" must be a JSON string`},
+		"two objects":         {jsonBody(good) + jsonBody(good), 400, "send exactly one object"},
+		"empty body":          {``, 400, "The body is empty"},
+		"bad check digit row": {strings.Replace(jsonBody(good), e.spareSIM(0), badCheckDigit(e.spareSIM(0)), 1), 422, "check digit is"},
+		"unknown plan":        {strings.Replace(jsonBody(good), `"service_plan":""`, `"service_plan":"GOLD"`, 1), 422, `"GOLD" is not an active plan`},
+		"unknown change type": {strings.Replace(jsonBody(good), `"ChangeICCID"`, `"ChangeEverything"`, 1), 422, "Choose the change"},
+		"no rows":             {jsonBody(e.apiRequest(change.ChangeICCID, false)), 422, "Add at least one device"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			status, out := api.call(http.MethodPost, "/api/v1/bulk-changes", tc.body)
+			if status != tc.status || !strings.Contains(fmt.Sprint(out), tc.message) {
+				t.Fatalf("%d %v; want %d with %q", status, out, tc.status, tc.message)
+			}
+		})
+	}
+	if e.countBulkChanges() != 0 {
+		t.Fatal("a refused request was stored")
+	}
+	// No token, or a wrong one: 401.
+	for _, tok := range []string{"", "idsw_not-a-real-token", "Basic abc"} {
+		a := &apiClient{t: t, e: e, token: tok}
+		if status, _ := a.call(http.MethodGet, "/api/v1/bulk-changes", ""); status != http.StatusUnauthorized {
+			t.Fatalf("token %q: %d", tok, status)
+		}
+	}
+	// An admin must name the tenant.
+	admin := e.apiClient(demo.AdminEmail)
+	status, out := admin.call(http.MethodPost, "/api/v1/bulk-changes", jsonBody(good))
+	if status != http.StatusUnprocessableEntity || !strings.Contains(fmt.Sprint(out["fields"]), "Choose the tenant") {
+		t.Fatalf("admin without tenant_id: %d %v", status, out)
+	}
+	good["tenant_id"] = e.tenantID(demo.TenantAcme)
+	if status, out := admin.call(http.MethodPost, "/api/v1/bulk-changes", jsonBody(good)); status != http.StatusCreated {
+		t.Fatalf("admin with tenant_id: %d %v", status, out)
+	}
+}
+
+func TestAPIReadsAndTenants(t *testing.T) {
+	e := newEnv(t)
+	acmeAPI, globexAPI := e.apiClient(demo.AcmeManager), e.apiClient(demo.GlobexManager)
+	acme := e.activeDevices(demo.TenantAcme, 2)
+	req := e.apiRequest(change.ChangeICCID, false, map[string]string{"current": acme[0].ICCID, "new_iccid": e.spareSIM(0)},
+		map[string]string{"current": acme[1].ICCID, "new_iccid": e.spareSIM(1)})
+	_, out := acmeAPI.call(http.MethodPost, "/api/v1/bulk-changes", jsonBody(req))
+	id := int64(out["id"].(float64))
+
+	status, b := acmeAPI.call(http.MethodGet, fmt.Sprintf("/api/v1/bulk-changes/%d", id), "")
+	counts := b["counts"].(map[string]any)
+	rows := b["rows"].([]any)
+	if status != http.StatusOK || b["status"] != "NEW" || counts["new"] != float64(2) || counts["total"] != float64(2) || len(rows) != 2 {
+		t.Fatalf("get: %d %v", status, b)
+	}
+	r0 := rows[0].(map[string]any)
+	if r0["current"].(map[string]any)["iccid"] != acme[0].ICCID || r0["new_iccid"] != e.spareSIM(0) || r0["status"] != "NEW" ||
+		r0["carrier_request_id"] != "" || r0["created_at"] == nil {
+		t.Fatalf("row: %v", r0)
+	}
+
+	// Another tenant's token: 404, exactly as for a request that does not exist.
+	status, notMine := globexAPI.call(http.MethodGet, fmt.Sprintf("/api/v1/bulk-changes/%d", id), "")
+	_, missing := globexAPI.call(http.MethodGet, "/api/v1/bulk-changes/999999", "")
+	if status != http.StatusNotFound || strings.Replace(fmt.Sprint(notMine), fmt.Sprint(id), "N", 1) != strings.Replace(fmt.Sprint(missing), "999999", "N", 1) {
+		t.Fatalf("cross-tenant read: %d %v vs %v", status, notMine, missing)
+	}
+	// … and a Globex token cannot change Acme's devices: they do not exist for it.
+	tenantHint := req
+	tenantHint["tenant_id"] = e.tenantID(demo.TenantAcme)
+	status, out = globexAPI.call(http.MethodPost, "/api/v1/bulk-changes", jsonBody(tenantHint))
+	if status != http.StatusUnprocessableEntity || !strings.Contains(fmt.Sprint(out["rows"]), "no device with ICCID "+acme[0].ICCID) {
+		t.Fatalf("cross-tenant create: %d %v", status, out)
+	}
+
+	// Lists: by status, paged, and per tenant.
+	status, list := acmeAPI.call(http.MethodGet, "/api/v1/bulk-changes?status=NEW&page=1", "")
+	if status != http.StatusOK || list["total"] != float64(1) || len(list["bulk_changes"].([]any)) != 1 {
+		t.Fatalf("list NEW: %d %v", status, list)
+	}
+	if _, list = acmeAPI.call(http.MethodGet, "/api/v1/bulk-changes?status=PROCESSED", ""); list["total"] != float64(0) {
+		t.Fatalf("list PROCESSED: %v", list)
+	}
+	if _, list = globexAPI.call(http.MethodGet, "/api/v1/bulk-changes", ""); list["total"] != float64(0) {
+		t.Fatalf("Globex lists Acme's requests: %v", list)
+	}
+	if status, out = acmeAPI.call(http.MethodGet, "/api/v1/bulk-changes?status=DONE", ""); status != http.StatusUnprocessableEntity ||
+		!strings.Contains(fmt.Sprint(out["error"]), "status must be one of") {
+		t.Fatalf("bad status: %d %v", status, out)
+	}
+}
