@@ -182,13 +182,10 @@ func (e *Engine) HandleCallback(ctx context.Context, providerID int64, body []by
 		e.log.Warn("callback stored but not understood", "provider", providerID, "callback_log", logID, "err", perr)
 		return nil
 	}
-	row, err := e.store.ChangeByRequestID(ctx, providerID, cb.RequestID)
-	if apperr.Is(err, apperr.NotFound) {
-		iccid, _ := thingspace.FindID(cb.DeviceIDs, thingspace.KindICCID)
-		mdn, _ := thingspace.FindID(cb.DeviceIDs, thingspace.KindMDN)
-		imei, _ := thingspace.FindID(cb.DeviceIDs, thingspace.KindIMEI)
-		row, err = e.store.UnconfirmedChange(ctx, providerID, iccid, mdn, imei)
-	}
+	iccid, _ := thingspace.FindID(cb.DeviceIDs, thingspace.KindICCID)
+	mdn, _ := thingspace.FindID(cb.DeviceIDs, thingspace.KindMDN)
+	imei, _ := thingspace.FindID(cb.DeviceIDs, thingspace.KindIMEI)
+	row, err := e.store.ChangeForCallback(ctx, providerID, cb.RequestID, iccid, mdn, imei)
 	if apperr.Is(err, apperr.NotFound) {
 		e.log.Info("callback for no open change", "provider", providerID, "request_id", cb.RequestID, "callback_log", logID)
 		return nil

@@ -49,8 +49,7 @@ type Store interface {
 	AddLogs(ctx context.Context, logs ...store.LogEntry) error
 	LogCallback(ctx context.Context, c store.CallbackRecord) (int64, error)
 	LinkCallback(ctx context.Context, logID, bulkID, changeID int64) error
-	ChangeByRequestID(ctx context.Context, providerID int64, requestID string) (*store.DeviceChange, error)
-	UnconfirmedChange(ctx context.Context, providerID int64, iccid, mdn, imei string) (*store.DeviceChange, error)
+	ChangeForCallback(ctx context.Context, providerID int64, requestID, iccid, mdn, imei string) (*store.DeviceChange, error)
 	OutboxEmail(ctx context.Context, id int64) (*store.OutboxEmail, error)
 	MarkEmailSent(ctx context.Context, id int64, messageID string) error
 	MarkEmailFailed(ctx context.Context, id int64, cause string, final bool) error
@@ -222,13 +221,31 @@ func (e *Engine) RegisterCallbacks(ctx context.Context) error {
 			errs = append(errs, fmt.Errorf("provider %d: %w", p.ID, err))
 			continue
 		}
-		if err := client.RegisterCallback(ctx, thingspace.ServiceCarrier, e.CallbackURL(c.CallbackSecret), "", ""); err != nil {
+		if err := e.register(ctx, client, e.CallbackURL(c.CallbackSecret)); err != nil {
 			errs = append(errs, fmt.Errorf("provider %d: register the CarrierService listener: %w", p.ID, err))
 			continue
 		}
 		e.log.Info("callback listener registered", "provider", p.ID, "url", e.CallbackURL("…"))
 	}
 	return errors.Join(errs...)
+}
+
+// register registers one listener, trying again a few times while the carrier is busy or
+// unreachable.
+func (e *Engine) register(ctx context.Context, client *thingspace.Client, listener string) error {
+	wait := time.Second
+	for attempt := 1; ; attempt++ {
+		err := client.RegisterCallback(ctx, thingspace.ServiceCarrier, listener, "", "")
+		if err == nil || !thingspace.Retryable(err) || attempt == 4 {
+			return err
+		}
+		wait = max(wait*2, thingspace.RetryAfter(err))
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(wait):
+		}
+	}
 }
 
 // client returns the carrier client of a provider, built anew when its credentials changed
@@ -305,7 +322,9 @@ func (e *Engine) failBatch(ctx context.Context, f store.BatchFailure) error {
 	if err != nil {
 		return err
 	}
-	e.log.Warn("bulk change failed as a whole", "bulk_change", f.BulkChangeID, "reason", f.Reason, "rows", len(res.Rows))
+	if len(res.Rows) > 0 {
+		e.log.Warn("bulk change failed as a whole", "bulk_change", f.BulkChangeID, "reason", f.Reason, "rows", len(res.Rows))
+	}
 	for _, r := range res.Rows {
 		e.rowFinal(change.StatusError, r.CreatedDate)
 	}

@@ -30,10 +30,11 @@ const (
 
 // Submit is the JobSubmitChange handler: it sends one row to the carrier.
 //
-// The order matters. Credentials and both write gates are checked first: a request that cannot
-// run fails as a whole (ERROR, retryable by an admin) before anything is sent. Then the row is
-// claimed — PROCESSING, SubmittedDate set, its first carrier check scheduled — and only then
-// does the request leave. What the carrier answered decides the rest:
+// The order matters. The row is claimed first — PROCESSING, SubmittedDate set, its first
+// carrier check scheduled — so that only one job can go on with it. Then the credentials and
+// both write gates are checked: a request that cannot run fails as a whole (ERROR, retryable
+// by an admin) and this row with it, unsent. Only then does the request leave. What the
+// carrier answered decides the rest:
 //   - accepted: the requestId is recorded; the callback (or the check) finishes the row;
 //   - refused before acting (429, an expired session, a request never sent): the row goes back
 //     to NEW and the job is retried with backoff, honouring Retry-After;
@@ -65,30 +66,34 @@ func (e *Engine) Submit(ctx context.Context, j store.Job) error {
 			Details: err.Error(), Logs: []store.LogEntry{{Description: store.LogInvalidRow, HasErrors: true,
 				ErrorText: err.Error(), ErrorCode: CodeInvalidRow, RequestText: w.ChangeRequest}}})
 	}
+	submittedAt, ok, err := e.store.ClaimChange(ctx, w.ID, e.cfg.By, e.cfg.CallbackWait, p.Resend)
+	if err != nil || !ok {
+		return err // not ok: cancelled, or another job has it
+	}
+	// What follows is read after the claim, so that a decision to fail the whole request is
+	// tied to this attempt (FailBulkChange ignores it once the attempt is over) and never
+	// undoes an admin's retry that came in between.
+	fail := func(reason, code string, logs ...store.LogEntry) error {
+		return e.failBatch(ctx, store.BatchFailure{BulkChangeID: w.BulkChangeID, Reason: reason, ErrorCode: code,
+			ChangeID: w.ID, SubmittedAt: submittedAt, Logs: logs})
+	}
 	creds, err := e.store.ThingSpaceCredentials(ctx, w.ServiceProviderID)
 	switch {
 	case apperr.Is(err, apperr.NotFound):
 		reason := fmt.Sprintf("Authentication credentials not found for service provider %d", w.ServiceProviderID)
-		return e.failBatch(ctx, store.BatchFailure{BulkChangeID: w.BulkChangeID, Reason: reason, ErrorCode: CodeCredentialsMissing,
-			Logs: []store.LogEntry{{Description: store.LogCredentialsMissing, HasErrors: true, ErrorText: reason,
-				RequestText: "usp_ThingSpace_Get_AuthenticationByProviderId"}}})
+		return fail(reason, CodeCredentialsMissing, store.LogEntry{Description: store.LogCredentialsMissing, HasErrors: true,
+			ErrorText: reason, RequestText: "usp_ThingSpace_Get_AuthenticationByProviderId"})
 	case err != nil:
-		reason := fmt.Sprintf("The ThingSpace credentials of service provider %d cannot be read: %v", w.ServiceProviderID, err)
-		return e.failBatch(ctx, store.BatchFailure{BulkChangeID: w.BulkChangeID, Reason: reason, ErrorCode: CodeCredentialsInvalid})
+		return fail(fmt.Sprintf("The ThingSpace credentials of service provider %d cannot be read: %v", w.ServiceProviderID, err),
+			CodeCredentialsInvalid)
 	}
 	if gate := writeGate(creds.WriteIsEnabled, e.cfg.WritesEnabled); gate != "" {
-		return e.failBatch(ctx, store.BatchFailure{BulkChangeID: w.BulkChangeID, Reason: gate, ErrorCode: CodeWritesDisabled,
-			Logs: []store.LogEntry{{Description: store.LogWritesDisabled, HasErrors: true, ErrorText: gate}}})
+		return fail(gate, CodeWritesDisabled, store.LogEntry{Description: store.LogWritesDisabled, HasErrors: true, ErrorText: gate})
 	}
 	client, err := e.client(creds)
 	if err != nil {
-		reason := fmt.Sprintf("The ThingSpace credentials of service provider %d are incomplete: %v", w.ServiceProviderID, err)
-		return e.failBatch(ctx, store.BatchFailure{BulkChangeID: w.BulkChangeID, Reason: reason, ErrorCode: CodeCredentialsInvalid})
-	}
-
-	submittedAt, ok, err := e.store.ClaimChange(ctx, w.ID, e.cfg.By, e.cfg.CallbackWait, p.Resend)
-	if err != nil || !ok {
-		return err // not ok: cancelled, or another worker has it
+		return fail(fmt.Sprintf("The ThingSpace credentials of service provider %d are incomplete: %v", w.ServiceProviderID, err),
+			CodeCredentialsInvalid)
 	}
 	if err := e.hook(ctx, HookClaimed, w.ID); err != nil {
 		return err

@@ -605,8 +605,9 @@ type BatchFailure struct {
 	BulkChangeID int64
 	Reason       string // shown on the request's page (StatusDetails) and on each unsent row
 	ErrorCode    string
-	// ChangeID is a row the worker had claimed for sending and did not send; it fails with the
-	// others (and, like them, can be retried). 0 when the worker had claimed none.
+	// ChangeID is the row whose attempt found the problem: the worker had claimed it and did
+	// not send it. SubmittedAt is that claim. When the row has moved on since (another worker,
+	// an admin's retry), the finding is stale and nothing is written. 0 when no row is involved.
 	ChangeID    int64
 	SubmittedAt time.Time
 	Logs        []LogEntry
@@ -634,9 +635,10 @@ func (db *DB) FailBulkChange(ctx context.Context, f BatchFailure) (Failed, error
 		return Failed{}, err
 	}
 	if f.ChangeID != 0 {
-		if _, err := moveRow(ctx, t, f.ChangeID, change.StatusProcessing, change.StatusNew,
-			`, SubmittedDate = NULL, RequestId = NULL`, nil, ` AND SubmittedDate = ?`, f.SubmittedAt.UTC()); err != nil {
-			return Failed{}, err
+		ok, err := moveRow(ctx, t, f.ChangeID, change.StatusProcessing, change.StatusNew,
+			`, SubmittedDate = NULL, RequestId = NULL`, nil, ` AND SubmittedDate = ?`, f.SubmittedAt.UTC())
+		if err != nil || !ok {
+			return Failed{}, err // stale: the row's attempt is over
 		}
 	}
 	var out Failed
@@ -653,13 +655,14 @@ func (db *DB) FailBulkChange(ctx context.Context, f BatchFailure) (Failed, error
 		string(change.StatusError), f.Reason, t.now, f.By, f.By, t.now, f.BulkChangeID, string(change.StatusNew)); err != nil {
 		return Failed{}, fmt.Errorf("store: fail the rows of bulk change %d: %w", f.BulkChangeID, err)
 	}
+	logs := f.Logs
 	if status != change.BatchError {
 		if err := moveBatch(ctx, t, f.BulkChangeID, status, change.BatchError, `, StatusDetails = ?, ModifiedBy = ?`, f.Reason, f.By); err != nil {
 			return Failed{}, err
 		}
+		logs = append(logs, LogEntry{Description: LogBatchFailed, HasErrors: true, ErrorText: f.Reason, ErrorCode: f.ErrorCode,
+			ResponseText: fmt.Sprintf("%d rows not sent", len(out.Rows))})
 	}
-	logs := append(f.Logs, LogEntry{Description: LogBatchFailed, HasErrors: true, ErrorText: f.Reason, ErrorCode: f.ErrorCode,
-		ResponseText: fmt.Sprintf("%d rows not sent", len(out.Rows))})
 	if err := insertLogs(ctx, t, f.BulkChangeID, f.ChangeID, f.By, logs); err != nil {
 		return Failed{}, err
 	}

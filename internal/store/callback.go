@@ -80,37 +80,27 @@ func (db *DB) Callbacks(ctx context.Context, providerID int64) ([]CallbackLog, e
 	return out, err
 }
 
-// ChangeByRequestID finds the row of a provider's request that the carrier knows by requestID.
-func (db *DB) ChangeByRequestID(ctx context.Context, providerID int64, requestID string) (*DeviceChange, error) {
-	var c DeviceChange
-	err := db.db.GetContext(ctx, &c, db.dialect.rebind(deviceChangeSelect+` WHERE RequestId = ?
-		AND BulkChangeId IN (SELECT Id FROM DeviceBulkChange WHERE ServiceProviderId = ?)`), requestID, providerID)
+// ChangeForCallback finds the row a callback is about: the row of the provider's requests that
+// the carrier knows by requestID, or else the row, sent and not yet acknowledged with a
+// requestId, of the line with these identifiers (ICCID, MDN or IMEI as the callback names the
+// line before the change). A callback can overtake the answer to the request it reports on, or
+// that answer can be lost; the line's identifiers then say which row it is. At most one row per
+// device is open at a time. Both are looked for in one statement, so that a requestId recorded
+// between two lookups cannot hide the row from both.
+func (db *DB) ChangeForCallback(ctx context.Context, providerID int64, requestID, iccid, mdn, imei string) (*DeviceChange, error) {
+	var cs []DeviceChange
+	err := db.db.SelectContext(ctx, &cs, db.dialect.rebind(deviceChangeSelect+`
+		WHERE BulkChangeId IN (SELECT Id FROM DeviceBulkChange WHERE ServiceProviderId = ?)
+		  AND (RequestId = ?
+		    OR (RequestId IS NULL AND Status = ? AND SubmittedDate IS NOT NULL AND (ICCID = ? OR MSISDN = ? OR IMEI = ?)))
+		ORDER BY CASE WHEN RequestId = ? THEN 0 ELSE 1 END, Id`),
+		providerID, nullIfEmpty(requestID), string(change.StatusProcessing), nullIfEmpty(iccid), nullIfEmpty(mdn), nullIfEmpty(imei),
+		nullIfEmpty(requestID))
 	if err != nil {
-		return nil, notFound(err, "no change with request id %s", requestID)
+		return nil, err
 	}
-	return &c, nil
-}
-
-// UnconfirmedChange finds the row, sent and not yet acknowledged with a requestId, of the line
-// that has these identifiers (ICCID first, then MDN, then IMEI). A callback can overtake the
-// answer to the request it reports on, or the answer can be lost; the line's identifiers in the
-// callback then say which row it is about. At most one row per device is open at a time.
-func (db *DB) UnconfirmedChange(ctx context.Context, providerID int64, iccid, mdn, imei string) (*DeviceChange, error) {
-	for _, by := range []struct{ col, v string }{{"ICCID", iccid}, {"MSISDN", mdn}, {"IMEI", imei}} {
-		if by.v == "" {
-			continue
-		}
-		var cs []DeviceChange
-		err := db.db.SelectContext(ctx, &cs, db.dialect.rebind(deviceChangeSelect+` WHERE `+by.col+` = ? AND Status = ?
-			AND RequestId IS NULL AND SubmittedDate IS NOT NULL
-			AND BulkChangeId IN (SELECT Id FROM DeviceBulkChange WHERE ServiceProviderId = ?)`),
-			by.v, string(change.StatusProcessing), providerID)
-		if err != nil {
-			return nil, err
-		}
-		if len(cs) == 1 {
-			return &cs[0], nil
-		}
+	if len(cs) == 0 {
+		return nil, apperr.E(apperr.NotFound, "no change for request %s", requestID)
 	}
-	return nil, apperr.E(apperr.NotFound, "no unconfirmed change for the line")
+	return &cs[0], nil
 }
