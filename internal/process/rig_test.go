@@ -54,7 +54,7 @@ type line struct {
 // the same lines, a callback receiver in front of whichever engine is current, and an SMTP
 // server for the result e-mails.
 type rig struct {
-	t        *testing.T
+	t        testing.TB
 	path     string
 	db       *store.DB
 	sim      *tssim.Sim
@@ -105,8 +105,7 @@ func luhn(digits string) string {
 
 // newRig builds a world of n lines. simCfg adjusts the carrier.
 func newRig(tb testing.TB, n int, simCfg tssim.Config) *rig {
-	t, _ := tb.(*testing.T)
-	r := &rig{t: t, logs: &syncBuffer{}}
+	r := &rig{t: tb, logs: &syncBuffer{}}
 	ctx := context.Background()
 	seed := tssim.Seed{
 		Accounts: []tssim.Account{{Name: account, ClientID: clientID, ClientSecret: clientSecret, Username: uwsUser, Password: uwsPassword}},
@@ -197,8 +196,8 @@ func newRig(tb testing.TB, n int, simCfg tssim.Config) *rig {
 	tb.Cleanup(r.callback.Close)
 	r.mail = mailtest.Start(tb, mailtest.Options{TLS: "none"})
 	tb.Cleanup(func() {
-		if t != nil && t.Failed() {
-			t.Logf("engine log:\n%s", r.logs.String())
+		if tb.Failed() {
+			tb.Logf("engine log:\n%s", r.logs.String())
 		}
 	})
 	return r
