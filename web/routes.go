@@ -28,6 +28,9 @@ func (s *Server) routes(secure bool) {
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
 	e.GET(static.Prefix+"*", echo.WrapHandler(static.Handler()))
+	// The carrier's callbacks: no session and no CSRF token; the secret in the path is the
+	// credential (web/callback.go).
+	e.POST("/thingspace/callbacks/:secret", s.thingspaceCallback)
 
 	// The portal: session, user, CSRF.
 	portal := e.Group("", s.sessions.middleware, s.loadUser, s.csrf)
@@ -38,4 +41,12 @@ func (s *Server) routes(secure bool) {
 	signedIn := portal.Group("", s.requireUser)
 	signedIn.GET("/", s.home)
 	signedIn.GET("/devices", s.devices)
+	signedIn.POST("/bulk-changes/:id/retry", s.retryBulkChange, requireAdmin)
+
+	admin := signedIn.Group("/admin", requireAdmin)
+	admin.GET("/outbox", s.outbox)
+	admin.GET("/outbox/:id", s.outboxMessage)
+	admin.GET("/outbox/:id/html", s.outboxHTML)
+	admin.GET("/outbox/:id/attachments/:name", s.outboxAttachment)
+	admin.GET("/outbox/:id/eml", s.outboxEML)
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/idswap/idswap/internal/notify"
 	"github.com/idswap/idswap/internal/store"
 	"github.com/idswap/idswap/views"
 )
@@ -29,6 +30,21 @@ type Store interface {
 	Devices(ctx context.Context, f store.DeviceFilter) ([]store.Device, int, error)
 	Ping(ctx context.Context) error
 	CheckCurrent(ctx context.Context) error
+
+	// The engine's side: callbacks, an admin's retry, the outbox.
+	ProviderIDByCallbackSecret(ctx context.Context, secret string) (int64, error)
+	RetryBulkChange(ctx context.Context, tenantID, bulkID int64, by, remoteAddr string) (int, error)
+	OutboxEmails(ctx context.Context, limit, offset int) ([]store.OutboxEmail, int, error)
+	OutboxEmail(ctx context.Context, id int64) (*store.OutboxEmail, error)
+}
+
+// Engine is the bulk-change engine as the handlers use it.
+type Engine interface {
+	// HandleCallback stores and acts on one ThingSpace callback of a provider; an error means
+	// it could not be stored and the carrier should send it again.
+	HandleCallback(ctx context.Context, providerID int64, body []byte) error
+	// ComposeEmail renders an outbox e-mail as it is (or was) sent.
+	ComposeEmail(ctx context.Context, outboxID int64) (*notify.Message, error)
 }
 
 // Config is everything the web layer is built from.
@@ -39,27 +55,35 @@ type Config struct {
 	SessionKey []byte
 	SecureOnly bool              // Secure cookies and HSTS (set when served over TLS)
 	DemoLogins []views.DemoLogin // shown on the sign-in page in demo mode
+	Engine     Engine            // nil: callbacks are refused with 503
+	// OutboxDir is the folder demo mode writes e-mails into as .eml files; empty when mail
+	// goes to an SMTP server.
+	OutboxDir string
 }
 
 // Server is the HTTP handler of the whole portal and API.
 type Server struct {
-	e        *echo.Echo
-	log      *slog.Logger
-	store    Store
-	auth     Authenticator
-	sessions *sessions
-	demo     []views.DemoLogin
+	e         *echo.Echo
+	log       *slog.Logger
+	store     Store
+	auth      Authenticator
+	sessions  *sessions
+	demo      []views.DemoLogin
+	engine    Engine
+	outboxDir string
 }
 
 // New builds the server and its routes.
 func New(cfg Config) *Server {
 	s := &Server{
-		e:        echo.New(),
-		log:      cfg.Logger,
-		store:    cfg.Store,
-		auth:     cfg.Auth,
-		sessions: newSessions(cfg.SessionKey, cfg.SecureOnly),
-		demo:     cfg.DemoLogins,
+		e:         echo.New(),
+		log:       cfg.Logger,
+		store:     cfg.Store,
+		auth:      cfg.Auth,
+		sessions:  newSessions(cfg.SessionKey, cfg.SecureOnly),
+		demo:      cfg.DemoLogins,
+		engine:    cfg.Engine,
+		outboxDir: cfg.OutboxDir,
 	}
 	s.e.HideBanner, s.e.HidePort = true, true
 	s.e.HTTPErrorHandler = s.handleError
