@@ -3,6 +3,7 @@ package web
 import (
 	"io"
 	"net/http"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -41,4 +42,15 @@ func (s *Server) thingspaceCallback(c echo.Context) error {
 		return c.NoContent(http.StatusInternalServerError)
 	}
 	return c.NoContent(http.StatusOK)
+}
+
+// callbackPrefix is the path of the callback receiver, before the secret.
+const callbackPrefix = "/thingspace/callbacks/"
+
+// loggedPath is a request path fit for the log: the callback URL's secret is blanked.
+func loggedPath(path string) string {
+	if strings.HasPrefix(path, callbackPrefix) {
+		return callbackPrefix + "[REDACTED]"
+	}
+	return path
 }

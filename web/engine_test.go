@@ -3,14 +3,18 @@ package web_test
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
 
+	"github.com/idswap/idswap/internal/auth"
 	"github.com/idswap/idswap/internal/change"
 	"github.com/idswap/idswap/internal/demo"
 	"github.com/idswap/idswap/internal/store"
+	"github.com/idswap/idswap/web"
 )
 
 // mustBatch stores a request of n ICCID changes for Acme's first devices, using spare SIMs.
@@ -184,5 +188,29 @@ func TestOutboxListsAndShowsTheResultEmail(t *testing.T) {
 	}
 	if res, _ := admin.get("/admin/outbox/999999"); res.StatusCode != http.StatusNotFound {
 		t.Fatalf("a missing e-mail: %d", res.StatusCode)
+	}
+}
+
+func TestTheCallbackSecretIsNeverLogged(t *testing.T) {
+	e := newEnv(t)
+	// The shared env logs warnings only; the request log is written at info level.
+	var logs strings.Builder
+	srv := httptest.NewServer(web.New(web.Config{Logger: slog.New(slog.NewTextHandler(&logs, nil)), Store: e.db,
+		Auth: auth.New(e.db), SessionKey: []byte("session-key-for-tests-0123456789"), Engine: e.engine}))
+	defer srv.Close()
+	for _, secret := range []string{"test-callback-secret", "a-wrong-secret-value"} {
+		res, err := http.Post(srv.URL+"/thingspace/callbacks/"+secret, "application/json", strings.NewReader(`{"requestId":"x"}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+	}
+	if !strings.Contains(logs.String(), "/thingspace/callbacks/[REDACTED]") {
+		t.Fatalf("the callbacks were not logged:\n%s", logs.String())
+	}
+	for _, secret := range []string{"test-callback-secret", "a-wrong-secret-value"} {
+		if strings.Contains(logs.String(), secret) {
+			t.Fatalf("the log shows the secret %q", secret)
+		}
 	}
 }

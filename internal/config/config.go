@@ -30,12 +30,12 @@ type Config struct {
 	SessionKey []byte // IDSWAP_SESSION_KEY: signs the session cookie
 
 	// HTTP.
-	Addr       string // listen address
-	PublicURL  string // IDSWAP_PUBLIC_URL: how people and the carrier reach us (links, callback URL)
+	Addr      string // listen address
+	PublicURL string // IDSWAP_PUBLIC_URL: how people and the carrier reach us (links, callback URL)
 	// PublicURLFromAddr is set when PublicURL was derived from Addr rather than given: serve
 	// then replaces it with the address it actually listens on (--addr 127.0.0.1:0 in tests).
 	PublicURLFromAddr bool
-	SecureOnly bool   // Secure cookies (behind TLS)
+	SecureOnly        bool // Secure cookies (behind TLS)
 
 	// Engine.
 	WritesEnabled bool          // IDSWAP_WRITES_ENABLED: the global write gate

@@ -225,7 +225,7 @@ func (e *Engine) RegisterCallbacks(ctx context.Context) error {
 			errs = append(errs, fmt.Errorf("provider %d: register the CarrierService listener: %w", p.ID, err))
 			continue
 		}
-		e.log.Info("callback listener registered", "provider", p.ID, "url", e.CallbackURL("…"))
+		e.log.Info("callback listener registered", "provider", p.ID, "url", e.baseURL()+"/thingspace/callbacks/{secret}")
 	}
 	return errors.Join(errs...)
 }

@@ -246,6 +246,13 @@ func TestCallbacksAreStoredAndMatched(t *testing.T) {
 			To: change.StatusProcessed, CallbackLogID: id, By: "engine"}); err != nil {
 			t.Fatal(err)
 		}
+		// A carrier that hands out a request id again: the open row is the one meant.
+		if err := db.RecordSent(ctx, rows[1].ID, "req-0", "engine"); err != nil {
+			t.Fatal(err)
+		}
+		if c, err := db.ChangeForCallback(ctx, f.provider, "req-0", "", "", ""); err != nil || c.ID != rows[1].ID {
+			t.Fatalf("a reused request id found %+v %v, want the open row", c, err)
+		}
 		cbs, err := db.Callbacks(ctx, f.provider)
 		if err != nil || len(cbs) != 1 || cbs[0].Body != `{"x":1}` || cbs[0].ChangeID == nil || *cbs[0].ChangeID != rows[0].ID || cbs[0].Processed == nil {
 			t.Fatalf("stored callbacks: %+v %v", cbs, err)

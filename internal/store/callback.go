@@ -86,16 +86,18 @@ func (db *DB) Callbacks(ctx context.Context, providerID int64) ([]CallbackLog, e
 // line before the change). A callback can overtake the answer to the request it reports on, or
 // that answer can be lost; the line's identifiers then say which row it is. At most one row per
 // device is open at a time. Both are looked for in one statement, so that a requestId recorded
-// between two lookups cannot hide the row from both.
+// between two lookups cannot hide the row from both. An open row comes before a finished one:
+// a finished row with the requestId makes the callback a duplicate, unless an open row has the
+// same requestId (a carrier that hands out an id twice — the demo's simulator after a restart).
 func (db *DB) ChangeForCallback(ctx context.Context, providerID int64, requestID, iccid, mdn, imei string) (*DeviceChange, error) {
 	var cs []DeviceChange
 	err := db.db.SelectContext(ctx, &cs, db.dialect.rebind(deviceChangeSelect+`
 		WHERE BulkChangeId IN (SELECT Id FROM DeviceBulkChange WHERE ServiceProviderId = ?)
 		  AND (RequestId = ?
 		    OR (RequestId IS NULL AND Status = ? AND SubmittedDate IS NOT NULL AND (ICCID = ? OR MSISDN = ? OR IMEI = ?)))
-		ORDER BY CASE WHEN RequestId = ? THEN 0 ELSE 1 END, Id`),
+		ORDER BY CASE WHEN RequestId = ? AND Status = ? THEN 0 WHEN RequestId IS NULL THEN 1 ELSE 2 END, Id DESC`),
 		providerID, nullIfEmpty(requestID), string(change.StatusProcessing), nullIfEmpty(iccid), nullIfEmpty(mdn), nullIfEmpty(imei),
-		nullIfEmpty(requestID))
+		nullIfEmpty(requestID), string(change.StatusProcessing))
 	if err != nil {
 		return nil, err
 	}
