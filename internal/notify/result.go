@@ -9,10 +9,17 @@ import (
 	"github.com/idswap/idswap/views"
 )
 
+// Result is what the result e-mail of a finished bulk change says; its HTML part is the templ
+// component views.ResultEmailHTML, which takes it as its view model.
+type Result = views.ResultEmail
+
+// FailedRow is one failed row listed in a result e-mail.
+type FailedRow = views.ResultFailedRow
+
 // ResultMessage renders the result e-mail of a finished bulk change: the HTML part from
 // views.ResultEmailHTML, the plain-text part with the same facts, and csv (every row of the
 // bulk change) attached.
-func ResultMessage(ctx context.Context, r views.ResultEmail, csv []byte) (html, text string, attachments []Attachment, err error) {
+func ResultMessage(ctx context.Context, r Result, csv []byte) (html, text string, attachments []Attachment, err error) {
 	var b strings.Builder
 	if err := views.ResultEmailHTML(r).Render(ctx, &b); err != nil {
 		return "", "", nil, fmt.Errorf("notify: render the result e-mail: %w", err)
@@ -24,7 +31,7 @@ func ResultMessage(ctx context.Context, r views.ResultEmail, csv []byte) (html, 
 func ResultCSVName(bulkID int64) string { return fmt.Sprintf("bulk-change-%d.csv", bulkID) }
 
 // ResultText is the plain-text part of the result e-mail.
-func ResultText(r views.ResultEmail) string {
+func ResultText(r Result) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Bulk change %d %s.\n\n", r.BulkChangeID, r.Outcome)
 	if r.Reason != "" {

@@ -15,7 +15,6 @@ import (
 	"github.com/idswap/idswap/internal/change"
 	"github.com/idswap/idswap/internal/notify"
 	"github.com/idswap/idswap/internal/store"
-	"github.com/idswap/idswap/views"
 )
 
 // maxFailedInBody bounds the failed rows listed in the e-mail's body; all are in the CSV.
@@ -84,7 +83,7 @@ func (e *Engine) ComposeEmail(ctx context.Context, outboxID int64) (*notify.Mess
 		completed = *b.ProcessedDate
 	}
 	status := b.Status
-	model := views.ResultEmail{BulkChangeID: b.ID, URL: e.baseURL() + "/bulk-changes/" + strconv.FormatInt(b.ID, 10),
+	model := notify.Result{BulkChangeID: b.ID, URL: e.baseURL() + "/bulk-changes/" + strconv.FormatInt(b.ID, 10),
 		ChangeType: b.Type.Label(), Provider: b.ProviderName, Requester: b.CreatedBy, Status: string(status),
 		Outcome: status.OutcomeWords(), Total: b.Counts.Total, Succeeded: b.Counts.Processed, Failed: b.Counts.Failed(),
 		Cancelled: b.Counts.Cancelled, CompletedAt: notify.CompletedAt(completed)}
@@ -103,7 +102,7 @@ func (e *Engine) ComposeEmail(ctx context.Context, outboxID int64) (*notify.Mess
 		if line == "" {
 			line = r.ICCID
 		}
-		model.FailedRows = append(model.FailedRows, views.ResultFailedRow{Device: line, OldICCID: r.ICCID, NewICCID: r.NewICCID,
+		model.FailedRows = append(model.FailedRows, notify.FailedRow{Device: line, OldICCID: r.ICCID, NewICCID: r.NewICCID,
 			OldIMEI: r.IMEI, NewIMEI: r.NewIMEI, Status: string(r.Status), Code: codes[r.ID], Reason: r.StatusDetails})
 	}
 	data, err := rowsCSV(rows, codes)
