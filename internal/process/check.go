@@ -183,9 +183,8 @@ func (e *Engine) HandleCallback(ctx context.Context, providerID int64, body []by
 		return nil
 	}
 	iccid, _ := thingspace.FindID(cb.DeviceIDs, thingspace.KindICCID)
-	mdn, _ := thingspace.FindID(cb.DeviceIDs, thingspace.KindMDN)
 	imei, _ := thingspace.FindID(cb.DeviceIDs, thingspace.KindIMEI)
-	row, err := e.store.ChangeForCallback(ctx, providerID, cb.RequestID, iccid, mdn, imei)
+	row, err := e.store.ChangeForCallback(ctx, providerID, cb.RequestID, iccid, imei)
 	if apperr.Is(err, apperr.NotFound) {
 		e.log.Info("callback for no open change", "provider", providerID, "request_id", cb.RequestID, "callback_log", logID)
 		return nil

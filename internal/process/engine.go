@@ -49,7 +49,7 @@ type Store interface {
 	AddLogs(ctx context.Context, logs ...store.LogEntry) error
 	LogCallback(ctx context.Context, c store.CallbackRecord) (int64, error)
 	LinkCallback(ctx context.Context, logID, bulkID, changeID int64) error
-	ChangeForCallback(ctx context.Context, providerID int64, requestID, iccid, mdn, imei string) (*store.DeviceChange, error)
+	ChangeForCallback(ctx context.Context, providerID int64, requestID, iccid, imei string) (*store.DeviceChange, error)
 	OutboxEmail(ctx context.Context, id int64) (*store.OutboxEmail, error)
 	MarkEmailSent(ctx context.Context, id int64, messageID string) error
 	MarkEmailFailed(ctx context.Context, id int64, cause string, final bool) error

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/idswap/idswap/internal/change"
+	"github.com/idswap/idswap/internal/notify/mailtest"
 	"github.com/idswap/idswap/internal/store"
 	"github.com/idswap/idswap/internal/thingspace/tssim"
 )
@@ -148,5 +149,21 @@ func TestChangeTypesSendTheRightRequest(t *testing.T) {
 			r.checkInventoryMatchesCarrier()
 			r.checkNothingSentTwice(3)
 		})
+	}
+}
+
+func TestSMTPFailuresAreRetried(t *testing.T) {
+	r := newRig(t, 2, tssim.Config{})
+	r.mail = mailtest.Start(t, mailtest.Options{TLS: "none", Fail: 2}) // the first two deliveries fail
+	r.start(nil, nil)
+	id := r.batch(change.ChangeICCID, 2)
+	r.waitFinal(id)
+	msgs := r.mail.Messages()
+	if len(msgs) != 1 || r.mail.Attempts() != 3 {
+		t.Fatalf("%d e-mails after %d attempts, want 1 after 3", len(msgs), r.mail.Attempts())
+	}
+	mails, _, err := r.db.OutboxEmails(context.Background(), 10, 0)
+	if err != nil || len(mails) != 1 || mails[0].Status != store.EmailSent || mails[0].Attempts != 3 || mails[0].SentDate == nil {
+		t.Fatalf("outbox: %+v %v", mails, err)
 	}
 }

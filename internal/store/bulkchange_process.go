@@ -338,11 +338,15 @@ func (db *DB) ReturnChange(ctx context.Context, r ReturnedChange) (ok bool, err 
 	ok, err = moveRow(ctx, t, r.ChangeID, change.StatusProcessing, change.StatusNew,
 		`, SubmittedDate = NULL, RequestId = NULL, StatusDetails = ?, ModifiedBy = ?`, []any{r.Details, r.By},
 		` AND SubmittedDate = ?`, r.SubmittedAt.UTC())
-	if err != nil || !ok {
+	if err != nil {
 		return false, err
 	}
+	// The log is written either way: the carrier calls happened.
 	if err := insertLogs(ctx, t, bulkID, r.ChangeID, r.By, r.Logs); err != nil {
 		return false, err
+	}
+	if !ok {
+		return false, t.Commit()
 	}
 	if r.Resend > 0 {
 		if err := enqueue(ctx, t, NewJob{Kind: JobSubmitChange,
@@ -434,8 +438,16 @@ func (db *DB) FinishChange(ctx context.Context, f FinishedChange) (Finish, error
 	moved, err := moveRow(ctx, t, f.ChangeID, f.From, f.To, `, StatusDetails = ?, HasErrors = ?, IsProcessed = 1,
 		ProcessedDate = ?, ProcessedBy = ?, ModifiedBy = ?, RequestId = COALESCE(RequestId, ?)`,
 		[]any{f.Details, f.To.Failed(), t.now, f.By, f.By, nullIfEmpty(f.RequestID)}, cond, condArgs...)
-	if err != nil || !moved {
+	if err != nil {
 		return Finish{}, err
+	}
+	if !moved {
+		// Decided too late (a duplicate, or a check that lost to the callback): nothing
+		// changes, but the carrier calls that led here are kept in the log.
+		if err := insertLogs(ctx, t, row.BulkChangeID, row.ID, f.By, f.Logs); err != nil {
+			return Finish{}, err
+		}
+		return out, t.Commit()
 	}
 	logs := f.Logs
 	if f.To == change.StatusProcessed {
@@ -637,8 +649,14 @@ func (db *DB) FailBulkChange(ctx context.Context, f BatchFailure) (Failed, error
 	if f.ChangeID != 0 {
 		ok, err := moveRow(ctx, t, f.ChangeID, change.StatusProcessing, change.StatusNew,
 			`, SubmittedDate = NULL, RequestId = NULL`, nil, ` AND SubmittedDate = ?`, f.SubmittedAt.UTC())
-		if err != nil || !ok {
-			return Failed{}, err // stale: the row's attempt is over
+		if err != nil {
+			return Failed{}, err
+		}
+		if !ok { // stale: the row's attempt is over; only its log is kept
+			if err := insertLogs(ctx, t, f.BulkChangeID, f.ChangeID, f.By, f.Logs); err != nil {
+				return Failed{}, err
+			}
+			return Failed{}, t.Commit()
 		}
 	}
 	var out Failed

@@ -223,19 +223,19 @@ func TestCallbacksAreStoredAndMatched(t *testing.T) {
 		if err := db.RecordSent(ctx, rows[0].ID, "req-0", "engine"); err != nil {
 			t.Fatal(err)
 		}
-		c, err := db.ChangeForCallback(ctx, f.provider, "req-0", rows[1].ICCID, "", "")
+		c, err := db.ChangeForCallback(ctx, f.provider, "req-0", rows[1].ICCID, "")
 		if err != nil || c.ID != rows[0].ID {
 			t.Fatalf("by request id, before the line's identifiers: %+v %v", c, err)
 		}
-		if _, err := db.ChangeForCallback(ctx, f.provider+1, "req-0", "", "", ""); !apperr.Is(err, apperr.NotFound) {
+		if _, err := db.ChangeForCallback(ctx, f.provider+1, "req-0", "", ""); !apperr.Is(err, apperr.NotFound) {
 			t.Fatalf("another provider's request id: %v", err)
 		}
 		// The second row has no request id yet: its line's identifiers find it.
-		c, err = db.ChangeForCallback(ctx, f.provider, "unknown", "", rows[1].MSISDN, "")
+		c, err = db.ChangeForCallback(ctx, f.provider, "unknown", "", rows[1].IMEI)
 		if err != nil || c.ID != rows[1].ID {
 			t.Fatalf("by identifiers: %+v %v", c, err)
 		}
-		if _, err := db.ChangeForCallback(ctx, f.provider, "unknown", rows[0].ICCID, "", ""); !apperr.Is(err, apperr.NotFound) {
+		if _, err := db.ChangeForCallback(ctx, f.provider, "unknown", rows[0].ICCID, ""); !apperr.Is(err, apperr.NotFound) {
 			t.Fatalf("a row with a request id matched by identifiers: %v", err)
 		}
 		id, err := db.LogCallback(ctx, store.CallbackRecord{ServiceProviderID: f.provider, RequestID: "req-0", Status: "Success", Body: `{"x":1}`, Count: 1})
@@ -250,7 +250,7 @@ func TestCallbacksAreStoredAndMatched(t *testing.T) {
 		if err := db.RecordSent(ctx, rows[1].ID, "req-0", "engine"); err != nil {
 			t.Fatal(err)
 		}
-		if c, err := db.ChangeForCallback(ctx, f.provider, "req-0", "", "", ""); err != nil || c.ID != rows[1].ID {
+		if c, err := db.ChangeForCallback(ctx, f.provider, "req-0", "", ""); err != nil || c.ID != rows[1].ID {
 			t.Fatalf("a reused request id found %+v %v, want the open row", c, err)
 		}
 		cbs, err := db.Callbacks(ctx, f.provider)

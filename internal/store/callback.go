@@ -82,22 +82,26 @@ func (db *DB) Callbacks(ctx context.Context, providerID int64) ([]CallbackLog, e
 
 // ChangeForCallback finds the row a callback is about: the row of the provider's requests that
 // the carrier knows by requestID, or else the row, sent and not yet acknowledged with a
-// requestId, of the line with these identifiers (ICCID, MDN or IMEI as the callback names the
-// line before the change). A callback can overtake the answer to the request it reports on, or
-// that answer can be lost; the line's identifiers then say which row it is. At most one row per
-// device is open at a time. Both are looked for in one statement, so that a requestId recorded
-// between two lookups cannot hide the row from both. An open row comes before a finished one:
-// a finished row with the requestId makes the callback a duplicate, unless an open row has the
-// same requestId (a carrier that hands out an id twice — the demo's simulator after a restart).
-func (db *DB) ChangeForCallback(ctx context.Context, providerID int64, requestID, iccid, mdn, imei string) (*DeviceChange, error) {
+// requestId, of the line with these identifiers (the ICCID or IMEI the callback names the line
+// by, as it was before the change). A callback can overtake the answer to the request it reports
+// on, or that answer can be lost; the line's identifiers then say which row it is. At most one
+// row per device is open at a time. All are looked for in one statement (each part an index
+// seek), so that a requestId recorded between two lookups cannot hide the row from both. An
+// open row comes before a finished one: a finished row with the requestId makes the callback a
+// duplicate, unless an open row has the same requestId (a carrier that hands out an id twice,
+// as the demo's simulator did after a restart).
+func (db *DB) ChangeForCallback(ctx context.Context, providerID int64, requestID, iccid, imei string) (*DeviceChange, error) {
+	provider := ` AND EXISTS (SELECT 1 FROM DeviceBulkChange b WHERE b.Id = M2M_DeviceChange.BulkChangeId AND b.ServiceProviderId = ?)`
+	unconfirmed := ` AND RequestId IS NULL AND Status = ? AND SubmittedDate IS NOT NULL` + provider
+	open := string(change.StatusProcessing)
 	var cs []DeviceChange
-	err := db.db.SelectContext(ctx, &cs, db.dialect.rebind(deviceChangeSelect+`
-		WHERE BulkChangeId IN (SELECT Id FROM DeviceBulkChange WHERE ServiceProviderId = ?)
-		  AND (RequestId = ?
-		    OR (RequestId IS NULL AND Status = ? AND SubmittedDate IS NOT NULL AND (ICCID = ? OR MSISDN = ? OR IMEI = ?)))
-		ORDER BY CASE WHEN RequestId = ? AND Status = ? THEN 0 WHEN RequestId IS NULL THEN 1 ELSE 2 END, Id DESC`),
-		providerID, nullIfEmpty(requestID), string(change.StatusProcessing), nullIfEmpty(iccid), nullIfEmpty(mdn), nullIfEmpty(imei),
-		nullIfEmpty(requestID), string(change.StatusProcessing))
+	err := db.db.SelectContext(ctx, &cs, db.dialect.rebind(`SELECT * FROM (
+		`+deviceChangeSelect+` WHERE RequestId = ?`+provider+`
+		UNION ALL `+deviceChangeSelect+` WHERE ICCID = ?`+unconfirmed+`
+		UNION ALL `+deviceChangeSelect+` WHERE IMEI = ?`+unconfirmed+`) m
+		ORDER BY CASE WHEN RequestId = ? AND Status = ? THEN 0 WHEN RequestId = '' THEN 1 ELSE 2 END, Id DESC`),
+		nullIfEmpty(requestID), providerID, nullIfEmpty(iccid), open, providerID, nullIfEmpty(imei), open, providerID,
+		requestID, open)
 	if err != nil {
 		return nil, err
 	}
