@@ -19,6 +19,8 @@ import (
 
 	"github.com/idswap/idswap/internal/auth"
 	"github.com/idswap/idswap/internal/demo"
+	"github.com/idswap/idswap/internal/notify"
+	"github.com/idswap/idswap/internal/process"
 	"github.com/idswap/idswap/internal/request"
 	"github.com/idswap/idswap/internal/store"
 	"github.com/idswap/idswap/web"
@@ -34,6 +36,8 @@ type env struct {
 	provider int64
 	logs     *strings.Builder
 	dbPath   string
+	engine   *process.Engine
+	outbox   string // the demo outbox folder the engine writes e-mails to
 }
 
 const demoPassword = "idswap-demo"
@@ -124,25 +128,30 @@ func newEnv(t *testing.T, edit ...func(*web.Config)) *env {
 	}
 	pid := ps[0].ID
 	logs := &strings.Builder{}
+	outbox := filepath.Join(t.TempDir(), "outbox")
+	eng := process.New(process.Config{Store: db, Mail: notify.NewOutbox(outbox), MailFrom: "idswap@test.example"})
 	cfg := web.Config{
 		Logger:     slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn})),
 		Store:      db,
 		Auth:       auth.New(db),
 		SessionKey: []byte("session-key-for-tests-0123456789"),
 		Requests:   request.New(db),
+		Engine:     eng,
+		OutboxDir:  outbox,
 	}
 	for _, fn := range edit {
 		fn(&cfg)
 	}
 	s := web.New(cfg)
 	srv := httptest.NewServer(s)
+	eng.SetPublicURL(srv.URL)
 	t.Cleanup(srv.Close)
 	t.Cleanup(func() {
 		if t.Failed() && logs.Len() > 0 {
 			t.Logf("server log:\n%s", logs)
 		}
 	})
-	return &env{t: t, srv: srv, db: db, world: world, provider: pid, logs: logs, dbPath: path}
+	return &env{t: t, srv: srv, db: db, world: world, provider: pid, logs: logs, dbPath: path, engine: eng, outbox: outbox}
 }
 
 // client is one browser: a cookie jar, no automatic redirects, and the page's CSRF token.

@@ -44,7 +44,7 @@ func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 		req, res := c.Request(), c.Response()
 		attrs := []any{
 			slog.String("method", req.Method),
-			slog.String("path", req.URL.Path),
+			slog.String("path", loggedPath(req.URL.Path)),
 			slog.Int("status", res.Status),
 			slog.Duration("duration", time.Since(start)),
 			slog.String("request_id", res.Header().Get(echo.HeaderXRequestID)),

@@ -12,6 +12,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/idswap/idswap/internal/notify"
 	"github.com/idswap/idswap/internal/store"
 	"github.com/idswap/idswap/views"
 )
@@ -34,6 +35,22 @@ type Store interface {
 	Ping(ctx context.Context) error
 	CheckCurrent(ctx context.Context) error
 	watchStore
+
+	// The engine's side: callbacks, an admin's retry, the outbox.
+	ProviderIDByCallbackSecret(ctx context.Context, secret string) (int64, error)
+	RetryBulkChange(ctx context.Context, tenantID, bulkID int64, by, remoteAddr string) (int, error)
+	CancelOpenRows(ctx context.Context, tenantID, bulkChangeID int64, by string) (int, error)
+	OutboxEmails(ctx context.Context, limit, offset int) ([]store.OutboxEmail, int, error)
+	OutboxEmail(ctx context.Context, id int64) (*store.OutboxEmail, error)
+}
+
+// Engine is the bulk-change engine as the handlers use it.
+type Engine interface {
+	// HandleCallback stores and acts on one ThingSpace callback of a provider; an error means
+	// it could not be stored and the carrier should send it again.
+	HandleCallback(ctx context.Context, providerID int64, body []byte) error
+	// ComposeEmail renders an outbox e-mail as it is (or was) sent.
+	ComposeEmail(ctx context.Context, outboxID int64) (*notify.Message, error)
 }
 
 // Config is everything the web layer is built from.
@@ -52,35 +69,43 @@ type Config struct {
 	Requests RequestService
 	// DemoStock, in demo mode only, lists the demo carrier's unused SIMs and devices; nil otherwise.
 	DemoStock DemoStock
+	Engine    Engine // nil: callbacks are refused with 503
+	// OutboxDir is the folder demo mode writes e-mails into as .eml files; empty when mail
+	// goes to an SMTP server.
+	OutboxDir string
 }
 
 // Server is the HTTP handler of the whole portal and API.
 type Server struct {
-	e        *echo.Echo
-	log      *slog.Logger
-	store    Store
-	auth     Authenticator
-	sessions *sessions
-	demo     []views.DemoLogin
-	metrics  http.Handler
-	now      func() time.Time
-	requests RequestService
-	stock    DemoStock // nil outside demo mode
+	e         *echo.Echo
+	log       *slog.Logger
+	store     Store
+	auth      Authenticator
+	sessions  *sessions
+	demo      []views.DemoLogin
+	metrics   http.Handler
+	now       func() time.Time
+	requests  RequestService
+	stock     DemoStock // nil outside demo mode
+	engine    Engine
+	outboxDir string
 }
 
 // New builds the server and its routes.
 func New(cfg Config) *Server {
 	s := &Server{
-		e:        echo.New(),
-		log:      cfg.Logger,
-		store:    cfg.Store,
-		auth:     cfg.Auth,
-		sessions: newSessions(cfg.SessionKey, cfg.SecureOnly),
-		demo:     cfg.DemoLogins,
-		metrics:  cfg.Metrics,
-		now:      cfg.Now,
-		requests: cfg.Requests,
-		stock:    cfg.DemoStock,
+		e:         echo.New(),
+		log:       cfg.Logger,
+		store:     cfg.Store,
+		auth:      cfg.Auth,
+		sessions:  newSessions(cfg.SessionKey, cfg.SecureOnly),
+		demo:      cfg.DemoLogins,
+		metrics:   cfg.Metrics,
+		now:       cfg.Now,
+		requests:  cfg.Requests,
+		stock:     cfg.DemoStock,
+		engine:    cfg.Engine,
+		outboxDir: cfg.OutboxDir,
 	}
 	if s.now == nil {
 		s.now = time.Now

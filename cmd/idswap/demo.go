@@ -69,6 +69,9 @@ func startDemo(ctx context.Context, cfg *config.Config, db *store.DB, log *slog.
 	if d.baseURL == "" {
 		simCfg := tssim.DefaultConfig()
 		simCfg.StateFile = statePath
+		// A new seed on each start: the carrier state survives a restart, and request ids
+		// must not repeat those of the last run (real ones never do).
+		simCfg.Seed = time.Now().UnixNano()
 		simCfg.CallbackDelay = 1500 * time.Millisecond // long enough to watch a row wait for the carrier
 		if d.sim, err = tssim.New(simCfg, world.Carrier); err != nil {
 			return nil, fmt.Errorf("start the ThingSpace simulator: %w", err)

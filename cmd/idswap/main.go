@@ -21,6 +21,8 @@ const usage = `idswap changes the ICCID and IMEI of Verizon ThingSpace lines in 
 Usage:
   idswap serve [--demo] [--data DIR] [--addr HOST:PORT] [--tssim-url URL]
                                    portal, API, callback receiver and workers in one process
+  idswap worker [--demo] [--data DIR] [--addr HOST:PORT]
+                                   the job workers alone (scale-out: several share one SQL Server)
   idswap migrate [status] [--demo] [--data DIR]
                                    apply the database migrations, or list them
   idswap tssim [--addr HOST:PORT] [simulator flags]
@@ -57,6 +59,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	switch cmd {
 	case "serve":
 		return runServe(ctx, rest, getenv, stdout, stderr)
+	case "worker":
+		return runWorker(ctx, rest, getenv, stdout, stderr)
 	case "migrate":
 		return runMigrate(ctx, rest, getenv, stdout, stderr)
 	case "tssim":

@@ -13,6 +13,8 @@ import (
 	"github.com/idswap/idswap/internal/auth"
 	"github.com/idswap/idswap/internal/config"
 	"github.com/idswap/idswap/internal/metrics"
+	"github.com/idswap/idswap/internal/process"
+	"github.com/idswap/idswap/internal/queue"
 	"github.com/idswap/idswap/internal/request"
 	"github.com/idswap/idswap/internal/store"
 	"github.com/idswap/idswap/views"
@@ -36,15 +38,16 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 
 // app is one running idswap process: everything serve builds, in the order it is torn down.
 type app struct {
-	cfg   *config.Config
-	log   *slog.Logger
-	db    *store.DB
-	demo  *demoCarrier // nil outside demo mode
-	web   *web.Server
-	start time.Time
+	cfg    *config.Config
+	log    *slog.Logger
+	db     *store.DB
+	demo   *demoCarrier // nil outside demo mode
+	engine *process.Engine
+	queue  *queue.Queue
+	web    *web.Server
+	start  time.Time
 
-	// metrics is served at /metrics; the engine's OnRowFinal and OnCarrierCall hooks feed it
-	// (metrics.RowFinal, metrics.CarrierCall).
+	// metrics is served at /metrics; the engine's OnRowFinal and OnCarrierCall hooks feed it.
 	metrics *metrics.Metrics
 }
 
@@ -68,6 +71,11 @@ func newApp(ctx context.Context, cfg *config.Config, getenv func(string) string,
 		stock = simStock{baseURL: a.demo.baseURL}
 	}
 	a.metrics = metrics.New(metrics.Config{Queue: db, Logger: a.log})
+	var outboxDir string
+	if a.engine, a.queue, outboxDir, err = newEngine(cfg, db, a.log, a.metrics); err != nil {
+		a.close()
+		return nil, err
+	}
 	a.web = web.New(web.Config{
 		Logger:     a.log,
 		Store:      db,
@@ -78,12 +86,16 @@ func newApp(ctx context.Context, cfg *config.Config, getenv func(string) string,
 		Metrics:    a.metrics.Handler(),
 		Requests:   request.New(db),
 		DemoStock:  stock,
+		Engine:     a.engine,
+		OutboxDir:  outboxDir,
 	})
 	return a, nil
 }
 
-// serve listens, says where, and runs until ctx ends; then it stops taking requests and lets
-// the ones in flight finish.
+// serve listens, says where, registers the carrier's callback listener at the address it got,
+// starts the workers, and runs until ctx ends. Then it shuts down in order: stop taking
+// requests (letting those in flight finish), stop claiming jobs (letting those in flight finish
+// or releasing them at the end of the grace period); the database closes last (close).
 func (a *app) serve(ctx context.Context, stdout io.Writer) error {
 	ln, err := net.Listen("tcp", a.cfg.Addr)
 	if err != nil {
@@ -99,20 +111,35 @@ func (a *app) serve(ctx context.Context, stdout io.Writer) error {
 	if a.demo != nil {
 		a.demo.printWelcome(stdout, a.cfg)
 	}
+	a.engine.SetPublicURL(a.cfg.PublicURL)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+
+	// The listener must be registered before the first row is sent, or its callback is lost
+	// (a carrier check would still settle it, minutes later).
+	regCtx, cancelReg := context.WithTimeout(ctx, 30*time.Second)
+	if err := a.engine.RegisterCallbacks(regCtx); err != nil {
+		a.log.Warn("the ThingSpace callback listener is not registered; rows will be settled by asking the carrier", "err", err)
+	}
+	cancelReg()
+	stopQueue := startQueue(a.queue, a.log)
+
+	var serveErr error
 	select {
-	case err := <-errc:
-		return err
+	case serveErr = <-errc:
 	case <-ctx.Done():
 	}
 	a.log.Info("shutting down")
 	shutCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	if err := srv.Shutdown(shutCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return err
+	if err := srv.Shutdown(shutCtx); err != nil && !errors.Is(err, http.ErrServerClosed) && serveErr == nil {
+		serveErr = err
 	}
-	return nil
+	stopQueue()
+	if errors.Is(serveErr, http.ErrServerClosed) {
+		return nil
+	}
+	return serveErr
 }
 
 func (a *app) close() {

@@ -66,6 +66,9 @@ const JobSubmitChange = "change.submit"
 type SubmitChange struct {
 	BulkChangeID int64 `json:"bulk_change_id"`
 	ChangeID     int64 `json:"change_id"`
+	// Resend counts how many times the row was sent again after the carrier showed that an
+	// earlier send had not made the change (see process); 0 for the first send.
+	Resend int `json:"resend,omitempty"`
 }
 
 // NewBulkChange is a checked request, ready to store.

@@ -3,6 +3,7 @@ package store
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/pressly/goose/v3/database"
@@ -63,4 +64,32 @@ WHERE a.ServiceProviderId = ?
   AND a.IsActive = 1 AND a.IsDeleted = 0
   AND sp.IsActive = 1 AND sp.IsDeleted = 0
 LIMIT 1`
+}
+
+// claimJobs builds the statement that takes up to limit runnable jobs for worker in one step:
+// queued jobs whose time has come, and running jobs whose lease ran out (their worker died). It
+// marks them running under the new lease, counts the attempt, and returns them.
+//
+// SQLite runs one writer at a time, so UPDATE … WHERE Id IN (SELECT … LIMIT) … RETURNING is
+// already exclusive. SQL Server runs claims side by side: UPDLOCK takes the rows for update as
+// they are read, READPAST skips rows another claim holds instead of waiting for them, ROWLOCK
+// keeps the locks on those rows alone; so two workers never get the same job, and neither
+// waits for the other.
+func (d dialect) claimJobs(worker string, now, until time.Time, limit int) (string, []any) {
+	const cols = "Id, Kind, Payload, Attempts, MaxAttempts, RunAt, CreatedDate"
+	if d.name == "sqlserver" {
+		return `WITH next AS (
+	SELECT TOP (@p1) Id, Kind, Payload, Status, Attempts, MaxAttempts, RunAt, LockedBy, LockedUntil, CreatedDate, ModifiedDate
+	FROM Job WITH (ROWLOCK, READPAST, UPDLOCK)
+	WHERE (Status = '` + JobQueued + `' AND RunAt <= @p2) OR (Status = '` + JobRunning + `' AND LockedUntil < @p2)
+	ORDER BY RunAt, Id)
+UPDATE next SET Status = '` + JobRunning + `', LockedBy = @p3, LockedUntil = @p4, Attempts = Attempts + 1, ModifiedDate = @p2
+OUTPUT INSERTED.Id, INSERTED.Kind, INSERTED.Payload, INSERTED.Attempts, INSERTED.MaxAttempts, INSERTED.RunAt, INSERTED.CreatedDate;`,
+			[]any{limit, now, worker, until}
+	}
+	return `UPDATE Job SET Status = '` + JobRunning + `', LockedBy = ?, LockedUntil = ?, Attempts = Attempts + 1, ModifiedDate = ?
+WHERE Id IN (SELECT Id FROM Job
+	WHERE (Status = '` + JobQueued + `' AND RunAt <= ?) OR (Status = '` + JobRunning + `' AND LockedUntil < ?)
+	ORDER BY RunAt, Id LIMIT ?)
+RETURNING ` + cols, []any{worker, until, now, now, now, limit}
 }

@@ -596,3 +596,32 @@ func TestContractChangeIdentifierNeedsServiceType(t *testing.T) {
 		t.Errorf("a call went out: %v", r.Sim.Stats().Calls)
 	}
 }
+
+func TestContractPerCallObserverSeesOnlyItsCall(t *testing.T) {
+	r := MustRig(t, tssim.Config{})
+	var mine []thingspace.Exchange
+	ctx := thingspace.WithObserver(context.Background(), func(ex thingspace.Exchange) { mine = append(mine, ex) })
+	// The first call of a fresh client fetches the token and logs in on its behalf.
+	if _, err := r.Client.ChangeIdentifier(ctx, iccidChange(line1ICCID, spareSIM)); err != nil {
+		t.Fatal(err)
+	}
+	// A call without the observer is not seen by it.
+	if _, err := r.Client.Plans(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	var ops []string
+	for _, ex := range mine {
+		ops = append(ops, ex.Op)
+		if strings.Contains(ex.RequestText, secret) || strings.Contains(ex.RequestText, password) {
+			t.Errorf("%s exchange shows a secret", ex.Op)
+		}
+	}
+	want := []string{thingspace.OpToken, thingspace.OpLogin, thingspace.OpChangeIdentifier}
+	if strings.Join(ops, ",") != strings.Join(want, ",") {
+		t.Fatalf("per-call observer saw %v, want %v", ops, want)
+	}
+	// The client's own observer saw all four.
+	if n := len(r.Exchanges()); n != 4 {
+		t.Fatalf("config observer saw %d exchanges, want 4", n)
+	}
+}

@@ -63,6 +63,23 @@ func opFrom(ctx context.Context) string {
 	return op
 }
 
+type observerKey struct{}
+
+// WithObserver returns a context whose calls also hand their exchanges to fn,
+// after Config.Observer. The client is shared by many goroutines, so the
+// config's observer cannot tell which caller an exchange belongs to; this
+// one can: the engine uses it to log every exchange of a change (token and
+// login fetched on its behalf included) against that change. fn runs on the
+// calling goroutine, like Config.Observer.
+func WithObserver(ctx context.Context, fn func(Exchange)) context.Context {
+	return context.WithValue(ctx, observerKey{}, fn)
+}
+
+func callObserver(ctx context.Context) func(Exchange) {
+	fn, _ := ctx.Value(observerKey{}).(func(Exchange))
+	return fn
+}
+
 // observingTransport hands every exchange, redacted, to the observer. It sits
 // under x/oauth2 as well, so token requests are audited like the rest.
 type observingTransport struct {
@@ -74,8 +91,17 @@ type observingTransport struct {
 }
 
 func (t *observingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	if t.observer == nil {
+	perCall := callObserver(req.Context())
+	if t.observer == nil && perCall == nil {
 		return t.base.RoundTrip(req)
+	}
+	observe := func(ex Exchange) {
+		if t.observer != nil {
+			t.observer(ex)
+		}
+		if perCall != nil {
+			perCall(ex)
+		}
 	}
 	start := time.Now()
 	var reqBody []byte
@@ -103,7 +129,7 @@ func (t *observingTransport) RoundTrip(req *http.Request) (*http.Response, error
 	if err != nil {
 		ex.Duration = time.Since(start)
 		ex.Err = err
-		t.observer(ex)
+		observe(ex)
 		return nil, err
 	}
 	body, readErr := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))
@@ -118,7 +144,7 @@ func (t *observingTransport) RoundTrip(req *http.Request) (*http.Response, error
 	} else if ae := classify(op, resp.StatusCode, resp.Header, body); ae != nil {
 		ex.Err = ae
 	}
-	t.observer(ex)
+	observe(ex)
 	if readErr != nil {
 		return nil, readErr
 	}

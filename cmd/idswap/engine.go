@@ -1,0 +1,102 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/idswap/idswap/internal/config"
+	"github.com/idswap/idswap/internal/metrics"
+	"github.com/idswap/idswap/internal/notify"
+	"github.com/idswap/idswap/internal/process"
+	"github.com/idswap/idswap/internal/queue"
+	"github.com/idswap/idswap/internal/store"
+)
+
+// shutdownGrace is how long jobs in flight get to finish when the process stops; after it they
+// are cancelled and their leases released.
+const shutdownGrace = 20 * time.Second
+
+// newMailer picks where result e-mails go: the SMTP server when IDSWAP_SMTP_HOST is set,
+// otherwise .eml files in the outbox folder (demo mode). outboxDir is "" for SMTP.
+func newMailer(cfg *config.Config) (sender notify.Sender, outboxDir string, err error) {
+	if cfg.SMTP.Host == "" {
+		return notify.NewOutbox(cfg.OutboxDir()), cfg.OutboxDir(), nil
+	}
+	s, err := notify.NewSMTP(notify.SMTPConfig{Host: cfg.SMTP.Host, Port: cfg.SMTP.Port, User: cfg.SMTP.User,
+		Password: cfg.SMTP.Password, TLS: cfg.SMTP.TLS})
+	return s, "", err
+}
+
+// newEngine builds the bulk-change engine and the queue that runs its jobs, wired together: the
+// queue runs the engine's handlers and wakes when the store enqueues. m, when not nil, is fed
+// every final row and every carrier exchange.
+func newEngine(cfg *config.Config, db *store.DB, log *slog.Logger, m *metrics.Metrics) (*process.Engine, *queue.Queue, string, error) {
+	mail, outboxDir, err := newMailer(cfg)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	pc := process.Config{Store: db, Logger: log.With("component", "engine"), WritesEnabled: cfg.WritesEnabled,
+		CarrierRate: cfg.CarrierRate, CallbackWait: cfg.CallbackWait, Mail: mail, MailFrom: cfg.SMTP.From}
+	if m != nil {
+		pc.OnRowFinal, pc.OnCarrierCall = m.RowFinal, m.CarrierCall
+	}
+	eng := process.New(pc)
+	eng.SetPublicURL(cfg.PublicURL)
+	q := queue.New(queue.Config{Store: db, Logger: log.With("component", "queue"), Workers: cfg.Workers, Grace: shutdownGrace})
+	for kind, h := range eng.Handlers() {
+		q.Handle(kind, h)
+	}
+	db.OnEnqueue = q.Wake
+	return eng, q, outboxDir, nil
+}
+
+// startQueue runs q until stop is called; stop stops claiming and waits for the jobs in flight
+// (at most the grace period, after which they are cancelled and released).
+func startQueue(q *queue.Queue, log *slog.Logger) (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := q.Run(ctx); err != nil {
+			log.Error("queue stopped", "err", err)
+		}
+	}()
+	return func() {
+		cancel()
+		<-done
+	}
+}
+
+// runWorker is `idswap worker`: the job workers without the portal, for scaling out. Several
+// worker processes (and serve processes) can share one SQL Server database; each job runs in
+// one of them. Callbacks still arrive at the portal (serve), which finishes the rows.
+func runWorker(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg := &config.Config{}
+	fs := newFlagSet("worker", stderr)
+	cfg.RegisterServe(fs)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	db, err := openDB(ctx, cfg, getenv, false)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	log := newLogger(cfg, stderr)
+	// A worker has no HTTP listener, so it exports no /metrics of its own: its row and carrier
+	// call histograms are not collected. The queue gauges come from the database and any serve
+	// process shows them.
+	_, q, _, err := newEngine(cfg, db, log, nil)
+	if err != nil {
+		return err
+	}
+	stop := startQueue(q, log)
+	fmt.Fprintf(stdout, "idswap worker %s is running %d workers on %s\n", q.WorkerID(), cfg.Workers, db.Dialect())
+	<-ctx.Done()
+	log.Info("shutting down: no new jobs; waiting for the ones in flight", "grace", shutdownGrace)
+	stop()
+	return nil
+}

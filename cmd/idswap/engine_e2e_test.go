@@ -1,0 +1,125 @@
+package main
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/idswap/idswap/internal/change"
+	"github.com/idswap/idswap/internal/config"
+	"github.com/idswap/idswap/internal/demo"
+	"github.com/idswap/idswap/internal/store"
+)
+
+// TestDemoProcessesABatchEndToEnd runs the real `idswap serve --demo` and stores a request in
+// its database from outside, as another process would: the app's workers must send it to the
+// in-process simulator, the simulator's callbacks must reach the portal at the port it bound,
+// and the result e-mail must land in DATA/outbox and on the admin outbox page.
+func TestDemoProcessesABatchEndToEnd(t *testing.T) {
+	app := startApp(t, nil)
+	ctx := context.Background()
+	cfg := &config.Config{Demo: true, DataDir: app.DataDir}
+	if err := cfg.Resolve(func(string) string { return "" }); err != nil {
+		t.Fatal(err)
+	}
+	db, err := store.Open(ctx, cfg.DSN, cfg.SecretKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+
+	u, err := db.UserByEmail(ctx, demo.AcmeManager)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds, _, err := db.Devices(ctx, store.DeviceFilter{TenantID: *u.TenantID, StatusID: store.DeviceStatusActive, Limit: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	world := demo.Build(demo.Options{})
+	var rows []store.NewDeviceChange
+	for i, d := range ds {
+		sim := world.Carrier.SIMs[i].ICCID
+		rows = append(rows, store.NewDeviceChange{DeviceID: d.ID, ICCID: d.ICCID, IMEI: d.IMEI, MSISDN: d.MSISDN, NewICCID: sim,
+			Request: change.NewRequest(change.ChangeICCID, change.Identifier{OldICCID: d.ICCID, NewICCID: sim, OldIMEI: d.IMEI})})
+	}
+	ps, err := db.Providers(ctx)
+	if err != nil || len(ps) != 1 {
+		t.Fatalf("providers: %v %v", ps, err)
+	}
+	id, _, err := db.CreateBulkChange(ctx, store.NewBulkChange{TenantID: *u.TenantID, ServiceProviderID: ps[0].ID,
+		Type: change.ChangeICCID, Reason: "e2e", RequestedBy: u, Rows: rows})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	deadline := time.Now().Add(60 * time.Second)
+	var b *store.BulkChange
+	for {
+		if b, err = db.BulkChange(ctx, 0, id); err != nil {
+			t.Fatal(err)
+		}
+		if b.Status.Final() || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if b.Status != change.BatchProcessed || b.Counts.Processed != 5 {
+		t.Fatalf("bulk change %s %+v", b.Status, b.Counts)
+	}
+	// The simulator's callbacks reached the portal and decided the rows.
+	cbs, err := db.Callbacks(ctx, ps[0].ID)
+	if err != nil || len(cbs) != 5 {
+		t.Fatalf("%d callbacks stored (%v)", len(cbs), err)
+	}
+	for _, cb := range cbs {
+		if cb.ChangeID == nil || cb.Processed == nil {
+			t.Errorf("callback %d decided no row", cb.ID)
+		}
+	}
+	var eml []byte
+	for time.Now().Before(deadline) {
+		files, _ := filepath.Glob(filepath.Join(app.DataDir, "outbox", "*.eml"))
+		if len(files) == 1 {
+			if eml, err = os.ReadFile(files[0]); err != nil {
+				t.Fatal(err)
+			}
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if !strings.Contains(string(eml), "Subject: "+store.ResultSubject(id)) || !strings.Contains(string(eml), "completed successfully") {
+		t.Fatalf("the outbox has no result e-mail: %.300s", eml)
+	}
+
+	// The admin outbox page shows it.
+	jar, _ := cookiejar.New(nil)
+	hc := &http.Client{Jar: jar}
+	token := regexp.MustCompile(`name="_csrf" value="([^"]+)"`)
+	page := func(res *http.Response, err error) string {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return string(b)
+	}
+	m := token.FindStringSubmatch(page(hc.Get(app.URL + "/login")))
+	if m == nil {
+		t.Fatal("no CSRF token on the sign-in page")
+	}
+	page(hc.PostForm(app.URL+"/login", url.Values{"_csrf": {m[1]}, "email": {demo.AdminEmail}, "password": {cfg.DemoPassword}}))
+	body := page(hc.Get(app.URL + "/admin/outbox"))
+	if !strings.Contains(body, store.ResultSubject(id)) || !strings.Contains(body, ">sent<") {
+		t.Fatalf("the outbox page does not list the e-mail: %.500s", body)
+	}
+}

@@ -1,0 +1,163 @@
+package process
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/idswap/idswap/internal/apperr"
+	"github.com/idswap/idswap/internal/change"
+	"github.com/idswap/idswap/internal/store"
+	"github.com/idswap/idswap/internal/thingspace"
+)
+
+// lineState is what the carrier shows about a row's line.
+type lineState int
+
+const (
+	lineUnknown   lineState = iota // not found, or it has identifiers that are neither old nor new
+	lineChanged                    // it has the row's new identifiers
+	lineUnchanged                  // it still has the row's old identifiers
+)
+
+func (s lineState) String() string {
+	switch s {
+	case lineChanged:
+		return "the line has the new identifiers"
+	case lineUnchanged:
+		return "the line still has the old identifiers"
+	}
+	return "the carrier does not show the line with either the old or the new identifiers"
+}
+
+// Check is the JobCheckChange handler: a sent row's callback has not come, so the carrier is
+// asked about the line. The new identifiers finish the row PROCESSED. Otherwise the next check
+// is scheduled; after the last one a row the carrier accepted (it has a requestId) is
+// API_FAILED "carrier did not confirm", and a row whose send went unanswered is sent again —
+// the carrier has just shown, check after check, that the change did not happen — up to
+// MaxResends times.
+func (e *Engine) Check(ctx context.Context, j store.Job) error {
+	var p store.CheckChange
+	if err := json.Unmarshal([]byte(j.Payload), &p); err != nil {
+		return fmt.Errorf("process: check payload: %w", err)
+	}
+	w, err := e.store.ChangeWork(ctx, p.ChangeID)
+	if apperr.Is(err, apperr.NotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if w.Status != change.StatusProcessing || w.SubmittedDate == nil || !w.SubmittedDate.Equal(p.SubmittedAt) {
+		return nil // finished, or sent again since: this check's attempt is over
+	}
+
+	state, logs, err := e.lookup(ctx, w)
+	if err != nil {
+		if !j.Last() {
+			if len(logs) > 0 {
+				if lerr := e.store.AddLogs(ctx, withRow(logs, w)...); lerr != nil {
+					return lerr
+				}
+			}
+			return later(err)
+		}
+		// Out of attempts to ask: count this check as one that learned nothing.
+		logs = append(logs, store.LogEntry{Description: store.LogCarrierCheck, HasErrors: true, ErrorText: err.Error(),
+			ResponseStatus: store.LogStatusProcessing, ErrorCode: errorCode(err, nil)})
+	}
+	if err := e.hook(ctx, HookFinish, w.ID); err != nil {
+		return err
+	}
+	rec, cancel := detached(ctx)
+	defer cancel()
+	what := fmt.Sprintf("Check %d of %d, %s after the send: %s", p.Check, e.cfg.Checks,
+		time.Since(p.SubmittedAt).Round(time.Millisecond), state)
+
+	switch {
+	case state == lineChanged:
+		logs = append(logs, store.LogEntry{Description: store.LogCarrierCheck, ResponseText: what})
+		return e.finish(rec, store.FinishedChange{ChangeID: w.ID, From: change.StatusProcessing, SubmittedAt: &p.SubmittedAt,
+			To: change.StatusProcessed, Details: "ICCID/IMEI change completed successfully (confirmed by the carrier's device list)", Logs: logs})
+
+	case p.Check < e.cfg.Checks:
+		next := p
+		next.Check++
+		at := time.Now().Add(e.cfg.CheckInterval << (p.Check - 1))
+		logs = append(logs, store.LogEntry{Description: store.LogWaiting, ResponseStatus: store.LogStatusProcessing,
+			ResponseText: what + "; asking again at " + at.UTC().Format(time.RFC3339)})
+		return e.store.ScheduleCheck(rec, next, at, e.cfg.By, logs...)
+
+	case w.RequestID == "" && state == lineUnchanged && p.Resend < e.cfg.MaxResends:
+		logs = append(logs, store.LogEntry{Description: store.LogResend, ResponseText: what +
+			"; the unanswered send did not make the change, so it is sent again"})
+		_, err := e.store.ReturnChange(rec, store.ReturnedChange{ChangeID: w.ID, SubmittedAt: p.SubmittedAt,
+			Details: "Sending again: the carrier shows the change was not made", Resend: p.Resend + 1, Logs: logs, By: e.cfg.By})
+		return err
+
+	default:
+		msg := "Carrier did not confirm the change: " + state.String()
+		logs = append(logs, store.LogEntry{Description: store.LogNotConfirmed, HasErrors: true, ErrorCode: CodeNotConfirmed,
+			ErrorText: msg, ResponseText: what})
+		return e.finish(rec, store.FinishedChange{ChangeID: w.ID, From: change.StatusProcessing, SubmittedAt: &p.SubmittedAt,
+			To: change.StatusAPIFailed, Details: msg, Logs: logs})
+	}
+}
+
+// lookup asks the carrier about a row's line: by its MDN, which no identifier change alters,
+// then by the new identifier, then by the old ICCID. It returns the log entries of the
+// exchanges it made; an error is a carrier failure worth asking again.
+func (e *Engine) lookup(ctx context.Context, w *store.ChangeWork) (lineState, []store.LogEntry, error) {
+	creds, err := e.store.ThingSpaceCredentials(ctx, w.ServiceProviderID)
+	if err != nil {
+		return lineUnknown, nil, fmt.Errorf("cannot ask the carrier: %w", err)
+	}
+	client, err := e.client(creds)
+	if err != nil {
+		return lineUnknown, nil, fmt.Errorf("cannot ask the carrier: %w", err)
+	}
+	var ids []thingspace.DeviceID
+	if w.MSISDN != "" {
+		ids = append(ids, thingspace.DeviceID{ID: w.MSISDN, Kind: thingspace.KindMDN})
+	}
+	if w.NewICCID != "" {
+		ids = append(ids, thingspace.DeviceID{ID: w.NewICCID, Kind: thingspace.KindICCID})
+	} else if w.NewIMEI != "" {
+		ids = append(ids, thingspace.DeviceID{ID: w.NewIMEI, Kind: thingspace.KindIMEI})
+	}
+	if w.ICCID != "" {
+		ids = append(ids, thingspace.DeviceID{ID: w.ICCID, Kind: thingspace.KindICCID})
+	}
+	var xs exchanges
+	callCtx := thingspace.WithObserver(ctx, xs.add)
+	for _, id := range ids {
+		dev, err := client.FindDevice(callCtx, id)
+		if thingspace.ClassOf(err) == thingspace.ClassNotFound {
+			continue
+		}
+		if err != nil {
+			return lineUnknown, xs.logs(), err
+		}
+		return stateOf(w, dev), xs.logs(), nil
+	}
+	return lineUnknown, xs.logs(), nil
+}
+
+// stateOf compares the carrier's device with the row.
+func stateOf(w *store.ChangeWork, d *thingspace.Device) lineState {
+	iccid, _ := d.ID(thingspace.KindICCID)
+	imei, _ := d.ID(thingspace.KindIMEI)
+	if mdn, ok := d.ID(thingspace.KindMDN); ok && w.MSISDN != "" && mdn != w.MSISDN {
+		return lineUnknown // the identifier is on another line now
+	}
+	isNew := (w.NewICCID == "" || iccid == w.NewICCID) && (w.NewIMEI == "" || imei == w.NewIMEI)
+	isOld := (w.NewICCID == "" || iccid == w.ICCID) && (w.NewIMEI == "" || imei == w.IMEI)
+	switch {
+	case isNew:
+		return lineChanged
+	case isOld:
+		return lineUnchanged
+	}
+	return lineUnknown
+}

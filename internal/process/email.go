@@ -1,0 +1,155 @@
+package process
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/idswap/idswap/internal/apperr"
+	"github.com/idswap/idswap/internal/change"
+	"github.com/idswap/idswap/internal/notify"
+	"github.com/idswap/idswap/internal/store"
+)
+
+// maxFailedInBody bounds the failed rows listed in the e-mail's body; all are in the CSV.
+const maxFailedInBody = 100
+
+// SendEmail is the JobSendEmail handler: it renders a result e-mail from its finished request
+// and hands it to the mail sender. A failure is retried by the queue; the outbox row says how
+// the attempts went. The Message-ID is fixed per outbox row, so a message sent again after a
+// crash between sending and recording is recognisable as the same one.
+func (e *Engine) SendEmail(ctx context.Context, j store.Job) error {
+	var p store.SendEmail
+	if err := json.Unmarshal([]byte(j.Payload), &p); err != nil {
+		return fmt.Errorf("process: e-mail payload: %w", err)
+	}
+	o, err := e.store.OutboxEmail(ctx, p.OutboxID)
+	if err != nil {
+		return err
+	}
+	if o.Status == store.EmailSent {
+		return nil
+	}
+	if e.cfg.Mail == nil {
+		return errors.New("process: no mail sender is configured")
+	}
+	m, err := e.ComposeEmail(ctx, p.OutboxID)
+	if err != nil {
+		return err
+	}
+	if err := e.cfg.Mail.Send(ctx, m); err != nil {
+		rec, cancel := detached(ctx)
+		defer cancel()
+		if merr := e.store.MarkEmailFailed(rec, o.ID, err.Error(), j.Last()); merr != nil {
+			return errors.Join(err, merr)
+		}
+		return err
+	}
+	rec, cancel := detached(ctx)
+	defer cancel()
+	return e.store.MarkEmailSent(rec, o.ID, m.ID)
+}
+
+// ComposeEmail renders an outbox e-mail: the result of its request in HTML and plain text,
+// with every row attached as CSV. The admin outbox page shows the same.
+func (e *Engine) ComposeEmail(ctx context.Context, outboxID int64) (*notify.Message, error) {
+	o, err := e.store.OutboxEmail(ctx, outboxID)
+	if err != nil {
+		return nil, err
+	}
+	if o.BulkChangeID == nil {
+		return nil, apperr.E(apperr.NotFound, "e-mail %d belongs to no bulk change", outboxID)
+	}
+	b, err := e.store.BulkChange(ctx, 0, *o.BulkChangeID)
+	if err != nil {
+		return nil, err
+	}
+	rows, _, err := e.store.DeviceChanges(ctx, b.ID, store.DeviceChangeFilter{})
+	if err != nil {
+		return nil, err
+	}
+	codes, err := e.store.FailureCodes(ctx, b.ID)
+	if err != nil {
+		return nil, err
+	}
+	completed := o.CreatedDate
+	if b.ProcessedDate != nil && b.ProcessedDate.Before(completed) {
+		completed = *b.ProcessedDate
+	}
+	status := b.Status
+	model := notify.Result{BulkChangeID: b.ID, URL: e.baseURL() + "/bulk-changes/" + strconv.FormatInt(b.ID, 10),
+		ChangeType: b.Type.Label(), Provider: b.ProviderName, Requester: b.CreatedBy, Status: string(status),
+		Outcome: status.OutcomeWords(), Total: b.Counts.Total, Succeeded: b.Counts.Processed, Failed: b.Counts.Failed(),
+		Cancelled: b.Counts.Cancelled, CompletedAt: notify.CompletedAt(completed)}
+	if status == change.BatchError {
+		model.Reason = b.StatusDetails
+	}
+	for _, r := range rows {
+		if !r.Status.Failed() {
+			continue
+		}
+		if len(model.FailedRows) == maxFailedInBody {
+			model.MoreFailed++
+			continue
+		}
+		line := r.MSISDN
+		if line == "" {
+			line = r.ICCID
+		}
+		model.FailedRows = append(model.FailedRows, notify.FailedRow{Device: line, OldICCID: r.ICCID, NewICCID: r.NewICCID,
+			OldIMEI: r.IMEI, NewIMEI: r.NewIMEI, Status: string(r.Status), Code: codes[r.ID], Reason: r.StatusDetails})
+	}
+	data, err := rowsCSV(rows, codes)
+	if err != nil {
+		return nil, err
+	}
+	html, text, files, err := notify.ResultMessage(ctx, model, data)
+	if err != nil {
+		return nil, err
+	}
+	from := o.From
+	if from == "" {
+		from = e.cfg.MailFrom
+	}
+	return &notify.Message{ID: fmt.Sprintf("outbox-%d.bulk-%d@%s", o.ID, b.ID, e.mailDomain()), From: from,
+		To: o.Recipients(), Subject: o.Subject, Date: completed, Text: text, HTML: html, Attachments: files}, nil
+}
+
+// mailDomain is the right-hand side of Message-IDs: the portal's host name.
+func (e *Engine) mailDomain() string {
+	if u, err := url.Parse(e.baseURL()); err == nil && u.Hostname() != "" {
+		return u.Hostname()
+	}
+	return "idswap.invalid"
+}
+
+// rowsCSV is every row of a request with its final status, as attached to the result e-mail.
+func rowsCSV(rows []store.DeviceChange, codes map[int64]string) ([]byte, error) {
+	var b bytes.Buffer
+	w := csv.NewWriter(&b)
+	_ = w.Write([]string{"RowId", "DeviceId", "MSISDN", "OldICCID", "NewICCID", "OldIMEI", "NewIMEI", "ServicePlan",
+		"Status", "ErrorCode", "Details", "RequestId", "SubmittedDate", "ProcessedDate"})
+	for _, r := range rows {
+		device := ""
+		if r.DeviceID != nil {
+			device = strconv.FormatInt(*r.DeviceID, 10)
+		}
+		_ = w.Write([]string{strconv.FormatInt(r.ID, 10), device, r.MSISDN, r.ICCID, r.NewICCID, r.IMEI, r.NewIMEI,
+			r.ServicePlan, string(r.Status), codes[r.ID], r.StatusDetails, r.RequestID, csvTime(r.SubmittedDate), csvTime(r.ProcessedDate)})
+	}
+	w.Flush()
+	return b.Bytes(), w.Error()
+}
+
+func csvTime(t *time.Time) string {
+	if t == nil {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
+}

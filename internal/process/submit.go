@@ -1,0 +1,257 @@
+package process
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/idswap/idswap/internal/apperr"
+	"github.com/idswap/idswap/internal/change"
+	"github.com/idswap/idswap/internal/store"
+	"github.com/idswap/idswap/internal/thingspace"
+)
+
+// Codes written to M2MDeviceBulkChangeLog.ErrorCode for failures that are idswap's, not the
+// carrier's (the carrier's own codes are written as it sends them).
+const (
+	CodeCredentialsMissing = "CREDENTIALS_NOT_FOUND"
+	CodeCredentialsInvalid = "CREDENTIALS_INVALID"
+	CodeWritesDisabled     = "WRITES_DISABLED"
+	CodeAuthFailed         = "AUTH_FAILED"
+	CodeNotConfirmed       = "NOT_CONFIRMED"
+	CodeGaveUp             = "CARRIER_UNAVAILABLE"
+	CodeInvalidRow         = "INVALID_ROW"
+	CodeNoResponse         = "NO_RESPONSE"
+)
+
+// Submit is the JobSubmitChange handler: it sends one row to the carrier.
+//
+// The order matters. The row is claimed first — PROCESSING, SubmittedDate set, its first
+// carrier check scheduled — so that only one job can go on with it. Then the credentials and
+// both write gates are checked: a request that cannot run fails as a whole (ERROR, retryable
+// by an admin) and this row with it, unsent. Only then does the request leave. What the
+// carrier answered decides the rest:
+//   - accepted: the requestId is recorded; the callback (or the check) finishes the row;
+//   - refused before acting (429, an expired session, a request never sent): the row goes back
+//     to NEW and the job is retried with backoff, honouring Retry-After;
+//   - the token or login refused: the request fails as a whole;
+//   - refused as invalid (400): the row is API_FAILED with the carrier's code;
+//   - no answer, or a 5xx (the carrier may have acted): nothing is sent again; the scheduled
+//     check asks the carrier about the line before anything else happens.
+func (e *Engine) Submit(ctx context.Context, j store.Job) error {
+	var p store.SubmitChange
+	if err := json.Unmarshal([]byte(j.Payload), &p); err != nil {
+		return fmt.Errorf("process: submit payload: %w", err)
+	}
+	w, err := e.store.ChangeWork(ctx, p.ChangeID)
+	if apperr.Is(err, apperr.NotFound) {
+		e.log.Warn("submit: the row is gone", "change", p.ChangeID)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if w.Status != change.StatusNew {
+		// PROCESSING: its claim scheduled the check that settles it. Final or cancelled:
+		// nothing to do.
+		return nil
+	}
+	req, err := changeRequest(w)
+	if err != nil {
+		return e.finish(ctx, store.FinishedChange{ChangeID: w.ID, From: change.StatusNew, To: change.StatusError,
+			Details: err.Error(), Logs: []store.LogEntry{{Description: store.LogInvalidRow, HasErrors: true,
+				ErrorText: err.Error(), ErrorCode: CodeInvalidRow, RequestText: w.ChangeRequest}}})
+	}
+	submittedAt, ok, err := e.store.ClaimChange(ctx, w.ID, e.cfg.By, e.cfg.CallbackWait, p.Resend)
+	if err != nil || !ok {
+		return err // not ok: cancelled, or another job has it
+	}
+	// What follows is read after the claim, so that a decision to fail the whole request is
+	// tied to this attempt (FailBulkChange ignores it once the attempt is over) and never
+	// undoes an admin's retry that came in between.
+	fail := func(reason, code string, logs ...store.LogEntry) error {
+		return e.failBatch(ctx, store.BatchFailure{BulkChangeID: w.BulkChangeID, Reason: reason, ErrorCode: code,
+			ChangeID: w.ID, SubmittedAt: submittedAt, Logs: logs})
+	}
+	creds, err := e.store.ThingSpaceCredentials(ctx, w.ServiceProviderID)
+	switch {
+	case apperr.Is(err, apperr.NotFound):
+		reason := fmt.Sprintf("Authentication credentials not found for service provider %d", w.ServiceProviderID)
+		return fail(reason, CodeCredentialsMissing, store.LogEntry{Description: store.LogCredentialsMissing, HasErrors: true,
+			ErrorText: reason, RequestText: "usp_ThingSpace_Get_AuthenticationByProviderId"})
+	case err != nil:
+		return fail(fmt.Sprintf("The ThingSpace credentials of service provider %d cannot be read: %v", w.ServiceProviderID, err),
+			CodeCredentialsInvalid)
+	}
+	if gate := writeGate(creds.WriteIsEnabled, e.cfg.WritesEnabled); gate != "" {
+		return fail(gate, CodeWritesDisabled, store.LogEntry{Description: store.LogWritesDisabled, HasErrors: true, ErrorText: gate})
+	}
+	client, err := e.client(creds)
+	if err != nil {
+		return fail(fmt.Sprintf("The ThingSpace credentials of service provider %d are incomplete: %v", w.ServiceProviderID, err),
+			CodeCredentialsInvalid)
+	}
+	if err := e.hook(ctx, HookClaimed, w.ID); err != nil {
+		return err
+	}
+	var xs exchanges
+	requestID, sendErr := client.ChangeIdentifier(thingspace.WithObserver(ctx, xs.add), req)
+	if err := e.hook(ctx, HookSent, w.ID); err != nil {
+		return err
+	}
+
+	// From here on, write down what happened even if the job's context ends.
+	rec, cancel := detached(ctx)
+	defer cancel()
+	logs := xs.logs()
+	switch outcome := classifySend(sendErr, xs.list()); {
+	case outcome == accepted:
+		return e.store.RecordSent(rec, w.ID, requestID, e.cfg.By, logs...)
+
+	case outcome == ambiguous:
+		logs = append(logs, store.LogEntry{Description: store.LogWaiting, ResponseStatus: store.LogStatusProcessing,
+			ErrorText: sendErr.Error(), ResponseText: "The carrier's answer to the change was lost; it may have been made. " +
+				"Nothing is sent again before the carrier is asked about the line."})
+		return e.store.AddLogs(rec, withRow(logs, w)...)
+
+	case outcome == refused:
+		code, msg := carrierError(sendErr)
+		logs = append(logs, store.LogEntry{Description: store.LogChangeFailed, HasErrors: true, ErrorCode: code, ErrorText: msg})
+		return e.finish(rec, store.FinishedChange{ChangeID: w.ID, From: change.StatusProcessing, SubmittedAt: &submittedAt,
+			To: change.StatusAPIFailed, Details: msg, Logs: logs})
+
+	case thingspace.ClassOf(sendErr) == thingspace.ClassUnauthorized, thingspace.ClassOf(sendErr) == thingspace.ClassInvalid:
+		// The carrier refused our token or login, or the client cannot even build the
+		// request: nothing of this request can run until someone fixes the provider.
+		reason := authReason(sendErr)
+		code, _ := carrierError(sendErr)
+		if code == "" {
+			code = CodeAuthFailed
+		}
+		logs = append(logs, store.LogEntry{Description: store.LogAuthFailed, HasErrors: true, ErrorCode: code, ErrorText: sendErr.Error()})
+		return e.failBatch(rec, store.BatchFailure{BulkChangeID: w.BulkChangeID, Reason: reason, ErrorCode: code,
+			ChangeID: w.ID, SubmittedAt: submittedAt, Logs: logs})
+
+	default: // not sent, or refused before the carrier acted: safe to send again later
+		if j.Last() && ctx.Err() == nil {
+			return e.giveUp(rec, w, submittedAt, sendErr, logs, j)
+		}
+		logs = append(logs, store.LogEntry{Description: store.LogCarrierBusy, ResponseStatus: store.LogStatusProcessing,
+			HasErrors: true, ErrorText: sendErr.Error(), ErrorCode: errorCode(sendErr, xs.list()),
+			ResponseText: fmt.Sprintf("Not accepted (attempt %d of %d); the change will be sent again", j.Attempts, j.MaxAttempts)})
+		if _, err := e.store.ReturnChange(rec, store.ReturnedChange{ChangeID: w.ID, SubmittedAt: submittedAt,
+			Details: "Waiting to send again: " + shortError(sendErr), Logs: logs, By: e.cfg.By}); err != nil {
+			return err
+		}
+		return later(sendErr)
+	}
+}
+
+// giveUp ends a row that the carrier would not take on the job's last attempt.
+func (e *Engine) giveUp(ctx context.Context, w *store.ChangeWork, submittedAt time.Time, sendErr error, logs []store.LogEntry, j store.Job) error {
+	if op := opOf(sendErr); op == thingspace.OpToken || op == thingspace.OpLogin {
+		// The carrier's authentication never answered: the whole request waits for an admin.
+		reason := "Authentication Failed - ThingSpace did not answer: " + shortError(sendErr)
+		return e.failBatch(ctx, store.BatchFailure{BulkChangeID: w.BulkChangeID, Reason: reason, ErrorCode: CodeAuthFailed,
+			ChangeID: w.ID, SubmittedAt: submittedAt, Logs: logs})
+	}
+	msg := fmt.Sprintf("ThingSpace did not take the change after %d attempts: %s", j.Attempts, shortError(sendErr))
+	logs = append(logs, store.LogEntry{Description: store.LogChangeFailed, HasErrors: true, ErrorCode: CodeGaveUp, ErrorText: msg})
+	if err := e.finish(ctx, store.FinishedChange{ChangeID: w.ID, From: change.StatusProcessing, SubmittedAt: &submittedAt,
+		To: change.StatusAPIFailed, Details: msg, Logs: logs}); err != nil {
+		return err
+	}
+	return sendErr // buried, for people to see
+}
+
+// writeGate says why writes are closed, or "" when both gates are open.
+func writeGate(provider, global bool) string {
+	switch {
+	case !provider && !global:
+		return "Write operations are disabled (for this provider and for idswap as a whole: IDSWAP_WRITES_ENABLED)"
+	case !provider:
+		return "Write operations are disabled for this provider (WriteIsEnabled)"
+	case !global:
+		return "Write operations are disabled for idswap as a whole (IDSWAP_WRITES_ENABLED)"
+	}
+	return ""
+}
+
+// changeRequest builds the carrier request of a row: the line named by its current ICCID (or
+// MDN, or IMEI), the new identifier(s) in deviceIdsTo, the change4gOption of the request's type
+// and the plan to switch to, if any.
+func changeRequest(w *store.ChangeWork) (thingspace.ChangeIdentifierRequest, error) {
+	var req thingspace.ChangeIdentifierRequest
+	switch {
+	case w.ICCID != "":
+		req.DeviceIDs = []thingspace.DeviceID{{ID: w.ICCID, Kind: thingspace.KindICCID}}
+	case w.MSISDN != "":
+		req.DeviceIDs = []thingspace.DeviceID{{ID: w.MSISDN, Kind: thingspace.KindMDN}}
+	case w.IMEI != "":
+		req.DeviceIDs = []thingspace.DeviceID{{ID: w.IMEI, Kind: thingspace.KindIMEI}}
+	default:
+		return req, errors.New("the row names no current identifier of the line")
+	}
+	if w.Type.NeedsICCID() {
+		if w.NewICCID == "" {
+			return req, fmt.Errorf("a %s row needs a new ICCID", w.Type)
+		}
+		req.DeviceIDsTo = append(req.DeviceIDsTo, thingspace.DeviceID{ID: w.NewICCID, Kind: thingspace.KindICCID})
+	}
+	if w.Type.NeedsIMEI() {
+		if w.NewIMEI == "" {
+			return req, fmt.Errorf("a %s row needs a new IMEI", w.Type)
+		}
+		req.DeviceIDsTo = append(req.DeviceIDsTo, thingspace.DeviceID{ID: w.NewIMEI, Kind: thingspace.KindIMEI})
+	}
+	opt, ok := thingspace.ParseChange4GOption(string(w.Type))
+	if !ok {
+		return req, fmt.Errorf("change type %q has no change4gOption", w.Type)
+	}
+	req.Change4GOption = opt
+	req.ServicePlan = w.ServicePlan
+	return req, nil
+}
+
+// sendOutcome is what a change request's answer means for the row.
+type sendOutcome int
+
+const (
+	notSent   sendOutcome = iota // never reached the carrier, or refused before it acted
+	accepted                     // the carrier took it: a requestId
+	refused                      // the carrier refused it as it is (4xx with a code)
+	ambiguous                    // no answer, or a 5xx: the carrier may have acted
+)
+
+// classifySend reads a ChangeIdentifier result together with the exchanges it made. The
+// exchanges say what the error alone cannot: whether the PUT left at all (a cancelled wait on
+// the rate limiter, a refused login) and what its last answer was.
+func classifySend(err error, xs []thingspace.Exchange) sendOutcome {
+	if err == nil {
+		return accepted
+	}
+	var last *thingspace.Exchange
+	for i := range xs {
+		if xs[i].Op == thingspace.OpChangeIdentifier {
+			last = &xs[i]
+		}
+	}
+	if last == nil {
+		return notSent
+	}
+	switch thingspace.ClassOf(err) {
+	case thingspace.ClassThrottled, thingspace.ClassSessionExpired, thingspace.ClassUnauthorized:
+		return notSent
+	case thingspace.ClassInvalid, thingspace.ClassNotFound:
+		return refused
+	}
+	// Unavailable. A 4xx as the PUT's last answer (an expired session, then a login or a
+	// wait that failed) means the change was never acted on; anything else may have been.
+	if s := last.StatusCode; s >= 400 && s < 500 && s != http.StatusRequestTimeout {
+		return notSent
+	}
+	return ambiguous
+}

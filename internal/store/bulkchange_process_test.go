@@ -1,0 +1,261 @@
+package store_test
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/idswap/idswap/internal/apperr"
+	"github.com/idswap/idswap/internal/change"
+	"github.com/idswap/idswap/internal/store"
+)
+
+// mustBatch creates a request of n ICCID changes for Acme and returns it with its rows.
+func mustBatch(t *testing.T, db *store.DB, f fixture, n int) (int64, []store.DeviceChange) {
+	t.Helper()
+	ctx := context.Background()
+	u, err := db.UserByEmail(ctx, "m@acme.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, _, err := db.CreateBulkChange(ctx, store.NewBulkChange{TenantID: f.acme, ServiceProviderID: f.provider,
+		Type: change.ChangeICCID, Reason: "test", RequestedBy: u, Rows: newRows(t, db, f.acme, n, 0)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, _, err := db.DeviceChanges(ctx, id, store.DeviceChangeFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id, rows
+}
+
+func mustClaim(t *testing.T, db *store.DB, id int64) time.Time {
+	t.Helper()
+	at, ok, err := db.ClaimChange(context.Background(), id, "engine", time.Minute, 0)
+	if err != nil || !ok {
+		t.Fatalf("claim %d: %v %v", id, ok, err)
+	}
+	return at
+}
+
+func TestClaimMarksTheRowSentBeforeTheCall(t *testing.T) {
+	eachDB(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := mustSeed(t, db)
+		bulk, rows := mustBatch(t, db, f, 3)
+		at := mustClaim(t, db, rows[0].ID)
+		if _, ok, err := db.ClaimChange(ctx, rows[0].ID, "engine", time.Minute, 0); err != nil || ok {
+			t.Fatalf("a claimed row was claimed again: %v %v", ok, err)
+		}
+		c, _ := db.DeviceChange(ctx, rows[0].ID)
+		if c.Status != change.StatusProcessing || c.SubmittedDate == nil || !c.SubmittedDate.Equal(at) {
+			t.Fatalf("claimed row: %s %v", c.Status, c.SubmittedDate)
+		}
+		b, _ := db.BulkChange(ctx, 0, bulk)
+		if b.Status != change.BatchProcessing {
+			t.Fatalf("batch after the first claim: %s", b.Status)
+		}
+		// The claim scheduled the attempt's first check.
+		if n, _ := db.CountJobs(ctx, store.JobQueued); n != 3+1 {
+			t.Fatalf("queued jobs after one claim: %d, want 3 submits and 1 check", n)
+		}
+
+		// Cancelling takes the unsent rows only.
+		n, err := db.CancelOpenRows(ctx, f.acme, bulk, "m@acme.example")
+		if err != nil || n != 2 {
+			t.Fatalf("cancel: %d %v", n, err)
+		}
+		if _, err := db.CancelOpenRows(ctx, f.globex, bulk, "x"); !apperr.Is(err, apperr.NotFound) {
+			t.Fatalf("another tenant's cancel: %v", err)
+		}
+		if _, ok, _ := db.ClaimChange(ctx, rows[1].ID, "engine", time.Minute, 0); ok {
+			t.Fatal("a cancelled row was claimed")
+		}
+		b, _ = db.BulkChange(ctx, 0, bulk)
+		if b.Status != change.BatchProcessing || b.Counts.Cancelled != 2 || b.Counts.Processing != 1 {
+			t.Fatalf("batch with a row in flight: %s %+v", b.Status, b.Counts)
+		}
+
+		// The row in flight finishes; then the batch completes with an e-mail.
+		res, err := db.FinishChange(ctx, store.FinishedChange{ChangeID: rows[0].ID, From: change.StatusProcessing,
+			To: change.StatusProcessed, Details: "done", RequestID: "req-1", By: "engine"})
+		if err != nil || !res.Done || res.Completion == nil {
+			t.Fatalf("finish: %+v %v", res, err)
+		}
+		if res.Completion.Status != change.BatchProcessed || res.Completion.Counts.Processed != 1 {
+			t.Fatalf("completion %+v", res.Completion)
+		}
+		d, err := db.DeviceByID(ctx, f.acme, *rows[0].DeviceID)
+		if err != nil || d.ICCID != rows[0].NewICCID {
+			t.Fatalf("device after finish: %+v %v", d, err)
+		}
+		mail, err := db.OutboxEmail(ctx, res.Completion.OutboxID)
+		if err != nil || mail.Status != store.EmailQueued || mail.Subject != store.ResultSubject(bulk) ||
+			mail.To != "m@acme.example, ops@example.com" {
+			t.Fatalf("outbox: %+v %v", mail, err)
+		}
+	})
+}
+
+func TestFinishingTwiceChangesNothing(t *testing.T) {
+	eachDB(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := mustSeed(t, db)
+		_, rows := mustBatch(t, db, f, 2)
+		mustClaim(t, db, rows[0].ID)
+		fin := store.FinishedChange{ChangeID: rows[0].ID, From: change.StatusProcessing, To: change.StatusProcessed, By: "engine"}
+		if res, err := db.FinishChange(ctx, fin); err != nil || !res.Done || res.Completion != nil {
+			t.Fatalf("first finish: %+v %v", res, err)
+		}
+		if res, err := db.FinishChange(ctx, fin); err != nil || res.Done {
+			t.Fatalf("second finish: %+v %v", res, err)
+		}
+		hist, err := db.IdentifierHistory(ctx, f.acme, *rows[0].DeviceID)
+		if err != nil || len(hist) != 1 {
+			t.Fatalf("history rows: %d %v", len(hist), err)
+		}
+	})
+}
+
+func TestACheckOnlyDecidesItsOwnAttempt(t *testing.T) {
+	eachDB(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := mustSeed(t, db)
+		_, rows := mustBatch(t, db, f, 1)
+		first := mustClaim(t, db, rows[0].ID)
+		if ok, err := db.ReturnChange(ctx, store.ReturnedChange{ChangeID: rows[0].ID, SubmittedAt: first, Resend: 1, By: "engine"}); err != nil || !ok {
+			t.Fatalf("return: %v %v", ok, err)
+		}
+		c, _ := db.DeviceChange(ctx, rows[0].ID)
+		if c.Status != change.StatusNew || c.SubmittedDate != nil {
+			t.Fatalf("returned row: %s %v", c.Status, c.SubmittedDate)
+		}
+		time.Sleep(2 * time.Millisecond) // a later attempt has a later SubmittedDate
+		second := mustClaim(t, db, rows[0].ID)
+		stale := store.FinishedChange{ChangeID: rows[0].ID, From: change.StatusProcessing, SubmittedAt: &first,
+			To: change.StatusAPIFailed, By: "engine"}
+		if res, err := db.FinishChange(ctx, stale); err != nil || res.Done {
+			t.Fatalf("a check of the first attempt decided the second: %+v %v", res, err)
+		}
+		stale.SubmittedAt = &second
+		if res, err := db.FinishChange(ctx, stale); err != nil || !res.Done {
+			t.Fatalf("the second attempt's check: %+v %v", res, err)
+		}
+		// The resend was queued with its count.
+		jobs, _, err := db.Jobs(ctx, store.JobQueued, 100, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resends := 0
+		for _, j := range jobs {
+			if j.Kind == store.JobSubmitChange {
+				var p store.SubmitChange
+				if err := json.Unmarshal([]byte(j.Payload), &p); err != nil {
+					t.Fatal(err)
+				}
+				if p.Resend == 1 {
+					resends++
+				}
+			}
+		}
+		if resends != 1 {
+			t.Fatalf("resend jobs: %d", resends)
+		}
+	})
+}
+
+func TestABatchThatCannotRunFailsAndCanBeRetried(t *testing.T) {
+	eachDB(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := mustSeed(t, db)
+		bulk, rows := mustBatch(t, db, f, 3)
+		at := mustClaim(t, db, rows[0].ID)
+		res, err := db.FailBulkChange(ctx, store.BatchFailure{BulkChangeID: bulk, Reason: "Write operations are disabled",
+			ErrorCode: "WRITES_DISABLED", ChangeID: rows[0].ID, SubmittedAt: at, By: "engine"})
+		if err != nil || len(res.Rows) != 3 || res.Completion == nil || res.Completion.Status != change.BatchError {
+			t.Fatalf("fail: %+v %v", res, err)
+		}
+		b, _ := db.BulkChange(ctx, 0, bulk)
+		if b.Status != change.BatchError || b.StatusDetails != "Write operations are disabled" || b.Counts.Error != 3 {
+			t.Fatalf("failed batch: %s %q %+v", b.Status, b.StatusDetails, b.Counts)
+		}
+		if _, err := db.RetryBulkChange(ctx, f.globex, bulk, "admin", ""); !apperr.Is(err, apperr.NotFound) {
+			t.Fatalf("another tenant's retry: %v", err)
+		}
+		n, err := db.RetryBulkChange(ctx, 0, bulk, "admin@example.com", "127.0.0.1")
+		if err != nil || n != 3 {
+			t.Fatalf("retry: %d %v", n, err)
+		}
+		b, _ = db.BulkChange(ctx, 0, bulk)
+		if b.Status != change.BatchProcessing || b.StatusDetails != "" || b.ProcessedDate != nil || b.Counts.New != 3 {
+			t.Fatalf("retried batch: %s %q %+v", b.Status, b.StatusDetails, b.Counts)
+		}
+		if _, err := db.RetryBulkChange(ctx, 0, bulk, "admin@example.com", ""); !apperr.Is(err, apperr.Conflict) {
+			t.Fatalf("retry of a running batch: %v", err)
+		}
+		logs, err := db.BulkChangeLog(ctx, bulk, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var descs []string
+		for _, l := range logs {
+			descs = append(descs, l.Description)
+		}
+		want := []string{store.LogBatchFailed, store.LogComplete, store.LogRetry}
+		if len(descs) != len(want) || descs[0] != want[0] || descs[1] != want[1] || descs[2] != want[2] {
+			t.Fatalf("log: %v, want %v", descs, want)
+		}
+		if logs[0].ErrorCode != "WRITES_DISABLED" || !logs[0].HasErrors || logs[0].ResponseStatus != store.LogStatusError {
+			t.Fatalf("failure log entry: %+v", logs[0])
+		}
+	})
+}
+
+func TestCallbacksAreStoredAndMatched(t *testing.T) {
+	eachDB(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := mustSeed(t, db)
+		_, rows := mustBatch(t, db, f, 2)
+		mustClaim(t, db, rows[0].ID)
+		mustClaim(t, db, rows[1].ID)
+		if err := db.RecordSent(ctx, rows[0].ID, "req-0", "engine"); err != nil {
+			t.Fatal(err)
+		}
+		c, err := db.ChangeForCallback(ctx, f.provider, "req-0", rows[1].ICCID, "")
+		if err != nil || c.ID != rows[0].ID {
+			t.Fatalf("by request id, before the line's identifiers: %+v %v", c, err)
+		}
+		if _, err := db.ChangeForCallback(ctx, f.provider+1, "req-0", "", ""); !apperr.Is(err, apperr.NotFound) {
+			t.Fatalf("another provider's request id: %v", err)
+		}
+		// The second row has no request id yet: its line's identifiers find it.
+		c, err = db.ChangeForCallback(ctx, f.provider, "unknown", "", rows[1].IMEI)
+		if err != nil || c.ID != rows[1].ID {
+			t.Fatalf("by identifiers: %+v %v", c, err)
+		}
+		if _, err := db.ChangeForCallback(ctx, f.provider, "unknown", rows[0].ICCID, ""); !apperr.Is(err, apperr.NotFound) {
+			t.Fatalf("a row with a request id matched by identifiers: %v", err)
+		}
+		id, err := db.LogCallback(ctx, store.CallbackRecord{ServiceProviderID: f.provider, RequestID: "req-0", Status: "Success", Body: `{"x":1}`, Count: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.FinishChange(ctx, store.FinishedChange{ChangeID: rows[0].ID, From: change.StatusProcessing,
+			To: change.StatusProcessed, CallbackLogID: id, By: "engine"}); err != nil {
+			t.Fatal(err)
+		}
+		// A carrier that hands out a request id again: the open row is the one meant.
+		if err := db.RecordSent(ctx, rows[1].ID, "req-0", "engine"); err != nil {
+			t.Fatal(err)
+		}
+		if c, err := db.ChangeForCallback(ctx, f.provider, "req-0", "", ""); err != nil || c.ID != rows[1].ID {
+			t.Fatalf("a reused request id found %+v %v, want the open row", c, err)
+		}
+		cbs, err := db.Callbacks(ctx, f.provider)
+		if err != nil || len(cbs) != 1 || cbs[0].Body != `{"x":1}` || cbs[0].ChangeID == nil || *cbs[0].ChangeID != rows[0].ID || cbs[0].Processed == nil {
+			t.Fatalf("stored callbacks: %+v %v", cbs, err)
+		}
+	})
+}

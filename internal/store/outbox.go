@@ -1,0 +1,112 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/idswap/idswap/internal/apperr"
+)
+
+// EmailOutbox statuses.
+const (
+	EmailQueued = "queued" // written; the JobSendEmail job will send it
+	EmailSent   = "sent"
+	EmailFailed = "failed" // the last attempt failed; see LastError
+)
+
+// OutboxEmail is one e-mail of EmailOutbox. The body is not stored: it is rendered from the
+// (finished, no longer changing) request when it is sent or shown.
+type OutboxEmail struct {
+	ID           int64      `db:"Id"`
+	BulkChangeID *int64     `db:"BulkChangeId"`
+	To           string     `db:"ToAddresses"` // comma-separated
+	From         string     `db:"FromAddress"` // "" means the configured default sender
+	Subject      string     `db:"Subject"`
+	Status       string     `db:"Status"`
+	Attempts     int        `db:"Attempts"`
+	LastError    string     `db:"LastError"`
+	MessageID    string     `db:"MessageId"`
+	CreatedDate  time.Time  `db:"CreatedDate"`
+	SentDate     *time.Time `db:"SentDate"`
+}
+
+// Recipients splits To.
+func (e OutboxEmail) Recipients() []string { return ResultRecipients(e.To) }
+
+// insertOutbox writes a result e-mail and the job that sends it, inside the caller's
+// transaction: the e-mail exists exactly when the request's completion was committed.
+func insertOutbox(ctx context.Context, t *tx, bulkID int64, to []string, from, subject string) (int64, error) {
+	id, err := t.insert(ctx, "EmailOutbox", []string{"BulkChangeId", "ToAddresses", "FromAddress", "Subject", "Status", "CreatedDate"},
+		nullIfZero(bulkID), strings.Join(to, ", "), from, subject, EmailQueued, t.now)
+	if err != nil {
+		return 0, err
+	}
+	if err := enqueue(ctx, t, NewJob{Kind: JobSendEmail, Payload: SendEmail{OutboxID: id}, MaxAttempts: 10}); err != nil {
+		return 0, err
+	}
+	return id, nil
+}
+
+const outboxSelect = `SELECT Id, BulkChangeId, ToAddresses, FromAddress, Subject, Status, Attempts,
+	COALESCE(LastError, '') AS LastError, COALESCE(MessageId, '') AS MessageId, CreatedDate, SentDate FROM EmailOutbox`
+
+// OutboxEmail finds one e-mail.
+func (db *DB) OutboxEmail(ctx context.Context, id int64) (*OutboxEmail, error) {
+	var e OutboxEmail
+	if err := db.db.GetContext(ctx, &e, db.dialect.rebind(outboxSelect+` WHERE Id = ?`), id); err != nil {
+		return nil, notFound(err, "no e-mail %d in the outbox", id)
+	}
+	return &e, nil
+}
+
+// OutboxEmails lists the outbox, newest first, and how many e-mails it holds.
+func (db *DB) OutboxEmails(ctx context.Context, limit, offset int) ([]OutboxEmail, int, error) {
+	t, err := db.beginRead(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer t.Rollback()
+	var total int
+	if err := t.get(ctx, &total, `SELECT COUNT(*) FROM EmailOutbox`); err != nil {
+		return nil, 0, err
+	}
+	if limit <= 0 {
+		limit = 50
+	}
+	clause, args := db.dialect.page(limit, offset)
+	var out []OutboxEmail
+	return out, total, t.sel(ctx, &out, outboxSelect+` ORDER BY Id DESC `+clause, args...)
+}
+
+// MarkEmailSent records that an e-mail went out.
+func (db *DB) MarkEmailSent(ctx context.Context, id int64, messageID string) error {
+	return db.updateOutbox(ctx, id, `Status = ?, Attempts = Attempts + 1, MessageId = ?, SentDate = ?, LastError = NULL`,
+		EmailSent, messageID, db.Now())
+}
+
+// MarkEmailFailed records a failed attempt; final says it was the last one.
+func (db *DB) MarkEmailFailed(ctx context.Context, id int64, cause string, final bool) error {
+	status := EmailQueued
+	if final {
+		status = EmailFailed
+	}
+	return db.updateOutbox(ctx, id, `Status = ?, Attempts = Attempts + 1, LastError = ?`, status, cause)
+}
+
+func (db *DB) updateOutbox(ctx context.Context, id int64, set string, args ...any) error {
+	t, err := db.begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer t.Rollback()
+	res, err := t.exec(ctx, `UPDATE EmailOutbox SET `+set+` WHERE Id = ?`, append(args, id)...)
+	if err != nil {
+		return fmt.Errorf("store: update e-mail %d: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return apperr.E(apperr.NotFound, "no e-mail %d in the outbox", id)
+	}
+	return t.Commit()
+}

@@ -1,0 +1,249 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/idswap/idswap/internal/apperr"
+)
+
+// Job is a job a worker has claimed: it runs under the worker's lease until it is completed,
+// retried, buried or released.
+type Job struct {
+	ID          int64     `db:"Id"`
+	Kind        string    `db:"Kind"`
+	Payload     string    `db:"Payload"`  // JSON
+	Attempts    int       `db:"Attempts"` // counting this one
+	MaxAttempts int       `db:"MaxAttempts"`
+	RunAt       time.Time `db:"RunAt"`
+	CreatedDate time.Time `db:"CreatedDate"`
+}
+
+// Last reports whether this is the job's last attempt: a failure now buries it.
+func (j Job) Last() bool { return j.Attempts >= j.MaxAttempts }
+
+// ClaimJobs takes up to limit jobs that are due — queued with RunAt passed, or running under a
+// lease that has run out — for worker, leasing them until now + lease. Each claim counts as an
+// attempt. Several workers (goroutines or processes, on SQLite or SQL Server) may claim at once;
+// none gets a job another holds.
+func (db *DB) ClaimJobs(ctx context.Context, worker string, lease time.Duration, limit int) ([]Job, error) {
+	if limit <= 0 {
+		return nil, nil
+	}
+	t, err := db.begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer t.Rollback()
+	q, args := db.dialect.claimJobs(worker, t.now, t.now.Add(lease), limit)
+	var jobs []Job
+	if err := t.SelectContext(ctx, &jobs, q, args...); err != nil {
+		return nil, fmt.Errorf("store: claim jobs: %w", err)
+	}
+	return jobs, t.Commit()
+}
+
+// errLeaseLost is returned when a worker reports on a job it no longer holds: its lease ran out
+// and another worker took the job over.
+var errLeaseLost = errors.New("store: the job's lease was lost to another worker")
+
+// IsLeaseLost reports whether err says the worker no longer held the job.
+func IsLeaseLost(err error) bool { return errors.Is(err, errLeaseLost) }
+
+// finishJob updates a job the worker still holds.
+func (db *DB) finishJob(ctx context.Context, id int64, worker, set string, args ...any) error {
+	t, err := db.begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer t.Rollback()
+	args = append(args, t.now, id, worker)
+	res, err := t.exec(ctx, `UPDATE Job SET `+set+`, ModifiedDate = ?
+		WHERE Id = ? AND LockedBy = ? AND Status = '`+JobRunning+`'`, args...)
+	if err != nil {
+		return fmt.Errorf("store: update job %d: %w", id, err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n == 0 {
+		return errLeaseLost
+	}
+	return t.Commit()
+}
+
+// CompleteJob marks a job done.
+func (db *DB) CompleteJob(ctx context.Context, id int64, worker string) error {
+	return db.finishJob(ctx, id, worker, `Status = '`+JobDone+`', LockedBy = NULL, LockedUntil = NULL, CompletedDate = ?`, db.Now())
+}
+
+// RetryJob puts a failed job back in the queue to run again at runAt.
+func (db *DB) RetryJob(ctx context.Context, id int64, worker string, runAt time.Time, lastErr string) error {
+	return db.finishJob(ctx, id, worker, `Status = '`+JobQueued+`', LockedBy = NULL, LockedUntil = NULL, RunAt = ?, LastError = ?`,
+		runAt.UTC().Truncate(time.Millisecond), lastErr)
+}
+
+// BuryJob dead-letters a job that failed its last attempt. It stays in the table, visible, until
+// someone requeues it (RequeueJob).
+func (db *DB) BuryJob(ctx context.Context, id int64, worker, lastErr string) error {
+	return db.finishJob(ctx, id, worker, `Status = '`+JobDead+`', LockedBy = NULL, LockedUntil = NULL, LastError = ?, CompletedDate = ?`,
+		lastErr, db.Now())
+}
+
+// ReleaseJob gives a job back unfinished (the worker is shutting down): it is due again at once
+// and the attempt does not count.
+func (db *DB) ReleaseJob(ctx context.Context, id int64, worker string) error {
+	return db.finishJob(ctx, id, worker, `Status = '`+JobQueued+`', LockedBy = NULL, LockedUntil = NULL, RunAt = ?,
+		Attempts = CASE WHEN Attempts > 0 THEN Attempts - 1 ELSE 0 END`, db.Now())
+}
+
+// ExtendLeases renews the lease of every job worker is running, so that a long job is not taken
+// over while its worker is alive. It returns how many jobs it renewed.
+func (db *DB) ExtendLeases(ctx context.Context, worker string, lease time.Duration) (int64, error) {
+	t, err := db.begin(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer t.Rollback()
+	res, err := t.exec(ctx, `UPDATE Job SET LockedUntil = ? WHERE LockedBy = ? AND Status = '`+JobRunning+`'`,
+		t.now.Add(lease), worker)
+	if err != nil {
+		return 0, fmt.Errorf("store: extend leases: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, err
+	}
+	return n, t.Commit()
+}
+
+// NextJobAt is the earliest time a job becomes due: the RunAt of the next queued job or the
+// LockedUntil of a running one (a dead worker's job is due when its lease ends). ok is false
+// when there is no job to wait for.
+func (db *DB) NextJobAt(ctx context.Context) (at time.Time, ok bool, err error) {
+	var next struct {
+		Queued  dbTime `db:"Queued"`
+		Running dbTime `db:"Running"`
+	}
+	err = db.db.GetContext(ctx, &next, `SELECT
+		(SELECT MIN(RunAt) FROM Job WHERE Status = '`+JobQueued+`') AS Queued,
+		(SELECT MIN(LockedUntil) FROM Job WHERE Status = '`+JobRunning+`') AS Running`)
+	if err != nil {
+		return time.Time{}, false, fmt.Errorf("store: next job: %w", err)
+	}
+	for _, t := range []dbTime{next.Queued, next.Running} {
+		if t.Valid && (!ok || t.Time.Before(at)) {
+			at, ok = t.Time, true
+		}
+	}
+	return at, ok, nil
+}
+
+// JobInfo is a job as an admin sees it.
+type JobInfo struct {
+	ID            int64      `db:"Id"`
+	Kind          string     `db:"Kind"`
+	Payload       string     `db:"Payload"`
+	Status        string     `db:"Status"`
+	Attempts      int        `db:"Attempts"`
+	MaxAttempts   int        `db:"MaxAttempts"`
+	RunAt         time.Time  `db:"RunAt"`
+	LockedBy      string     `db:"LockedBy"`
+	LastError     string     `db:"LastError"`
+	CreatedDate   time.Time  `db:"CreatedDate"`
+	CompletedDate *time.Time `db:"CompletedDate"`
+}
+
+// Jobs lists jobs in a status (JobQueued, JobRunning, JobDone, JobDead), newest first.
+func (db *DB) Jobs(ctx context.Context, status string, limit, offset int) ([]JobInfo, int, error) {
+	t, err := db.beginRead(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer t.Rollback()
+	var total int
+	if err := t.get(ctx, &total, `SELECT COUNT(*) FROM Job WHERE Status = ?`, status); err != nil {
+		return nil, 0, err
+	}
+	if limit <= 0 {
+		limit = 50
+	}
+	clause, pargs := db.dialect.page(limit, offset)
+	var jobs []JobInfo
+	err = t.sel(ctx, &jobs, `SELECT Id, Kind, Payload, Status, Attempts, MaxAttempts, RunAt, COALESCE(LockedBy, '') AS LockedBy,
+		COALESCE(LastError, '') AS LastError, CreatedDate, CompletedDate
+		FROM Job WHERE Status = ? ORDER BY Id DESC `+clause, append([]any{status}, pargs...)...)
+	return jobs, total, err
+}
+
+// RequeueJob gives a dead job a fresh set of attempts, due now.
+func (db *DB) RequeueJob(ctx context.Context, id int64, by string) error {
+	t, err := db.begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer t.Rollback()
+	res, err := t.exec(ctx, `UPDATE Job SET Status = '`+JobQueued+`', Attempts = 0, RunAt = ?, LastError = NULL,
+		CompletedDate = NULL, ModifiedDate = ? WHERE Id = ? AND Status = '`+JobDead+`'`, t.now, t.now, id)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return apperr.E(apperr.NotFound, "no dead job %d", id)
+	}
+	if err := insertAudit(ctx, t, AuditEvent{Actor: by, Action: "job.requeue", EntityType: "Job", EntityID: fmt.Sprint(id)}); err != nil {
+		return err
+	}
+	t.enqueued = true
+	return t.Commit()
+}
+
+// QueueStats is the shape of the queue, for metrics and health pages.
+type QueueStats struct {
+	Queued, Running, Dead int
+	// OldestDue is the RunAt of the longest-waiting due job; zero when none is due.
+	OldestDue time.Time
+}
+
+// QueueStats counts jobs by status and finds the oldest job that is due and not yet taken.
+func (db *DB) QueueStats(ctx context.Context) (QueueStats, error) {
+	var s struct {
+		Queued  int    `db:"Queued"`
+		Running int    `db:"Running"`
+		Dead    int    `db:"Dead"`
+		Oldest  dbTime `db:"Oldest"`
+	}
+	err := db.db.GetContext(ctx, &s, db.dialect.rebind(`SELECT
+		(SELECT COUNT(*) FROM Job WHERE Status = '`+JobQueued+`') AS Queued,
+		(SELECT COUNT(*) FROM Job WHERE Status = '`+JobRunning+`') AS Running,
+		(SELECT COUNT(*) FROM Job WHERE Status = '`+JobDead+`') AS Dead,
+		(SELECT MIN(RunAt) FROM Job WHERE Status = '`+JobQueued+`' AND RunAt <= ?) AS Oldest`), db.Now())
+	if err != nil {
+		return QueueStats{}, fmt.Errorf("store: queue stats: %w", err)
+	}
+	out := QueueStats{Queued: s.Queued, Running: s.Running, Dead: s.Dead}
+	if s.Oldest.Valid {
+		out.OldestDue = s.Oldest.Time
+	}
+	return out, nil
+}
+
+// PurgeJobs deletes jobs that finished (done) before the given time; dead jobs are kept for
+// people to look at. It returns how many it deleted.
+func (db *DB) PurgeJobs(ctx context.Context, before time.Time) (int64, error) {
+	t, err := db.begin(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer t.Rollback()
+	res, err := t.exec(ctx, `DELETE FROM Job WHERE Status = '`+JobDone+`' AND CompletedDate < ?`, before.UTC())
+	if err != nil {
+		return 0, fmt.Errorf("store: purge jobs: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, err
+	}
+	return n, t.Commit()
+}
