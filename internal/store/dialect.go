@@ -78,12 +78,12 @@ LIMIT 1`
 func (d dialect) claimJobs(worker string, now, until time.Time, limit int) (string, []any) {
 	const cols = "Id, Kind, Payload, Attempts, MaxAttempts, RunAt, CreatedDate"
 	if d.name == "sqlserver" {
-		return `WITH next AS (
+		return `WITH claimable AS (
 	SELECT TOP (@p1) Id, Kind, Payload, Status, Attempts, MaxAttempts, RunAt, LockedBy, LockedUntil, CreatedDate, ModifiedDate
 	FROM Job WITH (ROWLOCK, READPAST, UPDLOCK)
 	WHERE (Status = '` + JobQueued + `' AND RunAt <= @p2) OR (Status = '` + JobRunning + `' AND LockedUntil < @p2)
 	ORDER BY RunAt, Id)
-UPDATE next SET Status = '` + JobRunning + `', LockedBy = @p3, LockedUntil = @p4, Attempts = Attempts + 1, ModifiedDate = @p2
+UPDATE claimable SET Status = '` + JobRunning + `', LockedBy = @p3, LockedUntil = @p4, Attempts = Attempts + 1, ModifiedDate = @p2
 OUTPUT INSERTED.Id, INSERTED.Kind, INSERTED.Payload, INSERTED.Attempts, INSERTED.MaxAttempts, INSERTED.RunAt, INSERTED.CreatedDate;`,
 			[]any{limit, now, worker, until}
 	}
