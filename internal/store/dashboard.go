@@ -39,14 +39,6 @@ type CodeCount struct {
 	Rows int    `db:"N"`
 }
 
-// dayOf is the SQL for the UTC day (yyyy-mm-dd text) of a DATETIME column.
-func (d dialect) dayOf(col string) string {
-	if d.name == "sqlserver" {
-		return "CONVERT(CHAR(10), " + col + ", 23)"
-	}
-	return "substr(" + col + ", 1, 10)"
-}
-
 // Dashboard counts the start page's numbers. A row's finishing day is its ProcessedDate, which
 // the engine sets when the row reaches a final status.
 func (db *DB) Dashboard(ctx context.Context, f DashboardFilter) (*Dashboard, error) {

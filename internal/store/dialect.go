@@ -93,3 +93,20 @@ WHERE Id IN (SELECT Id FROM Job
 	ORDER BY RunAt, Id LIMIT ?)
 RETURNING ` + cols, []any{worker, until, now, now, now, limit}
 }
+
+// dayOf is the SQL for the UTC day (yyyy-mm-dd text) of a DATETIME column.
+func (d dialect) dayOf(col string) string {
+	if d.name == "sqlserver" {
+		return "CONVERT(CHAR(10), " + col + ", 23)"
+	}
+	return "substr(" + col + ", 1, 10)"
+}
+
+// tableColumns lists every table's columns, as the database itself reports them.
+func (d dialect) tableColumns() string {
+	if d.name == "sqlserver" {
+		return `SELECT TABLE_NAME AS tbl, COLUMN_NAME AS col FROM INFORMATION_SCHEMA.COLUMNS ORDER BY TABLE_NAME, ORDINAL_POSITION`
+	}
+	return `SELECT m.name AS tbl, p.name AS col FROM sqlite_master m JOIN pragma_table_info(m.name) p
+		WHERE m.type = 'table' ORDER BY m.name, p.cid`
+}

@@ -89,11 +89,7 @@ func (db *DB) resetForTests(ctx context.Context) error {
 
 // TableColumns lists the columns of every table, as the database itself reports them.
 func (db *DB) TableColumns(ctx context.Context) (map[string][]string, error) {
-	q := `SELECT m.name AS tbl, p.name AS col FROM sqlite_master m JOIN pragma_table_info(m.name) p
-		WHERE m.type = 'table' ORDER BY m.name, p.cid`
-	if db.dialect.name == "sqlserver" {
-		q = `SELECT TABLE_NAME AS tbl, COLUMN_NAME AS col FROM INFORMATION_SCHEMA.COLUMNS ORDER BY TABLE_NAME, ORDINAL_POSITION`
-	}
+	q := db.dialect.tableColumns()
 	var rows []struct {
 		Table  string `db:"tbl"`
 		Column string `db:"col"`
