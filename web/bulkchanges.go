@@ -155,7 +155,7 @@ func (s *Server) bulkChangePage(c echo.Context) error {
 		return render(c, http.StatusOK, views.BulkChangeRowsRegion(rows))
 	}
 	ctx := c.Request().Context()
-	batchLog, err := s.store.BatchLog(ctx, b.ID)
+	batchLog, err := s.store.BulkChangeLog(ctx, store.LogFilter{TenantID: scopeOf(currentUser(c)), BulkChangeID: b.ID, BatchOnly: true})
 	if err != nil {
 		return err
 	}
@@ -282,7 +282,7 @@ func (s *Server) bulkChangeRowLog(c echo.Context) error {
 	if err != nil {
 		return apperr.E(apperr.NotFound, "There is no row %q in bulk change %d.", c.Param("rowID"), b.ID)
 	}
-	es, err := s.store.RowLog(c.Request().Context(), scopeOf(currentUser(c)), b.ID, rowID)
+	es, err := s.store.BulkChangeLog(c.Request().Context(), store.LogFilter{TenantID: scopeOf(currentUser(c)), BulkChangeID: b.ID, ChangeID: rowID})
 	if err != nil {
 		return err
 	}

@@ -98,7 +98,7 @@ func historyChanges(oldICCID, newICCID, oldIMEI, newIMEI string) []views.IdentCh
 }
 
 // logEntries turns log rows into the view's entries.
-func logEntries(es []store.RowLogEntry) []views.LogEntry {
+func logEntries(es []store.LogEntry) []views.LogEntry {
 	out := make([]views.LogEntry, 0, len(es))
 	for _, e := range es {
 		out = append(out, views.LogEntry{When: e.ProcessedDate.UTC().Format("2006-01-02 15:04:05.000"), Description: e.Description,
