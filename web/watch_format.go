@@ -65,7 +65,7 @@ func countCells(c change.Counts) []views.CountCell {
 }
 
 // rowChanges is what a row changes: each identifier it replaces, old → new, and the line's MDN.
-func rowChanges(c store.DeviceChange) []views.IdentChange {
+func rowChanges(c store.RowIdentifiers) []views.IdentChange {
 	var out []views.IdentChange
 	if c.NewICCID != "" || c.ICCID != "" {
 		out = append(out, views.IdentChange{Kind: "ICCID", Old: c.ICCID, New: c.NewICCID})
