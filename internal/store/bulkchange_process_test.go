@@ -12,24 +12,10 @@ import (
 	"github.com/idswap/idswap/internal/store"
 )
 
-// mustBatch creates a request of n ICCID changes for Acme and returns it with its rows.
+// mustBatch makes an Acme request of n ICCID changes of its first devices (see batchOf).
 func mustBatch(t *testing.T, db *store.DB, f fixture, n int) (int64, []store.DeviceChange) {
 	t.Helper()
-	ctx := context.Background()
-	u, err := db.UserByEmail(ctx, "m@acme.example")
-	if err != nil {
-		t.Fatal(err)
-	}
-	id, _, err := db.CreateBulkChange(ctx, store.NewBulkChange{TenantID: f.acme, ServiceProviderID: f.provider,
-		Type: change.ChangeICCID, Reason: "test", RequestedBy: u, Rows: newRows(t, db, f.acme, n, 0)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rows, _, err := db.DeviceChanges(ctx, id, store.DeviceChangeFilter{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return id, rows
+	return batchOf(t, db, f, f.acme, "m@acme.example", 0, n, 0)
 }
 
 func mustClaim(t *testing.T, db *store.DB, id int64) time.Time {

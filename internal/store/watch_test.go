@@ -24,8 +24,8 @@ func useClock(db *store.DB, start time.Time) *clock {
 }
 
 // batchOf makes a request of n ICCID changes for the devices of a tenant from the offset-th on,
-// requested by user, as the request wizard stores it (the reason in each row's request too), and
-// returns its id and rows.
+// to new ICCIDs numbered from firstNew, requested by user, as the request wizard stores it (the
+// reason in each row's request too), and returns its id and rows.
 func batchOf(t *testing.T, db *store.DB, f fixture, tenant int64, user string, offset, n, firstNew int) (int64, []store.DeviceChange) {
 	t.Helper()
 	ctx := context.Background()
@@ -33,16 +33,10 @@ func batchOf(t *testing.T, db *store.DB, f fixture, tenant int64, user string, o
 	if err != nil {
 		t.Fatal(err)
 	}
-	ds, _, err := db.Devices(ctx, store.DeviceFilter{TenantID: tenant, Limit: n, Offset: offset})
-	if err != nil || len(ds) != n {
-		t.Fatalf("devices: %d %v", len(ds), err)
-	}
 	const reason = "SIMs failed"
-	var rows []store.NewDeviceChange
-	for i, d := range ds {
-		newICCID := "8914800009" + padded(firstNew+i)
-		rows = append(rows, store.NewDeviceChange{DeviceID: d.ID, ICCID: d.ICCID, IMEI: d.IMEI, MSISDN: d.MSISDN,
-			NewICCID: newICCID, Request: change.NewRequest(change.ChangeICCID, change.Identifier{OldICCID: d.ICCID, NewICCID: newICCID, OldIMEI: d.IMEI, Reason: reason})})
+	rows := newRows(t, db, tenant, offset, n, firstNew)
+	for i := range rows {
+		rows[i].Request.Request.Reason = reason
 	}
 	id, _, err := db.CreateBulkChange(ctx, store.NewBulkChange{TenantID: tenant, ServiceProviderID: f.provider,
 		Type: change.ChangeICCID, Reason: reason, RequestedBy: u, Rows: rows})
@@ -56,20 +50,11 @@ func batchOf(t *testing.T, db *store.DB, f fixture, tenant int64, user string, o
 	return id, got
 }
 
-// batchOf3 makes an Acme request of three ICCID changes of its first devices.
-func batchOf3(t *testing.T, db *store.DB, f fixture, firstNew int) (int64, []store.DeviceChange) {
-	t.Helper()
-	return batchOf(t, db, f, f.acme, "m@acme.example", 0, 3, firstNew)
-}
-
-// TestRowsDriveTheirBatchToItsOutcome drives rows through the engine's steps and checks what
-// the pages read afterwards: the batch's status on the way and at the end, the inventory swap
-// and its history, and the row's dates and request id.
 func TestRowsDriveTheirBatchToItsOutcome(t *testing.T) {
 	eachDB(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		f := mustSeed(t, db)
-		id, rows := batchOf3(t, db, f, 0)
+		id, rows := mustBatch(t, db, f, 3)
 
 		mustSend(t, db, rows[0].ID, "req-1",
 			store.LogEntry{Description: store.LogChangeIdentifier, RequestText: "PUT …", ResponseText: `{"requestId":"req-1"}`})
@@ -120,7 +105,7 @@ func TestTheLogIsScopedToItsBatchRowAndTenant(t *testing.T) {
 		ctx := context.Background()
 		f := mustSeed(t, db)
 		c := useClock(db, time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC))
-		id, rows := batchOf3(t, db, f, 0)
+		id, rows := mustBatch(t, db, f, 3)
 		// The entry written last ("queued") is the oldest: the log is read in time order.
 		c.now = c.now.Add(time.Second)
 		mustSend(t, db, rows[0].ID, "req-1", store.LogEntry{Description: "sent"})
@@ -179,7 +164,7 @@ func TestDevicesByIdentifierFindsEveryIdentifierADeviceHad(t *testing.T) {
 	eachDB(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		f := mustSeed(t, db)
-		_, rows := batchOf3(t, db, f, 0)
+		_, rows := mustBatch(t, db, f, 3)
 		mustFinish(t, db, rows[0].ID, change.StatusProcessed)
 		dev := *rows[0].DeviceID
 		for name, value := range map[string]string{"old ICCID": rows[0].ICCID, "new ICCID": rows[0].NewICCID,
@@ -225,7 +210,7 @@ func buildAuditWorld(t *testing.T, db *store.DB) auditWorld {
 	w := auditWorld{f: mustSeed(t, db), day1: time.Date(2025, 3, 3, 9, 0, 0, 0, time.UTC)}
 	w.day2, w.day3 = w.day1.Add(24*time.Hour), w.day1.Add(48*time.Hour)
 	c := useClock(db, w.day1)
-	w.a, w.aRows = batchOf3(t, db, w.f, 0)
+	w.a, w.aRows = mustBatch(t, db, w.f, 3)
 	for _, r := range w.aRows {
 		mustSend(t, db, r.ID, fmt.Sprint("req-", r.ID),
 			store.LogEntry{Description: "ThingSpace: change identifier", RequestText: "PUT " + r.ICCID, ProcessedBy: "engine"})
