@@ -1,7 +1,6 @@
 package web
 
 import (
-	"encoding/csv"
 	"fmt"
 	"maps"
 	"net/http"
@@ -221,7 +220,7 @@ func auditHitView(h store.AuditHit) views.AuditHit {
 		if h.HasErrors {
 			v.SourceClass = "failed"
 		}
-		v.Changes = rowChanges(store.DeviceChange{ICCID: h.ICCID, IMEI: h.IMEI, MSISDN: h.MSISDN, NewICCID: h.NewICCID, NewIMEI: h.NewIMEI})
+		v.Changes = rowChanges(h.RowIdentifiers)
 		if h.ChangeID != nil && h.BulkChangeID != nil {
 			v.LogURL = fmt.Sprintf("/bulk-changes/%d/rows/%d/log", *h.BulkChangeID, *h.ChangeID)
 		}
@@ -242,41 +241,17 @@ func auditHitView(h store.AuditHit) views.AuditHit {
 	return v
 }
 
-// auditCSV streams every hit of a search as CSV, written as the rows are read from the database
-// and flushed every few hundred, so an export of a million entries never sits in memory.
+// auditCSV streams every hit of a search as CSV, written as the rows are read from the database.
 func (s *Server) auditCSV(c echo.Context, f store.AuditFilter) error {
-	h := c.Response().Header()
-	h.Set(echo.HeaderContentType, "text/csv; charset=utf-8")
-	h.Set(echo.HeaderContentDisposition, `attachment; filename="idswap-audit.csv"`)
-	c.Response().WriteHeader(http.StatusOK)
-	w := csv.NewWriter(c.Response())
-	_ = w.Write([]string{"date_utc", "source", "id", "tenant", "bulk_change_id", "row_id", "device_id", "row_status", "by", "entry",
+	header := []string{"date_utc", "source", "id", "tenant", "bulk_change_id", "row_id", "device_id", "row_status", "by", "entry",
 		"response_status", "has_errors", "error_code", "error_text", "iccid", "imei", "mdn", "eid", "new_iccid", "new_imei",
-		"entity_type", "entity_id", "details", "remote_addr"})
-	n := 0
-	err := s.store.AuditExport(c.Request().Context(), f, func(x store.AuditHit) error {
-		if err := w.Write(csvSafe(x.Date.UTC().Format("2006-01-02T15:04:05.000Z"), string(x.Source), strconv.FormatInt(x.ID, 10),
-			x.TenantName, idText(x.BulkChangeID), idText(x.ChangeID), idText(x.DeviceID), x.RowStatus, x.Actor, x.Summary,
-			x.ResponseStatus, strconv.FormatBool(x.HasErrors), x.ErrorCode, x.ErrorText, x.ICCID, x.IMEI, x.MSISDN, x.EID,
-			x.NewICCID, x.NewIMEI, x.EntityType, x.EntityID, x.Details, x.RemoteAddr)); err != nil {
-			return err
-		}
-		if n++; n%500 == 0 {
-			w.Flush()
-			c.Response().Flush()
-		}
-		return w.Error()
+		"entity_type", "entity_id", "details", "remote_addr"}
+	return s.streamCSV(c, "idswap-audit.csv", header, func(write func(...string) error) error {
+		return s.store.AuditExport(c.Request().Context(), f, func(x store.AuditHit) error {
+			return write(x.Date.UTC().Format("2006-01-02T15:04:05.000Z"), string(x.Source), strconv.FormatInt(x.ID, 10),
+				x.TenantName, idText(x.BulkChangeID), idText(x.ChangeID), idText(x.DeviceID), x.RowStatus, x.Actor, x.Summary,
+				x.ResponseStatus, strconv.FormatBool(x.HasErrors), x.ErrorCode, x.ErrorText, x.ICCID, x.IMEI, x.MSISDN, x.EID,
+				x.NewICCID, x.NewIMEI, x.EntityType, x.EntityID, x.Details, x.RemoteAddr)
+		})
 	})
-	w.Flush()
-	if err == nil {
-		err = w.Error()
-	}
-	return s.endStream(c, err)
-}
-
-func idText(id *int64) string {
-	if id == nil {
-		return ""
-	}
-	return strconv.FormatInt(*id, 10)
 }

@@ -1,9 +1,7 @@
 package web
 
 import (
-	"encoding/csv"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"net/url"
 	"slices"
@@ -155,7 +153,7 @@ func (s *Server) bulkChangePage(c echo.Context) error {
 		return render(c, http.StatusOK, views.BulkChangeRowsRegion(rows))
 	}
 	ctx := c.Request().Context()
-	batchLog, err := s.store.BatchLog(ctx, b.ID)
+	batchLog, err := s.store.BulkChangeLog(ctx, store.LogFilter{TenantID: scopeOf(currentUser(c)), BulkChangeID: b.ID, BatchOnly: true})
 	if err != nil {
 		return err
 	}
@@ -196,7 +194,7 @@ func (s *Server) changeRows(c echo.Context, b *store.BulkChange) (views.BulkChan
 		r.Empty = "This request has no rows."
 	}
 	for _, d := range cs {
-		row := views.ChangeRow{ID: d.ID, Changes: rowChanges(d), Status: string(d.Status), StatusClass: string(d.Status),
+		row := views.ChangeRow{ID: d.ID, Changes: rowChanges(d.RowIdentifiers), Status: string(d.Status), StatusClass: string(d.Status),
 			Details: d.StatusDetails, RequestID: d.RequestID, Created: fmtTime(d.CreatedDate), Submitted: fmtTimePtr(d.SubmittedDate),
 			Processed: fmtTimePtr(d.ProcessedDate), LogURL: fmt.Sprintf("%s/rows/%d/log", base, d.ID)}
 		if d.DeviceID != nil {
@@ -282,7 +280,7 @@ func (s *Server) bulkChangeRowLog(c echo.Context) error {
 	if err != nil {
 		return apperr.E(apperr.NotFound, "There is no row %q in bulk change %d.", c.Param("rowID"), b.ID)
 	}
-	es, err := s.store.RowLog(c.Request().Context(), scopeOf(currentUser(c)), b.ID, rowID)
+	es, err := s.store.BulkChangeLog(c.Request().Context(), store.LogFilter{TenantID: scopeOf(currentUser(c)), BulkChangeID: b.ID, ChangeID: rowID})
 	if err != nil {
 		return err
 	}
@@ -300,55 +298,13 @@ func (s *Server) bulkChangeCSV(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	h := c.Response().Header()
-	h.Set(echo.HeaderContentType, "text/csv; charset=utf-8")
-	h.Set(echo.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="bulk-change-%d-rows.csv"`, b.ID))
-	c.Response().WriteHeader(http.StatusOK)
-	w := csv.NewWriter(c.Response())
-	_ = w.Write([]string{"row_id", "bulk_change_id", "device_id", "iccid", "imei", "mdn", "eid", "new_iccid", "new_imei",
-		"service_plan", "status", "details", "carrier_request_id", "created_utc", "submitted_utc", "processed_utc"})
-	n := 0
-	err = s.store.EachDeviceChange(c.Request().Context(), b.ID, func(d store.DeviceChange) error {
-		device := ""
-		if d.DeviceID != nil {
-			device = strconv.FormatInt(*d.DeviceID, 10)
-		}
-		if err := w.Write(csvSafe(strconv.FormatInt(d.ID, 10), strconv.FormatInt(b.ID, 10), device, d.ICCID, d.IMEI, d.MSISDN, d.EID,
-			d.NewICCID, d.NewIMEI, d.ServicePlan, string(d.Status), d.StatusDetails, d.RequestID, fmtTime(d.CreatedDate),
-			fmtTimePtr(d.SubmittedDate), fmtTimePtr(d.ProcessedDate))); err != nil {
-			return err
-		}
-		if n++; n%500 == 0 {
-			w.Flush()
-			c.Response().Flush()
-		}
-		return w.Error()
+	header := []string{"row_id", "bulk_change_id", "device_id", "iccid", "imei", "mdn", "eid", "new_iccid", "new_imei",
+		"service_plan", "status", "details", "carrier_request_id", "created_utc", "submitted_utc", "processed_utc"}
+	return s.streamCSV(c, fmt.Sprintf("bulk-change-%d-rows.csv", b.ID), header, func(write func(...string) error) error {
+		return s.store.EachDeviceChange(c.Request().Context(), b.ID, func(d store.DeviceChange) error {
+			return write(strconv.FormatInt(d.ID, 10), strconv.FormatInt(b.ID, 10), idText(d.DeviceID), d.ICCID, d.IMEI, d.MSISDN, d.EID,
+				d.NewICCID, d.NewIMEI, d.ServicePlan, string(d.Status), d.StatusDetails, d.RequestID, fmtTime(d.CreatedDate),
+				fmtTimePtr(d.SubmittedDate), fmtTimePtr(d.ProcessedDate))
+		})
 	})
-	w.Flush()
-	if err == nil {
-		err = w.Error()
-	}
-	return s.endStream(c, err)
-}
-
-// endStream finishes a streamed download. Once the header is out, an error can no longer become
-// an error page: the connection is cut instead, so the client sees a failed download rather than
-// a file that looks complete.
-func (s *Server) endStream(c echo.Context, err error) error {
-	if err == nil {
-		c.Response().Flush()
-		return nil
-	}
-	s.log.ErrorContext(c.Request().Context(), "streamed download failed", slog.String("path", c.Request().URL.Path), slog.Any("err", err))
-	panic(http.ErrAbortHandler)
-}
-
-// csvSafe defuses cells a spreadsheet would run as a formula (carrier messages are not ours).
-func csvSafe(cells ...string) []string {
-	for i, v := range cells {
-		if v != "" && strings.ContainsRune("=+-@\t\r", rune(v[0])) {
-			cells[i] = "'" + v
-		}
-	}
-	return cells
 }

@@ -17,36 +17,6 @@ import (
 	"github.com/idswap/idswap/web"
 )
 
-// mustBatch stores a request of n ICCID changes for Acme's first devices, using spare SIMs.
-func (e *env) mustBatch(n int) (int64, []store.DeviceChange) {
-	e.t.Helper()
-	ctx := context.Background()
-	u, err := e.db.UserByEmail(ctx, demo.AcmeManager)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	ds, _, err := e.db.Devices(ctx, store.DeviceFilter{TenantID: *u.TenantID, Limit: n})
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	var rows []store.NewDeviceChange
-	for i, d := range ds {
-		sim := e.world.Carrier.SIMs[i].ICCID
-		rows = append(rows, store.NewDeviceChange{DeviceID: d.ID, ICCID: d.ICCID, IMEI: d.IMEI, MSISDN: d.MSISDN, NewICCID: sim,
-			Request: change.NewRequest(change.ChangeICCID, change.Identifier{OldICCID: d.ICCID, NewICCID: sim, OldIMEI: d.IMEI})})
-	}
-	id, _, err := e.db.CreateBulkChange(ctx, store.NewBulkChange{TenantID: *u.TenantID, ServiceProviderID: e.provider,
-		Type: change.ChangeICCID, Reason: "test", RequestedBy: u, Rows: rows})
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	changes, _, err := e.db.DeviceChanges(ctx, id, store.DeviceChangeFilter{})
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return id, changes
-}
-
 func TestCallbacksNeedTheProvidersSecretAndNothingElse(t *testing.T) {
 	e := newEnv(t)
 	post := func(secret, body string) int {
@@ -73,7 +43,7 @@ func TestCallbacksNeedTheProvidersSecretAndNothingElse(t *testing.T) {
 func TestACallbackFinishesItsRow(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
-	id, rows := e.mustBatch(1)
+	id, rows := e.batch(demo.TenantAcme, demo.AcmeManager, 0, 1, 0)
 	if _, ok, err := e.db.ClaimChange(ctx, rows[0].ID, "engine", 0, 0); err != nil || !ok {
 		t.Fatalf("claim: %v %v", ok, err)
 	}
@@ -105,7 +75,7 @@ func TestACallbackFinishesItsRow(t *testing.T) {
 func TestAdminRetriesABatchThatFailedAsAWhole(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
-	id, rows := e.mustBatch(2)
+	id, rows := e.batch(demo.TenantAcme, demo.AcmeManager, 0, 2, 0)
 	at, _, err := e.db.ClaimChange(ctx, rows[0].ID, "engine", 0, 0)
 	if err != nil {
 		t.Fatal(err)
@@ -145,7 +115,7 @@ func TestAdminRetriesABatchThatFailedAsAWhole(t *testing.T) {
 func TestOutboxListsAndShowsTheResultEmail(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
-	id, _ := e.mustBatch(3)
+	id, _ := e.batch(demo.TenantAcme, demo.AcmeManager, 0, 3, 0)
 	if n, err := e.db.CancelOpenRows(ctx, 0, id, demo.AcmeManager); err != nil || n != 3 {
 		t.Fatalf("cancel: %d %v", n, err)
 	}

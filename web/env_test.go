@@ -18,6 +18,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/idswap/idswap/internal/auth"
+	"github.com/idswap/idswap/internal/change"
 	"github.com/idswap/idswap/internal/demo"
 	"github.com/idswap/idswap/internal/notify"
 	"github.com/idswap/idswap/internal/process"
@@ -248,4 +249,37 @@ func (e *env) tenantID(name string) int64 {
 	}
 	e.t.Fatalf("no tenant %q", name)
 	return 0
+}
+
+// batch makes a request of n SIM changes for a tenant's devices from the offset-th on, as the
+// wizard would store it (the reason in each row's request too), and returns its id and rows.
+func (e *env) batch(tenant, requester string, offset, n, firstSIM int) (int64, []store.DeviceChange) {
+	e.t.Helper()
+	ctx := context.Background()
+	tid := e.tenantID(tenant)
+	u, err := e.db.UserByEmail(ctx, requester)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	ds, _, err := e.db.Devices(ctx, store.DeviceFilter{TenantID: tid, Limit: n, Offset: offset})
+	if err != nil || len(ds) != n {
+		e.t.Fatalf("devices: %d %v", len(ds), err)
+	}
+	const reason = "SIMs failed in the field"
+	var rows []store.NewDeviceChange
+	for i, d := range ds {
+		sim := e.spareSIM(firstSIM + i)
+		rows = append(rows, store.NewDeviceChange{DeviceID: d.ID, ICCID: d.ICCID, IMEI: d.IMEI, MSISDN: d.MSISDN, NewICCID: sim,
+			Request: change.NewRequest(change.ChangeICCID, change.Identifier{OldICCID: d.ICCID, NewICCID: sim, OldIMEI: d.IMEI, Reason: reason})})
+	}
+	id, _, err := e.db.CreateBulkChange(ctx, store.NewBulkChange{TenantID: tid, ServiceProviderID: e.provider, Type: change.ChangeICCID,
+		Reason: reason, RequestedBy: u, Rows: rows})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	got, _, err := e.db.DeviceChanges(ctx, id, store.DeviceChangeFilter{})
+	if err != nil || len(got) != n {
+		e.t.Fatalf("rows: %v %v", got, err)
+	}
+	return id, got
 }

@@ -65,7 +65,7 @@ func countCells(c change.Counts) []views.CountCell {
 }
 
 // rowChanges is what a row changes: each identifier it replaces, old → new, and the line's MDN.
-func rowChanges(c store.DeviceChange) []views.IdentChange {
+func rowChanges(c store.RowIdentifiers) []views.IdentChange {
 	var out []views.IdentChange
 	if c.NewICCID != "" || c.ICCID != "" {
 		out = append(out, views.IdentChange{Kind: "ICCID", Old: c.ICCID, New: c.NewICCID})
@@ -98,7 +98,7 @@ func historyChanges(oldICCID, newICCID, oldIMEI, newIMEI string) []views.IdentCh
 }
 
 // logEntries turns log rows into the view's entries.
-func logEntries(es []store.RowLogEntry) []views.LogEntry {
+func logEntries(es []store.LogEntry) []views.LogEntry {
 	out := make([]views.LogEntry, 0, len(es))
 	for _, e := range es {
 		out = append(out, views.LogEntry{When: e.ProcessedDate.UTC().Format("2006-01-02 15:04:05.000"), Description: e.Description,

@@ -16,8 +16,7 @@ type watchStore interface {
 	BulkChanges(ctx context.Context, f store.BulkChangeFilter) ([]store.BulkChange, int, error)
 	DeviceChanges(ctx context.Context, bulkChangeID int64, f store.DeviceChangeFilter) ([]store.DeviceChange, int, error)
 	EachDeviceChange(ctx context.Context, bulkChangeID int64, fn func(store.DeviceChange) error) error
-	RowLog(ctx context.Context, tenantID, bulkChangeID, changeID int64) ([]store.RowLogEntry, error)
-	BatchLog(ctx context.Context, bulkChangeID int64) ([]store.RowLogEntry, error)
+	BulkChangeLog(ctx context.Context, f store.LogFilter) ([]store.LogEntry, error)
 	DeviceByID(ctx context.Context, tenantID, id int64) (*store.Device, error)
 	IdentifierHistory(ctx context.Context, tenantID, deviceID int64) ([]store.HistoryEntry, error)
 	DeviceRows(ctx context.Context, tenantID, deviceID int64) ([]store.DeviceRow, error)

@@ -20,44 +20,37 @@ import (
 	"github.com/idswap/idswap/web"
 )
 
-// batch makes a request of n SIM changes for a tenant's devices from the offset-th on, as the
-// wizard would store it, and returns its id and rows.
-func (e *env) batch(tenant, requester string, offset, n, firstSIM int) (int64, []store.DeviceChange) {
+// drive takes a row to status to through the engine's own store steps, as the engine does
+// with a carrier that answers at once: a NEW row is claimed and recorded as sent (request id
+// "req-<row id>"); a final status then finishes it. The logs go with the last step.
+func (e *env) drive(rowID int64, to change.Status, logs ...store.LogEntry) {
 	e.t.Helper()
 	ctx := context.Background()
-	tid := e.tenantID(tenant)
-	u, err := e.db.UserByEmail(ctx, requester)
+	const by = "test engine"
+	c, err := e.db.DeviceChange(ctx, rowID)
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	ds, _, err := e.db.Devices(ctx, store.DeviceFilter{TenantID: tid, Limit: n, Offset: offset})
-	if err != nil || len(ds) != n {
-		e.t.Fatalf("devices: %d %v", len(ds), err)
+	if c.Status == change.StatusNew {
+		if _, ok, err := e.db.ClaimChange(ctx, rowID, by, time.Minute, 0); err != nil || !ok {
+			e.t.Fatalf("claim %d: %v %v", rowID, ok, err)
+		}
+		var sent []store.LogEntry
+		if to == change.StatusProcessing {
+			sent = logs
+		}
+		if err := e.db.RecordSent(ctx, rowID, fmt.Sprintf("req-%d", rowID), by, sent...); err != nil {
+			e.t.Fatal(err)
+		}
+	} else if to == change.StatusProcessing {
+		e.t.Fatalf("row %d is %s: only a NEW row is sent", rowID, c.Status)
 	}
-	var rows []store.NewDeviceChange
-	for i, d := range ds {
-		sim := e.spareSIM(firstSIM + i)
-		rows = append(rows, store.NewDeviceChange{DeviceID: d.ID, ICCID: d.ICCID, IMEI: d.IMEI, MSISDN: d.MSISDN, NewICCID: sim,
-			Request: change.NewRequest(change.ChangeICCID, change.Identifier{OldICCID: d.ICCID, NewICCID: sim, OldIMEI: d.IMEI})})
+	if to == change.StatusProcessing {
+		return
 	}
-	id, _, err := e.db.CreateBulkChange(ctx, store.NewBulkChange{TenantID: tid, ServiceProviderID: e.provider, Type: change.ChangeICCID,
-		Reason: "SIMs failed in the field", RequestedBy: u, Rows: rows})
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	got, _, err := e.db.DeviceChanges(ctx, id, store.DeviceChangeFilter{})
-	if err != nil || len(got) != n {
-		e.t.Fatalf("rows: %v %v", got, err)
-	}
-	return id, got
-}
-
-func (e *env) step(rowID int64, to change.Status, log *store.RowLogEntry) {
-	e.t.Helper()
-	moved, err := e.db.StepRow(context.Background(), store.RowStep{ChangeID: rowID, To: to, Log: log, By: "test engine",
-		RequestID: fmt.Sprintf("req-%d", rowID)})
-	if err != nil || !moved {
-		e.t.Fatalf("step %d to %s: %v %v", rowID, to, moved, err)
+	res, err := e.db.FinishChange(ctx, store.FinishedChange{ChangeID: rowID, From: change.StatusProcessing, To: to, Logs: logs, By: by})
+	if err != nil || !res.Done {
+		e.t.Fatalf("finish %d as %s: %+v %v", rowID, to, res, err)
 	}
 }
 
@@ -67,7 +60,7 @@ func (e *env) step(rowID int64, to change.Status, log *store.RowLogEntry) {
 func TestManagersSeeNothingOfAnotherTenant(t *testing.T) {
 	e := newEnv(t)
 	g, rows := e.batch(demo.TenantGlobex, demo.GlobexManager, 0, 2, 0)
-	e.step(rows[0].ID, change.StatusProcessed, &store.RowLogEntry{Description: "Carrier confirmed", ProcessedBy: "engine"})
+	e.drive(rows[0].ID, change.StatusProcessed, store.LogEntry{Description: "Carrier confirmed", ProcessedBy: "engine"})
 	device := *rows[0].DeviceID
 	globexPaths := []string{
 		fmt.Sprintf("/bulk-changes/%d", g),
@@ -169,13 +162,13 @@ func TestTheStatusRegionPollsUntilTheBatchIsDone(t *testing.T) {
 		t.Fatalf("nothing changed, yet the rows were told to reload: %q", res.Header.Get("HX-Trigger"))
 	}
 
-	e.step(rows[0].ID, change.StatusProcessing, nil)
+	e.drive(rows[0].ID, change.StatusProcessing)
 	res, d = poll(next(d))
 	if res.Header.Get("HX-Trigger") != "bulk-rows-changed" || text(d, "[data-testid=count-processing]") != "1" {
 		t.Fatalf("after a row was sent: trigger %q, processing %q", res.Header.Get("HX-Trigger"), text(d, "[data-testid=count-processing]"))
 	}
-	e.step(rows[0].ID, change.StatusProcessed, nil)
-	e.step(rows[1].ID, change.StatusAPIFailed, &store.RowLogEntry{Description: "Carrier refused", HasErrors: true,
+	e.drive(rows[0].ID, change.StatusProcessed)
+	e.drive(rows[1].ID, change.StatusAPIFailed, store.LogEntry{Description: "Carrier refused", HasErrors: true,
 		ErrorCode: "REQUEST_FAILED.UnknownICCID", ErrorText: "no such SIM", ProcessedBy: "engine"})
 	_, d = poll(next(d))
 	if d.Find("[data-testid=retry-failed]").AttrOr("href", "") != fmt.Sprintf("/bulk-changes/new?retry=%d", id) {
@@ -188,7 +181,7 @@ func TestTheStatusRegionPollsUntilTheBatchIsDone(t *testing.T) {
 		t.Fatalf("filtered rows: %d rows, reload from %q", rd.Find("[data-testid=change-row]").Length(), rd.Find("#bulk-rows").AttrOr("hx-get", ""))
 	}
 
-	e.step(rows[2].ID, change.StatusProcessed, nil)
+	e.drive(rows[2].ID, change.StatusProcessed)
 	res, d = poll(next(d))
 	if res.Header.Get("HX-Trigger") != "bulk-rows-changed" {
 		t.Fatal("the last change did not reload the rows")
@@ -219,7 +212,16 @@ func attrString(s *goquery.Selection) string {
 func TestOnlyAnAdminMayRunAFailedBatchAgain(t *testing.T) {
 	e := newEnv(t)
 	id, rows := e.batch(demo.TenantAcme, demo.AcmeManager, 0, 1, 0)
-	e.step(rows[0].ID, change.StatusError, &store.RowLogEntry{Description: "No credentials", HasErrors: true, ProcessedBy: "engine"})
+	// The engine finds no credentials for the row it claimed and fails the batch as a whole.
+	ctx := context.Background()
+	at, _, err := e.db.ClaimChange(ctx, rows[0].ID, "test engine", time.Minute, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.db.FailBulkChange(ctx, store.BatchFailure{BulkChangeID: id, Reason: "No credentials", ChangeID: rows[0].ID,
+		SubmittedAt: at, Logs: []store.LogEntry{{Description: store.LogCredentialsMissing, HasErrors: true}}, By: "test engine"}); err != nil {
+		t.Fatal(err)
+	}
 	for who, want := range map[string]int{demo.AdminEmail: 1, demo.AcmeManager: 0} {
 		_, body := e.signIn(who).get(fmt.Sprintf("/bulk-changes/%d", id))
 		d := mustDoc(t, body)
@@ -235,8 +237,8 @@ func TestOnlyAnAdminMayRunAFailedBatchAgain(t *testing.T) {
 func TestRowsDownloadAsCSV(t *testing.T) {
 	e := newEnv(t)
 	id, rows := e.batch(demo.TenantAcme, demo.AcmeManager, 0, 3, 0)
-	e.step(rows[0].ID, change.StatusProcessing, nil)
-	e.step(rows[1].ID, change.StatusAPIFailed, nil)
+	e.drive(rows[0].ID, change.StatusProcessing)
+	e.drive(rows[1].ID, change.StatusAPIFailed)
 	res, body := e.signIn(demo.AcmeManager).get(fmt.Sprintf("/bulk-changes/%d/rows.csv", id))
 	if res.StatusCode != 200 || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/csv") ||
 		!strings.Contains(res.Header.Get("Content-Disposition"), fmt.Sprintf("bulk-change-%d-rows.csv", id)) {
@@ -262,9 +264,9 @@ func TestRowsDownloadAsCSV(t *testing.T) {
 func TestARowsLogComesOnDemand(t *testing.T) {
 	e := newEnv(t)
 	id, rows := e.batch(demo.TenantAcme, demo.AcmeManager, 0, 1, 0)
-	e.step(rows[0].ID, change.StatusProcessing, &store.RowLogEntry{Description: "ThingSpace: change identifier",
+	e.drive(rows[0].ID, change.StatusProcessing, store.LogEntry{Description: "ThingSpace: change identifier",
 		RequestText: `PUT /api/m2m/v1/devices/4G/actions/deviceId`, ResponseText: `{"requestId":"r-1"}`, ProcessedBy: "engine"})
-	e.step(rows[0].ID, change.StatusAPIFailed, &store.RowLogEntry{Description: "Carrier refused", HasErrors: true,
+	e.drive(rows[0].ID, change.StatusAPIFailed, store.LogEntry{Description: "Carrier refused", HasErrors: true,
 		ErrorCode: "REQUEST_FAILED.UnknownICCID", ErrorText: "no such SIM", ProcessedBy: "engine"})
 	c := e.signIn(demo.AcmeManager)
 	path := fmt.Sprintf("/bulk-changes/%d/rows/%d/log", id, rows[0].ID)
@@ -289,7 +291,7 @@ func TestTheListFiltersAndPages(t *testing.T) {
 	e := newEnv(t)
 	a1, r1 := e.batch(demo.TenantAcme, demo.AcmeManager, 0, 1, 0)
 	a2, _ := e.batch(demo.TenantAcme, demo.AcmeManager, 1, 2, 1)
-	e.step(r1[0].ID, change.StatusProcessed, nil)
+	e.drive(r1[0].ID, change.StatusProcessed)
 	g, _ := e.batch(demo.TenantGlobex, demo.GlobexManager, 0, 1, 5)
 	admin := e.signIn(demo.AdminEmail)
 	ids := func(body string) []string {
@@ -325,7 +327,7 @@ func TestTheListFiltersAndPages(t *testing.T) {
 func TestADeviceIsFoundByEveryIdentifierItHad(t *testing.T) {
 	e := newEnv(t)
 	id, rows := e.batch(demo.TenantAcme, demo.AcmeManager, 0, 1, 0)
-	e.step(rows[0].ID, change.StatusProcessed, &store.RowLogEntry{Description: "Carrier confirmed", ProcessedBy: "engine"})
+	e.drive(rows[0].ID, change.StatusProcessed, store.LogEntry{Description: "Carrier confirmed", ProcessedBy: "engine"})
 	device := *rows[0].DeviceID
 	c := e.signIn(demo.AcmeManager)
 	for _, v := range []string{rows[0].ICCID, rows[0].NewICCID, rows[0].IMEI, rows[0].MSISDN} {
@@ -360,9 +362,9 @@ func TestADeviceIsFoundByEveryIdentifierItHad(t *testing.T) {
 func TestTheAuditSearchFindsASIMThatWasSwappedAway(t *testing.T) {
 	e := newEnv(t)
 	id, rows := e.batch(demo.TenantGlobex, demo.GlobexManager, 0, 2, 0)
-	e.step(rows[0].ID, change.StatusProcessing, &store.RowLogEntry{Description: "ThingSpace: change identifier", ProcessedBy: "engine"})
-	e.step(rows[0].ID, change.StatusProcessed, &store.RowLogEntry{Description: "Carrier confirmed", ProcessedBy: "engine"})
-	e.step(rows[1].ID, change.StatusAPIFailed, &store.RowLogEntry{Description: "Carrier refused", HasErrors: true,
+	e.drive(rows[0].ID, change.StatusProcessing, store.LogEntry{Description: "ThingSpace: change identifier", ProcessedBy: "engine"})
+	e.drive(rows[0].ID, change.StatusProcessed, store.LogEntry{Description: "Carrier confirmed", ProcessedBy: "engine"})
+	e.drive(rows[1].ID, change.StatusAPIFailed, store.LogEntry{Description: "Carrier refused", HasErrors: true,
 		ErrorCode: "REQUEST_FAILED.UnknownICCID", ProcessedBy: "engine"})
 	admin := e.signIn(demo.AdminEmail)
 	res, body := admin.get("/admin/audit?q=" + url.QueryEscape(rows[0].ICCID))
@@ -434,7 +436,7 @@ func TestAuditPagesAndExportCoverEverything(t *testing.T) {
 	e := newEnv(t)
 	_, rows := e.batch(demo.TenantAcme, demo.AcmeManager, 0, 40, 0)
 	for _, r := range rows {
-		e.step(r.ID, change.StatusProcessing, &store.RowLogEntry{Description: "sent", ProcessedBy: "engine"})
+		e.drive(r.ID, change.StatusProcessing, store.LogEntry{Description: "sent", ProcessedBy: "engine"})
 	}
 	admin := e.signIn(demo.AdminEmail)
 	var seen []string
@@ -465,10 +467,10 @@ func TestAuditPagesAndExportCoverEverything(t *testing.T) {
 func TestTheDashboardCountsFromTheDatabase(t *testing.T) {
 	e := newEnv(t)
 	_, rows := e.batch(demo.TenantAcme, demo.AcmeManager, 0, 4, 0)
-	e.step(rows[0].ID, change.StatusProcessed, nil)
-	e.step(rows[1].ID, change.StatusAPIFailed, &store.RowLogEntry{Description: "Carrier refused", HasErrors: true,
+	e.drive(rows[0].ID, change.StatusProcessed)
+	e.drive(rows[1].ID, change.StatusAPIFailed, store.LogEntry{Description: "Carrier refused", HasErrors: true,
 		ErrorCode: "REQUEST_FAILED.UnknownICCID", ProcessedBy: "engine"})
-	e.step(rows[2].ID, change.StatusProcessing, nil)
+	e.drive(rows[2].ID, change.StatusProcessing)
 	e.batch(demo.TenantGlobex, demo.GlobexManager, 0, 2, 10)
 
 	_, body := e.signIn(demo.AcmeManager).get("/")

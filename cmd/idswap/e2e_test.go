@@ -13,6 +13,11 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/idswap/idswap/internal/change"
+	"github.com/idswap/idswap/internal/config"
+	"github.com/idswap/idswap/internal/demo"
+	"github.com/idswap/idswap/internal/store"
 )
 
 // runningApp is `idswap serve --demo` started in-process on a free port with its own data folder.
@@ -39,9 +44,10 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-// startApp runs the real command the README tells people to run, and stops it when the test
-// ends. The server's log is printed only if the test failed.
-func startApp(t *testing.T, env map[string]string) *runningApp {
+// startApp runs the real command the README tells people to run (`idswap serve --demo`, with
+// args added to it), and stops it when the test ends. The server's log is printed only if the
+// test failed.
+func startApp(t *testing.T, env map[string]string, args ...string) *runningApp {
 	t.Helper()
 	dir := t.TempDir()
 	getenv := func(k string) string {
@@ -58,7 +64,7 @@ func startApp(t *testing.T, env map[string]string) *runningApp {
 	logs := &syncBuffer{}
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"serve", "--demo", "--data", dir, "--addr", "127.0.0.1:0"}, getenv, strings.NewReader(""), outW, logs)
+		done <- run(ctx, append([]string{"serve", "--demo", "--data", dir, "--addr", "127.0.0.1:0"}, args...), getenv, strings.NewReader(""), outW, logs)
 		outW.Close()
 	}()
 	urlc := make(chan string, 1)
@@ -97,6 +103,55 @@ func startApp(t *testing.T, env map[string]string) *runningApp {
 		}
 	})
 	return app
+}
+
+// openDB opens the running app's database from outside, as another process would, with the
+// settings demo mode derives from its data folder (the DSN and the key that seals secrets).
+func (app *runningApp) openDB(t *testing.T) (*store.DB, *config.Config) {
+	t.Helper()
+	cfg := &config.Config{Demo: true, DataDir: app.DataDir}
+	if err := cfg.Resolve(func(string) string { return "" }); err != nil {
+		t.Fatal(err)
+	}
+	db, err := store.Open(context.Background(), cfg.DSN, cfg.SecretKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db, cfg
+}
+
+// demoBatch stores a request of n SIM swaps for Acme's first active devices, with spare SIMs of
+// the demo carrier, as the request wizard would (the reason in each row's request too).
+func demoBatch(t *testing.T, db *store.DB, n int) (int64, []store.DeviceChange) {
+	t.Helper()
+	ctx := context.Background()
+	u, err := db.UserByEmail(ctx, demo.AcmeManager)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds, _, err := db.Devices(ctx, store.DeviceFilter{TenantID: *u.TenantID, StatusID: store.DeviceStatusActive, Limit: n})
+	if err != nil || len(ds) != n {
+		t.Fatalf("devices: %d %v", len(ds), err)
+	}
+	// The demo world is built from a fixed seed: these are the spare SIMs the app's carrier has.
+	sims := demo.Build(demo.Options{}).Carrier.SIMs
+	const reason = "SIMs failed in the field"
+	var rows []store.NewDeviceChange
+	for i, d := range ds {
+		rows = append(rows, store.NewDeviceChange{DeviceID: d.ID, ICCID: d.ICCID, IMEI: d.IMEI, MSISDN: d.MSISDN, NewICCID: sims[i].ICCID,
+			Request: change.NewRequest(change.ChangeICCID, change.Identifier{OldICCID: d.ICCID, NewICCID: sims[i].ICCID, OldIMEI: d.IMEI, Reason: reason})})
+	}
+	id, _, err := db.CreateBulkChange(ctx, store.NewBulkChange{TenantID: *u.TenantID, ServiceProviderID: ds[0].ServiceProviderID,
+		Type: change.ChangeICCID, Reason: reason, RequestedBy: u, Rows: rows})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _, err := db.DeviceChanges(ctx, id, store.DeviceChangeFilter{})
+	if err != nil || len(got) != n {
+		t.Fatalf("rows: %d %v", len(got), err)
+	}
+	return id, got
 }
 
 // newBrowser starts headless Chromium for a test. Without a browser the test is skipped,

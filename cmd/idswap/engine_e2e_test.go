@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/idswap/idswap/internal/change"
-	"github.com/idswap/idswap/internal/config"
 	"github.com/idswap/idswap/internal/demo"
 	"github.com/idswap/idswap/internal/store"
 )
@@ -26,39 +25,11 @@ import (
 func TestDemoProcessesABatchEndToEnd(t *testing.T) {
 	app := startApp(t, nil)
 	ctx := context.Background()
-	cfg := &config.Config{Demo: true, DataDir: app.DataDir}
-	if err := cfg.Resolve(func(string) string { return "" }); err != nil {
-		t.Fatal(err)
-	}
-	db, err := store.Open(ctx, cfg.DSN, cfg.SecretKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-
-	u, err := db.UserByEmail(ctx, demo.AcmeManager)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ds, _, err := db.Devices(ctx, store.DeviceFilter{TenantID: *u.TenantID, StatusID: store.DeviceStatusActive, Limit: 5})
-	if err != nil {
-		t.Fatal(err)
-	}
-	world := demo.Build(demo.Options{})
-	var rows []store.NewDeviceChange
-	for i, d := range ds {
-		sim := world.Carrier.SIMs[i].ICCID
-		rows = append(rows, store.NewDeviceChange{DeviceID: d.ID, ICCID: d.ICCID, IMEI: d.IMEI, MSISDN: d.MSISDN, NewICCID: sim,
-			Request: change.NewRequest(change.ChangeICCID, change.Identifier{OldICCID: d.ICCID, NewICCID: sim, OldIMEI: d.IMEI})})
-	}
+	db, cfg := app.openDB(t)
+	id, _ := demoBatch(t, db, 5)
 	ps, err := db.Providers(ctx)
 	if err != nil || len(ps) != 1 {
 		t.Fatalf("providers: %v %v", ps, err)
-	}
-	id, _, err := db.CreateBulkChange(ctx, store.NewBulkChange{TenantID: *u.TenantID, ServiceProviderID: ps[0].ID,
-		Type: change.ChangeICCID, Reason: "e2e", RequestedBy: u, Rows: rows})
-	if err != nil {
-		t.Fatal(err)
 	}
 
 	deadline := time.Now().Add(60 * time.Second)

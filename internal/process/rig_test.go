@@ -407,7 +407,7 @@ func (r *rig) checkInventoryMatchesCarrier() {
 // logCount counts a request's log entries with a description.
 func (r *rig) logCount(id int64, desc string) int {
 	r.t.Helper()
-	logs, err := r.db.BulkChangeLog(context.Background(), id, 0)
+	logs, err := r.db.BulkChangeLog(context.Background(), store.LogFilter{BulkChangeID: id})
 	if err != nil {
 		r.t.Fatal(err)
 	}
@@ -423,7 +423,7 @@ func (r *rig) logCount(id int64, desc string) int {
 // logCodes lists the error codes in a request's log.
 func (r *rig) logCodes(id int64) map[string]int {
 	r.t.Helper()
-	logs, err := r.db.BulkChangeLog(context.Background(), id, 0)
+	logs, err := r.db.BulkChangeLog(context.Background(), store.LogFilter{BulkChangeID: id})
 	if err != nil {
 		r.t.Fatal(err)
 	}

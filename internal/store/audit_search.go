@@ -152,8 +152,7 @@ type AuditHit struct {
 	HasErrors            bool
 	ErrorCode, ErrorText string
 	// The row's identifiers for log entries; the old and new ones for identifier changes.
-	ICCID, IMEI, MSISDN, EID string
-	NewICCID, NewIMEI        string
+	RowIdentifiers
 	// Audit events.
 	EntityType, EntityID, Details, RemoteAddr string
 }
@@ -366,24 +365,19 @@ type auditRow struct {
 	HasErrors      bool   `db:"HasErrors"`
 	ErrorCode      string `db:"ErrorCode"`
 	ErrorText      string `db:"ErrorText"`
-	ICCID          string `db:"ICCID"`
-	IMEI           string `db:"IMEI"`
-	MSISDN         string `db:"MSISDN"`
-	EID            string `db:"EID"`
-	NewICCID       string `db:"NewICCID"`
-	NewIMEI        string `db:"NewIMEI"`
-	EntityType     string `db:"EntityType"`
-	EntityID       string `db:"EntityId"`
-	Details        string `db:"Details"`
-	RemoteAddr     string `db:"RemoteAddr"`
+	RowIdentifiers
+	EntityType string `db:"EntityType"`
+	EntityID   string `db:"EntityId"`
+	Details    string `db:"Details"`
+	RemoteAddr string `db:"RemoteAddr"`
 }
 
 func (r auditRow) hit() AuditHit {
 	h := AuditHit{Source: sourceOfRank(r.Rank), ID: r.ID, Date: r.Date.Time, TenantID: r.TenantID, TenantName: r.TenantName,
 		BulkChangeID: r.BulkChangeID, ChangeID: r.ChangeID, DeviceID: r.DeviceID, RowStatus: r.RowStatus, Actor: r.Actor,
 		Summary: r.Summary, ResponseStatus: r.ResponseStatus, HasErrors: r.HasErrors, ErrorCode: r.ErrorCode,
-		ErrorText: r.ErrorText, ICCID: r.ICCID, IMEI: r.IMEI, MSISDN: r.MSISDN, EID: r.EID, NewICCID: r.NewICCID,
-		NewIMEI: r.NewIMEI, EntityType: r.EntityType, EntityID: r.EntityID, Details: r.Details, RemoteAddr: r.RemoteAddr}
+		ErrorText: r.ErrorText, RowIdentifiers: r.RowIdentifiers, EntityType: r.EntityType, EntityID: r.EntityID, Details: r.Details,
+		RemoteAddr: r.RemoteAddr}
 	// An audit event about a batch or a device links to it like the other sources do.
 	if id, err := strconv.ParseInt(r.EntityID, 10, 64); err == nil && h.Source == SourceAudit {
 		switch r.EntityType {

@@ -33,18 +33,24 @@ type BulkChange struct {
 	Counts            change.Counts      `db:"-"`
 }
 
-// DeviceChange is one row of a request (M2M_DeviceChange). ICCID, IMEI, MSISDN and EID are the
-// device's identifiers when the row was made; NewICCID and NewIMEI what it changes to.
+// RowIdentifiers are what a bulk change row names: the device's identifiers when the row was
+// made (ICCID, IMEI, MSISDN, EID) and what it changes them to (NewICCID, NewIMEI; empty when
+// unchanged). A row (DeviceChange) and every audit hit about one (AuditHit) carry them.
+type RowIdentifiers struct {
+	ICCID    string `db:"ICCID"`
+	IMEI     string `db:"IMEI"`
+	MSISDN   string `db:"MSISDN"`
+	EID      string `db:"EID"`
+	NewICCID string `db:"NewICCID"`
+	NewIMEI  string `db:"NewIMEI"`
+}
+
+// DeviceChange is one row of a request (M2M_DeviceChange).
 type DeviceChange struct {
-	ID            int64         `db:"Id"`
-	BulkChangeID  int64         `db:"BulkChangeId"`
-	DeviceID      *int64        `db:"DeviceId"`
-	ICCID         string        `db:"ICCID"`
-	IMEI          string        `db:"IMEI"`
-	MSISDN        string        `db:"MSISDN"`
-	EID           string        `db:"EID"`
-	NewICCID      string        `db:"NewICCID"`
-	NewIMEI       string        `db:"NewIMEI"`
+	ID           int64  `db:"Id"`
+	BulkChangeID int64  `db:"BulkChangeId"`
+	DeviceID     *int64 `db:"DeviceId"`
+	RowIdentifiers
 	ServicePlan   string        `db:"ServicePlan"`
 	Status        change.Status `db:"Status"`
 	StatusDetails string        `db:"StatusDetails"`

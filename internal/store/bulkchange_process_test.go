@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"testing"
 	"time"
 
@@ -11,24 +12,10 @@ import (
 	"github.com/idswap/idswap/internal/store"
 )
 
-// mustBatch creates a request of n ICCID changes for Acme and returns it with its rows.
+// mustBatch makes an Acme request of n ICCID changes of its first devices (see batchOf).
 func mustBatch(t *testing.T, db *store.DB, f fixture, n int) (int64, []store.DeviceChange) {
 	t.Helper()
-	ctx := context.Background()
-	u, err := db.UserByEmail(ctx, "m@acme.example")
-	if err != nil {
-		t.Fatal(err)
-	}
-	id, _, err := db.CreateBulkChange(ctx, store.NewBulkChange{TenantID: f.acme, ServiceProviderID: f.provider,
-		Type: change.ChangeICCID, Reason: "test", RequestedBy: u, Rows: newRows(t, db, f.acme, n, 0)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rows, _, err := db.DeviceChanges(ctx, id, store.DeviceChangeFilter{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return id, rows
+	return batchOf(t, db, f, f.acme, "m@acme.example", 0, n, 0)
 }
 
 func mustClaim(t *testing.T, db *store.DB, id int64) time.Time {
@@ -38,6 +25,36 @@ func mustClaim(t *testing.T, db *store.DB, id int64) time.Time {
 		t.Fatalf("claim %d: %v %v", id, ok, err)
 	}
 	return at
+}
+
+// mustSend moves a NEW row to PROCESSING the way the engine sends it: claimed, then recorded as
+// accepted by the carrier under requestID, with the log of the call.
+func mustSend(t *testing.T, db *store.DB, id int64, requestID string, logs ...store.LogEntry) {
+	t.Helper()
+	mustClaim(t, db, id)
+	if err := db.RecordSent(context.Background(), id, requestID, "engine", logs...); err != nil {
+		t.Fatalf("record %d sent: %v", id, err)
+	}
+}
+
+// mustFinish ends a row with a final status the way the engine does (FinishChange), with the
+// log of what decided it; a row still NEW is sent first, as request "req-<id>". A batch whose
+// last open row this was completes, with its result e-mail queued.
+func mustFinish(t *testing.T, db *store.DB, id int64, to change.Status, logs ...store.LogEntry) store.Finish {
+	t.Helper()
+	ctx := context.Background()
+	c, err := db.DeviceChange(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Status == change.StatusNew {
+		mustSend(t, db, id, fmt.Sprint("req-", id))
+	}
+	res, err := db.FinishChange(ctx, store.FinishedChange{ChangeID: id, From: change.StatusProcessing, To: to, Logs: logs, By: "engine"})
+	if err != nil || !res.Done {
+		t.Fatalf("finish %d as %s: %+v %v", id, to, res, err)
+	}
+	return res
 }
 
 func TestClaimMarksTheRowSentBeforeTheCall(t *testing.T) {
@@ -195,7 +212,7 @@ func TestABatchThatCannotRunFailsAndCanBeRetried(t *testing.T) {
 		if _, err := db.RetryBulkChange(ctx, 0, bulk, "admin@example.com", ""); !apperr.Is(err, apperr.Conflict) {
 			t.Fatalf("retry of a running batch: %v", err)
 		}
-		logs, err := db.BulkChangeLog(ctx, bulk, 0)
+		logs, err := db.BulkChangeLog(ctx, store.LogFilter{BulkChangeID: bulk})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/idswap/idswap/internal/apperr"
@@ -10,35 +11,21 @@ import (
 	"github.com/idswap/idswap/internal/store"
 )
 
-func newRows(t *testing.T, db *store.DB, tenant int64, n int, firstNew int) []store.NewDeviceChange {
+// newRows makes n ICCID changes for the devices of a tenant from the offset-th on, to new ICCIDs
+// numbered from firstNew.
+func newRows(t *testing.T, db *store.DB, tenant int64, offset, n, firstNew int) []store.NewDeviceChange {
 	t.Helper()
-	ds, _, err := db.Devices(context.Background(), store.DeviceFilter{TenantID: tenant, Limit: n})
-	if err != nil || len(ds) < n {
+	ds, _, err := db.Devices(context.Background(), store.DeviceFilter{TenantID: tenant, Limit: n, Offset: offset})
+	if err != nil || len(ds) != n {
 		t.Fatalf("devices: %d %v", len(ds), err)
 	}
 	var rows []store.NewDeviceChange
-	for i, d := range ds[:n] {
-		newICCID := "8914800009" + padded(firstNew+i)
+	for i, d := range ds {
+		newICCID := fmt.Sprintf("8914800009%010d", firstNew+i)
 		rows = append(rows, store.NewDeviceChange{DeviceID: d.ID, ICCID: d.ICCID, IMEI: d.IMEI, MSISDN: d.MSISDN,
 			NewICCID: newICCID, Request: change.NewRequest(change.ChangeICCID, change.Identifier{OldICCID: d.ICCID, NewICCID: newICCID, OldIMEI: d.IMEI})})
 	}
 	return rows
-}
-
-func padded(n int) string {
-	s := "0000000000" + itoa(n)
-	return s[len(s)-10:]
-}
-
-func itoa(n int) string {
-	if n == 0 {
-		return "0"
-	}
-	var b []byte
-	for ; n > 0; n /= 10 {
-		b = append([]byte{byte('0' + n%10)}, b...)
-	}
-	return string(b)
 }
 
 func TestCreateBulkChangeWritesEverythingInOneGo(t *testing.T) {
@@ -49,7 +36,7 @@ func TestCreateBulkChangeWritesEverythingInOneGo(t *testing.T) {
 		woken := 0
 		db.OnEnqueue = func() { woken++ }
 		nb := store.NewBulkChange{TenantID: f.acme, ServiceProviderID: f.provider, Type: change.ChangeICCID,
-			Reason: "SIMs failed", RequestedBy: u, IdempotencyKey: "form-1", Rows: newRows(t, db, f.acme, 3, 0)}
+			Reason: "SIMs failed", RequestedBy: u, IdempotencyKey: "form-1", Rows: newRows(t, db, f.acme, 0, 3, 0)}
 		id, created, err := db.CreateBulkChange(ctx, nb)
 		if err != nil || !created {
 			t.Fatalf("create: %v %v", created, err)
@@ -98,13 +85,13 @@ func TestCreateBulkChangeRefusesTakenIdentifiers(t *testing.T) {
 		ctx := context.Background()
 		f := mustSeed(t, db)
 		u, _ := db.UserByEmail(ctx, "m@acme.example")
-		first := newRows(t, db, f.acme, 2, 0)
+		first := newRows(t, db, f.acme, 0, 2, 0)
 		if _, _, err := db.CreateBulkChange(ctx, store.NewBulkChange{TenantID: f.acme, ServiceProviderID: f.provider,
 			Type: change.ChangeICCID, Reason: "r", RequestedBy: u, Rows: first}); err != nil {
 			t.Fatal(err)
 		}
 		// Same devices and SIMs again, plus a SIM that is on a live device.
-		second := newRows(t, db, f.acme, 3, 0)
+		second := newRows(t, db, f.acme, 0, 3, 0)
 		second[2].NewICCID = "89148000000000000010"
 		_, _, err := db.CreateBulkChange(ctx, store.NewBulkChange{TenantID: f.acme, ServiceProviderID: f.provider,
 			Type: change.ChangeICCID, Reason: "r", RequestedBy: u, Rows: second})
