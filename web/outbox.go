@@ -63,12 +63,22 @@ func (s *Server) outboxEntry(c echo.Context) (*store.OutboxEmail, error) {
 	return s.store.OutboxEmail(c.Request().Context(), id)
 }
 
-// compose renders an outbox e-mail through the engine.
-func (s *Server) compose(c echo.Context, id int64) (*notify.Message, error) {
+// composeEmail renders an outbox e-mail through the engine.
+func (s *Server) composeEmail(c echo.Context, id int64) (*notify.Message, error) {
 	if s.engine == nil {
 		return nil, apperr.E(apperr.Unavailable, "The engine that writes e-mails is not running in this process.")
 	}
 	return s.engine.ComposeEmail(c.Request().Context(), id)
+}
+
+// compose finds the e-mail the request names and renders it: what every part download needs.
+func (s *Server) compose(c echo.Context) (*store.OutboxEmail, *notify.Message, error) {
+	m, err := s.outboxEntry(c)
+	if err != nil {
+		return nil, nil, err
+	}
+	msg, err := s.composeEmail(c, m.ID)
+	return m, msg, err
 }
 
 // outboxMessage shows one e-mail with its parts.
@@ -78,7 +88,7 @@ func (s *Server) outboxMessage(c echo.Context) error {
 		return err
 	}
 	p := views.OutboxMessage{Layout: layout(c, m.Subject, "outbox"), Row: outboxRow(*m)}
-	msg, err := s.compose(c, m.ID)
+	msg, err := s.composeEmail(c, m.ID)
 	if err != nil {
 		p.ComposeProblem = "The message cannot be shown: " + apperr.MessageOf(err)
 		return render(c, http.StatusOK, views.OutboxMessagePage(p))
@@ -99,11 +109,7 @@ func (s *Server) outboxMessage(c echo.Context) error {
 // the portal's CSP forbids; this answer gets a CSP of its own that allows them and nothing
 // else (no script, no external resource).
 func (s *Server) outboxHTML(c echo.Context) error {
-	m, err := s.outboxEntry(c)
-	if err != nil {
-		return err
-	}
-	msg, err := s.compose(c, m.ID)
+	_, msg, err := s.compose(c)
 	if err != nil {
 		return err
 	}
@@ -113,11 +119,7 @@ func (s *Server) outboxHTML(c echo.Context) error {
 
 // outboxAttachment serves one attachment of an e-mail as a download.
 func (s *Server) outboxAttachment(c echo.Context) error {
-	m, err := s.outboxEntry(c)
-	if err != nil {
-		return err
-	}
-	msg, err := s.compose(c, m.ID)
+	m, msg, err := s.compose(c)
 	if err != nil {
 		return err
 	}
