@@ -1,0 +1,98 @@
+// Package paths builds every URL path of the portal and the API, so that handlers, templates and
+// e-mails name a page the same way and a route change is made in one place. It imports nothing
+// of idswap: views, notify, process and web all use it.
+package paths
+
+import (
+	"net/url"
+	"strconv"
+)
+
+// Route patterns as echo declares them (web/routes.go). The builders below fill them in.
+const (
+	Dashboard = "/"
+	Login     = "/login"
+	Logout    = "/logout"
+
+	Devices      = "/devices"
+	DeviceLookup = "/devices/lookup"
+
+	BulkChanges       = "/bulk-changes"
+	NewBulkChange     = "/bulk-changes/new"
+	NewBulkChangeChk  = "/bulk-changes/new/check"
+	NewBulkChangeFind = "/bulk-changes/new/search"
+	ChangeTemplateCSV = "/bulk-changes/template.csv"
+
+	AdminAudit  = "/admin/audit"
+	AdminOutbox = "/admin/outbox"
+
+	APIBulkChanges = "/api/v1/bulk-changes"
+
+	ThingSpaceCallback = "/thingspace/callbacks"
+)
+
+func id(n int64) string { return strconv.FormatInt(n, 10) }
+
+// BulkChange is a request's page.
+func BulkChange(bulkChangeID int64) string { return BulkChanges + "/" + id(bulkChangeID) }
+
+// BulkChangeStatus is the polled live region of a request's page.
+func BulkChangeStatus(bulkChangeID int64) string { return BulkChange(bulkChangeID) + "/status" }
+
+// BulkChangeRowsCSV is the download of every row of a request.
+func BulkChangeRowsCSV(bulkChangeID int64) string { return BulkChange(bulkChangeID) + "/rows.csv" }
+
+// BulkChangeRowLog is the carrier log of one row.
+func BulkChangeRowLog(bulkChangeID, rowID int64) string {
+	return BulkChange(bulkChangeID) + "/rows/" + id(rowID) + "/log"
+}
+
+// BulkChangeCancel cancels a request's rows not yet sent.
+func BulkChangeCancel(bulkChangeID int64) string { return BulkChange(bulkChangeID) + "/cancel" }
+
+// BulkChangeRetry is an admin's retry of a request that could not run.
+func BulkChangeRetry(bulkChangeID int64) string { return BulkChange(bulkChangeID) + "/retry" }
+
+// BulkChangeFiltered is a request's page showing only rows of one status.
+func BulkChangeFiltered(bulkChangeID int64, status string) string {
+	return BulkChange(bulkChangeID) + "?" + url.Values{"status": {status}}.Encode()
+}
+
+// RetryFailedRows opens the wizard pre-filled with a request's failed rows.
+func RetryFailedRows(bulkChangeID int64) string {
+	return NewBulkChange + "?" + url.Values{"retry": {id(bulkChangeID)}}.Encode()
+}
+
+// Device is a device's page.
+func Device(deviceID int64) string { return Devices + "/" + id(deviceID) }
+
+// DeviceVia is a device's page reached through an identifier it had, which the page highlights.
+func DeviceVia(deviceID int64, identifier string) string {
+	return Device(deviceID) + "?" + url.Values{"via": {identifier}}.Encode()
+}
+
+// LookupDevice opens the device that has or ever had the identifier.
+func LookupDevice(identifier string) string {
+	return DeviceLookup + "?" + url.Values{"id": {identifier}}.Encode()
+}
+
+// DeviceSearch is the inventory filtered by a search term.
+func DeviceSearch(q string) string { return Devices + "?" + url.Values{"q": {q}}.Encode() }
+
+// AuditSearch is the audit search for a term.
+func AuditSearch(q string) string { return AdminAudit + "?" + url.Values{"q": {q}}.Encode() }
+
+// OutboxMessage is one result e-mail in the admin outbox.
+func OutboxMessage(messageID int64) string { return AdminOutbox + "/" + id(messageID) }
+
+// APIBulkChange is a request in the JSON API.
+func APIBulkChange(bulkChangeID int64) string { return APIBulkChanges + "/" + id(bulkChangeID) }
+
+// Absolute joins the public base URL (IDSWAP_PUBLIC_URL, no trailing slash needed) and a path,
+// for links that leave the portal: e-mails, the carrier's callback URL.
+func Absolute(base, path string) string {
+	for len(base) > 0 && base[len(base)-1] == '/' {
+		base = base[:len(base)-1]
+	}
+	return base + path
+}
