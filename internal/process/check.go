@@ -8,6 +8,7 @@ import (
 
 	"github.com/idswap/idswap/internal/apperr"
 	"github.com/idswap/idswap/internal/change"
+	"github.com/idswap/idswap/internal/jobs"
 	"github.com/idswap/idswap/internal/store"
 	"github.com/idswap/idswap/internal/thingspace"
 )
@@ -31,14 +32,14 @@ func (s lineState) String() string {
 	return "the carrier does not show the line with either the old or the new identifiers"
 }
 
-// Check is the JobCheckChange handler: a sent row's callback has not come, so the carrier is
+// Check is the jobs.KindCheckChange handler: a sent row's callback has not come, so the carrier is
 // asked about the line. The new identifiers finish the row PROCESSED. Otherwise the next check
 // is scheduled; after the last one a row the carrier accepted (it has a requestId) is
 // API_FAILED "carrier did not confirm", and a row whose send went unanswered is sent again —
 // the carrier has just shown, check after check, that the change did not happen — up to
 // MaxResends times.
 func (e *Engine) Check(ctx context.Context, j store.Job) error {
-	var p store.CheckChange
+	var p jobs.CheckChange
 	if err := json.Unmarshal([]byte(j.Payload), &p); err != nil {
 		return fmt.Errorf("process: check payload: %w", err)
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/idswap/idswap/internal/apperr"
 	"github.com/idswap/idswap/internal/change"
+	"github.com/idswap/idswap/internal/jobs"
 	"github.com/idswap/idswap/internal/notify"
 	"github.com/idswap/idswap/internal/store"
 )
@@ -20,12 +21,12 @@ import (
 // maxFailedInBody bounds the failed rows listed in the e-mail's body; all are in the CSV.
 const maxFailedInBody = 100
 
-// SendEmail is the JobSendEmail handler: it renders a result e-mail from its finished request
+// SendEmail is the jobs.KindSendEmail handler: it renders a result e-mail from its finished request
 // and hands it to the mail sender. A failure is retried by the queue; the outbox row says how
 // the attempts went. The Message-ID is fixed per outbox row, so a message sent again after a
 // crash between sending and recording is recognisable as the same one.
 func (e *Engine) SendEmail(ctx context.Context, j store.Job) error {
-	var p store.SendEmail
+	var p jobs.SendEmail
 	if err := json.Unmarshal([]byte(j.Payload), &p); err != nil {
 		return fmt.Errorf("process: e-mail payload: %w", err)
 	}

@@ -30,6 +30,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/idswap/idswap/internal/change"
+	"github.com/idswap/idswap/internal/jobs"
 	"github.com/idswap/idswap/internal/notify"
 	"github.com/idswap/idswap/internal/store"
 	"github.com/idswap/idswap/internal/thingspace"
@@ -43,7 +44,7 @@ type Store interface {
 	ClaimChange(ctx context.Context, changeID int64, by string, checkAfter time.Duration, resend int) (time.Time, bool, error)
 	RecordSent(ctx context.Context, changeID int64, requestID, by string, logs ...store.LogEntry) error
 	ReturnChange(ctx context.Context, r store.ReturnedChange) (bool, error)
-	ScheduleCheck(ctx context.Context, c store.CheckChange, at time.Time, by string, logs ...store.LogEntry) error
+	ScheduleCheck(ctx context.Context, c jobs.CheckChange, at time.Time, by string, logs ...store.LogEntry) error
 	FinishChange(ctx context.Context, f store.FinishedChange) (store.Finish, error)
 	FailBulkChange(ctx context.Context, f store.BatchFailure) (store.Failed, error)
 	AddLogs(ctx context.Context, logs ...store.LogEntry) error
@@ -160,9 +161,9 @@ func New(cfg Config) *Engine {
 // Handlers returns the engine's job handlers by job kind, for the queue to run.
 func (e *Engine) Handlers() map[string]func(context.Context, store.Job) error {
 	return map[string]func(context.Context, store.Job) error{
-		store.JobSubmitChange: e.Submit,
-		store.JobCheckChange:  e.Check,
-		store.JobSendEmail:    e.SendEmail,
+		jobs.KindSubmitChange: e.Submit,
+		jobs.KindCheckChange:  e.Check,
+		jobs.KindSendEmail:    e.SendEmail,
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/idswap/idswap/internal/apperr"
 	"github.com/idswap/idswap/internal/change"
+	"github.com/idswap/idswap/internal/jobs"
 	"github.com/idswap/idswap/internal/store"
 	"github.com/idswap/idswap/internal/thingspace"
 )
@@ -27,7 +28,7 @@ const (
 	CodeNoResponse         = "NO_RESPONSE"
 )
 
-// Submit is the JobSubmitChange handler: it sends one row to the carrier.
+// Submit is the jobs.KindSubmitChange handler: it sends one row to the carrier.
 //
 // The order matters. The row is claimed first — PROCESSING, SubmittedDate set, its first
 // carrier check scheduled — so that only one job can go on with it. Then the credentials and
@@ -42,7 +43,7 @@ const (
 //   - no answer, or a 5xx (the carrier may have acted): nothing is sent again; the scheduled
 //     check asks the carrier about the line before anything else happens.
 func (e *Engine) Submit(ctx context.Context, j store.Job) error {
-	var p store.SubmitChange
+	var p jobs.SubmitChange
 	if err := json.Unmarshal([]byte(j.Payload), &p); err != nil {
 		return fmt.Errorf("process: submit payload: %w", err)
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/idswap/idswap/internal/apperr"
 	"github.com/idswap/idswap/internal/change"
+	"github.com/idswap/idswap/internal/jobs"
 )
 
 // BulkChange is one request (DeviceBulkChange) with its row counts.
@@ -65,18 +66,6 @@ type DeviceChange struct {
 	ModifiedDate  *time.Time    `db:"ModifiedDate"`
 }
 
-// JobSubmitChange is the job that sends one row to the carrier; its payload is SubmitChange.
-const JobSubmitChange = "change.submit"
-
-// SubmitChange is the payload of a JobSubmitChange job.
-type SubmitChange struct {
-	BulkChangeID int64 `json:"bulk_change_id"`
-	ChangeID     int64 `json:"change_id"`
-	// Resend counts how many times the row was sent again after the carrier showed that an
-	// earlier send had not made the change (see process); 0 for the first send.
-	Resend int `json:"resend,omitempty"`
-}
-
 // NewBulkChange is a checked request, ready to store.
 type NewBulkChange struct {
 	TenantID          int64
@@ -101,7 +90,7 @@ type NewDeviceChange struct {
 }
 
 // CreateBulkChange stores a request — DeviceBulkChange (NEW), every M2M_DeviceChange (NEW),
-// one JobSubmitChange per row and an AuditEvent — in one transaction, and returns its id.
+// one jobs.KindSubmitChange per row and an AuditEvent — in one transaction, and returns its id.
 // created is false when a request with the same idempotency key exists already: its id is
 // returned and nothing is written.
 //
@@ -158,11 +147,11 @@ func (db *DB) CreateBulkChange(ctx context.Context, nb NewBulkChange) (id int64,
 	if err := t.sel(ctx, &changeIDs, `SELECT Id FROM M2M_DeviceChange WHERE BulkChangeId = ? ORDER BY Id`, id); err != nil {
 		return 0, false, err
 	}
-	jobs := make([]NewJob, 0, len(changeIDs))
+	submits := make([]NewJob, 0, len(changeIDs))
 	for _, cid := range changeIDs {
-		jobs = append(jobs, NewJob{Kind: JobSubmitChange, Payload: SubmitChange{BulkChangeID: id, ChangeID: cid}})
+		submits = append(submits, NewJob{Kind: jobs.KindSubmitChange, Payload: jobs.SubmitChange{BulkChangeID: id, ChangeID: cid}})
 	}
-	if err := enqueue(ctx, t, jobs...); err != nil {
+	if err := enqueue(ctx, t, submits...); err != nil {
 		return 0, false, err
 	}
 	tid := nb.TenantID

@@ -8,32 +8,8 @@ import (
 
 	"github.com/idswap/idswap/internal/apperr"
 	"github.com/idswap/idswap/internal/change"
+	"github.com/idswap/idswap/internal/jobs"
 )
-
-// The engine's own job kinds, beside JobSubmitChange.
-const (
-	// JobCheckChange asks the carrier about a sent row whose callback has not come; its payload
-	// is CheckChange.
-	JobCheckChange = "change.check"
-	// JobSendEmail sends one EmailOutbox message; its payload is SendEmail.
-	JobSendEmail = "email.send"
-)
-
-// CheckChange is the payload of a JobCheckChange job. A check belongs to one send attempt,
-// named by the SubmittedDate that attempt recorded: when the row was sent again since, or has
-// finished, the check has nothing to do.
-type CheckChange struct {
-	BulkChangeID int64     `json:"bulk_change_id"`
-	ChangeID     int64     `json:"change_id"`
-	SubmittedAt  time.Time `json:"submitted_at"`
-	Check        int       `json:"check"`            // 1 for the first check of the attempt
-	Resend       int       `json:"resend,omitempty"` // how many times the row was sent again before
-}
-
-// SendEmail is the payload of a JobSendEmail job.
-type SendEmail struct {
-	OutboxID int64 `json:"outbox_id"`
-}
 
 // ChangeWork is a row with what the engine needs to know about its request.
 type ChangeWork struct {
@@ -143,8 +119,8 @@ func (db *DB) ClaimChange(ctx context.Context, changeID int64, by string, checkA
 	if err := moveBatch(ctx, t, bulkID, change.BatchNew, change.BatchProcessing, ``); err != nil {
 		return time.Time{}, false, err
 	}
-	if err := enqueue(ctx, t, NewJob{Kind: JobCheckChange, RunAt: t.now.Add(checkAfter),
-		Payload: CheckChange{BulkChangeID: bulkID, ChangeID: changeID, SubmittedAt: t.now, Check: 1, Resend: resend}}); err != nil {
+	if err := enqueue(ctx, t, NewJob{Kind: jobs.KindCheckChange, RunAt: t.now.Add(checkAfter),
+		Payload: jobs.CheckChange{BulkChangeID: bulkID, ChangeID: changeID, SubmittedAt: t.now, Check: 1, Resend: resend}}); err != nil {
 		return time.Time{}, false, err
 	}
 	return t.now, true, t.Commit()
@@ -181,7 +157,7 @@ type ReturnedChange struct {
 	ChangeID    int64
 	SubmittedAt time.Time // the attempt being returned; a row sent again since is left alone
 	Details     string
-	// Resend, when above zero, enqueues a new JobSubmitChange with this resend count; zero
+	// Resend, when above zero, enqueues a new jobs.KindSubmitChange with this resend count; zero
 	// leaves the sending to the job that is already retrying.
 	Resend int
 	Logs   []LogEntry
@@ -214,8 +190,8 @@ func (db *DB) ReturnChange(ctx context.Context, r ReturnedChange) (ok bool, err 
 		return false, t.Commit()
 	}
 	if r.Resend > 0 {
-		if err := enqueue(ctx, t, NewJob{Kind: JobSubmitChange,
-			Payload: SubmitChange{BulkChangeID: bulkID, ChangeID: r.ChangeID, Resend: r.Resend}}); err != nil {
+		if err := enqueue(ctx, t, NewJob{Kind: jobs.KindSubmitChange,
+			Payload: jobs.SubmitChange{BulkChangeID: bulkID, ChangeID: r.ChangeID, Resend: r.Resend}}); err != nil {
 			return false, err
 		}
 	}
@@ -223,7 +199,7 @@ func (db *DB) ReturnChange(ctx context.Context, r ReturnedChange) (ok bool, err 
 }
 
 // ScheduleCheck enqueues the next carrier check of a row, with the log of the last one.
-func (db *DB) ScheduleCheck(ctx context.Context, c CheckChange, at time.Time, by string, logs ...LogEntry) error {
+func (db *DB) ScheduleCheck(ctx context.Context, c jobs.CheckChange, at time.Time, by string, logs ...LogEntry) error {
 	t, err := db.begin(ctx)
 	if err != nil {
 		return err
@@ -232,7 +208,7 @@ func (db *DB) ScheduleCheck(ctx context.Context, c CheckChange, at time.Time, by
 	if err := insertLogs(ctx, t, c.BulkChangeID, c.ChangeID, by, logs); err != nil {
 		return err
 	}
-	if err := enqueue(ctx, t, NewJob{Kind: JobCheckChange, Payload: c, RunAt: at.UTC().Truncate(time.Millisecond)}); err != nil {
+	if err := enqueue(ctx, t, NewJob{Kind: jobs.KindCheckChange, Payload: c, RunAt: at.UTC().Truncate(time.Millisecond)}); err != nil {
 		return err
 	}
 	return t.Commit()
@@ -556,7 +532,7 @@ func (db *DB) FailBulkChange(ctx context.Context, f BatchFailure) (Failed, error
 }
 
 // RetryBulkChange runs a request that failed as a whole again: its rows that were never sent
-// go back to NEW with a new JobSubmitChange each, and the request goes from ERROR to
+// go back to NEW with a new jobs.KindSubmitChange each, and the request goes from ERROR to
 // PROCESSING. tenantID 0 means any tenant. It returns how many rows were queued; a request that
 // did not fail as a whole, or has no row left to send, is a Conflict.
 func (db *DB) RetryBulkChange(ctx context.Context, tenantID, bulkID int64, by, remoteAddr string) (int, error) {
@@ -596,11 +572,11 @@ func (db *DB) RetryBulkChange(ctx context.Context, tenantID, bulkID int64, by, r
 		`, StatusDetails = NULL, ProcessedDate = NULL, ProcessedBy = NULL, ModifiedBy = ?`, by); err != nil {
 		return 0, err
 	}
-	jobs := make([]NewJob, len(ids))
+	submits := make([]NewJob, len(ids))
 	for i, id := range ids {
-		jobs[i] = NewJob{Kind: JobSubmitChange, Payload: SubmitChange{BulkChangeID: bulkID, ChangeID: id}}
+		submits[i] = NewJob{Kind: jobs.KindSubmitChange, Payload: jobs.SubmitChange{BulkChangeID: bulkID, ChangeID: id}}
 	}
-	if err := enqueue(ctx, t, jobs...); err != nil {
+	if err := enqueue(ctx, t, submits...); err != nil {
 		return 0, err
 	}
 	if err := insertLogs(ctx, t, bulkID, 0, by, []LogEntry{{Description: LogRetry,

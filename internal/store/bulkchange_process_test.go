@@ -9,6 +9,7 @@ import (
 
 	"github.com/idswap/idswap/internal/apperr"
 	"github.com/idswap/idswap/internal/change"
+	"github.com/idswap/idswap/internal/jobs"
 	"github.com/idswap/idswap/internal/store"
 )
 
@@ -161,14 +162,14 @@ func TestACheckOnlyDecidesItsOwnAttempt(t *testing.T) {
 			t.Fatalf("the second attempt's check: %+v %v", res, err)
 		}
 		// The resend was queued with its count.
-		jobs, _, err := db.Jobs(ctx, store.JobQueued, 100, 0)
+		queued, _, err := db.Jobs(ctx, store.JobQueued, 100, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
 		resends := 0
-		for _, j := range jobs {
-			if j.Kind == store.JobSubmitChange {
-				var p store.SubmitChange
+		for _, j := range queued {
+			if j.Kind == jobs.KindSubmitChange {
+				var p jobs.SubmitChange
 				if err := json.Unmarshal([]byte(j.Payload), &p); err != nil {
 					t.Fatal(err)
 				}

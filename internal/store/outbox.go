@@ -7,11 +7,12 @@ import (
 	"time"
 
 	"github.com/idswap/idswap/internal/apperr"
+	"github.com/idswap/idswap/internal/jobs"
 )
 
 // EmailOutbox statuses.
 const (
-	EmailQueued = "queued" // written; the JobSendEmail job will send it
+	EmailQueued = "queued" // written; the jobs.KindSendEmail job will send it
 	EmailSent   = "sent"
 	EmailFailed = "failed" // the last attempt failed; see LastError
 )
@@ -43,7 +44,7 @@ func insertOutbox(ctx context.Context, t *tx, bulkID int64, to []string, from, s
 	if err != nil {
 		return 0, err
 	}
-	if err := enqueue(ctx, t, NewJob{Kind: JobSendEmail, Payload: SendEmail{OutboxID: id}, MaxAttempts: 10}); err != nil {
+	if err := enqueue(ctx, t, NewJob{Kind: jobs.KindSendEmail, Payload: jobs.SendEmail{OutboxID: id}, MaxAttempts: 10}); err != nil {
 		return 0, err
 	}
 	return id, nil

@@ -1,0 +1,42 @@
+// Package jobs names the engine's job kinds and their payloads. It is a leaf: store enqueues
+// these jobs inside the transactions that make them due, and process handles them, so neither
+// has to own the other's vocabulary.
+package jobs
+
+import "time"
+
+// The engine's job kinds.
+const (
+	// KindSubmitChange sends one row to the carrier; its payload is SubmitChange.
+	KindSubmitChange = "change.submit"
+	// KindCheckChange asks the carrier about a sent row whose callback has not come; its
+	// payload is CheckChange.
+	KindCheckChange = "change.check"
+	// KindSendEmail sends one EmailOutbox message; its payload is SendEmail.
+	KindSendEmail = "email.send"
+)
+
+// SubmitChange is the payload of a KindSubmitChange job.
+type SubmitChange struct {
+	BulkChangeID int64 `json:"bulk_change_id"`
+	ChangeID     int64 `json:"change_id"`
+	// Resend counts how many times the row was sent again after the carrier showed that an
+	// earlier send had not made the change (see process); 0 for the first send.
+	Resend int `json:"resend,omitempty"`
+}
+
+// CheckChange is the payload of a KindCheckChange job. A check belongs to one send attempt,
+// named by the SubmittedDate that attempt recorded: when the row was sent again since, or has
+// finished, the check has nothing to do.
+type CheckChange struct {
+	BulkChangeID int64     `json:"bulk_change_id"`
+	ChangeID     int64     `json:"change_id"`
+	SubmittedAt  time.Time `json:"submitted_at"`
+	Check        int       `json:"check"`            // 1 for the first check of the attempt
+	Resend       int       `json:"resend,omitempty"` // how many times the row was sent again before
+}
+
+// SendEmail is the payload of a KindSendEmail job.
+type SendEmail struct {
+	OutboxID int64 `json:"outbox_id"`
+}
