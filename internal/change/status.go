@@ -112,11 +112,17 @@ func (c Counts) Open() int { return c.New + c.Processing }
 func (c Counts) Failed() int { return c.APIFailed + c.Error }
 
 // Outcome is the final status of a batch whose rows are all final, and false while any is open.
-// Cancelled rows count neither way: a batch of 3 successes and 2 cancellations is PROCESSED.
-func (c Counts) Outcome() (BatchStatus, bool) {
+// from is the batch's status now. One rule decides it, here:
+//   - a batch that failed as a whole (from is ERROR) stays ERROR, whatever its rows did;
+//   - cancelled rows count neither way: a batch of 3 successes and 2 cancellations is PROCESSED;
+//   - no success and no failure is CANCELLED, only successes PROCESSED, only failures ERROR,
+//     and both PROCESSED_WITH_ERRORS.
+func (c Counts) Outcome(from BatchStatus) (BatchStatus, bool) {
 	switch {
 	case c.Open() > 0:
 		return "", false
+	case from == BatchError:
+		return BatchError, true
 	case c.Processed == 0 && c.Failed() == 0:
 		return BatchCancelled, true
 	case c.Failed() == 0:

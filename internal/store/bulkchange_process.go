@@ -358,9 +358,8 @@ func applyChange(ctx context.Context, t *tx, row DeviceChange, by string) ([]Log
 }
 
 // completeIfDone finishes a request whose rows are all final and that has not been finished
-// since it last ran: its final status (ERROR stays ERROR after a failure of the whole request;
-// otherwise change.Counts.Outcome), ProcessedDate, a log entry, an audit event and the result
-// e-mail in EmailOutbox with the job that sends it. It returns nil while a row is open. The
+// since it last ran: its final status (change.Counts.Outcome), ProcessedDate, a log entry, an
+// audit event and the result e-mail in EmailOutbox with the job that sends it. It returns nil while a row is open. The
 // caller has locked the request (lockBatch).
 func completeIfDone(ctx context.Context, t *tx, bulkID int64, by string) (*Completion, error) {
 	var open int
@@ -398,10 +397,7 @@ func completeIfDone(ctx context.Context, t *tx, bulkID int64, by string) (*Compl
 		counts.Add(change.Status(s.Status), s.N)
 	}
 	from := change.BatchStatus(b.Status)
-	final, _ := counts.Outcome()
-	if from == change.BatchError {
-		final = change.BatchError // the request failed as a whole; its rows do not change that
-	}
+	final, _ := counts.Outcome(from)
 	if final != from {
 		if err := change.CheckBatchMove(from, final); err != nil {
 			return nil, err
