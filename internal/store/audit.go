@@ -2,21 +2,76 @@ package store
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"time"
+
+	"github.com/idswap/idswap/internal/change"
 )
 
 // AuditEvent records who did what, from where (table AuditEvent).
 type AuditEvent struct {
-	ID          int64     `db:"Id"`
-	TenantID    *int64    `db:"TenantId"`
-	UserID      *int64    `db:"AppUserId"`
-	Actor       string    `db:"Actor"`
-	Action      string    `db:"Action"` // e.g. "user.login", "bulkchange.create"
-	EntityType  string    `db:"EntityType"`
-	EntityID    string    `db:"EntityId"`
-	Details     string    `db:"Details"` // JSON
-	RemoteAddr  string    `db:"RemoteAddr"`
-	CreatedDate time.Time `db:"CreatedDate"`
+	ID         int64
+	TenantID   *int64
+	UserID     *int64
+	Actor      string
+	Action     AuditAction
+	EntityType string
+	EntityID   string
+	// Details is one of the *Details types below, or nil; the store writes it as JSON, so
+	// the column's shape is decided by a type and not by a format string at each call.
+	Details     any
+	RemoteAddr  string
+	CreatedDate time.Time
+}
+
+// AuditAction names what an audit event records.
+type AuditAction string
+
+// The actions idswap records.
+const (
+	ActionUserLogin          AuditAction = "user.login"
+	ActionTokenCreate        AuditAction = "token.create"
+	ActionBulkChangeCreate   AuditAction = "bulkchange.create"
+	ActionBulkChangeComplete AuditAction = "bulkchange.complete"
+	ActionBulkChangeRetry    AuditAction = "bulkchange.retry"
+	ActionBulkChangeCancel   AuditAction = "bulkchange.cancel"
+	ActionJobRequeue         AuditAction = "job.requeue"
+	ActionProviderWriteGate  AuditAction = "provider.write_gate"
+	ActionSeed               AuditAction = "seed"
+)
+
+// BulkChangeCreateDetails are the details of ActionBulkChangeCreate.
+type BulkChangeCreateDetails struct {
+	Type     change.Type `json:"type"`
+	Rows     int         `json:"rows"`
+	Provider int64       `json:"provider"`
+}
+
+// BulkChangeCompleteDetails are the details of ActionBulkChangeComplete.
+type BulkChangeCompleteDetails struct {
+	Status    change.BatchStatus `json:"status"`
+	Total     int                `json:"total"`
+	Processed int                `json:"processed"`
+	Failed    int                `json:"failed"`
+	Cancelled int                `json:"cancelled"`
+}
+
+// RowsDetails are the details of ActionBulkChangeRetry and ActionBulkChangeCancel: how many
+// rows the action moved.
+type RowsDetails struct {
+	Rows int64 `json:"rows"`
+}
+
+// WriteGateDetails are the details of ActionProviderWriteGate.
+type WriteGateDetails struct {
+	WriteIsEnabled bool `json:"WriteIsEnabled"`
+}
+
+// SeedDetails are the details of ActionSeed.
+type SeedDetails struct {
+	Tenants int `json:"tenants"`
+	Devices int `json:"devices"`
 }
 
 // RecordAudit writes one audit event on its own.
@@ -39,11 +94,15 @@ func insertAudit(ctx context.Context, t *tx, ev AuditEvent) error {
 		ev.CreatedDate = t.now
 	}
 	var details any
-	if ev.Details != "" {
-		details = ev.Details
+	if ev.Details != nil {
+		b, err := json.Marshal(ev.Details)
+		if err != nil {
+			return fmt.Errorf("store: audit details of %s: %w", ev.Action, err)
+		}
+		details = string(b)
 	}
 	_, err := t.insert(ctx, "AuditEvent",
 		[]string{"TenantId", "AppUserId", "Actor", "Action", "EntityType", "EntityId", "Details", "RemoteAddr", "CreatedDate"},
-		ev.TenantID, ev.UserID, ev.Actor, ev.Action, ev.EntityType, ev.EntityID, details, ev.RemoteAddr, ev.CreatedDate)
+		ev.TenantID, ev.UserID, ev.Actor, string(ev.Action), ev.EntityType, ev.EntityID, details, ev.RemoteAddr, ev.CreatedDate)
 	return err
 }

@@ -156,8 +156,8 @@ func (db *DB) CreateBulkChange(ctx context.Context, nb NewBulkChange) (id int64,
 	}
 	tid := nb.TenantID
 	if err := insertAudit(ctx, t, AuditEvent{TenantID: &tid, UserID: &nb.RequestedBy.ID, Actor: by,
-		Action: "bulkchange.create", EntityType: "DeviceBulkChange", EntityID: fmt.Sprint(id), RemoteAddr: nb.RemoteAddr,
-		Details: fmt.Sprintf(`{"type":%q,"rows":%d,"provider":%d}`, nb.Type, len(nb.Rows), nb.ServiceProviderID)}); err != nil {
+		Action: ActionBulkChangeCreate, EntityType: "DeviceBulkChange", EntityID: fmt.Sprint(id), RemoteAddr: nb.RemoteAddr,
+		Details: BulkChangeCreateDetails{Type: nb.Type, Rows: len(nb.Rows), Provider: nb.ServiceProviderID}}); err != nil {
 		return 0, false, err
 	}
 	return id, true, t.Commit()

@@ -414,10 +414,10 @@ func completeIfDone(ctx context.Context, t *tx, bulkID int64, by string) (*Compl
 		return nil, err
 	}
 	tenant := b.TenantID
-	if err := insertAudit(ctx, t, AuditEvent{TenantID: &tenant, Actor: by, Action: "bulkchange.complete",
+	if err := insertAudit(ctx, t, AuditEvent{TenantID: &tenant, Actor: by, Action: ActionBulkChangeComplete,
 		EntityType: "DeviceBulkChange", EntityID: fmt.Sprint(bulkID),
-		Details: fmt.Sprintf(`{"status":%q,"total":%d,"processed":%d,"failed":%d,"cancelled":%d}`,
-			final, counts.Total, counts.Processed, counts.Failed(), counts.Cancelled)}); err != nil {
+		Details: BulkChangeCompleteDetails{Status: final, Total: counts.Total, Processed: counts.Processed,
+			Failed: counts.Failed(), Cancelled: counts.Cancelled}}); err != nil {
 		return nil, err
 	}
 	outboxID, err := insertOutbox(ctx, t, bulkID, ResultRecipients(b.CreatedBy, b.Notify), b.From, ResultSubject(bulkID))
@@ -583,8 +583,8 @@ func (db *DB) RetryBulkChange(ctx context.Context, tenantID, bulkID int64, by, r
 	if err := t.get(ctx, &tenant, `SELECT TenantId FROM DeviceBulkChange WHERE Id = ?`, bulkID); err != nil {
 		return 0, err
 	}
-	if err := insertAudit(ctx, t, AuditEvent{TenantID: &tenant, Actor: by, Action: "bulkchange.retry", EntityType: "DeviceBulkChange",
-		EntityID: fmt.Sprint(bulkID), RemoteAddr: remoteAddr, Details: fmt.Sprintf(`{"rows":%d}`, len(ids))}); err != nil {
+	if err := insertAudit(ctx, t, AuditEvent{TenantID: &tenant, Actor: by, Action: ActionBulkChangeRetry, EntityType: "DeviceBulkChange",
+		EntityID: fmt.Sprint(bulkID), RemoteAddr: remoteAddr, Details: RowsDetails{Rows: int64(len(ids))}}); err != nil {
 		return 0, err
 	}
 	return len(ids), t.Commit()
@@ -632,8 +632,8 @@ func (db *DB) CancelOpenRows(ctx context.Context, tenantID, bulkChangeID int64, 
 	if err := t.get(ctx, &tenant, `SELECT TenantId FROM DeviceBulkChange WHERE Id = ?`, bulkChangeID); err != nil {
 		return 0, err
 	}
-	if err := insertAudit(ctx, t, AuditEvent{TenantID: &tenant, Actor: by, Action: "bulkchange.cancel", EntityType: "DeviceBulkChange",
-		EntityID: fmt.Sprint(bulkChangeID), Details: fmt.Sprintf(`{"rows":%d}`, n)}); err != nil {
+	if err := insertAudit(ctx, t, AuditEvent{TenantID: &tenant, Actor: by, Action: ActionBulkChangeCancel, EntityType: "DeviceBulkChange",
+		EntityID: fmt.Sprint(bulkChangeID), Details: RowsDetails{Rows: n}}); err != nil {
 		return 0, err
 	}
 	if _, err := completeIfDone(ctx, t, bulkChangeID, by); err != nil {

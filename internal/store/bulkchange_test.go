@@ -58,6 +58,15 @@ func TestCreateBulkChangeWritesEverythingInOneGo(t *testing.T) {
 		if n, _ := db.CountJobs(ctx, store.JobQueued); n != 3 || woken != 1 {
 			t.Fatalf("jobs %d, woken %d", n, woken)
 		}
+		// The audit event names the action and carries its details as JSON the store encoded.
+		page, err := db.AuditSearch(ctx, store.AuditFilter{BulkChangeID: id, Kind: store.KindAudit})
+		if err != nil || len(page.Hits) != 1 {
+			t.Fatalf("audit: %+v %v", page, err)
+		}
+		want := fmt.Sprintf(`{"type":%q,"rows":3,"provider":%d}`, change.ChangeICCID, f.provider)
+		if h := page.Hits[0]; h.Summary != string(store.ActionBulkChangeCreate) || h.Details != want {
+			t.Fatalf("audit event: %q %q, want %q %q", h.Summary, h.Details, store.ActionBulkChangeCreate, want)
+		}
 		// The same key again: the same batch, nothing new.
 		again, created, err := db.CreateBulkChange(ctx, nb)
 		if err != nil || created || again != id {

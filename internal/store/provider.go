@@ -227,8 +227,8 @@ func (db *DB) SetWriteEnabled(ctx context.Context, providerID int64, enabled boo
 	if n, _ := res.RowsAffected(); n == 0 {
 		return apperr.E(apperr.NotFound, "service provider %d has no ThingSpace credentials", providerID)
 	}
-	if err := insertAudit(ctx, t, AuditEvent{Actor: by, Action: "provider.write_gate",
-		EntityType: "ServiceProvider", EntityID: fmt.Sprint(providerID), Details: fmt.Sprintf(`{"WriteIsEnabled":%t}`, enabled)}); err != nil {
+	if err := insertAudit(ctx, t, AuditEvent{Actor: by, Action: ActionProviderWriteGate,
+		EntityType: "ServiceProvider", EntityID: fmt.Sprint(providerID), Details: WriteGateDetails{WriteIsEnabled: enabled}}); err != nil {
 		return err
 	}
 	return t.Commit()

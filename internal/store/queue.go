@@ -192,7 +192,7 @@ func (db *DB) RequeueJob(ctx context.Context, id int64, by string) error {
 	if n, _ := res.RowsAffected(); n == 0 {
 		return apperr.E(apperr.NotFound, "no dead job %d", id)
 	}
-	if err := insertAudit(ctx, t, AuditEvent{Actor: by, Action: "job.requeue", EntityType: "Job", EntityID: fmt.Sprint(id)}); err != nil {
+	if err := insertAudit(ctx, t, AuditEvent{Actor: by, Action: ActionJobRequeue, EntityType: "Job", EntityID: fmt.Sprint(id)}); err != nil {
 		return err
 	}
 	t.enqueued = true

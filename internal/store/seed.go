@@ -159,8 +159,8 @@ func (db *DB) Seed(ctx context.Context, data SeedData, by string) (bool, int64, 
 			"CreatedBy", "CreatedDate"}, tsDevices); err != nil {
 		return false, 0, err
 	}
-	if err := insertAudit(ctx, t, AuditEvent{Actor: by, Action: "seed", EntityType: "Tenant",
-		Details: fmt.Sprintf(`{"tenants":%d,"devices":%d}`, len(data.Tenants), len(data.Devices))}); err != nil {
+	if err := insertAudit(ctx, t, AuditEvent{Actor: by, Action: ActionSeed, EntityType: "Tenant",
+		Details: SeedDetails{Tenants: len(data.Tenants), Devices: len(data.Devices)}}); err != nil {
 		return false, 0, err
 	}
 	return true, pid, t.Commit()

@@ -31,7 +31,7 @@ func (db *DB) CreateAPIToken(ctx context.Context, userID int64, name, hash, pref
 	if err != nil {
 		return 0, err
 	}
-	if err := insertAudit(ctx, t, AuditEvent{UserID: &userID, Actor: by, Action: "token.create",
+	if err := insertAudit(ctx, t, AuditEvent{UserID: &userID, Actor: by, Action: ActionTokenCreate,
 		EntityType: "ApiToken", EntityID: prefix}); err != nil {
 		return 0, err
 	}

@@ -155,7 +155,7 @@ func (db *DB) RecordLogin(ctx context.Context, u *User, remoteAddr string) error
 		return fmt.Errorf("store: record login: %w", err)
 	}
 	if err := insertAudit(ctx, t, AuditEvent{TenantID: u.TenantID, UserID: &u.ID, Actor: u.Email,
-		Action: "user.login", EntityType: "AppUser", EntityID: fmt.Sprint(u.ID), RemoteAddr: remoteAddr}); err != nil {
+		Action: ActionUserLogin, EntityType: "AppUser", EntityID: fmt.Sprint(u.ID), RemoteAddr: remoteAddr}); err != nil {
 		return err
 	}
 	return t.Commit()

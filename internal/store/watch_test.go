@@ -221,7 +221,7 @@ func buildAuditWorld(t *testing.T, db *store.DB) auditWorld {
 	mustFinish(t, db, w.aRows[1].ID, change.StatusAPIFailed, store.LogEntry{
 		Description: "Carrier refused", HasErrors: true, ErrorCode: "REQUEST_FAILED.UnknownICCID", ErrorText: "no such SIM", ProcessedBy: "engine"})
 	c.now = w.day3
-	if err := db.RecordAudit(ctx, store.AuditEvent{Actor: "admin@example.com", Action: "user.login"}); err != nil {
+	if err := db.RecordAudit(ctx, store.AuditEvent{Actor: "admin@example.com", Action: store.ActionUserLogin}); err != nil {
 		t.Fatal(err)
 	}
 	w.b, w.bRows = batchOf(t, db, w.f, w.f.acme, "m@acme.example", 3, 3, 10)
