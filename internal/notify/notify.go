@@ -1,7 +1,7 @@
 // Package notify sends idswap's e-mail: through an SMTP server with go-mail when one is
 // configured, or, in demo mode, into an outbox folder as .eml files that the admin outbox page
 // shows. It also renders the result e-mail of a bulk change (HTML from the templ component in
-// views, plain text here). It knows nothing of the database: the engine hands it a Message.
+// notify/mailview, plain text here). It knows nothing of the database: the engine hands it a Message.
 package notify
 
 import (

@@ -10,14 +10,13 @@ import (
 
 	"github.com/idswap/idswap/internal/notify"
 	"github.com/idswap/idswap/internal/notify/mailtest"
-	"github.com/idswap/idswap/views"
 )
 
-func result() views.ResultEmail {
-	return views.ResultEmail{BulkChangeID: 42, URL: "http://idswap.test/bulk-changes/42", ChangeType: "New SIM, same device (ICCID)",
+func result() notify.Result {
+	return notify.Result{BulkChangeID: 42, URL: "http://idswap.test/bulk-changes/42", ChangeType: "New SIM, same device (ICCID)",
 		Provider: "Verizon", Requester: "m@acme.example", Status: "PROCESSED_WITH_ERRORS", Outcome: "completed with errors",
 		Total: 3, Succeeded: 2, Failed: 1, CompletedAt: "2026-03-01 14:05 UTC",
-		FailedRows: []views.ResultFailedRow{{Device: "5125550100", OldICCID: "89148000000000000001", NewICCID: "89148000000000000019",
+		FailedRows: []notify.FailedRow{{Device: "5125550100", OldICCID: "89148000000000000001", NewICCID: "89148000000000000019",
 			Status: "API_FAILED", Code: "UnifiedWebService.REQUEST_FAILED.ICCID.AlreadyInUse", Reason: "SIM 8914… is already in use"}}}
 }
 

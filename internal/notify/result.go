@@ -6,22 +6,22 @@ import (
 	"strings"
 	"time"
 
-	"github.com/idswap/idswap/views"
+	"github.com/idswap/idswap/internal/notify/mailview"
 )
 
 // Result is what the result e-mail of a finished bulk change says; its HTML part is the templ
-// component views.ResultEmailHTML, which takes it as its view model.
-type Result = views.ResultEmail
+// component mailview.ResultHTML, which takes it as its view model.
+type Result = mailview.Result
 
 // FailedRow is one failed row listed in a result e-mail.
-type FailedRow = views.ResultFailedRow
+type FailedRow = mailview.FailedRow
 
 // ResultMessage renders the result e-mail of a finished bulk change: the HTML part from
-// views.ResultEmailHTML, the plain-text part with the same facts, and csv (every row of the
+// mailview.ResultHTML, the plain-text part with the same facts, and csv (every row of the
 // bulk change) attached.
 func ResultMessage(ctx context.Context, r Result, csv []byte) (html, text string, attachments []Attachment, err error) {
 	var b strings.Builder
-	if err := views.ResultEmailHTML(r).Render(ctx, &b); err != nil {
+	if err := mailview.ResultHTML(r).Render(ctx, &b); err != nil {
 		return "", "", nil, fmt.Errorf("notify: render the result e-mail: %w", err)
 	}
 	return b.String(), ResultText(r), []Attachment{{Name: ResultCSVName(r.BulkChangeID), ContentType: "text/csv", Data: csv}}, nil

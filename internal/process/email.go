@@ -15,6 +15,7 @@ import (
 	"github.com/idswap/idswap/internal/change"
 	"github.com/idswap/idswap/internal/jobs"
 	"github.com/idswap/idswap/internal/notify"
+	"github.com/idswap/idswap/internal/paths"
 	"github.com/idswap/idswap/internal/store"
 )
 
@@ -84,7 +85,7 @@ func (e *Engine) ComposeEmail(ctx context.Context, outboxID int64) (*notify.Mess
 		completed = *b.ProcessedDate
 	}
 	status := b.Status
-	model := notify.Result{BulkChangeID: b.ID, URL: e.baseURL() + "/bulk-changes/" + strconv.FormatInt(b.ID, 10),
+	model := notify.Result{BulkChangeID: b.ID, URL: paths.Absolute(e.baseURL(), paths.BulkChange(b.ID)),
 		ChangeType: b.Type.Label(), Provider: b.ProviderName, Requester: b.CreatedBy, Status: string(status),
 		Outcome: status.OutcomeWords(), Total: b.Counts.Total, Succeeded: b.Counts.Processed, Failed: b.Counts.Failed(),
 		Cancelled: b.Counts.Cancelled, CompletedAt: notify.CompletedAt(completed)}

@@ -32,6 +32,7 @@ import (
 	"github.com/idswap/idswap/internal/change"
 	"github.com/idswap/idswap/internal/jobs"
 	"github.com/idswap/idswap/internal/notify"
+	"github.com/idswap/idswap/internal/paths"
 	"github.com/idswap/idswap/internal/store"
 	"github.com/idswap/idswap/internal/thingspace"
 )
@@ -183,7 +184,7 @@ func (e *Engine) baseURL() string {
 
 // CallbackURL is the CarrierService listener URL of a provider's callback secret.
 func (e *Engine) CallbackURL(secret string) string {
-	return e.baseURL() + "/thingspace/callbacks/" + url.PathEscape(secret)
+	return paths.Absolute(e.baseURL(), paths.ThingSpaceCallback+"/"+url.PathEscape(secret))
 }
 
 // RegisterCallbacks registers the CarrierService listener with the carrier for every provider
@@ -226,7 +227,7 @@ func (e *Engine) RegisterCallbacks(ctx context.Context) error {
 			errs = append(errs, fmt.Errorf("provider %d: register the CarrierService listener: %w", p.ID, err))
 			continue
 		}
-		e.log.Info("callback listener registered", "provider", p.ID, "url", e.baseURL()+"/thingspace/callbacks/{secret}")
+		e.log.Info("callback listener registered", "provider", p.ID, "url", paths.Absolute(e.baseURL(), paths.ThingSpaceCallback+"/{secret}"))
 	}
 	return errors.Join(errs...)
 }
