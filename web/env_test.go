@@ -270,7 +270,7 @@ func (e *env) batch(tenant, requester string, offset, n, firstSIM int) (int64, [
 	for i, d := range ds {
 		sim := e.spareSIM(firstSIM + i)
 		rows = append(rows, store.NewDeviceChange{DeviceID: d.ID, ICCID: d.ICCID, IMEI: d.IMEI, MSISDN: d.MSISDN, NewICCID: sim,
-			Request: change.NewRequest(change.ChangeICCID, change.Identifier{OldICCID: d.ICCID, NewICCID: sim, OldIMEI: d.IMEI, Reason: reason})})
+			Envelope: change.NewEnvelope(change.ChangeICCID, change.Identifier{OldICCID: d.ICCID, NewICCID: sim, OldIMEI: d.IMEI, Reason: reason})})
 	}
 	id, _, err := e.db.CreateBulkChange(ctx, store.NewBulkChange{TenantID: tid, ServiceProviderID: e.provider, Type: change.ChangeICCID,
 		Reason: reason, RequestedBy: u, Rows: rows})

@@ -140,7 +140,7 @@ func demoBatch(t *testing.T, db *store.DB, n int) (int64, []store.DeviceChange) 
 	var rows []store.NewDeviceChange
 	for i, d := range ds {
 		rows = append(rows, store.NewDeviceChange{DeviceID: d.ID, ICCID: d.ICCID, IMEI: d.IMEI, MSISDN: d.MSISDN, NewICCID: sims[i].ICCID,
-			Request: change.NewRequest(change.ChangeICCID, change.Identifier{OldICCID: d.ICCID, NewICCID: sims[i].ICCID, OldIMEI: d.IMEI, Reason: reason})})
+			Envelope: change.NewEnvelope(change.ChangeICCID, change.Identifier{OldICCID: d.ICCID, NewICCID: sims[i].ICCID, OldIMEI: d.IMEI, Reason: reason})})
 	}
 	id, _, err := db.CreateBulkChange(ctx, store.NewBulkChange{TenantID: *u.TenantID, ServiceProviderID: ds[0].ServiceProviderID,
 		Type: change.ChangeICCID, Reason: reason, RequestedBy: u, Rows: rows})

@@ -292,7 +292,7 @@ func (r *rig) batch(typ change.Type, n int) int64 {
 		if typ.NeedsIMEI() {
 			row.NewIMEI, id.NewIMEI = l.SpareIMEI, l.SpareIMEI
 		}
-		row.Request = change.NewRequest(typ, id)
+		row.Envelope = change.NewEnvelope(typ, id)
 		rows = append(rows, row)
 	}
 	id, _, err := r.db.CreateBulkChange(context.Background(), store.NewBulkChange{TenantID: r.tenant, ServiceProviderID: r.provider,

@@ -610,7 +610,7 @@ func newDeviceChange(d Draft, r Row) store.NewDeviceChange {
 	return store.NewDeviceChange{
 		DeviceID: dev.ID, ICCID: dev.ICCID, IMEI: dev.IMEI, MSISDN: dev.MSISDN, EID: dev.EID,
 		NewICCID: r.NewICCID, NewIMEI: r.NewIMEI, ServicePlan: servicePlan,
-		Request: change.NewRequest(d.Type, change.Identifier{
+		Envelope: change.NewEnvelope(d.Type, change.Identifier{
 			OldICCID: dev.ICCID, NewICCID: r.NewICCID, OldIMEI: dev.IMEI, NewIMEI: r.NewIMEI,
 			Current: r.Current, CurrentKind: r.CurrentKind.String(), MSISDN: dev.MSISDN,
 			CurrentServicePlan: current, ServicePlan: servicePlan, NetworkType: r.NetworkType,

@@ -229,19 +229,19 @@ func TestSubmitStoresEverythingOnce(t *testing.T) {
 	if err != nil || len(rows) != 2 {
 		t.Fatal(rows, err)
 	}
-	req, err := change.ParseRequest(rows[0].ChangeRequest)
+	req, err := change.ParseEnvelope(rows[0].ChangeRequest)
 	if err != nil {
 		t.Fatal(err)
 	}
-	id := req.Request
+	id := req.Identifier
 	if rows[0].ServicePlan != "5G-NR" || id.ServicePlan != "5G-NR" || id.CurrentServicePlan != "LTEM-10MB" ||
 		id.NetworkType != change.Network5G || id.NewIMEI != imei(tac5G, 1) || id.OldIMEI != imei(tacLTEM, 1) || id.CurrentKind != "ICCID" {
 		t.Fatalf("row 1: plan column %q, request %+v", rows[0].ServicePlan, id)
 	}
 	// The second row keeps its plan: "" in the column and in the JSON.
-	req2, _ := change.ParseRequest(rows[1].ChangeRequest)
-	if rows[1].ServicePlan != "" || req2.Request.ServicePlan != "" || req2.Request.CurrentKind != "MDN" || req2.Request.Current != mdn(2) {
-		t.Fatalf("row 2: %q %+v", rows[1].ServicePlan, req2.Request)
+	req2, _ := change.ParseEnvelope(rows[1].ChangeRequest)
+	if rows[1].ServicePlan != "" || req2.Identifier.ServicePlan != "" || req2.Identifier.CurrentKind != "MDN" || req2.Identifier.Current != mdn(2) {
+		t.Fatalf("row 2: %q %+v", rows[1].ServicePlan, req2.Identifier)
 	}
 
 	// The same key again: the same request, nothing new — even though its rows now clash.

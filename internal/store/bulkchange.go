@@ -86,7 +86,7 @@ type NewDeviceChange struct {
 	ICCID, IMEI, MSISDN, EID string // the device's identifiers now
 	NewICCID, NewIMEI        string
 	ServicePlan              string // plan code to send; "" keeps the current plan
-	Request                  change.Request
+	Envelope                 change.Envelope // the row's ChangeRequest JSON
 }
 
 // CreateBulkChange stores a request — DeviceBulkChange (NEW), every M2M_DeviceChange (NEW),
@@ -136,7 +136,7 @@ func (db *DB) CreateBulkChange(ctx context.Context, nb NewBulkChange) (id int64,
 	for _, r := range nb.Rows {
 		rows = append(rows, []any{id, r.DeviceID, nullIfEmpty(r.ICCID), nullIfEmpty(r.IMEI), nullIfEmpty(r.MSISDN),
 			nullIfEmpty(r.EID), nullIfEmpty(r.NewICCID), nullIfEmpty(r.NewIMEI), nullIfEmpty(r.ServicePlan),
-			string(change.StatusNew), r.Request.Marshal(), by, t.now, by, t.now})
+			string(change.StatusNew), r.Envelope.Marshal(), by, t.now, by, t.now})
 	}
 	if err := insertMany(ctx, t, "M2M_DeviceChange",
 		[]string{"BulkChangeId", "DeviceId", "ICCID", "IMEI", "MSISDN", "EID", "NewICCID", "NewIMEI", "ServicePlan",

@@ -321,8 +321,8 @@ func applyChange(ctx context.Context, t *tx, row DeviceChange, by string) ([]Log
 			ErrorText: "the row names no device; the inventory was not updated"}}, nil
 	}
 	var reason string
-	if r, err := change.ParseRequest(row.ChangeRequest); err == nil {
-		reason = r.Request.Reason
+	if e, err := change.ParseEnvelope(row.ChangeRequest); err == nil {
+		reason = e.Identifier.Reason
 	}
 	var provider int64
 	if err := t.get(ctx, &provider, `SELECT ServiceProviderId FROM DeviceBulkChange WHERE Id = ?`, row.BulkChangeID); err != nil {

@@ -23,7 +23,7 @@ func newRows(t *testing.T, db *store.DB, tenant int64, offset, n, firstNew int) 
 	for i, d := range ds {
 		newICCID := fmt.Sprintf("8914800009%010d", firstNew+i)
 		rows = append(rows, store.NewDeviceChange{DeviceID: d.ID, ICCID: d.ICCID, IMEI: d.IMEI, MSISDN: d.MSISDN,
-			NewICCID: newICCID, Request: change.NewRequest(change.ChangeICCID, change.Identifier{OldICCID: d.ICCID, NewICCID: newICCID, OldIMEI: d.IMEI})})
+			NewICCID: newICCID, Envelope: change.NewEnvelope(change.ChangeICCID, change.Identifier{OldICCID: d.ICCID, NewICCID: newICCID, OldIMEI: d.IMEI})})
 	}
 	return rows
 }
@@ -52,7 +52,7 @@ func TestCreateBulkChangeWritesEverythingInOneGo(t *testing.T) {
 		if err != nil || total != 3 || len(rows) != 3 {
 			t.Fatalf("rows: %d %v", total, err)
 		}
-		if _, err := change.ParseRequest(rows[0].ChangeRequest); err != nil || rows[0].NewICCID == "" {
+		if _, err := change.ParseEnvelope(rows[0].ChangeRequest); err != nil || rows[0].NewICCID == "" {
 			t.Fatalf("row: %+v %v", rows[0], err)
 		}
 		if n, _ := db.CountJobs(ctx, store.JobQueued); n != 3 || woken != 1 {

@@ -36,7 +36,7 @@ func batchOf(t *testing.T, db *store.DB, f fixture, tenant int64, user string, o
 	const reason = "SIMs failed"
 	rows := newRows(t, db, tenant, offset, n, firstNew)
 	for i := range rows {
-		rows[i].Request.Request.Reason = reason
+		rows[i].Envelope.Identifier.Reason = reason
 	}
 	id, _, err := db.CreateBulkChange(ctx, store.NewBulkChange{TenantID: tenant, ServiceProviderID: f.provider,
 		Type: change.ChangeICCID, Reason: reason, RequestedBy: u, Rows: rows})

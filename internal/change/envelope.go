@@ -5,15 +5,16 @@ import (
 	"fmt"
 )
 
-// Request is the ChangeRequest JSON stored on each M2M_DeviceChange row. It keeps the legacy
-// envelope (UpdateStatus, IsIgnoreCurrentStatus, PostUpdateStatusId, Request) so that reports
-// written against the old system still read it, and adds what idswap needs to send the change
-// without looking anything up again.
-type Request struct {
+// Envelope is the ChangeRequest JSON stored on each row (M2M_DeviceChange.ChangeRequest). It
+// keeps the legacy envelope (UpdateStatus, IsIgnoreCurrentStatus, PostUpdateStatusId, Request)
+// so that reports written against the old system still read it, and adds what idswap needs to
+// send the change without looking anything up again. The legacy JSON calls the inner object
+// "Request"; in Go it is Identifier, so that a row's reason reads e.Identifier.Reason.
+type Envelope struct {
 	UpdateStatus          *string    `json:"UpdateStatus"`
 	IsIgnoreCurrentStatus bool       `json:"IsIgnoreCurrentStatus"`
 	PostUpdateStatusId    int        `json:"PostUpdateStatusId"`
-	Request               Identifier `json:"Request"`
+	Identifier            Identifier `json:"Request"`
 }
 
 // Identifier is the inner legacy BulkChangeUpdateIdentifier plus idswap's fields.
@@ -40,34 +41,34 @@ type Identifier struct {
 	Reason             string `json:"Reason"`
 }
 
-// NewRequest builds the ChangeRequest of one row.
-func NewRequest(t Type, id Identifier) Request {
+// NewEnvelope builds the ChangeRequest of one row.
+func NewEnvelope(t Type, id Identifier) Envelope {
 	id.Change4gOption = t
 	id.IdentifierType = "ICCID"
 	if t.NeedsIMEI() {
 		id.IdentifierType = "IMEI"
 	}
-	return Request{Request: id}
+	return Envelope{Identifier: id}
 }
 
 // Marshal returns the JSON stored in M2M_DeviceChange.ChangeRequest.
-func (r Request) Marshal() string {
-	b, err := json.Marshal(r)
+func (e Envelope) Marshal() string {
+	b, err := json.Marshal(e)
 	if err != nil {
-		// Request holds only strings, bools and ints; this cannot fail.
-		panic(fmt.Sprintf("change: marshal request: %v", err))
+		// Envelope holds only strings, bools and ints; this cannot fail.
+		panic(fmt.Sprintf("change: marshal ChangeRequest: %v", err))
 	}
 	return string(b)
 }
 
-// ParseRequest reads a stored ChangeRequest.
-func ParseRequest(s string) (Request, error) {
-	var r Request
-	if err := json.Unmarshal([]byte(s), &r); err != nil {
-		return r, fmt.Errorf("change: parse ChangeRequest: %w", err)
+// ParseEnvelope reads a stored ChangeRequest.
+func ParseEnvelope(s string) (Envelope, error) {
+	var e Envelope
+	if err := json.Unmarshal([]byte(s), &e); err != nil {
+		return e, fmt.Errorf("change: parse ChangeRequest: %w", err)
 	}
-	if _, err := ParseType(string(r.Request.Change4gOption)); err != nil {
-		return r, fmt.Errorf("change: ChangeRequest has no valid Change4gOption: %w", err)
+	if _, err := ParseType(string(e.Identifier.Change4gOption)); err != nil {
+		return e, fmt.Errorf("change: ChangeRequest has no valid Change4gOption: %w", err)
 	}
-	return r, nil
+	return e, nil
 }
