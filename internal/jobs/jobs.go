@@ -3,7 +3,10 @@
 // has to own the other's vocabulary.
 package jobs
 
-import "time"
+import (
+	"errors"
+	"time"
+)
 
 // The engine's job kinds.
 const (
@@ -40,3 +43,25 @@ type CheckChange struct {
 type SendEmail struct {
 	OutboxID int64 `json:"outbox_id"`
 }
+
+// Later wraps err so that the queue retries the job no sooner than after (its backoff still
+// applies when that is longer): the carrier's Retry-After, say.
+func Later(err error, after time.Duration) error { return &laterError{err: err, after: after} }
+
+// RetryAfter is the wait that err, or an error it wraps, asked for with Later; 0 when none did.
+func RetryAfter(err error) time.Duration {
+	var l *laterError
+	if errors.As(err, &l) {
+		return l.after
+	}
+	return 0
+}
+
+// laterError asks for a retry no sooner than after.
+type laterError struct {
+	err   error
+	after time.Duration
+}
+
+func (e *laterError) Error() string { return e.err.Error() }
+func (e *laterError) Unwrap() error { return e.err }

@@ -347,15 +347,5 @@ func (e *Engine) completed(c *store.Completion) {
 	}
 }
 
-// retryLater is a job error that asks the queue to wait at least after (the carrier's
-// Retry-After) before the next attempt.
-type retryLater struct {
-	err   error
-	after time.Duration
-}
-
-func (r *retryLater) Error() string             { return r.err.Error() }
-func (r *retryLater) Unwrap() error             { return r.err }
-func (r *retryLater) RetryAfter() time.Duration { return r.after }
-
-func later(err error) error { return &retryLater{err: err, after: thingspace.RetryAfter(err)} }
+// later asks the queue to wait at least the carrier's Retry-After before the next attempt.
+func later(err error) error { return jobs.Later(err, thingspace.RetryAfter(err)) }

@@ -16,7 +16,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"log/slog"
 	"math"
@@ -25,6 +24,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/idswap/idswap/internal/jobs"
 	"github.com/idswap/idswap/internal/store"
 )
 
@@ -136,24 +136,6 @@ func (q *Queue) Wake() {
 	default:
 	}
 }
-
-// retryAfter is the optional interface of a handler's error that asks for a minimum wait.
-type retryAfter interface{ RetryAfter() time.Duration }
-
-// laterError asks for a retry no sooner than after.
-type laterError struct {
-	err   error
-	after time.Duration
-}
-
-func (e *laterError) Error() string             { return e.err.Error() }
-func (e *laterError) Unwrap() error             { return e.err }
-func (e *laterError) RetryAfter() time.Duration { return e.after }
-
-// Later wraps err so that the job is retried no sooner than after (the backoff still applies
-// when it is longer). Handlers that cannot import this package return any error with a
-// RetryAfter() time.Duration method instead.
-func Later(err error, after time.Duration) error { return &laterError{err: err, after: after} }
 
 // Run claims and runs jobs until ctx ends, then shuts down as the package says and returns.
 func (q *Queue) Run(ctx context.Context) error {
@@ -311,11 +293,10 @@ func (q *Queue) run(runCtx, stopping context.Context, j store.Job) {
 		serr = q.store.BuryJob(rec, j.ID, q.worker, err.Error())
 	default:
 		delay := q.backoff(j.Attempts)
-		var ra retryAfter
-		if errors.As(err, &ra) && ra.RetryAfter() > delay {
-			// The carrier said when; add a little jitter so that the workers it throttled
-			// do not all come back in the same instant.
-			delay = ra.RetryAfter() + time.Duration(mrand.Int64N(int64(ra.RetryAfter()/4)+1))
+		if after := jobs.RetryAfter(err); after > delay {
+			// The carrier said when (jobs.Later); add a little jitter so that the workers it
+			// throttled do not all come back in the same instant.
+			delay = after + time.Duration(mrand.Int64N(int64(after/4)+1))
 		}
 		log.Warn("queue: job failed; will retry", "err", err, "in", delay.Round(time.Millisecond))
 		serr = q.store.RetryJob(rec, j.ID, q.worker, time.Now().Add(delay), err.Error())

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/idswap/idswap/internal/jobs"
 	"github.com/idswap/idswap/internal/queue"
 	"github.com/idswap/idswap/internal/store"
 )
@@ -168,7 +169,7 @@ func TestRetryAfterIsHonoured(t *testing.T) {
 	calls := make(chan int, 10)
 	q.Handle("throttled", func(ctx context.Context, j store.Job) error {
 		calls <- j.Attempts
-		return queue.Later(errors.New("429"), time.Hour)
+		return jobs.Later(errors.New("429"), time.Hour)
 	})
 	db.OnEnqueue = q.Wake
 	start(t, q)
