@@ -107,48 +107,86 @@ func (e *Engine) Submit(ctx context.Context, j store.Job) error {
 	// From here on, write down what happened even if the job's context ends.
 	rec, cancel := detached(ctx)
 	defer cancel()
-	logs := xs.logs()
-	switch outcome := classifySend(sendErr, xs.list()); {
+	a := &attempt{job: j, row: w, submittedAt: submittedAt, requestID: requestID, sendErr: sendErr,
+		exchanges: xs.list(), logs: xs.logs(), cut: ctx.Err() != nil}
+	switch outcome := classifySend(sendErr, a.exchanges); {
 	case outcome == accepted:
-		return e.store.RecordSent(rec, w.ID, requestID, e.cfg.By, logs...)
-
+		return e.sendAccepted(rec, a)
 	case outcome == ambiguous:
-		logs = append(logs, store.LogEntry{Description: store.LogWaiting, ResponseStatus: store.LogStatusProcessing,
-			ErrorText: sendErr.Error(), ResponseText: "The carrier's answer to the change was lost; it may have been made. " +
-				"Nothing is sent again before the carrier is asked about the line."})
-		return e.store.AddLogs(rec, withRow(logs, w)...)
-
+		return e.sendUnanswered(rec, a)
 	case outcome == refused:
-		code, msg := carrierError(sendErr)
-		logs = append(logs, store.LogEntry{Description: store.LogChangeFailed, HasErrors: true, ErrorCode: code, ErrorText: msg})
-		return e.finish(rec, store.FinishedChange{ChangeID: w.ID, From: change.StatusProcessing, SubmittedAt: &submittedAt,
-			To: change.StatusAPIFailed, Details: msg, Logs: logs})
-
+		return e.sendRefused(rec, a)
 	case thingspace.ClassOf(sendErr) == thingspace.ClassUnauthorized, thingspace.ClassOf(sendErr) == thingspace.ClassInvalid:
-		// The carrier refused our token or login, or the client cannot even build the
-		// request: nothing of this request can run until someone fixes the provider.
-		reason := authReason(sendErr)
-		code, _ := carrierError(sendErr)
-		if code == "" {
-			code = CodeAuthFailed
-		}
-		logs = append(logs, store.LogEntry{Description: store.LogAuthFailed, HasErrors: true, ErrorCode: code, ErrorText: sendErr.Error()})
-		return e.failBatch(rec, store.BatchFailure{BulkChangeID: w.BulkChangeID, Reason: reason, ErrorCode: code,
-			ChangeID: w.ID, SubmittedAt: submittedAt, Logs: logs})
-
+		return e.sendUnauthorized(rec, a)
 	default: // not sent, or refused before the carrier acted: safe to send again later
-		if j.Last() && ctx.Err() == nil {
-			return e.giveUp(rec, w, submittedAt, sendErr, logs, j)
-		}
-		logs = append(logs, store.LogEntry{Description: store.LogCarrierBusy, ResponseStatus: store.LogStatusProcessing,
-			HasErrors: true, ErrorText: sendErr.Error(), ErrorCode: errorCode(sendErr, xs.list()),
-			ResponseText: fmt.Sprintf("Not accepted (attempt %d of %d); the change will be sent again", j.Attempts, j.MaxAttempts)})
-		if _, err := e.store.ReturnChange(rec, store.ReturnedChange{ChangeID: w.ID, SubmittedAt: submittedAt,
-			Details: "Waiting to send again: " + shortError(sendErr), Logs: logs, By: e.cfg.By}); err != nil {
-			return err
-		}
-		return later(sendErr)
+		return e.sendNotTaken(rec, a)
 	}
+}
+
+// attempt is one send of a row to the carrier and what came of it.
+type attempt struct {
+	job         store.Job
+	row         *store.ChangeWork
+	submittedAt time.Time // the claim this attempt made
+	requestID   string
+	sendErr     error
+	exchanges   []thingspace.Exchange
+	logs        []store.LogEntry // the carrier exchanges, as log entries
+	cut         bool             // the job's context had ended by the time the send returned
+}
+
+// sendAccepted records the carrier's requestId; the callback (or the check) finishes the row.
+func (e *Engine) sendAccepted(ctx context.Context, a *attempt) error {
+	return e.store.RecordSent(ctx, a.row.ID, a.requestID, e.cfg.By, a.logs...)
+}
+
+// sendUnanswered writes down that the answer was lost: the carrier may have made the change,
+// so nothing is sent again before the scheduled check asks about the line.
+func (e *Engine) sendUnanswered(ctx context.Context, a *attempt) error {
+	logs := append(a.logs, store.LogEntry{Description: store.LogWaiting, ResponseStatus: store.LogStatusProcessing,
+		ErrorText: a.sendErr.Error(), ResponseText: "The carrier's answer to the change was lost; it may have been made. " +
+			"Nothing is sent again before the carrier is asked about the line."})
+	return e.store.AddLogs(ctx, withRow(logs, a.row)...)
+}
+
+// sendRefused ends a row the carrier refused as invalid: API_FAILED with the carrier's code.
+func (e *Engine) sendRefused(ctx context.Context, a *attempt) error {
+	code, msg := carrierError(a.sendErr)
+	logs := append(a.logs, store.LogEntry{Description: store.LogChangeFailed, HasErrors: true, ErrorCode: code, ErrorText: msg})
+	return e.finish(ctx, store.FinishedChange{ChangeID: a.row.ID, From: change.StatusProcessing, SubmittedAt: &a.submittedAt,
+		To: change.StatusAPIFailed, Details: msg, Logs: logs})
+}
+
+// sendUnauthorized fails the whole request: the carrier refused our token or login, or the
+// client cannot even build the request, so nothing of it can run until someone fixes the
+// provider.
+func (e *Engine) sendUnauthorized(ctx context.Context, a *attempt) error {
+	reason := authReason(a.sendErr)
+	code, _ := carrierError(a.sendErr)
+	if code == "" {
+		code = CodeAuthFailed
+	}
+	logs := append(a.logs, store.LogEntry{Description: store.LogAuthFailed, HasErrors: true, ErrorCode: code, ErrorText: a.sendErr.Error()})
+	return e.failBatch(ctx, store.BatchFailure{BulkChangeID: a.row.BulkChangeID, Reason: reason, ErrorCode: code,
+		ChangeID: a.row.ID, SubmittedAt: a.submittedAt, Logs: logs})
+}
+
+// sendNotTaken handles a send the carrier did not act on (not sent, or refused before acting):
+// the row goes back to NEW and the job is retried, honouring Retry-After; on the job's last
+// attempt the row ends (giveUp).
+func (e *Engine) sendNotTaken(ctx context.Context, a *attempt) error {
+	j := a.job
+	if j.Last() && !a.cut {
+		return e.giveUp(ctx, a.row, a.submittedAt, a.sendErr, a.logs, j)
+	}
+	logs := append(a.logs, store.LogEntry{Description: store.LogCarrierBusy, ResponseStatus: store.LogStatusProcessing,
+		HasErrors: true, ErrorText: a.sendErr.Error(), ErrorCode: errorCode(a.sendErr, a.exchanges),
+		ResponseText: fmt.Sprintf("Not accepted (attempt %d of %d); the change will be sent again", j.Attempts, j.MaxAttempts)})
+	if _, err := e.store.ReturnChange(ctx, store.ReturnedChange{ChangeID: a.row.ID, SubmittedAt: a.submittedAt,
+		Details: "Waiting to send again: " + shortError(a.sendErr), Logs: logs, By: e.cfg.By}); err != nil {
+		return err
+	}
+	return later(a.sendErr)
 }
 
 // giveUp ends a row that the carrier would not take on the job's last attempt.

@@ -85,7 +85,7 @@ type NewDeviceChange struct {
 	DeviceID                 int64
 	ICCID, IMEI, MSISDN, EID string // the device's identifiers now
 	NewICCID, NewIMEI        string
-	ServicePlan              string // plan code to send; "" keeps the current plan
+	ServicePlan              string          // plan code to send; "" keeps the current plan
 	Envelope                 change.Envelope // the row's ChangeRequest JSON
 }
 
