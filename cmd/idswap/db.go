@@ -9,10 +9,19 @@ import (
 	"github.com/idswap/idswap/internal/store"
 )
 
+// resolve completes the configuration: in demo mode it first creates the keys the environment
+// does not give (ensureDemoKeys), since config itself writes no files.
+func resolve(cfg *config.Config, getenv func(string) string) error {
+	if err := ensureDemoKeys(cfg, getenv); err != nil {
+		return err
+	}
+	return cfg.Resolve(getenv)
+}
+
 // openDB resolves the configuration and opens the database. In demo mode the schema is brought
 // up to date; otherwise a schema behind the binary is an error that says to run migrate.
 func openDB(ctx context.Context, cfg *config.Config, getenv func(string) string, migrate bool) (*store.DB, error) {
-	if err := cfg.Resolve(getenv); err != nil {
+	if err := resolve(cfg, getenv); err != nil {
 		return nil, err
 	}
 	db, err := store.Open(ctx, cfg.DSN, cfg.SecretKey)
@@ -39,7 +48,7 @@ func runMigrate(ctx context.Context, args []string, getenv func(string) string, 
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if err := cfg.Resolve(getenv); err != nil {
+	if err := resolve(cfg, getenv); err != nil {
 		return err
 	}
 	db, err := store.Open(ctx, cfg.DSN, cfg.SecretKey)

@@ -142,3 +142,48 @@ func (s simStock) Spares(ctx context.Context) (web.Spares, error) {
 	}
 	return sp, nil
 }
+
+// ensureDemoKeys gives demo mode the keys its environment does not: each missing key is
+// generated once and kept in the data folder with mode 0600 (config.DemoKeys), where
+// config.Resolve reads it, so a restart can still open what the last run sealed.
+func ensureDemoKeys(cfg *config.Config, getenv func(string) string) error {
+	if !cfg.Demo {
+		return nil
+	}
+	for _, k := range config.DemoKeys {
+		if getenv(k.Env) != "" {
+			continue
+		}
+		if err := createKeyFile(cfg.DataDir, cfg.DemoKeyPath(k.File)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// createKeyFile writes 32 random bytes to path unless the file exists already.
+func createKeyFile(dir, path string) error {
+	if _, err := os.Stat(path); err == nil {
+		return nil
+	}
+	k := make([]byte, 32)
+	if _, err := rand.Read(k); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return fmt.Errorf("create %s: %w", dir, err)
+	}
+	// O_EXCL: two processes starting at once must not each write their own key.
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, os.ErrExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("create %s: %w", path, err)
+	}
+	defer f.Close()
+	if _, err := f.WriteString(config.EncodeKey(k) + "\n"); err != nil {
+		return err
+	}
+	return f.Close()
+}

@@ -4,7 +4,6 @@
 package config
 
 import (
-	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
@@ -78,7 +77,8 @@ func (c *Config) RegisterServe(fs *flag.FlagSet) {
 }
 
 // Resolve fills the rest from the environment, applies defaults and validates. Every problem
-// is reported at once, so an operator fixes the configuration in one go.
+// is reported at once, so an operator fixes the configuration in one go. It reads the demo key
+// files but writes nothing: see DemoKeys.
 func (c *Config) Resolve(getenv func(string) string) error {
 	var errs []error
 	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
@@ -95,10 +95,10 @@ func (c *Config) Resolve(getenv func(string) string) error {
 	}
 
 	var err error
-	if c.SecretKey, err = c.key(getenv, "IDSWAP_SECRET_KEY", "secret.key"); err != nil {
+	if c.SecretKey, err = c.key(getenv, DemoKeys[0].Env, DemoKeys[0].File); err != nil {
 		bad("%v", err)
 	}
-	if c.SessionKey, err = c.key(getenv, "IDSWAP_SESSION_KEY", "session.key"); err != nil {
+	if c.SessionKey, err = c.key(getenv, DemoKeys[1].Env, DemoKeys[1].File); err != nil {
 		bad("%v", err)
 	}
 
@@ -168,9 +168,22 @@ func (c *Config) Resolve(getenv func(string) string) error {
 // .eml file per message, listed on the admin outbox page.
 func (c *Config) OutboxDir() string { return filepath.Join(c.DataDir, "outbox") }
 
-// key reads a 32-byte key from an environment variable (base64 or hex). In demo mode a missing
-// key is generated once and kept in the data folder with mode 0600, so a restart can still open
-// what the last run sealed.
+// DemoKeys are the keys demo mode keeps in its data folder when their environment variable is
+// unset: the variable and the file's name. Resolve only reads the files; the demo wiring in
+// cmd/idswap generates them on first start (config writes nothing).
+var DemoKeys = []struct{ Env, File string }{
+	{"IDSWAP_SECRET_KEY", "secret.key"},
+	{"IDSWAP_SESSION_KEY", "session.key"},
+}
+
+// DemoKeyPath is where demo mode keeps the key file named file.
+func (c *Config) DemoKeyPath(file string) string { return filepath.Join(c.DataDir, file) }
+
+// EncodeKey writes a key as demo mode stores it, and as decodeKey reads it: base64.
+func EncodeKey(k []byte) string { return base64.StdEncoding.EncodeToString(k) }
+
+// key reads a 32-byte key from an environment variable (base64 or hex), or in demo mode from
+// its file in the data folder, so a restart can still open what the last run sealed.
 func (c *Config) key(getenv func(string) string, env, file string) ([]byte, error) {
 	if v := strings.TrimSpace(getenv(env)); v != "" {
 		return decodeKey(env, v)
@@ -178,36 +191,15 @@ func (c *Config) key(getenv func(string) string, env, file string) ([]byte, erro
 	if !c.Demo {
 		return nil, fmt.Errorf("%s is not set: give 32 random bytes as base64 or hex (e.g. `openssl rand -base64 32`)", env)
 	}
-	path := filepath.Join(c.DataDir, file)
-	if b, err := os.ReadFile(path); err == nil {
-		return decodeKey(path, strings.TrimSpace(string(b)))
-	} else if !errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("read %s: %w", path, err)
-	}
-	k := make([]byte, 32)
-	if _, err := rand.Read(k); err != nil {
-		return nil, err
-	}
-	if err := os.MkdirAll(c.DataDir, 0o750); err != nil {
-		return nil, fmt.Errorf("create %s: %w", c.DataDir, err)
-	}
-	// O_EXCL: two processes starting at once must not each write their own key.
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if errors.Is(err, os.ErrExist) {
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return nil, err
-		}
-		return decodeKey(path, strings.TrimSpace(string(b)))
+	path := c.DemoKeyPath(file)
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("%s is not set and demo mode has no %s yet (idswap creates it when it starts with --demo)", env, path)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("create %s: %w", path, err)
+		return nil, fmt.Errorf("read %s: %w", path, err)
 	}
-	defer f.Close()
-	if _, err := f.WriteString(base64.StdEncoding.EncodeToString(k) + "\n"); err != nil {
-		return nil, err
-	}
-	return k, f.Close()
+	return decodeKey(path, strings.TrimSpace(string(b)))
 }
 
 func decodeKey(where, v string) ([]byte, error) {

@@ -1,0 +1,122 @@
+package config_test
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/hex"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/idswap/idswap/internal/config"
+)
+
+var (
+	key32     = bytes.Repeat([]byte{7}, 32)
+	key32B64  = base64.StdEncoding.EncodeToString(key32)
+	otherKey  = bytes.Repeat([]byte{9}, 32)
+	otherHex  = hex.EncodeToString(otherKey)
+	validEnvs = map[string]string{
+		"IDSWAP_DB":          "sqlserver://sa:pw@db:1433?database=idswap",
+		"IDSWAP_SECRET_KEY":  key32B64,
+		"IDSWAP_SESSION_KEY": otherHex,
+	}
+)
+
+func env(m map[string]string, more ...string) func(string) string {
+	all := map[string]string{}
+	for k, v := range m {
+		all[k] = v
+	}
+	for i := 0; i+1 < len(more); i += 2 {
+		all[more[i]] = more[i+1]
+	}
+	return func(k string) string { return all[k] }
+}
+
+func TestResolveReadsTheEnvironment(t *testing.T) {
+	c := &config.Config{Addr: "127.0.0.1:9000"}
+	err := c.Resolve(env(validEnvs, "IDSWAP_WORKERS", "3", "IDSWAP_CALLBACK_WAIT", "90s",
+		"IDSWAP_PUBLIC_URL", "https://idswap.example/", "IDSWAP_SMTP_TLS", "TLS"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(c.SecretKey, key32) || !bytes.Equal(c.SessionKey, otherKey) {
+		t.Fatalf("keys: %x %x", c.SecretKey, c.SessionKey)
+	}
+	if c.Workers != 3 || c.CallbackWait != 90*time.Second || c.SMTP.TLS != "tls" || c.SMTP.Port != 587 {
+		t.Fatalf("engine and mail: %+v", c)
+	}
+	if c.PublicURL != "https://idswap.example" || c.PublicURLFromAddr || !c.SecureOnly {
+		t.Fatalf("public URL %q from addr %v secure %v", c.PublicURL, c.PublicURLFromAddr, c.SecureOnly)
+	}
+	if c.WritesEnabled {
+		t.Fatal("the write gate is open against a real carrier without IDSWAP_WRITES_ENABLED")
+	}
+}
+
+func TestResolveDerivesThePublicURLFromTheAddress(t *testing.T) {
+	c := &config.Config{Addr: "127.0.0.1:0"}
+	if err := c.Resolve(env(validEnvs)); err != nil {
+		t.Fatal(err)
+	}
+	if c.PublicURL != "http://127.0.0.1:0" || !c.PublicURLFromAddr || c.SecureOnly {
+		t.Fatalf("public URL %q from addr %v secure %v", c.PublicURL, c.PublicURLFromAddr, c.SecureOnly)
+	}
+}
+
+func TestResolveWithoutADatabaseSaysHowToGiveOne(t *testing.T) {
+	err := (&config.Config{}).Resolve(env(nil))
+	if err == nil || !strings.Contains(err.Error(), "IDSWAP_DB") || !strings.Contains(err.Error(), "--demo") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestResolveReportsEveryProblemAtOnce(t *testing.T) {
+	err := (&config.Config{Addr: "no-port"}).Resolve(env(map[string]string{"IDSWAP_DB": "postgres://x"},
+		"IDSWAP_SESSION_KEY", "too-short", "IDSWAP_WORKERS", "0", "IDSWAP_CARRIER_RATE", "fast",
+		"IDSWAP_CALLBACK_WAIT", "-1s", "IDSWAP_SMTP_TLS", "ssl", "IDSWAP_WRITES_ENABLED", "yes please"))
+	if err == nil {
+		t.Fatal("a configuration full of mistakes resolved")
+	}
+	for _, want := range []string{"IDSWAP_DB must start with", "IDSWAP_SECRET_KEY is not set", "IDSWAP_SESSION_KEY must be 32 bytes",
+		"IDSWAP_WORKERS must be between", "IDSWAP_CARRIER_RATE must be a number", "IDSWAP_CALLBACK_WAIT must be a positive duration",
+		"IDSWAP_SMTP_TLS must be none", "IDSWAP_WRITES_ENABLED must be true or false", `--addr "no-port"`} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("the error does not say %q:\n%v", want, err)
+		}
+	}
+}
+
+func TestResolveInDemoModeReadsTheKeyFilesAndWritesNothing(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	c := &config.Config{Demo: true, DataDir: dir}
+	err := c.Resolve(env(nil))
+	if err == nil || !strings.Contains(err.Error(), filepath.Join(dir, "secret.key")) {
+		t.Fatalf("demo mode without key files: %v", err)
+	}
+	if _, serr := os.Stat(dir); !os.IsNotExist(serr) {
+		t.Fatalf("Resolve wrote to the data folder: %v", serr)
+	}
+
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range config.DemoKeys {
+		if err := os.WriteFile(c.DemoKeyPath(k.File), []byte(config.EncodeKey(key32)+"\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c = &config.Config{Demo: true, DataDir: dir}
+	if err := c.Resolve(env(nil, "IDSWAP_SESSION_KEY", otherHex)); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(c.SecretKey, key32) || !bytes.Equal(c.SessionKey, otherKey) {
+		t.Fatalf("the file's key, or the environment's when set: %x %x", c.SecretKey, c.SessionKey)
+	}
+	if c.DSN != "sqlite:"+filepath.Join(dir, "idswap.db") || !c.WritesEnabled || c.DemoPassword != config.DefaultDemoPassword {
+		t.Fatalf("demo defaults: %+v", c)
+	}
+}
