@@ -64,11 +64,15 @@ func HashPassword(password string) (string, error) {
 // first three, then 2 s doubling to at most 5 minutes. It slows guessing to a crawl without
 // locking a real user out for good.
 func Throttle(failures int) time.Duration {
+	const most = 5 * time.Minute
 	if failures < 3 {
 		return 0
 	}
+	if failures > 11 { // 2^9 s is past the cap already; larger powers would overflow a Duration
+		return most
+	}
 	d := time.Duration(math.Pow(2, float64(failures-2))) * time.Second
-	return min(d, 5*time.Minute)
+	return min(d, most)
 }
 
 var errBadLogin = apperr.E(apperr.Unauthorized, "The e-mail address or the password is wrong.")
