@@ -43,7 +43,10 @@
     if (cap && cap.textContent.trim()) { return cap.textContent.trim(); }
     for (var el = box; el && el !== document.body; el = el.parentElement) {
       for (var s = el.previousElementSibling; s; s = s.previousElementSibling) {
-        if (/^(H[1-4]|SUMMARY)$/.test(s.tagName) && s.textContent.trim()) { return s.textContent.trim(); }
+        var hs = /^(H[1-4]|SUMMARY)$/.test(s.tagName) ? [s] : s.querySelectorAll("h1, h2, h3, h4");
+        var h = hs[hs.length - 1];
+        // "table" keeps it apart from the section the heading names, a region of its own.
+        if (h && h.textContent.trim()) { return h.textContent.trim() + " table"; }
       }
     }
     return "Table";
