@@ -1,6 +1,7 @@
 package web
 
 import (
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -10,12 +11,13 @@ import (
 )
 
 // routes is the one place that lists every route and the middleware, in the order it runs:
-// recover, request id, secure headers, logging, timeout, session, user, body limit, CSRF.
+// recover, request id, compression, secure headers, logging, timeout, session, user, body limit, CSRF.
 func (s *Server) routes(secure bool) {
 	e := s.e
 	e.Pre(middleware.RemoveTrailingSlashWithConfig(middleware.TrailingSlashConfig{RedirectCode: 301}))
 	e.Use(middleware.Recover())
 	e.Use(middleware.RequestID())
+	e.Use(compress())
 	e.Use(secureHeaders(secure))
 	e.Use(s.logRequests)
 	// Streaming exports end their own way; everything else gets 30 s.
@@ -83,4 +85,18 @@ func (s *Server) routes(secure bool) {
 	admin.GET("/outbox/:id/html", s.outboxHTML)
 	admin.GET("/outbox/:id/attachments/:name", s.outboxAttachment)
 	admin.GET("/outbox/:id/eml", s.outboxEML)
+}
+
+// compress gzips answers of 1 KiB and more for clients that accept it: pages, CSS, JS, JSON,
+// and the streamed CSV exports, whose Flush flushes the gzip stream too so rows still arrive
+// as they are written. The carrier's callbacks answer a few bytes to a machine, and /metrics
+// compresses itself (promhttp), so both are left alone.
+func compress() echo.MiddlewareFunc {
+	return middleware.GzipWithConfig(middleware.GzipConfig{
+		MinLength: 1024,
+		Skipper: func(c echo.Context) bool {
+			p := c.Request().URL.Path
+			return p == "/metrics" || strings.HasPrefix(p, "/thingspace/callbacks/")
+		},
+	})
 }

@@ -158,6 +158,12 @@ func demoBatch(t *testing.T, db *store.DB, n int) (int64, []store.DeviceChange) 
 // unless IDSWAP_REQUIRE_BROWSER is set (CI sets it), in which case it fails.
 func newBrowser(t *testing.T) context.Context {
 	t.Helper()
+	return newBrowserFor(t, 90*time.Second)
+}
+
+// newBrowserFor is newBrowser for a test that needs the browser for longer than 90 s.
+func newBrowserFor(t *testing.T, limit time.Duration) context.Context {
+	t.Helper()
 	path := os.Getenv("IDSWAP_CHROMIUM")
 	if path == "" {
 		for _, p := range []string{"chromium", "chromium-browser", "google-chrome"} {
@@ -184,7 +190,7 @@ func newBrowser(t *testing.T) context.Context {
 	)
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelCtx := chromedp.NewContext(actx)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
+	ctx, cancelTimeout := context.WithTimeout(ctx, limit)
 	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
 	return ctx
 }
