@@ -314,7 +314,7 @@ func auditBatch(t *testing.T, db *store.DB, u *store.User, ds []store.Device, ne
 	var rows []store.NewDeviceChange
 	for i, d := range ds {
 		rows = append(rows, store.NewDeviceChange{DeviceID: d.ID, ICCID: d.ICCID, IMEI: d.IMEI, MSISDN: d.MSISDN, NewICCID: newICCIDs[i],
-			Request: change.NewRequest(change.ChangeICCID, change.Identifier{OldICCID: d.ICCID, NewICCID: newICCIDs[i], OldIMEI: d.IMEI, Reason: reason})})
+			Envelope: change.NewEnvelope(change.ChangeICCID, change.Identifier{OldICCID: d.ICCID, NewICCID: newICCIDs[i], OldIMEI: d.IMEI, Reason: reason})})
 	}
 	id, _, err := db.CreateBulkChange(context.Background(), store.NewBulkChange{TenantID: *u.TenantID, ServiceProviderID: ds[0].ServiceProviderID,
 		Type: change.ChangeICCID, Reason: reason, RequestedBy: u, Rows: rows})
