@@ -26,8 +26,8 @@ const (
 	ProviderName  = "Verizon ThingSpace (demo)"
 
 	// The simulator account the demo provider signs in to.
-	AccountName  = "0000123456-00001"
-	ClientID     = "idswap-demo-client"
+	AccountName = "0000123456-00001"
+	ClientID    = "idswap-demo-client"
 	// The secret holds + / = & % and a space on purpose: the carrier's SDK sends
 	// key and secret raw in HTTP Basic, and the whole demo proves idswap does too.
 	ClientSecret = "idswap-demo Ab+c/d=e&f%g h"
