@@ -26,9 +26,11 @@ const (
 	ProviderName  = "Verizon ThingSpace (demo)"
 
 	// The simulator account the demo provider signs in to.
-	AccountName  = "0000123456-00001"
-	ClientID     = "idswap-demo-client"
-	ClientSecret = "idswap-demo-client-secret"
+	AccountName = "0000123456-00001"
+	ClientID    = "idswap-demo-client"
+	// The secret holds + / = & % and a space on purpose: the carrier's SDK sends
+	// key and secret raw in HTTP Basic, and the whole demo proves idswap does too.
+	ClientSecret = "idswap-demo Ab+c/d=e&f%g h"
 	UWSUsername  = "idswap-demo-uws"
 	UWSPassword  = "idswap-demo-uws-password"
 )

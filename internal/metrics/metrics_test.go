@@ -101,7 +101,7 @@ func TestScrapeAfterTheHooks(t *testing.T) {
 		}
 		return c
 	}
-	good := client(simSrv.URL, "demo-secret")
+	good := client(simSrv.URL, tssim.DemoClientSecret)
 	if _, err := good.Plans(ctx); err != nil {
 		t.Fatalf("plans: %v", err)
 	}
@@ -129,7 +129,7 @@ func TestScrapeAfterTheHooks(t *testing.T) {
 	// Nobody listening: no HTTP answer at all.
 	dead := httptest.NewServer(http.NotFoundHandler())
 	dead.Close()
-	if _, err := client(dead.URL, "demo-secret").Plans(ctx); err == nil {
+	if _, err := client(dead.URL, tssim.DemoClientSecret).Plans(ctx); err == nil {
 		t.Fatal("a call to a closed port succeeded")
 	}
 

@@ -46,7 +46,19 @@ func (e *Engine) HandleCallback(ctx context.Context, providerID int64, body []by
 		return err
 	}
 	entry := store.LogEntry{Description: store.LogCallback, RequestText: "CarrierService callback " + cb.RequestID, ResponseText: string(body)}
-	if cb.Succeeded() {
+	outcome, why := cb.Outcome()
+	if outcome == thingspace.OutcomeUnclear {
+		// No status, or a status the body contradicts: the carrier's callback has no
+		// published model, so a guess could fail a change the carrier made. The row stays
+		// PROCESSING and the check already scheduled by its send asks the carrier about the line.
+		entry.HasErrors, entry.ErrorText = true, why+"; the carrier will be asked about the line"
+		entry.BulkChangeID, entry.ChangeID, entry.ResponseStatus = row.BulkChangeID, row.ID, store.LogStatusProcessing
+		if err := e.store.LinkCallback(ctx, logID, row.BulkChangeID, row.ID); err != nil {
+			return err
+		}
+		return e.store.AddLogs(ctx, entry)
+	}
+	if outcome == thingspace.OutcomeSucceeded {
 		if got := cb.NewDeviceIDs(); len(got) > 0 && !namesNew(got, row) {
 			// Success, but not with the identifiers we asked for: let a check look at the line.
 			entry.HasErrors, entry.ErrorText = true, "the callback reports other new identifiers than the row's; the carrier will be asked"

@@ -2,6 +2,7 @@ package thingspace
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"net/http"
 	"sync"
@@ -81,26 +82,50 @@ func (s *singleValue) current() string {
 	return s.value
 }
 
-// tokenFetcher gets OAuth tokens through x/oauth2 client credentials: key
-// and secret as HTTP Basic, grant_type=client_credentials in the form.
+// tokenFetcher gets OAuth tokens through x/oauth2 client credentials, with
+// the key and secret sent raw as HTTP Basic: Basic base64(key + ":" + secret).
+//
+// Why not AuthStyleInHeader: x/oauth2 follows RFC 6749 §2.3.1 and
+// URL-encodes key and secret before Base64, while the carrier's own SDK
+// (thingspace-api.md §12.1) sends them raw. A secret holding + / = & % or a
+// space then differs on the wire and the carrier answers 401 invalid_client.
+// x/oauth2 has no raw style, so it runs with AuthStyleInParams and an empty
+// ClientID and ClientSecret (it then adds nothing to the form), and
+// rawBasicAuth, a transport used for the token request alone, adds the
+// header. Auto-detection is never used: it would send the secret in the body
+// after a refusal, and a failed Basic attempt counts as a failure.
 type tokenFetcher struct {
 	cc *clientcredentials.Config
-	// hc is the observing client; x/oauth2 reads it from the context.
+	// hc is the observing client behind rawBasicAuth; x/oauth2 reads it from
+	// the context.
 	hc *http.Client
 }
 
 func newTokenFetcher(c *Client) *tokenFetcher {
+	hc := *c.http
+	hc.Transport = &rawBasicAuth{user: c.cfg.ClientID, pass: c.cfg.ClientSecret, base: c.http.Transport}
 	return &tokenFetcher{
 		cc: &clientcredentials.Config{
-			ClientID:     c.cfg.ClientID,
-			ClientSecret: c.cfg.ClientSecret,
-			TokenURL:     c.tokenURL,
-			// Fixed style: auto-detect would send the secret in the body
-			// after a refusal, and a failed Basic attempt counts as a failure.
-			AuthStyle: oauth2.AuthStyleInHeader,
+			TokenURL:  c.tokenURL,
+			AuthStyle: oauth2.AuthStyleInParams,
 		},
-		hc: c.http,
+		hc: &hc,
 	}
+}
+
+// rawBasicAuth sets Authorization: Basic base64(user + ":" + pass) with both
+// parts exactly as configured (no URL-encoding), as the carrier's SDK does.
+// It sits outside the observing transport, so the audit sees the header
+// (redacted) as it goes out.
+type rawBasicAuth struct {
+	user, pass string
+	base       http.RoundTripper
+}
+
+func (t *rawBasicAuth) RoundTrip(req *http.Request) (*http.Response, error) {
+	r := req.Clone(req.Context()) // a RoundTripper must not change the caller's request
+	r.Header.Set("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(t.user+":"+t.pass)))
+	return t.base.RoundTrip(r)
 }
 
 func (f *tokenFetcher) fetch(ctx context.Context) (string, func() bool, error) {

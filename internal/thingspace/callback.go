@@ -93,10 +93,56 @@ func ParseCallback(body []byte) (*Callback, error) {
 	return &cb, nil
 }
 
-// Succeeded reports whether the callback reports success: status "Success"
-// in any case and no faultResponse.
+// Outcome is what a callback says about its request: one of three, because
+// the carrier's callback has no model in its SDK (thingspace-api.md §12.3)
+// and a body can leave the result open.
+type Outcome int
+
+const (
+	// OutcomeUnclear: no status, a status we do not know, or a status the
+	// body contradicts. Only the line itself can tell; ask the carrier.
+	OutcomeUnclear Outcome = iota
+	// OutcomeSucceeded: status "Success" and no faultResponse.
+	OutcomeSucceeded
+	// OutcomeFailed: status "Failed" and no changeIdentifierResponse.
+	OutcomeFailed
+)
+
+func (o Outcome) String() string {
+	switch o {
+	case OutcomeSucceeded:
+		return "succeeded"
+	case OutcomeFailed:
+		return "failed"
+	}
+	return "unclear"
+}
+
+// Outcome reads the callback without guessing: the documented shapes are
+// status "Success" with deviceResponse, and status "Failed" with
+// faultResponse (§2.6). Anything else is OutcomeUnclear, with why, so a
+// missing field never fails a change the carrier may have made.
+func (cb *Callback) Outcome() (Outcome, string) {
+	_, hasResult := cb.ChangeIdentifierResult()
+	switch {
+	case cb.Status == "":
+		return OutcomeUnclear, "the callback has no status"
+	case strings.EqualFold(cb.Status, CallbackSuccess) && cb.FaultResponse != nil:
+		return OutcomeUnclear, "the callback says Success but carries a faultResponse"
+	case strings.EqualFold(cb.Status, CallbackSuccess):
+		return OutcomeSucceeded, ""
+	case strings.EqualFold(cb.Status, CallbackFailed) && hasResult:
+		return OutcomeUnclear, "the callback says Failed but carries a changeIdentifierResponse"
+	case strings.EqualFold(cb.Status, CallbackFailed):
+		return OutcomeFailed, ""
+	}
+	return OutcomeUnclear, fmt.Sprintf("the callback has an unknown status %q", cb.Status)
+}
+
+// Succeeded reports whether the outcome is OutcomeSucceeded.
 func (cb *Callback) Succeeded() bool {
-	return cb.FaultResponse == nil && strings.EqualFold(cb.Status, CallbackSuccess)
+	o, _ := cb.Outcome()
+	return o == OutcomeSucceeded
 }
 
 // ChangeIdentifierResult decodes deviceResponse.changeIdentifierResponse;

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
+	"time"
 )
 
 // ChangeIdentifier sends PUT /api/m2m/v1/devices/{serviceType}/actions/deviceId
@@ -54,17 +56,58 @@ func (c *Client) listDevices(ctx context.Context, op string, req ListDevicesRequ
 	return &page, nil
 }
 
-// AllDevices calls fn for every device matching req, page after page,
-// advancing largestDeviceIdSeen. It stops at the first error from fn or the
-// carrier, and refuses to loop when a page with more data does not move the
-// cursor forward.
+// AllDevices calls fn once for every device matching req, page after page.
+// It stops at the first error from fn or the carrier.
+//
+// The carrier's response model has no paging cursor (thingspace-api.md
+// §12.2): largestDeviceIdSeen is a request field, and devices carry no
+// internal id to compute it from. So:
+//
+//   - When a page does carry largestDeviceIdSeen (some gateways, or the
+//     simulator with -list-cursor), the next request sends it back.
+//   - Otherwise the next request moves earliest, which the carrier reads as
+//     "added after" (exclusive), to one second before the creation time of
+//     the page's last device. Asking from that last instant itself would
+//     skip devices created at the same instant that did not fit on the page;
+//     asking from just before it brings back the boundary devices already
+//     seen, and those are dropped by identifier (a device is a repeat when
+//     any of its identifiers was seen, which also hides a device whose SIM
+//     was swapped between two pages). One second because createdAt has
+//     second precision on the wire.
+//   - A page with more data that brings no device not seen before is a
+//     repeat: more devices share one instant than a page holds, or the
+//     carrier ignored earliest. AllDevices then stops with an error rather
+//     than loop or skip devices; a larger page size gets past the first.
+//
+// req.MaxNumberOfDevices zero means Config.ListPageSize.
 func (c *Client) AllDevices(ctx context.Context, req ListDevicesRequest, fn func(Device) error) error {
+	if req.MaxNumberOfDevices <= 0 {
+		req.MaxNumberOfDevices = c.cfg.ListPageSize
+	}
+	var floor time.Time // the caller's own earliest, never moved below
+	if req.Earliest != "" {
+		t, err := time.Parse(time.RFC3339, req.Earliest)
+		if err != nil {
+			return &APIError{Op: OpListDevices, Class: ClassInvalid, Message: fmt.Sprintf("earliest %q is not RFC 3339: %v", req.Earliest, err)}
+		}
+		floor = t
+	}
+	seen := map[DeviceID]bool{}
 	for {
 		page, err := c.ListDevices(ctx, req)
 		if err != nil {
 			return err
 		}
+		fresh := 0
+		var last time.Time
 		for _, d := range page.Devices {
+			if t, err := time.Parse(time.RFC3339, d.CreatedAt); err == nil && t.After(last) {
+				last = t
+			}
+			if repeat(seen, d) {
+				continue
+			}
+			fresh++
 			if err := fn(d); err != nil {
 				return err
 			}
@@ -72,12 +115,47 @@ func (c *Client) AllDevices(ctx context.Context, req ListDevicesRequest, fn func
 		if !page.HasMoreData {
 			return nil
 		}
-		if page.LargestDeviceIDSeen <= req.LargestDeviceIDSeen {
-			return &APIError{Op: OpListDevices, Class: ClassInvalid,
-				Message: fmt.Sprintf("carrier reported more data but no paging cursor past %d", req.LargestDeviceIDSeen)}
+		if page.LargestDeviceIDSeen > 0 {
+			if page.LargestDeviceIDSeen <= req.LargestDeviceIDSeen {
+				return &APIError{Op: OpListDevices, Class: ClassUnavailable,
+					Message: fmt.Sprintf("the device list repeated: the paging cursor did not move past %d", req.LargestDeviceIDSeen)}
+			}
+			req.LargestDeviceIDSeen = page.LargestDeviceIDSeen
+			continue
 		}
-		req.LargestDeviceIDSeen = page.LargestDeviceIDSeen
+		if fresh == 0 {
+			return &APIError{Op: OpListDevices, Class: ClassUnavailable,
+				Message: fmt.Sprintf("the device list repeated: a page of %d devices from earliest %q brought none not seen before; "+
+					"more devices may share one creation time than a page holds (raise the page size, at most the SDK's bound)",
+					len(page.Devices), req.Earliest)}
+		}
+		if last.IsZero() {
+			return &APIError{Op: OpListDevices, Class: ClassUnavailable,
+				Message: "the carrier reported more devices but the page's devices have no createdAt to page from"}
+		}
+		next := last.Truncate(time.Second).Add(-time.Second)
+		if next.Before(floor) {
+			next = floor
+		}
+		req.Earliest = next.Format(time.RFC3339)
 	}
+}
+
+// repeat reports whether any identifier of d was seen before, and marks all
+// of them seen. Kinds are compared in lower case.
+func repeat(seen map[DeviceID]bool, d Device) bool {
+	dup := false
+	for _, id := range d.DeviceIDs {
+		if id.ID == "" {
+			continue
+		}
+		k := DeviceID{ID: id.ID, Kind: strings.ToLower(id.Kind)}
+		if seen[k] {
+			dup = true
+		}
+		seen[k] = true
+	}
+	return dup
 }
 
 // FindDevice looks up one device by any identifier. A device the carrier

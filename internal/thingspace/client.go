@@ -21,6 +21,12 @@ const (
 	DefaultLoginPath       = "/api/m2m/v1/session/login"
 	DefaultCallTimeout     = 30 * time.Second
 	DefaultMaxFailedLogins = 3
+	// DefaultListPageSize is the maxNumberOfDevices AllDevices asks for:
+	// the bound of the carrier's SDK 1.7.0, within v5.12's 500 too (§12.2).
+	DefaultListPageSize = 100
+	// MaxListPageSize is the largest page any of the carrier's SDKs allows
+	// (v5.12); New refuses a larger ListPageSize.
+	MaxListPageSize = 500
 )
 
 // m2mPrefix is inserted before every path the documentation writes
@@ -68,6 +74,9 @@ type Config struct {
 	// and unlocking needs Verizon support. Default DefaultMaxFailedLogins;
 	// negative means no limit of our own.
 	MaxFailedLogins int
+	// ListPageSize is the maxNumberOfDevices AllDevices asks for. Default
+	// DefaultListPageSize; at most MaxListPageSize.
+	ListPageSize int
 }
 
 // Client talks to the ThingSpace M2M API for one account. It is safe for
@@ -118,6 +127,12 @@ func New(cfg Config) (*Client, error) {
 	}
 	if cfg.CallTimeout <= 0 {
 		cfg.CallTimeout = DefaultCallTimeout
+	}
+	if cfg.ListPageSize == 0 {
+		cfg.ListPageSize = DefaultListPageSize
+	}
+	if cfg.ListPageSize < 0 || cfg.ListPageSize > MaxListPageSize {
+		return nil, fmt.Errorf("thingspace: config: ListPageSize %d is outside 1..%d (the carrier SDK's bound)", cfg.ListPageSize, MaxListPageSize)
 	}
 	if cfg.MaxFailedLogins == 0 {
 		cfg.MaxFailedLogins = DefaultMaxFailedLogins

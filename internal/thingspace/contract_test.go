@@ -65,6 +65,8 @@ func TestContractChangeICCIDEndToEnd(t *testing.T) {
 	}
 }
 
+// The default simulator, like the carrier's response model, sends no cursor:
+// AllDevices pages by earliest and sees each demo line once.
 func TestContractListDevicesPages(t *testing.T) {
 	r := MustRig(t, tssim.Config{})
 	ctx := context.Background()
@@ -73,30 +75,79 @@ func TestContractListDevicesPages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !page.HasMoreData || len(page.Devices) != 2 || page.LargestDeviceIDSeen == 0 {
-		t.Fatalf("first page: more=%v devices=%d cursor=%d", page.HasMoreData, len(page.Devices), page.LargestDeviceIDSeen)
+	if !page.HasMoreData || len(page.Devices) != 2 || page.LargestDeviceIDSeen != 0 {
+		t.Fatalf("first page: more=%v devices=%d cursor=%d, want more data, 2 devices and no cursor", page.HasMoreData, len(page.Devices), page.LargestDeviceIDSeen)
+	}
+	if _, ok := page.Extra["largestDeviceIdSeen"]; ok {
+		t.Errorf("the default simulator sent a cursor")
 	}
 
-	var mdns []string
+	var iccids []string
 	err = r.Client.AllDevices(ctx, thingspace.ListDevicesRequest{MaxNumberOfDevices: 2}, func(d thingspace.Device) error {
 		id, _ := d.ID(thingspace.KindICCID)
-		mdns = append(mdns, id)
+		iccids = append(iccids, id)
 		return nil
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(mdns) != 5 {
-		t.Errorf("AllDevices saw %d devices (%v), want the 5 demo lines", len(mdns), mdns)
-	}
+	mustEachOnce(t, iccids, demoICCIDs())
+	// Each page after the first starts a second before the last device
+	// seen, so it brings that device back (dropped) and one new one: pages
+	// L0 L1 | L1 L2 | L2 L3 | L3 L4, the last one a 200. Plus the page above.
 	st := r.Sim.Stats()
-	if st.Call(tssim.KindListDevices, http.StatusAccepted) != 3 || st.Call(tssim.KindListDevices, http.StatusOK) != 1 {
-		t.Errorf("list calls by status %v, want three 202 and one 200", st.Calls[tssim.KindListDevices])
+	if st.Call(tssim.KindListDevices, http.StatusAccepted) != 4 || st.Call(tssim.KindListDevices, http.StatusOK) != 1 {
+		t.Errorf("list calls by status %v, want four 202 (one is the single page above) and one 200", st.Calls[tssim.KindListDevices])
 	}
 
 	stop := errors.New("stop")
 	if err := r.Client.AllDevices(ctx, thingspace.ListDevicesRequest{}, func(thingspace.Device) error { return stop }); !errors.Is(err, stop) {
 		t.Errorf("AllDevices returned %v, want the callback's error", err)
+	}
+}
+
+// With -list-cursor the simulator sends largestDeviceIdSeen and AllDevices
+// follows it; the result is the same.
+func TestContractListDevicesWithCursor(t *testing.T) {
+	r := MustRig(t, tssim.Config{ListCursor: true})
+	var iccids []string
+	err := r.Client.AllDevices(context.Background(), thingspace.ListDevicesRequest{MaxNumberOfDevices: 2}, func(d thingspace.Device) error {
+		id, _ := d.ID(thingspace.KindICCID)
+		iccids = append(iccids, id)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustEachOnce(t, iccids, demoICCIDs())
+	if got := r.Sim.Stats().Call(tssim.KindListDevices, http.StatusAccepted); got != 2 {
+		t.Errorf("%d pages with more data, want 2 (cursor pages never overlap)", got)
+	}
+}
+
+func demoICCIDs() []string {
+	var out []string
+	for _, l := range tssim.DemoSeed().Lines {
+		out = append(out, l.ICCID)
+	}
+	return out
+}
+
+// mustEachOnce fails unless got holds every want exactly once and nothing else.
+func mustEachOnce(tb testing.TB, got, want []string) {
+	tb.Helper()
+	count := map[string]int{}
+	for _, g := range got {
+		count[g]++
+	}
+	for _, w := range want {
+		if count[w] != 1 {
+			tb.Errorf("%s seen %d times, want once", w, count[w])
+		}
+		delete(count, w)
+	}
+	for g, n := range count {
+		tb.Errorf("%s seen %d times, want never", g, n)
 	}
 }
 

@@ -40,10 +40,9 @@ type DeviceIdentifierFilter struct {
 type DeviceListPage struct {
 	HasMoreData bool     `json:"hasMoreData"`
 	Devices     []Device `json:"devices"`
-	// LargestDeviceIDSeen is where the next page starts. UNCONFIRMED: the
-	// carrier documents the request cursor but no response field that carries
-	// the internal device id; the simulator sends it under this name and the
-	// client stops paging with an error if a page with more data lacks it.
+	// LargestDeviceIDSeen is not in the carrier's response model (§12.2):
+	// it is read when present (the simulator sends it with -list-cursor),
+	// and AllDevices pages by earliest when it is not.
 	LargestDeviceIDSeen int64                      `json:"largestDeviceIdSeen,omitempty"`
 	Extra               map[string]json.RawMessage `json:"-"`
 }

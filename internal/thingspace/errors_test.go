@@ -99,15 +99,37 @@ func TestFindDeviceEmptyListIsNotFound(t *testing.T) {
 	MustAPIError(t, err, thingspace.ClassNotFound)
 }
 
-func TestAllDevicesRefusesPagingWithoutCursor(t *testing.T) {
+// A carrier that says "more data" but sends the same page again (it ignores
+// earliest) is stopped after that page, with no device handed on twice.
+func TestAllDevicesStopsWhenAPageRepeats(t *testing.T) {
 	calls := 0
 	c := MustStubClient(t, func(w http.ResponseWriter, r *http.Request) {
 		calls++
-		w.WriteHeader(http.StatusAccepted) // more data, but no largestDeviceIdSeen
-		fmt.Fprint(w, `{"devices":[{"accountName":"a","deviceIds":[],"carrierInformations":[],"connected":false}]}`)
+		w.WriteHeader(http.StatusAccepted) // more data, no cursor, the same device every time
+		fmt.Fprint(w, `{"hasMoreData":true,"devices":[{"accountName":"a","createdAt":"2024-01-02T09:00:00Z","deviceIds":[{"id":"89148000000000010000","kind":"iccId"}],"carrierInformations":[],"connected":false}]}`)
+	})
+	got := 0
+	err := c.AllDevices(context.Background(), thingspace.ListDevicesRequest{}, func(thingspace.Device) error { got++; return nil })
+	ae := MustAPIError(t, err, thingspace.ClassUnavailable)
+	if !strings.Contains(ae.Message, "repeated") {
+		t.Errorf("message %q does not say the list repeated", ae.Message)
+	}
+	if calls != 2 || got != 1 {
+		t.Errorf("%d pages fetched and %d devices handed on, want 2 and 1", calls, got)
+	}
+}
+
+// A page with more data whose devices carry no createdAt cannot be paged
+// without a cursor: an error, not a loop.
+func TestAllDevicesRefusesPagingWithoutCreatedAt(t *testing.T) {
+	calls := 0
+	c := MustStubClient(t, func(w http.ResponseWriter, r *http.Request) {
+		calls++
+		w.WriteHeader(http.StatusAccepted)
+		fmt.Fprintf(w, `{"devices":[{"accountName":"a","deviceIds":[{"id":"%d","kind":"mdn"}],"carrierInformations":[],"connected":false}]}`, calls)
 	})
 	err := c.AllDevices(context.Background(), thingspace.ListDevicesRequest{}, func(thingspace.Device) error { return nil })
-	MustAPIError(t, err, thingspace.ClassInvalid)
+	MustAPIError(t, err, thingspace.ClassUnavailable)
 	if calls != 1 {
 		t.Errorf("%d pages fetched, want 1", calls)
 	}

@@ -31,6 +31,8 @@ func TestGoldenPayloadsKeepEveryField(t *testing.T) {
 		{"callback_listeners.json", func() any { return new([]thingspace.CallbackListener) }},
 		{"device_list_request.json", func() any { return new(thingspace.ListDevicesRequest) }},
 		{"device_list_response.json", func() any { return new(thingspace.DeviceListPage) }},
+		{"device_list_response_more.json", func() any { return new(thingspace.DeviceListPage) }},
+		{"callback_no_status.json", func() any { return new(thingspace.Callback) }},
 		{"service_plans.json", func() any { return new([]thingspace.ServicePlan) }},
 		{"error_response.json", func() any { return new(thingspace.ErrorResponse) }},
 		{"gateway_fault.json", func() any { return new(thingspace.GatewayFault) }},

@@ -24,7 +24,7 @@ const waitFor = 10 * time.Second
 const (
 	account  = "0000123456-00001"
 	clientID = "demo-key"
-	secret   = "demo-secret"
+	secret   = tssim.DemoClientSecret
 	username = "demo-user"
 	password = "demo-password"
 )
@@ -44,7 +44,14 @@ type Rig struct {
 // the demo account; edit adjusts the client config.
 func MustRig(tb testing.TB, cfg tssim.Config, edit ...func(*thingspace.Config)) *Rig {
 	tb.Helper()
-	sim, err := tssim.New(cfg, tssim.DemoSeed())
+	return MustRigSeed(tb, cfg, tssim.DemoSeed(), edit...)
+}
+
+// MustRigSeed is MustRig with another carrier seed; its first account must
+// be the demo account's name and UWS credentials.
+func MustRigSeed(tb testing.TB, cfg tssim.Config, seed tssim.Seed, edit ...func(*thingspace.Config)) *Rig {
+	tb.Helper()
+	sim, err := tssim.New(cfg, seed)
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -121,6 +121,9 @@ func (s *Sim) handleDeleteCallback(w http.ResponseWriter, r *http.Request, c cal
 func (s *Sim) deliver(p *pendingChange, cb thingspace.Callback, listener *thingspace.CallbackListener) {
 	s.mu.Lock()
 	interval := s.cfg.CallbackRetryInterval
+	if s.cfg.CallbacksWithoutStatus {
+		cb.Status = ""
+	}
 	switch {
 	case listener == nil:
 		// As at the carrier: the change stands, its result is never seen.

@@ -38,6 +38,13 @@ func refuse(code, format string, args ...any) *refusal {
 var smsrOidPattern = regexp.MustCompile(`^[A-Za-z0-9]{3,32}$`)
 
 func (s *Sim) handleChange(w http.ResponseWriter, r *http.Request, c caller) {
+	s.mu.Lock()
+	types := s.cfg.ServiceTypes
+	s.mu.Unlock()
+	if st := r.PathValue("serviceType"); !slices.Contains(types, st) {
+		writeError(w, http.StatusBadRequest, CodeServiceTypeInvalid, fmt.Sprintf("serviceType %q is not one of %s", st, strings.Join(types, ", ")))
+		return
+	}
 	var req thingspace.ChangeIdentifierRequest
 	if !decode(w, r, &req, false) {
 		return

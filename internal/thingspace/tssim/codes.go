@@ -24,6 +24,9 @@ const (
 	CodeCallbackNameInvalid   = "UnifiedWebService.INPUT_INVALID.Callback.ServiceName.Invalid" // UNCONFIRMED
 	CodeCallbackURLInvalid    = "UnifiedWebService.INPUT_INVALID.Callback.URL.Invalid"         // UNCONFIRMED
 	CodeCallbackNotFound      = "UnifiedWebService.REQUEST_FAILED.Callback.NotFound"           // UNCONFIRMED
+	CodeMaxDevicesInvalid     = "UnifiedWebService.INPUT_INVALID.MaxNumberOfDevices"           // UNCONFIRMED: over the SDK's bound
+	CodeServiceTypeInvalid    = "UnifiedWebService.INPUT_INVALID.ServiceType.Invalid"          // UNCONFIRMED
+	CodeEarliestInvalid       = "UnifiedWebService.INPUT_INVALID.Earliest.Invalid"             // UNCONFIRMED
 
 	// Asynchronous (callback faultResponse.faultcode, status "Failed").
 	CodeICCIDUnknown     = "UnifiedWebService.REQUEST_FAILED.ICCID.NotFound"           // UNCONFIRMED: SIM unknown to the carrier

@@ -81,8 +81,27 @@ type Config struct {
 	// CallbackPortAllowList refuses listener URLs on ports the carrier does
 	// not call (80, 443, 9001-9006, 50551-50559, 28200-28220).
 	CallbackPortAllowList bool
-	// PageSize is the most devices per list page. Default 2000 (documented).
+	// PageSize is the page a device list request without maxNumberOfDevices
+	// gets. Default 2000 (documented).
 	PageSize int
+	// MaxPageSize is the largest maxNumberOfDevices a request may ask for;
+	// more is refused with 400 ...INPUT_INVALID.MaxNumberOfDevices. Default
+	// DefaultMaxPageSize, the bound of the carrier's SDK 1.7.0 (v5.12 allows
+	// 500; thingspace-api.md §12.2). Negative means no bound.
+	MaxPageSize int
+	// ListCursor adds largestDeviceIdSeen to device list responses and pages
+	// them by internal device id. Off by default: the carrier's response
+	// model has no such field (§12.2), so clients must page without it.
+	ListCursor bool
+	// ServiceTypes are the {serviceType} path values the change-identifier
+	// call accepts; others get 400 ...INPUT_INVALID.ServiceType.Invalid.
+	// The carrier documents no values (§2.1, §12.4: a free string in its
+	// SDK), so they are configuration. Default DefaultServiceTypes.
+	ServiceTypes []string
+	// CallbacksWithoutStatus leaves "status" out of every CarrierService
+	// callback, as the carrier may (§12.3: no model in its SDK); listeners
+	// must then settle the outcome by asking about the line.
+	CallbacksWithoutStatus bool
 }
 
 // Defaults applied by New to zero fields.
@@ -91,11 +110,18 @@ const (
 	DefaultSessionIdle   = 20 * time.Minute
 	DefaultHang          = 60 * time.Second
 	DefaultPageSize      = 2000
+	// DefaultMaxPageSize is SDK 1.7.0's bound on maxNumberOfDevices.
+	DefaultMaxPageSize = 100
 	// MaxCallbackAttempts is the carrier's maxCallbackThreshold.
 	MaxCallbackAttempts = 4
 	// MaxFailedLogins is how many refused logins in a row lock the user.
 	MaxFailedLogins = 5
 )
+
+// DefaultServiceTypes are the {serviceType} values accepted unless
+// Config.ServiceTypes says otherwise. UNCONFIRMED: "4G" is the value idswap
+// is configured with (demo and tests); the carrier documents none.
+func DefaultServiceTypes() []string { return []string{"4G"} }
 
 // DefaultConfig is a believable carrier for a person at a terminal: some
 // latency, callbacks after two seconds, redelivery every ten.
@@ -109,6 +135,8 @@ func DefaultConfig() Config {
 		CallbackDelay:         2 * time.Second,
 		CallbackRetryInterval: 10 * time.Second,
 		PageSize:              DefaultPageSize,
+		MaxPageSize:           DefaultMaxPageSize,
+		ServiceTypes:          DefaultServiceTypes(),
 	}
 }
 
@@ -126,6 +154,14 @@ func (c Config) withDefaults() Config {
 	}
 	if c.PageSize <= 0 {
 		c.PageSize = DefaultPageSize
+	}
+	if c.MaxPageSize == 0 {
+		c.MaxPageSize = DefaultMaxPageSize
+	}
+	if len(c.ServiceTypes) == 0 {
+		c.ServiceTypes = DefaultServiceTypes()
+	} else {
+		c.ServiceTypes = slices.Clone(c.ServiceTypes)
 	}
 	c.ErrorRate = cloneRates(c.ErrorRate)
 	c.TimeoutRate = cloneRates(c.TimeoutRate)
@@ -165,7 +201,30 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.BoolVar(&c.StrictIdentifiers, "strict-identifiers", c.StrictIdentifiers, "check ICCID/IMEI Luhn digits, ICCID 89 prefix and EID mod 97")
 	fs.StringVar(&c.StateFile, "state-file", c.StateFile, "JSON file that keeps carrier state across restarts (loaded if present)")
 	fs.BoolVar(&c.CallbackPortAllowList, "callback-port-allow-list", c.CallbackPortAllowList, "refuse listener URLs on ports the carrier does not call")
-	fs.IntVar(&c.PageSize, "page-size", c.PageSize, "most devices per list page")
+	fs.IntVar(&c.PageSize, "page-size", c.PageSize, "devices per list page when the request gives no maxNumberOfDevices")
+	fs.IntVar(&c.MaxPageSize, "max-page-size", c.MaxPageSize, "largest maxNumberOfDevices accepted (SDK 1.7.0: 100, v5.12: 500; negative: no bound)")
+	fs.BoolVar(&c.ListCursor, "list-cursor", c.ListCursor, "add largestDeviceIdSeen to device list responses (the carrier's model has none)")
+	fs.Var((*listFlag)(&c.ServiceTypes), "service-types", "comma-separated {serviceType} values the change-identifier call accepts (default "+strings.Join(DefaultServiceTypes(), ",")+")")
+	fs.BoolVar(&c.CallbacksWithoutStatus, "callbacks-without-status", c.CallbacksWithoutStatus, "leave \"status\" out of CarrierService callbacks")
+}
+
+// listFlag parses a comma-separated list; setting it replaces the default.
+type listFlag []string
+
+func (f *listFlag) String() string { return strings.Join(*f, ",") }
+
+func (f *listFlag) Set(v string) error {
+	var out []string
+	for part := range strings.SplitSeq(v, ",") {
+		if part = strings.TrimSpace(part); part != "" {
+			out = append(out, part)
+		}
+	}
+	if len(out) == 0 {
+		return fmt.Errorf("want at least one value, got %q", v)
+	}
+	*f = out
+	return nil
 }
 
 func rateKinds() []string {

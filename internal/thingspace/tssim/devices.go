@@ -1,6 +1,8 @@
 package tssim
 
 import (
+	"cmp"
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -37,22 +39,63 @@ func (s *Sim) handleList(w http.ResponseWriter, r *http.Request, c caller) {
 		writeJSON(w, http.StatusOK, thingspace.DeviceListPage{Devices: []thingspace.Device{s.deviceLocked(l, true)}})
 		return
 	}
+	if s.cfg.MaxPageSize > 0 && req.MaxNumberOfDevices > s.cfg.MaxPageSize {
+		writeError(w, http.StatusBadRequest, CodeMaxDevicesInvalid,
+			fmt.Sprintf("maxNumberOfDevices %d is over the limit of %d", req.MaxNumberOfDevices, s.cfg.MaxPageSize))
+		return
+	}
+	if req.MaxNumberOfDevices < 0 {
+		writeError(w, http.StatusBadRequest, CodeMaxDevicesInvalid, "maxNumberOfDevices must not be negative")
+		return
+	}
+	var earliest, latest time.Time
+	for _, b := range []struct {
+		name, v string
+		t       *time.Time
+	}{{"earliest", req.Earliest, &earliest}, {"latest", req.Latest, &latest}} {
+		if b.v == "" {
+			continue
+		}
+		t, err := time.Parse(time.RFC3339, b.v)
+		if err != nil {
+			writeError(w, http.StatusBadRequest, CodeEarliestInvalid, b.name+" is not an ISO-8601 date-time: "+b.v)
+			return
+		}
+		*b.t = t
+	}
 	limit := s.cfg.PageSize
-	if req.MaxNumberOfDevices > 0 && req.MaxNumberOfDevices < limit {
+	if req.MaxNumberOfDevices > 0 {
 		limit = req.MaxNumberOfDevices
 	}
 	var match []*lineState
-	for _, l := range s.st.Lines { // kept in device id order
-		if l.Account == c.account.Name && l.ID > req.LargestDeviceIDSeen && s.matches(l, req) {
-			match = append(match, l)
+	for _, l := range s.st.Lines {
+		if l.Account != c.account.Name || l.ID <= req.LargestDeviceIDSeen || !s.matches(l, req) {
+			continue
 		}
+		// earliest is "added after" (exclusive, §12.2); latest is inclusive.
+		if (!earliest.IsZero() && !l.CreatedAt.After(earliest)) || (!latest.IsZero() && l.CreatedAt.After(latest)) {
+			continue
+		}
+		match = append(match, l)
+	}
+	// Paged by internal id when a cursor is in play, else by creation time
+	// (the documented order for paging with earliest), id breaking ties.
+	if !s.cfg.ListCursor && req.LargestDeviceIDSeen == 0 {
+		slices.SortStableFunc(match, func(a, b *lineState) int {
+			if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
+				return c
+			}
+			return cmp.Compare(a.ID, b.ID)
+		})
 	}
 	page := thingspace.DeviceListPage{Devices: []thingspace.Device{}}
 	status := http.StatusOK
 	if len(match) > limit {
 		match = match[:limit]
 		page.HasMoreData = true
-		page.LargestDeviceIDSeen = match[len(match)-1].ID
+		if s.cfg.ListCursor {
+			page.LargestDeviceIDSeen = match[len(match)-1].ID
+		}
 		status = http.StatusAccepted // documented: 202 while hasMoreData
 	}
 	for _, l := range match {
@@ -78,12 +121,6 @@ func (s *Sim) matches(l *lineState, req thingspace.ListDevicesRequest) bool {
 		return false
 	}
 	if req.GroupName != "" || len(req.CustomFields) > 0 {
-		return false
-	}
-	if t, err := time.Parse(time.RFC3339, req.Earliest); err == nil && l.CreatedAt.Before(t) {
-		return false
-	}
-	if t, err := time.Parse(time.RFC3339, req.Latest); err == nil && l.CreatedAt.After(t) {
 		return false
 	}
 	if len(req.DeviceList) > 0 && !slices.ContainsFunc(req.DeviceList, func(d thingspace.DeviceID) bool {

@@ -20,9 +20,11 @@
 //
 // # Change identifier: which refusals are synchronous
 //
-// PUT /api/m2m/v1/devices/{serviceType}/actions/deviceId accepts any
-// serviceType. Checks made at once, answered HTTP 400 {errorCode,errorMessage}:
+// PUT /api/m2m/v1/devices/{serviceType}/actions/deviceId accepts the
+// serviceType values of Config.ServiceTypes (default "4G"; the carrier
+// documents none). Checks made at once, answered HTTP 400 {errorCode,errorMessage}:
 //
+//	serviceType not configured                  ...INPUT_INVALID.ServiceType.Invalid (UNCONFIRMED)
 //	body not JSON                               UnifiedWebService.DeserializationFailed
 //	change4gOption missing or unknown           ...INPUT_INVALID.Change4GOption.Invalid (UNCONFIRMED)
 //	deviceIds, needed deviceIdsTo kind, smsrOid,
@@ -58,10 +60,15 @@
 // # Device list paging
 //
 // POST /api/m2m/v1/devices/actions/list answers 202 with hasMoreData=true
-// while more devices follow, and adds largestDeviceIdSeen (the internal id
-// of the page's last device) for the next request. That response field is
-// UNCONFIRMED: the carrier documents only the request field. A single-device
-// query (deviceId) for an unknown device answers 400 ...DeviceNotFound.
+// while more devices follow. Like the carrier's response model (§12.2) it
+// sends no cursor unless Config.ListCursor asks for largestDeviceIdSeen;
+// without one, devices come in creation order and earliest is exclusive
+// ("added after"). maxNumberOfDevices over Config.MaxPageSize (default 100,
+// the SDK's bound) is refused. A single-device query (deviceId) for an
+// unknown device answers 400 ...DeviceNotFound.
+//
+// The token endpoint compares the Basic key and secret raw, as the
+// carrier's SDK sends them: URL-encoded credentials are refused.
 //
 // # Simulator endpoints
 //

@@ -83,14 +83,19 @@ const (
 	Network5G    = "5G"
 )
 
+// DemoClientSecret is the demo account's OAuth secret.
+const DemoClientSecret = "Ab+c/d=e&f%g h"
+
 // DemoSeed returns a small, self-consistent carrier: one account, five lines
 // (one suspended, one pre-active without an MDN), spare SIMs and devices of
 // every network type, four plans. Every identifier passes the strict checks.
-// The credentials are for local use only.
+// The credentials are for local use only; the OAuth secret holds the
+// characters that URL-encoding would change (+ / = & % and a space), so
+// every client test proves the key and secret go out raw (§12.1).
 func DemoSeed() Seed {
 	const acct = "0000123456-00001"
 	return Seed{
-		Accounts: []Account{{Name: acct, ClientID: "demo-key", ClientSecret: "demo-secret", Username: "demo-user", Password: "demo-password"}},
+		Accounts: []Account{{Name: acct, ClientID: "demo-key", ClientSecret: DemoClientSecret, Username: "demo-user", Password: "demo-password"}},
 		Plans: []Plan{
 			{Code: "M2MCAT1-5GB", Name: "Cat-1 5 GB", SizeKb: 5242880, CarrierServicePlanCode: "84638", NetworkTypes: []string{NetworkCat1, Network5G}},
 			{Code: "M2MLTEM-1GB", Name: "LTE-M 1 GB", SizeKb: 1048576, CarrierServicePlanCode: "84701", NetworkTypes: []string{NetworkLTEM, NetworkNBIoT}},

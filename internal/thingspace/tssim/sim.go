@@ -342,6 +342,22 @@ func (s *Sim) Knobs() Config {
 	return s.cfg.withDefaults()
 }
 
+// SetCreated dates the line that holds identifier as added at t, e.g. to
+// give many lines one creation instant for a paging test. It reports whether
+// such a line exists.
+func (s *Sim) SetCreated(identifier string, t time.Time) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, l := range s.st.Lines {
+		if identifier != "" && (l.MDN == identifier || l.ICCID == identifier || l.IMEI == identifier || l.EID == identifier) {
+			l.CreatedAt = t
+			s.persistLocked()
+			return true
+		}
+	}
+	return false
+}
+
 // Line returns the current carrier state of the line that holds identifier
 // as its MDN, ICCID, IMEI or EID right now.
 func (s *Sim) Line(identifier string) (Line, bool) {

@@ -65,7 +65,7 @@ func MustEnvSeed(tb testing.TB, cfg tssim.Config, seed tssim.Seed) *Env {
 
 func (e *Env) MustClient(tb testing.TB, password string) *thingspace.Client {
 	tb.Helper()
-	c, err := thingspace.New(thingspace.Config{BaseURL: e.URL, ClientID: "demo-key", ClientSecret: "demo-secret",
+	c, err := thingspace.New(thingspace.Config{BaseURL: e.URL, ClientID: "demo-key", ClientSecret: tssim.DemoClientSecret,
 		Username: "demo-user", Password: password, AccountName: account, ServiceType: "4G", MaxFailedLogins: -1})
 	if err != nil {
 		tb.Fatal(err)
@@ -307,7 +307,7 @@ func mustToken(tb testing.TB, base string) thingspace.OAuthToken {
 	tb.Helper()
 	req, _ := http.NewRequest(http.MethodPost, base+"/api/ts/v1/oauth2/token", strings.NewReader("grant_type=client_credentials"))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.SetBasicAuth("demo-key", "demo-secret")
+	req.SetBasicAuth("demo-key", tssim.DemoClientSecret)
 	var tok thingspace.OAuthToken
 	mustDo(tb, req, http.StatusOK, &tok)
 	return tok
@@ -451,7 +451,8 @@ func TestRegisterFlags(t *testing.T) {
 	err := fs.Parse([]string{"-seed=7", "-latency=5ms", "-latency-jitter=1ms", "-error-rate=change_identifier=0.1,callbacks=0.2",
 		"-timeout-rate=plans=0.5", "-hang=3s", "-rate-limit=12.5", "-token-lifetime=2m", "-session-idle=30s",
 		"-callback-delay=0", "-callback-retry-interval=1s", "-drop-callbacks=0.3", "-duplicate-callbacks=0.4",
-		"-strict-identifiers", "-state-file=/tmp/x.json", "-callback-port-allow-list", "-page-size=50"})
+		"-strict-identifiers", "-state-file=/tmp/x.json", "-callback-port-allow-list", "-page-size=50",
+		"-max-page-size=500", "-list-cursor", "-service-types=4G, 5G", "-callbacks-without-status"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -459,11 +460,12 @@ func TestRegisterFlags(t *testing.T) {
 		ErrorRate: map[string]float64{"change_identifier": 0.1, "callbacks": 0.2}, TimeoutRate: map[string]float64{"plans": 0.5},
 		Hang: 3 * time.Second, RateLimit: 12.5, TokenLifetime: 2 * time.Minute, SessionIdle: 30 * time.Second,
 		CallbackDelay: 0, CallbackRetryInterval: time.Second, DropCallbackRate: 0.3, DuplicateCallbackRate: 0.4,
-		StrictIdentifiers: true, StateFile: "/tmp/x.json", CallbackPortAllowList: true, PageSize: 50}
+		StrictIdentifiers: true, StateFile: "/tmp/x.json", CallbackPortAllowList: true, PageSize: 50,
+		MaxPageSize: 500, ListCursor: true, ServiceTypes: []string{"4G", "5G"}, CallbacksWithoutStatus: true}
 	if got, w := mustMarshal(t, cfg), mustMarshal(t, want); got != w {
 		t.Errorf("flags gave\n%s\nwant\n%s", got, w)
 	}
-	for _, bad := range []string{"-error-rate=nosuchkind=0.1", "-error-rate=plans=2", "-timeout-rate=plans"} {
+	for _, bad := range []string{"-error-rate=nosuchkind=0.1", "-error-rate=plans=2", "-timeout-rate=plans", "-service-types=,"} {
 		fs := flag.NewFlagSet("tssim", flag.ContinueOnError)
 		fs.SetOutput(io.Discard)
 		c := tssim.Config{}
