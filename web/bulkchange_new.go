@@ -135,13 +135,7 @@ func (s *Server) changeCheck(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	c.Response().Header().Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
-	c.Response().WriteHeader(http.StatusOK)
-	ctx := c.Request().Context()
-	if err := views.ChangeResults(f.Results, f.Errors).Render(ctx, c.Response()); err != nil {
-		return err
-	}
-	return views.ChangeSteps(f.Steps, true).Render(ctx, c.Response())
+	return render(c, http.StatusOK, views.ChangeResults(f.Results, f.Errors), views.ChangeSteps(f.Steps, true))
 }
 
 // submitChange stores the request — or shows what stops it — and opens the bulk change page.

@@ -265,7 +265,7 @@ func (s *Server) bulkChangeStatus(c echo.Context) error {
 		return err
 	}
 	if c.QueryParam("v") != statusVersion(b) {
-		c.Response().Header().Set("HX-Trigger", "bulk-rows-changed")
+		triggerEvent(c, "bulk-rows-changed")
 	}
 	return render(c, http.StatusOK, views.BulkChangeStatusRegion(s.bulkStatus(c, b)))
 }

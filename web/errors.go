@@ -65,15 +65,18 @@ func (s *Server) handleError(err error, c echo.Context) {
 	case isHTMX(c):
 		// A form that fails its checks renders itself with 422 and never gets here; any other
 		// error of an htmx request goes to the page's alert area instead of the swap target.
-		c.Response().Header().Set("HX-Retarget", "#alerts")
-		c.Response().Header().Set("HX-Reswap", "innerHTML")
+		retarget(c, "#alerts", "innerHTML")
 		werr = render(c, status, views.ErrorFragment(msg))
 	default:
 		heading := http.StatusText(status)
 		werr = render(c, status, views.Error(views.ErrorPage{Layout: layout(c, heading, ""), Status: status, Heading: heading, Message: msg}))
 	}
 	if werr != nil {
+		// The error page itself failed to render: say so in the log, and still answer.
 		s.log.ErrorContext(c.Request().Context(), "writing the error answer failed", "err", werr)
+		if !c.Response().Committed {
+			_ = c.String(status, msg)
+		}
 	}
 }
 

@@ -142,19 +142,10 @@ func (s *Server) csrf(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 func csrfToken(c echo.Context) string {
-	t, _ := session(c).Values[keyCSRF].(string)
-	return t
-}
-
-// isHTMX reports whether htmx made the request (and wants a fragment back).
-func isHTMX(c echo.Context) bool { return c.Request().Header.Get("HX-Request") == "true" }
-
-// redirect sends the browser elsewhere: HX-Redirect for htmx (a 3xx would be followed inside
-// the swap), 303 otherwise so that a POST becomes a GET.
-func redirect(c echo.Context, to string) error {
-	if isHTMX(c) {
-		c.Response().Header().Set("HX-Redirect", to)
-		return c.NoContent(http.StatusNoContent)
+	sess := session(c)
+	if sess == nil {
+		return "" // a route outside the session has no form to protect
 	}
-	return c.Redirect(http.StatusSeeOther, to)
+	t, _ := sess.Values[keyCSRF].(string)
+	return t
 }
