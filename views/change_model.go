@@ -1,8 +1,6 @@
 package views
 
 import (
-	"fmt"
-
 	"github.com/a-h/templ"
 )
 
@@ -148,23 +146,6 @@ func firstOf(ss []string) string {
 		return ""
 	}
 	return ss[0]
-}
-
-// nounCount says "1 row" or "12 rows", with thousands separated: "10,000 rows".
-func nounCount(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return thousands(n) + " " + many
-}
-
-// thousands writes a count with its thousands separated: 10,000.
-func thousands(n int) string {
-	s := fmt.Sprint(n)
-	for i := len(s) - 3; i > 0 && s[i-1] != '-'; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	return s
 }
 
 // oobAttrs makes a region an out-of-band swap when it rides along with another region's answer.

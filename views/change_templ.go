@@ -6,10 +6,12 @@ package views
 
 //lint:file-ignore SA4006 This context is only used if a nested component is present.
 
-import "github.com/a-h/templ"
-import templruntime "github.com/a-h/templ/runtime"
+import (
+	"fmt"
 
-import "fmt"
+	"github.com/a-h/templ"
+	templruntime "github.com/a-h/templ/runtime"
+)
 
 // ChangePage is the new change request page.
 func ChangePage(f ChangeForm) templ.Component {
@@ -1085,7 +1087,7 @@ func ChangeResults(r CheckResults, errors map[string]string) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var41 string
-			templ_7745c5c3_Var41, templ_7745c5c3_Err = templ.JoinStringErrs(nounCount(r.Total, "row", "rows"))
+			templ_7745c5c3_Var41, templ_7745c5c3_Err = templ.JoinStringErrs(CountNoun(r.Total, "row", "rows"))
 			if templ_7745c5c3_Err != nil {
 				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/change.templ`, Line: 240, Col: 40}
 			}
@@ -1310,7 +1312,7 @@ func ChangeResults(r CheckResults, errors map[string]string) templ.Component {
 						return templ_7745c5c3_Err
 					}
 					var templ_7745c5c3_Var52 string
-					templ_7745c5c3_Var52, templ_7745c5c3_Err = templ.JoinStringErrs(nounCount(r.HiddenErrors, "more row", "more rows"))
+					templ_7745c5c3_Var52, templ_7745c5c3_Err = templ.JoinStringErrs(CountNoun(r.HiddenErrors, "more row", "more rows"))
 					if templ_7745c5c3_Err != nil {
 						return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/change.templ`, Line: 283, Col: 59}
 					}
@@ -1328,7 +1330,7 @@ func ChangeResults(r CheckResults, errors map[string]string) templ.Component {
 					return templ_7745c5c3_Err
 				}
 				var templ_7745c5c3_Var53 string
-				templ_7745c5c3_Var53, templ_7745c5c3_Err = templ.JoinStringErrs(nounCount(r.Invalid, "row", "rows"))
+				templ_7745c5c3_Var53, templ_7745c5c3_Err = templ.JoinStringErrs(CountNoun(r.Invalid, "row", "rows"))
 				if templ_7745c5c3_Err != nil {
 					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/change.templ`, Line: 288, Col: 158}
 				}
@@ -1515,7 +1517,7 @@ func ChangeResults(r CheckResults, errors map[string]string) templ.Component {
 						return templ_7745c5c3_Err
 					}
 					var templ_7745c5c3_Var65 string
-					templ_7745c5c3_Var65, templ_7745c5c3_Err = templ.JoinStringErrs(nounCount(r.HiddenValid, "more row", "more rows"))
+					templ_7745c5c3_Var65, templ_7745c5c3_Err = templ.JoinStringErrs(CountNoun(r.HiddenValid, "more row", "more rows"))
 					if templ_7745c5c3_Err != nil {
 						return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/change.templ`, Line: 313, Col: 79}
 					}
@@ -1575,7 +1577,7 @@ func ChangeResults(r CheckResults, errors map[string]string) templ.Component {
 					return templ_7745c5c3_Err
 				}
 				var templ_7745c5c3_Var68 string
-				templ_7745c5c3_Var68, templ_7745c5c3_Err = templ.JoinStringErrs(nounCount(p.Rows, "device", "devices"))
+				templ_7745c5c3_Var68, templ_7745c5c3_Err = templ.JoinStringErrs(CountNoun(p.Rows, "device", "devices"))
 				if templ_7745c5c3_Err != nil {
 					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/change.templ`, Line: 325, Col: 82}
 				}
@@ -2166,7 +2168,7 @@ func review(v Review) templ.Component {
 					return templ_7745c5c3_Err
 				}
 				var templ_7745c5c3_Var99 string
-				templ_7745c5c3_Var99, templ_7745c5c3_Err = templ.JoinStringErrs(nounCount(v.HiddenCostRows, "more device", "more devices"))
+				templ_7745c5c3_Var99, templ_7745c5c3_Err = templ.JoinStringErrs(CountNoun(v.HiddenCostRows, "more device", "more devices"))
 				if templ_7745c5c3_Err != nil {
 					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/change.templ`, Line: 413, Col: 86}
 				}
@@ -2268,7 +2270,7 @@ func review(v Review) templ.Component {
 			return templ_7745c5c3_Err
 		}
 		var templ_7745c5c3_Var103 string
-		templ_7745c5c3_Var103, templ_7745c5c3_Err = templ.JoinStringErrs(nounCount(v.Rows, "change", "changes"))
+		templ_7745c5c3_Var103, templ_7745c5c3_Err = templ.JoinStringErrs(CountNoun(v.Rows, "change", "changes"))
 		if templ_7745c5c3_Err != nil {
 			return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/change.templ`, Line: 434, Col: 51}
 		}

@@ -81,7 +81,7 @@ func (s *Server) apiCreateBulkChange(c echo.Context) error {
 	if u.IsAdmin() {
 		d.TenantID = body.TenantID
 	} else {
-		d.TenantID = *u.TenantID // a manager acts for their own tenant, whatever the body says
+		d.TenantID = scopeOf(u) // a manager acts for their own tenant, whatever the body says
 	}
 	plan := change.KeepPlan
 	if body.ServicePlan != nil {
@@ -108,7 +108,7 @@ func (s *Server) apiCreateBulkChange(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	b, err := s.store.BulkChange(ctx, tenantScope(u), sub.ID)
+	b, err := s.store.BulkChange(ctx, scopeOf(u), sub.ID)
 	if err != nil {
 		return err
 	}
@@ -267,7 +267,7 @@ func (s *Server) apiBulkChange(c echo.Context) error {
 	if err != nil {
 		return apperr.E(apperr.NotFound, "There is no bulk change %q.", c.Param("id"))
 	}
-	b, err := s.store.BulkChange(ctx, tenantScope(currentUser(c)), id)
+	b, err := s.store.BulkChange(ctx, scopeOf(currentUser(c)), id)
 	if err != nil {
 		return err
 	}
@@ -307,7 +307,7 @@ func (s *Server) apiBulkChanges(c echo.Context) error {
 		f.TenantID, _ = strconv.ParseInt(c.QueryParam("tenant_id"), 10, 64)
 		f.AllTenants = f.TenantID == 0
 	} else {
-		f.TenantID = *u.TenantID
+		f.TenantID = scopeOf(u)
 	}
 	if st := c.QueryParam("status"); st != "" {
 		ok := false

@@ -66,13 +66,11 @@ func (s *Server) audit(c echo.Context) error {
 	}
 
 	p := views.Audit{Layout: layout(c, "Audit", "audit"), Form: form, Results: res}
-	ts, err := s.store.Tenants(ctx)
+	ts, err := s.tenants(ctx)
 	if err != nil {
 		return err
 	}
-	for _, t := range ts {
-		p.Tenants = append(p.Tenants, views.Option{Value: fmt.Sprint(t.ID), Label: t.Name, Selected: t.ID == f.TenantID})
-	}
+	p.Tenants = ts.options(f.TenantID)
 	for _, st := range change.Statuses {
 		p.Statuses = append(p.Statuses, views.Option{Value: string(st), Label: string(st), Selected: st == f.RowStatus})
 	}
@@ -162,14 +160,11 @@ func mapValues(m map[string]string) []string {
 func (s *Server) fillAuditResults(c echo.Context, res *views.AuditResults, page *store.AuditPage) error {
 	u := c.Request().URL
 	if len(page.Devices) > 0 {
-		ts, err := s.store.Tenants(c.Request().Context())
+		ts, err := s.tenants(c.Request().Context())
 		if err != nil {
 			return err
 		}
-		names := map[int64]string{}
-		for _, t := range ts {
-			names[t.ID] = t.Name
-		}
+		names := ts.names()
 		for _, d := range page.Devices {
 			res.Devices = append(res.Devices, deviceRow(d, names[d.TenantID]))
 		}
@@ -205,7 +200,7 @@ func cloneValues(q url.Values) url.Values {
 
 // auditHitView is one hit as the table shows it.
 func auditHitView(h store.AuditHit) views.AuditHit {
-	v := views.AuditHit{When: h.Date.UTC().Format("2006-01-02 15:04:05.000"), Tenant: h.TenantName, RowStatus: h.RowStatus,
+	v := views.AuditHit{When: fmtTimeMillis(h.Date), Tenant: h.TenantName, RowStatus: h.RowStatus,
 		RowStatusClass: h.RowStatus, Who: h.Actor, What: h.Summary, HasErrors: h.HasErrors, ErrorCode: h.ErrorCode,
 		ErrorText: h.ErrorText}
 	if h.BulkChangeID != nil {
@@ -248,7 +243,7 @@ func (s *Server) auditCSV(c echo.Context, f store.AuditFilter) error {
 		"entity_type", "entity_id", "details", "remote_addr"}
 	return s.streamCSV(c, "idswap-audit.csv", header, func(write func(...string) error) error {
 		return s.store.AuditExport(c.Request().Context(), f, func(x store.AuditHit) error {
-			return write(x.Date.UTC().Format("2006-01-02T15:04:05.000Z"), string(x.Source), strconv.FormatInt(x.ID, 10),
+			return write(x.Date.UTC().Format(csvTimeLayout), string(x.Source), strconv.FormatInt(x.ID, 10),
 				x.TenantName, idText(x.BulkChangeID), idText(x.ChangeID), idText(x.DeviceID), x.RowStatus, x.Actor, x.Summary,
 				x.ResponseStatus, strconv.FormatBool(x.HasErrors), x.ErrorCode, x.ErrorText, x.ICCID, x.IMEI, x.MSISDN, x.EID,
 				x.NewICCID, x.NewIMEI, x.EntityType, x.EntityID, x.Details, x.RemoteAddr)

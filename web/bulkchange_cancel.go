@@ -9,25 +9,6 @@ import (
 	"github.com/idswap/idswap/internal/apperr"
 )
 
-// retryBulkChange is an admin's retry of a bulk change that failed as a whole (no credentials,
-// login refused, writes disabled): POST /bulk-changes/{id}/retry. Its unsent rows are queued
-// again and it goes from ERROR back to PROCESSING.
-func (s *Server) retryBulkChange(c echo.Context) error {
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
-	if err != nil {
-		return apperr.E(apperr.NotFound, "There is no bulk change %q.", c.Param("id"))
-	}
-	u := currentUser(c)
-	n, err := s.store.RetryBulkChange(c.Request().Context(), 0, id, u.Email, c.RealIP())
-	if err != nil {
-		return err
-	}
-	if err := setFlash(c, "ok", fmt.Sprintf("Bulk change %d is running again: %d rows were queued.", id, n)); err != nil {
-		return err
-	}
-	return redirect(c, fmt.Sprintf("/bulk-changes/%d", id))
-}
-
 // cancelBulkChange withdraws the rows of a request that have not been sent yet. Rows already
 // with the carrier are not touched: they end as the carrier decides.
 func (s *Server) cancelBulkChange(c echo.Context) error {
@@ -36,7 +17,7 @@ func (s *Server) cancelBulkChange(c echo.Context) error {
 		return apperr.E(apperr.NotFound, "There is no bulk change %q.", c.Param("id"))
 	}
 	u := currentUser(c)
-	n, err := s.store.CancelOpenRows(c.Request().Context(), tenantScope(u), id, u.Email)
+	n, err := s.store.CancelOpenRows(c.Request().Context(), scopeOf(u), id, u.Email)
 	if err != nil {
 		return err
 	}

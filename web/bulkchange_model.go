@@ -101,7 +101,7 @@ func historyChanges(oldICCID, newICCID, oldIMEI, newIMEI string) []views.IdentCh
 func logEntries(es []store.LogEntry) []views.LogEntry {
 	out := make([]views.LogEntry, 0, len(es))
 	for _, e := range es {
-		out = append(out, views.LogEntry{When: e.ProcessedDate.UTC().Format("2006-01-02 15:04:05.000"), Description: e.Description,
+		out = append(out, views.LogEntry{When: fmtTimeMillis(e.ProcessedDate), Description: e.Description,
 			By: e.ProcessedBy, Status: e.ResponseStatus, HasErrors: e.HasErrors, ErrorCode: e.ErrorCode, ErrorText: e.ErrorText,
 			Request: e.RequestText, Response: e.ResponseText})
 	}

@@ -6,14 +6,13 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
-	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/idswap/idswap/internal/apperr"
 	"github.com/idswap/idswap/internal/change"
+	"github.com/idswap/idswap/views"
 )
 
 // The CSV side of a change request: the template to fill in a spreadsheet, and reading a file
@@ -68,9 +67,9 @@ func readUpload(fh *multipart.FileHeader) ([]change.Row, string, string) {
 		}
 		return nil, "", msg
 	}
-	notice := fmt.Sprintf("Added %s from %s.", countNoun(len(p.Rows), "row", "rows"), fh.Filename)
+	notice := fmt.Sprintf("Added %s from %s.", views.CountNoun(len(p.Rows), "row", "rows"), fh.Filename)
 	if p.Examples > 0 {
-		notice += fmt.Sprintf(" The template's %s skipped.", countNoun(p.Examples, "example row was", "example rows were"))
+		notice += fmt.Sprintf(" The template's %s skipped.", views.CountNoun(p.Examples, "example row was", "example rows were"))
 	}
 	return p.Rows, notice, ""
 }
@@ -96,35 +95,4 @@ func decodeText(b []byte) (string, bool) {
 		}
 	}
 	return string(utf16.Decode(u)), true
-}
-
-// countNoun says "1 row" or "1,200 rows".
-func countNoun(n int, one, many string) string {
-	s := fmt.Sprint(n)
-	for i := len(s) - 3; i > 0 && s[i-1] != '-'; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	if n == 1 {
-		return s + " " + one
-	}
-	return s + " " + many
-}
-
-// limitBody refuses a request body larger than maxBody before anything reads it — the CSRF
-// check reads form fields, so it must come first — and caps what can be read of the rest. A
-// browser sends the length of a form with a file, so the person gets this clear message.
-func limitBody(maxBody int64) echo.MiddlewareFunc {
-	return func(next echo.HandlerFunc) echo.HandlerFunc {
-		return func(c echo.Context) error {
-			r := c.Request()
-			if r.ContentLength > maxBody {
-				return apperr.E(apperr.Invalid, "The request is %.1f MB; at most %d MB is accepted. Upload files of at most %d MB.",
-					float64(r.ContentLength)/(1<<20), maxBody>>20, maxUpload>>20)
-			}
-			if r.Body != nil && !strings.EqualFold(r.Method, http.MethodGet) {
-				r.Body = http.MaxBytesReader(c.Response(), r.Body, maxBody)
-			}
-			return next(c)
-		}
-	}
 }

@@ -54,7 +54,7 @@ func (s *Server) readChangeInput(c echo.Context) (changeInput, error) {
 	if u.IsAdmin() {
 		in.tenantID, _ = strconv.ParseInt(form.Get("tenant"), 10, 64)
 	} else {
-		in.tenantID = *u.TenantID
+		in.tenantID = scopeOf(u)
 	}
 	for k, vs := range form {
 		key, ok := strings.CutPrefix(k, "plan.")

@@ -33,13 +33,11 @@ func (s *Server) changeForm(c echo.Context, in changeInput, res *request.Result,
 				Selected: p.ID == in.providerID || len(ps) == 1})
 		}
 		if u.IsAdmin() {
-			ts, err := s.store.Tenants(ctx)
+			ts, err := s.tenants(ctx)
 			if err != nil {
 				return f, err
 			}
-			for _, t := range ts {
-				f.Tenants = append(f.Tenants, views.Option{Value: fmt.Sprint(t.ID), Label: t.Name, Selected: t.ID == in.tenantID})
-			}
+			f.Tenants = ts.options(in.tenantID)
 		}
 		for _, t := range change.Types {
 			f.Types = append(f.Types, views.TypeOption{Value: string(t), Label: t.Label(), Hint: typeHint(t), Checked: string(t) == in.typ})
@@ -272,10 +270,10 @@ func review(res *request.Result, reason string) *views.Review {
 			Change: change.FormatCentsChange(r.CostCents)})
 	}
 	if res.NetworkChanges > 0 {
-		v.Warnings = append(v.Warnings, countNoun(res.NetworkChanges, "device moves", "devices move")+" to another network type.")
+		v.Warnings = append(v.Warnings, views.CountNoun(res.NetworkChanges, "device moves", "devices move")+" to another network type.")
 	}
 	if newPlans > 0 {
-		v.Warnings = append(v.Warnings, countNoun(newPlans, "device gets", "devices get")+" a new rate plan.")
+		v.Warnings = append(v.Warnings, views.CountNoun(newPlans, "device gets", "devices get")+" a new rate plan.")
 	}
 	switch {
 	case res.CostCents > 0:

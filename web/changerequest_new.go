@@ -2,18 +2,15 @@ package web
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/idswap/idswap/internal/apperr"
 	"github.com/idswap/idswap/internal/change"
 	"github.com/idswap/idswap/internal/request"
-	"github.com/idswap/idswap/internal/store"
 	"github.com/idswap/idswap/views"
 )
 
@@ -60,7 +57,7 @@ func (s *Server) newChange(c echo.Context) error {
 	u := currentUser(c)
 	in := changeInput{key: newToken(), typ: string(change.ChangeICCID)}
 	if !u.IsAdmin() {
-		in.tenantID = *u.TenantID
+		in.tenantID = scopeOf(u)
 	}
 	var notices []string
 	if retry := c.QueryParam("retry"); retry != "" {
@@ -68,13 +65,13 @@ func (s *Server) newChange(c echo.Context) error {
 		if err != nil {
 			return apperr.E(apperr.NotFound, "There is no bulk change %q.", retry)
 		}
-		d, err := s.requests.RetryDraft(ctx, tenantScope(u), id)
+		d, err := s.requests.RetryDraft(ctx, scopeOf(u), id)
 		if err != nil {
 			return err
 		}
 		in.tenantID, in.providerID, in.typ, in.reason, in.rows = d.TenantID, d.ProviderID, string(d.Type), d.Reason, d.Rows
 		notices = append(notices, fmt.Sprintf("The %s that failed in bulk change %d are loaded below. Check them, then submit them as a new request.",
-			countNoun(len(d.Rows), "row", "rows"), id))
+			views.CountNoun(len(d.Rows), "row", "rows"), id))
 	}
 	var res *request.Result
 	if len(in.rows) > 0 {
@@ -88,88 +85,6 @@ func (s *Server) newChange(c echo.Context) error {
 		return err
 	}
 	return render(c, http.StatusOK, views.ChangePage(f))
-}
-
-// changeStep applies one step — check, add a device, apply fixes, drop rows, upload a file,
-// choose plans — and shows the form again.
-func (s *Server) changeStep(c echo.Context) error {
-	ctx := c.Request().Context()
-	in, err := s.readChangeInput(c)
-	if err != nil {
-		return err
-	}
-	st := formState{}
-	in.rows, st = applyEdits(c, in.rows, st)
-	res, err := s.requests.Check(ctx, in.draft())
-	if err != nil {
-		return err
-	}
-	if in.action == "drop-invalid" && res.Invalid > 0 {
-		kept := make([]change.Row, 0, len(in.rows))
-		for _, r := range res.Rows {
-			if r.OK() {
-				kept = append(kept, in.rows[r.Index])
-			}
-		}
-		st.notices = append(st.notices, fmt.Sprintf("Dropped the %s with problems.", countNoun(len(in.rows)-len(kept), "row", "rows")))
-		in.rows = kept
-		if res, err = s.requests.Check(ctx, in.draft()); err != nil {
-			return err
-		}
-	}
-	return s.renderChange(c, in, res, st)
-}
-
-// changeCheck is the live check of the rows as they are typed or pasted: it answers with the
-// results region only (and the steps, out of band), so the text box being typed in stays put.
-func (s *Server) changeCheck(c echo.Context) error {
-	in, err := s.readChangeInput(c)
-	if err != nil {
-		return err
-	}
-	res, err := s.requests.Check(c.Request().Context(), in.draft())
-	if err != nil {
-		return err
-	}
-	f, err := s.changeForm(c, in, res, formState{live: true})
-	if err != nil {
-		return err
-	}
-	return render(c, http.StatusOK, views.ChangeResults(f.Results, f.Errors), views.ChangeSteps(f.Steps, true))
-}
-
-// submitChange stores the request — or shows what stops it — and opens the bulk change page.
-func (s *Server) submitChange(c echo.Context) error {
-	ctx := c.Request().Context()
-	u := currentUser(c)
-	in, err := s.readChangeInput(c)
-	if err != nil {
-		return err
-	}
-	d := in.draft()
-	if n := len(in.rows); n > change.ConfirmAbove && strings.TrimSpace(in.confirm) != strconv.Itoa(n) {
-		res, err := s.requests.Check(ctx, d)
-		if err != nil {
-			return err
-		}
-		return s.renderChange(c, in, res, formState{submitting: true,
-			confirmError: fmt.Sprintf("Type %d, the number of rows, to confirm a request of more than %d rows.", n, change.ConfirmAbove)})
-	}
-	sub, err := s.requests.Submit(ctx, d, request.Submitter{User: u, IdempotencyKey: in.key, RemoteAddr: c.RealIP()})
-	if errors.Is(err, request.ErrNotReady) {
-		return s.renderChange(c, in, sub.Result, formState{submitting: true})
-	}
-	if err != nil {
-		return err
-	}
-	msg := fmt.Sprintf("Bulk change %d was already submitted; here it is.", sub.ID)
-	if sub.Created {
-		msg = fmt.Sprintf("Bulk change %d is submitted: %s queued.", sub.ID, countNoun(len(in.rows), "change", "changes"))
-	}
-	if err := setFlash(c, "ok", msg); err != nil {
-		return err
-	}
-	return redirect(c, fmt.Sprintf("/bulk-changes/%d", sub.ID))
 }
 
 // renderChange shows the form after a step: the whole page, or the form region for htmx. It
@@ -192,12 +107,4 @@ func (s *Server) renderChange(c echo.Context, in changeInput, res *request.Resul
 		return render(c, status, views.ChangeWizard(f))
 	}
 	return render(c, status, views.ChangePage(f))
-}
-
-// tenantScope is the tenant a user's reads are limited to: 0 (every tenant) for admins.
-func tenantScope(u *store.User) int64 {
-	if u.IsAdmin() {
-		return 0
-	}
-	return *u.TenantID
 }

@@ -24,7 +24,7 @@ func (s *Server) searchDevices(c echo.Context, tenantID, providerID int64, q str
 	case tenantID == 0:
 		out.Message = "Choose the tenant first."
 		return out, nil
-	case len(digitsIn(q)) < 3:
+	case len(ident.Digits(q)) < 3:
 		out.Message = "Type at least 3 digits of an ICCID, IMEI, MDN or EID."
 		return out, nil
 	}
@@ -60,7 +60,7 @@ func (s *Server) searchDevices(c echo.Context, tenantID, providerID int64, q str
 // adding one twice is refused with a notice either way.
 func (s *Server) changeSearch(c echo.Context) error {
 	u := currentUser(c)
-	tenantID := tenantScope(u)
+	tenantID := scopeOf(u)
 	if u.IsAdmin() {
 		tenantID, _ = strconv.ParseInt(c.QueryParam("tenant"), 10, 64)
 	}
@@ -70,16 +70,6 @@ func (s *Server) changeSearch(c echo.Context) error {
 		return err
 	}
 	return render(c, http.StatusOK, views.ChangeSearchResults(res))
-}
-
-func digitsIn(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		if r >= '0' && r <= '9' {
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
 }
 
 // demoStock is a handful of the demo carrier's unused SIMs and devices — devices of every

@@ -47,7 +47,7 @@ func (s *Server) devicePage(c echo.Context) error {
 	}
 	p := views.DevicePage{Layout: layout(c, "Device "+d.ICCID, "devices"), ID: d.ID, ICCID: d.ICCID, IMEI: d.IMEI, MDN: d.MSISDN,
 		EID: d.EID, Status: d.StatusName, StatusClass: strings.ToLower(d.StatusName), Plan: d.RatePlan, PlanName: d.RatePlanName,
-		MonthlyRate: fmt.Sprintf("$%.2f", d.MonthlyRate), Tenant: tenantName, Description: d.Description, Modified: fmtTimePtr(d.ModifiedDate)}
+		MonthlyRate: fmtDollars(d.MonthlyRate), Tenant: tenantName, Description: d.Description, Modified: fmtTimePtr(d.ModifiedDate)}
 	if via := c.QueryParam("via"); via != "" && via != d.ICCID && via != d.IMEI && via != d.MSISDN && via != d.EID {
 		p.FoundBy = fmt.Sprintf("Found by %s, which this device had before; it has other identifiers now.", via)
 	}
@@ -94,13 +94,11 @@ func (s *Server) deviceLookup(c echo.Context) error {
 	}
 	names := map[int64]string{}
 	if u.IsAdmin() {
-		ts, err := s.store.Tenants(ctx)
+		ts, err := s.tenants(ctx)
 		if err != nil {
 			return err
 		}
-		for _, t := range ts {
-			names[t.ID] = t.Name
-		}
+		names = ts.names()
 	}
 	res := views.DeviceResults{Query: value}
 	for _, d := range ds {

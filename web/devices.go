@@ -29,16 +29,13 @@ func (s *Server) devices(c echo.Context) error {
 	if u.IsAdmin() {
 		tenantID = int64(atoiDefault(c.QueryParam("tenant"), 0))
 		f.TenantID, f.AllTenants = tenantID, tenantID == 0
-		ts, err := s.store.Tenants(ctx)
+		ts, err := s.tenants(ctx)
 		if err != nil {
 			return err
 		}
-		for _, t := range ts {
-			tenantNames[t.ID] = t.Name
-			tenantOpts = append(tenantOpts, views.Option{Value: fmt.Sprint(t.ID), Label: t.Name, Selected: t.ID == tenantID})
-		}
+		tenantNames, tenantOpts = ts.names(), ts.options(tenantID)
 	} else {
-		f.TenantID = *u.TenantID
+		f.TenantID = scopeOf(u)
 	}
 	ds, total, err := s.store.Devices(ctx, f)
 	if err != nil {

@@ -149,3 +149,22 @@ func csrfToken(c echo.Context) string {
 	t, _ := sess.Values[keyCSRF].(string)
 	return t
 }
+
+// limitBody refuses a request body larger than maxBody before anything reads it — the CSRF
+// check reads form fields, so it must come first — and caps what can be read of the rest. A
+// browser sends the length of a form with a file, so the person gets this clear message.
+func limitBody(maxBody int64) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			r := c.Request()
+			if r.ContentLength > maxBody {
+				return apperr.E(apperr.Invalid, "The request is %.1f MB; at most %d MB is accepted. Upload files of at most %d MB.",
+					float64(r.ContentLength)/(1<<20), maxBody>>20, maxUpload>>20)
+			}
+			if r.Body != nil && !strings.EqualFold(r.Method, http.MethodGet) {
+				r.Body = http.MaxBytesReader(c.Response(), r.Body, maxBody)
+			}
+			return next(c)
+		}
+	}
+}

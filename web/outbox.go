@@ -51,7 +51,7 @@ func stamp(t *time.Time) string {
 	if t == nil {
 		return ""
 	}
-	return t.UTC().Format("2006-01-02 15:04:05 UTC")
+	return t.UTC().Format(timeZoneLayout)
 }
 
 // outboxEntry reads the e-mail the path names.

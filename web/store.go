@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"time"
 
 	"github.com/idswap/idswap/internal/store"
 )
@@ -24,24 +23,4 @@ type watchStore interface {
 	AuditSearch(ctx context.Context, f store.AuditFilter) (*store.AuditPage, error)
 	AuditExport(ctx context.Context, f store.AuditFilter, fn func(store.AuditHit) error) error
 	Dashboard(ctx context.Context, f store.DashboardFilter) (*store.Dashboard, error)
-}
-
-// scopeOf is the tenant a user's reads are limited to: theirs, or 0 (every tenant) for admins.
-func scopeOf(u *store.User) int64 {
-	if u.IsAdmin() || u.TenantID == nil {
-		return 0
-	}
-	return *u.TenantID
-}
-
-// timeLayout is how the portal prints a time: UTC, to the second.
-const timeLayout = "2006-01-02 15:04:05"
-
-func fmtTime(t time.Time) string { return t.UTC().Format(timeLayout) }
-
-func fmtTimePtr(t *time.Time) string {
-	if t == nil {
-		return ""
-	}
-	return fmtTime(*t)
 }
