@@ -302,24 +302,17 @@ func (s *Server) apiBulkChanges(c echo.Context) error {
 		}
 		page = n
 	}
-	f := store.BulkChangeFilter{Limit: perPage, Offset: (page - 1) * perPage}
-	if u.IsAdmin() {
-		f.TenantID, _ = strconv.ParseInt(c.QueryParam("tenant_id"), 10, 64)
-		f.AllTenants = f.TenantID == 0
-	} else {
-		f.TenantID = scopeOf(u)
+	errs := map[string]string{}
+	f, err := readBulkChangeFilter(u, c.QueryParams(), "tenant_id", errs)
+	if err != nil {
+		return err
 	}
-	if st := c.QueryParam("status"); st != "" {
-		ok := false
-		for _, bs := range change.BatchStatuses {
-			if strings.EqualFold(st, string(bs)) {
-				f.Status, ok = bs, true
-			}
-		}
-		if !ok {
-			return apperr.E(apperr.Invalid, "status must be one of NEW, PROCESSING, PROCESSED, PROCESSED_WITH_ERRORS, ERROR, CANCELLED; not %q.", st)
+	for _, k := range []string{"from", "to"} {
+		if msg := errs[k]; msg != "" {
+			return apperr.E(apperr.Invalid, "%s: %s.", k, msg)
 		}
 	}
+	f.Limit, f.Offset = perPage, (page-1)*perPage
 	bs, total, err := s.store.BulkChanges(c.Request().Context(), f)
 	if err != nil {
 		return err
