@@ -6,11 +6,10 @@ package views
 
 //lint:file-ignore SA4006 This context is only used if a nested component is present.
 
-import (
-	"github.com/a-h/templ"
-	templruntime "github.com/a-h/templ/runtime"
-	"github.com/idswap/idswap/static"
-)
+import "github.com/a-h/templ"
+import templruntime "github.com/a-h/templ/runtime"
+
+import "github.com/idswap/idswap/static"
 
 // htmxConfig lets error answers swap in: a form re-rendered with its errors comes back as 422 into
 // its own place, and every other error is retargeted by the server to the page's alert area. It
