@@ -13,6 +13,7 @@ import (
 
 	"github.com/idswap/idswap/internal/apperr"
 	"github.com/idswap/idswap/internal/change"
+	"github.com/idswap/idswap/internal/paths"
 	"github.com/idswap/idswap/internal/request"
 	"github.com/idswap/idswap/internal/store"
 )
@@ -116,9 +117,9 @@ func (s *Server) apiCreateBulkChange(c echo.Context) error {
 	if !sub.Created {
 		status = http.StatusOK
 	}
-	c.Response().Header().Set(echo.HeaderLocation, fmt.Sprintf("/api/v1/bulk-changes/%d", b.ID))
+	c.Response().Header().Set(echo.HeaderLocation, paths.APIBulkChange(b.ID))
 	return c.JSON(status, map[string]any{"id": b.ID, "status": b.Status, "rows": b.Counts.Total, "created": sub.Created,
-		"url": fmt.Sprintf("/api/v1/bulk-changes/%d", b.ID), "portal_url": fmt.Sprintf("/bulk-changes/%d", b.ID)})
+		"url": paths.APIBulkChange(b.ID), "portal_url": paths.BulkChange(b.ID)})
 }
 
 // maxAPIBody bounds a request body: 10,000 rows of three identifiers fit in a fraction of it.
@@ -333,6 +334,6 @@ func apiBulkChangeOf(b store.BulkChange) map[string]any {
 		"created_by": b.CreatedBy, "created_at": b.CreatedDate, "processed_at": b.ProcessedDate,
 		"counts": map[string]int{"total": b.Counts.Total, "new": b.Counts.New, "processing": b.Counts.Processing,
 			"processed": b.Counts.Processed, "api_failed": b.Counts.APIFailed, "error": b.Counts.Error, "cancelled": b.Counts.Cancelled},
-		"url": fmt.Sprintf("/api/v1/bulk-changes/%d", b.ID),
+		"url": paths.APIBulkChange(b.ID),
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/idswap/idswap/internal/apperr"
 	"github.com/idswap/idswap/internal/change"
 	"github.com/idswap/idswap/internal/ident"
+	"github.com/idswap/idswap/internal/paths"
 	"github.com/idswap/idswap/internal/store"
 	"github.com/idswap/idswap/views"
 )
@@ -204,10 +205,10 @@ func auditHitView(h store.AuditHit) views.AuditHit {
 		RowStatusClass: h.RowStatus, Who: h.Actor, What: h.Summary, HasErrors: h.HasErrors, ErrorCode: h.ErrorCode,
 		ErrorText: h.ErrorText}
 	if h.BulkChangeID != nil {
-		v.BatchURL, v.BatchLabel = fmt.Sprintf("/bulk-changes/%d", *h.BulkChangeID), fmt.Sprintf("#%d", *h.BulkChangeID)
+		v.BatchURL, v.BatchLabel = paths.BulkChange(*h.BulkChangeID), fmt.Sprintf("#%d", *h.BulkChangeID)
 	}
 	if h.DeviceID != nil {
-		v.DeviceURL = fmt.Sprintf("/devices/%d", *h.DeviceID)
+		v.DeviceURL = paths.Device(*h.DeviceID)
 	}
 	switch h.Source {
 	case store.SourceLog:
@@ -217,7 +218,7 @@ func auditHitView(h store.AuditHit) views.AuditHit {
 		}
 		v.Changes = rowChanges(h.RowIdentifiers)
 		if h.ChangeID != nil && h.BulkChangeID != nil {
-			v.LogURL = fmt.Sprintf("/bulk-changes/%d/rows/%d/log", *h.BulkChangeID, *h.ChangeID)
+			v.LogURL = paths.BulkChangeRowLog(*h.BulkChangeID, *h.ChangeID)
 		}
 	case store.SourceHistory:
 		v.Source, v.SourceClass = "Identifier change", "src-history"

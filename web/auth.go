@@ -7,6 +7,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/idswap/idswap/internal/apperr"
+	"github.com/idswap/idswap/internal/paths"
 	"github.com/idswap/idswap/views"
 )
 
@@ -40,7 +41,7 @@ func (s *Server) logout(c echo.Context) error {
 	if err := saveSession(c); err != nil {
 		return err
 	}
-	return redirect(c, "/login")
+	return redirect(c, paths.Login)
 }
 
 // safeNext keeps a post-sign-in redirect on this site: only a path, never //host or a scheme.

@@ -7,6 +7,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/idswap/idswap/internal/apperr"
+	"github.com/idswap/idswap/internal/paths"
 )
 
 // cancelBulkChange withdraws the rows of a request that have not been sent yet. Rows already
@@ -28,5 +29,5 @@ func (s *Server) cancelBulkChange(c echo.Context) error {
 	if err := setFlash(c, kind, msg); err != nil {
 		return err
 	}
-	return redirect(c, fmt.Sprintf("/bulk-changes/%d", id))
+	return redirect(c, paths.BulkChange(id))
 }

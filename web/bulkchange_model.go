@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/idswap/idswap/internal/change"
+	"github.com/idswap/idswap/internal/paths"
 	"github.com/idswap/idswap/internal/store"
 	"github.com/idswap/idswap/views"
 )
@@ -109,7 +110,7 @@ func logEntries(es []store.LogEntry) []views.LogEntry {
 }
 
 func bulkChangeRow(b store.BulkChange) views.BulkChangeRow {
-	return views.BulkChangeRow{ID: b.ID, URL: fmt.Sprintf("/bulk-changes/%d", b.ID), Created: fmtTime(b.CreatedDate),
+	return views.BulkChangeRow{ID: b.ID, URL: paths.BulkChange(b.ID), Created: fmtTime(b.CreatedDate),
 		Type: b.Type.Label(), Provider: b.ProviderName, Tenant: b.TenantName, By: b.CreatedBy, Status: string(b.Status),
 		StatusClass: string(b.Status), Total: b.Counts.Total, Processed: b.Counts.Processed, Failed: b.Counts.Failed(),
 		Open: b.Counts.Open(), Progress: progressOf(b.Counts)}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/idswap/idswap/internal/apperr"
 	"github.com/idswap/idswap/internal/change"
+	"github.com/idswap/idswap/internal/paths"
 	"github.com/idswap/idswap/internal/store"
 	"github.com/idswap/idswap/views"
 )
@@ -72,7 +73,7 @@ func (s *Server) changeRows(c echo.Context, b *store.BulkChange) (views.BulkChan
 	if err != nil {
 		return views.BulkChangeRows{}, views.RowFilter{}, err
 	}
-	base := fmt.Sprintf("/bulk-changes/%d", b.ID)
+	base := paths.BulkChange(b.ID)
 	self := url.Values{}
 	if f.Status != "" {
 		self.Set("status", string(f.Status))
@@ -88,9 +89,9 @@ func (s *Server) changeRows(c echo.Context, b *store.BulkChange) (views.BulkChan
 	for _, d := range cs {
 		row := views.ChangeRow{ID: d.ID, Changes: rowChanges(d.RowIdentifiers), Status: string(d.Status), StatusClass: string(d.Status),
 			Details: d.StatusDetails, RequestID: d.RequestID, Created: fmtTime(d.CreatedDate), Submitted: fmtTimePtr(d.SubmittedDate),
-			Processed: fmtTimePtr(d.ProcessedDate), LogURL: fmt.Sprintf("%s/rows/%d/log", base, d.ID)}
+			Processed: fmtTimePtr(d.ProcessedDate), LogURL: paths.BulkChangeRowLog(b.ID, d.ID)}
 		if d.DeviceID != nil {
-			row.DeviceURL = fmt.Sprintf("/devices/%d", *d.DeviceID)
+			row.DeviceURL = paths.Device(*d.DeviceID)
 		}
 		r.Rows = append(r.Rows, row)
 	}

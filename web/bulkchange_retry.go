@@ -7,6 +7,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/idswap/idswap/internal/apperr"
+	"github.com/idswap/idswap/internal/paths"
 )
 
 // retryBulkChange is an admin's retry of a bulk change that failed as a whole (no credentials,
@@ -25,5 +26,5 @@ func (s *Server) retryBulkChange(c echo.Context) error {
 	if err := setFlash(c, "ok", fmt.Sprintf("Bulk change %d is running again: %d rows were queued.", id, n)); err != nil {
 		return err
 	}
-	return redirect(c, fmt.Sprintf("/bulk-changes/%d", id))
+	return redirect(c, paths.BulkChange(id))
 }

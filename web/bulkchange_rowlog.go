@@ -8,6 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/idswap/idswap/internal/apperr"
+	"github.com/idswap/idswap/internal/paths"
 	"github.com/idswap/idswap/internal/store"
 	"github.com/idswap/idswap/views"
 )
@@ -31,5 +32,5 @@ func (s *Server) bulkChangeRowLog(c echo.Context) error {
 		return render(c, http.StatusOK, views.RowLogPanel(l))
 	}
 	return render(c, http.StatusOK, views.RowLogPageView(views.RowLogPage{
-		Layout: layout(c, l.Title, "changes"), BackURL: fmt.Sprintf("/bulk-changes/%d", b.ID), Log: l}))
+		Layout: layout(c, l.Title, "changes"), BackURL: paths.BulkChange(b.ID), Log: l}))
 }

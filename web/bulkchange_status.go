@@ -3,13 +3,13 @@ package web
 import (
 	"fmt"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/idswap/idswap/internal/change"
+	"github.com/idswap/idswap/internal/paths"
 	"github.com/idswap/idswap/internal/store"
 	"github.com/idswap/idswap/views"
 )
@@ -18,28 +18,27 @@ import (
 // the next poll can tell whether anything changed and tell the row table to reload.
 func (s *Server) bulkStatus(c echo.Context, b *store.BulkChange) views.BulkChangeStatus {
 	u := currentUser(c)
-	base := fmt.Sprintf("/bulk-changes/%d", b.ID)
 	done := b.Counts.Total - b.Counts.Open()
 	st := views.BulkChangeStatus{ID: b.ID, Status: string(b.Status), StatusClass: string(b.Status), StatusDetails: b.StatusDetails,
 		Final: b.Status.Final(), Summary: fmt.Sprintf("%d of %d rows finished", done, b.Counts.Total),
-		Counts: countCells(b.Counts), Progress: progressOf(b.Counts), CSRF: csrfToken(c), CSVURL: base + "/rows.csv"}
+		Counts: countCells(b.Counts), Progress: progressOf(b.Counts), CSRF: csrfToken(c), CSVURL: paths.BulkChangeRowsCSV(b.ID)}
 	if st.Final {
 		st.Finished = fmtTimePtr(b.ProcessedDate)
 		st.Summary = b.Status.OutcomeWords()
 		st.Summary = strings.ToUpper(st.Summary[:1]) + st.Summary[1:] + fmt.Sprintf(": %d of %d rows processed", b.Counts.Processed, b.Counts.Total)
 	} else {
-		st.PollURL = base + "/status?v=" + url.QueryEscape(statusVersion(b))
+		st.PollURL = paths.BulkChangeStatusAt(b.ID, statusVersion(b))
 	}
 	// The actions' handlers live elsewhere (cancel and admin retry: the engine; retry of the
 	// failed rows: the request wizard); this page only offers them when they apply.
 	if !st.Final && b.Counts.New > 0 {
-		st.CancelURL = base + "/cancel"
+		st.CancelURL = paths.BulkChangeCancel(b.ID)
 	}
 	if b.Counts.Failed() > 0 {
-		st.RetryURL = fmt.Sprintf("/bulk-changes/new?retry=%d", b.ID)
+		st.RetryURL = paths.RetryFailedRows(b.ID)
 	}
 	if u.IsAdmin() && b.Status == change.BatchError {
-		st.AdminRetryURL = base + "/retry"
+		st.AdminRetryURL = paths.BulkChangeRetry(b.ID)
 	}
 	return st
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/idswap/idswap/internal/change"
+	"github.com/idswap/idswap/internal/paths"
 	"github.com/idswap/idswap/internal/request"
 	"github.com/idswap/idswap/views"
 )
@@ -44,5 +45,5 @@ func (s *Server) submitChange(c echo.Context) error {
 	if err := setFlash(c, "ok", msg); err != nil {
 		return err
 	}
-	return redirect(c, fmt.Sprintf("/bulk-changes/%d", sub.ID))
+	return redirect(c, paths.BulkChange(sub.ID))
 }

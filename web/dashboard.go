@@ -7,6 +7,8 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/idswap/idswap/internal/change"
+	"github.com/idswap/idswap/internal/paths"
 	"github.com/idswap/idswap/internal/store"
 	"github.com/idswap/idswap/views"
 )
@@ -58,7 +60,7 @@ func (s *Server) dashboard(c echo.Context) error {
 	p.Waiting = views.Stat{Label: "rows waiting for the carrier", Value: fmt.Sprint(d.Waiting), TestID: "stat-waiting"}
 	if d.OldestWaiting != nil {
 		p.Waiting.Hint = fmt.Sprintf("the oldest sent %s ago", ago(now.Sub(*d.OldestWaiting)))
-		p.OldestURL = fmt.Sprintf("/bulk-changes/%d?status=PROCESSING", d.OldestWaitingBulkChangeID)
+		p.OldestURL = paths.BulkChangeFiltered(d.OldestWaitingBulkChangeID, string(change.StatusProcessing))
 	}
 	p.Chart = successChart(d.Days, since, chartDays)
 	most := 0

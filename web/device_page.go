@@ -3,7 +3,6 @@ package web
 import (
 	"fmt"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 
@@ -11,6 +10,7 @@ import (
 
 	"github.com/idswap/idswap/internal/apperr"
 	"github.com/idswap/idswap/internal/ident"
+	"github.com/idswap/idswap/internal/paths"
 	"github.com/idswap/idswap/views"
 )
 
@@ -55,12 +55,12 @@ func (s *Server) devicePage(c echo.Context) error {
 		r := views.HistoryRow{When: fmtTime(h.ChangeDate), By: h.ChangedBy, Reason: h.ChangeReason,
 			Changes: historyChanges(h.OldICCID, h.NewICCID, h.OldIMEI, h.NewIMEI)}
 		if h.BulkChangeID != nil {
-			r.BatchURL, r.BatchLabel = fmt.Sprintf("/bulk-changes/%d", *h.BulkChangeID), fmt.Sprintf("#%d", *h.BulkChangeID)
+			r.BatchURL, r.BatchLabel = paths.BulkChange(*h.BulkChangeID), fmt.Sprintf("#%d", *h.BulkChangeID)
 		}
 		p.History = append(p.History, r)
 	}
 	for _, r := range rows {
-		p.Rows = append(p.Rows, views.DeviceChangeRow{BatchURL: fmt.Sprintf("/bulk-changes/%d", r.BulkChangeID),
+		p.Rows = append(p.Rows, views.DeviceChangeRow{BatchURL: paths.BulkChange(r.BulkChangeID),
 			BatchLabel: fmt.Sprintf("#%d", r.BulkChangeID), Type: r.Type.Label(), Status: string(r.Status), StatusClass: string(r.Status),
 			Details: r.StatusDetails, RequestedBy: r.RequestedBy, Created: fmtTime(r.CreatedDate), Processed: fmtTimePtr(r.ProcessedDate),
 			Changes: historyChanges(r.ICCID, r.NewICCID, r.IMEI, r.NewIMEI)})
@@ -90,7 +90,7 @@ func (s *Server) deviceLookup(c echo.Context) error {
 	case 0:
 		return apperr.E(apperr.NotFound, "No device has or had %s.", value)
 	case 1:
-		return redirect(c, fmt.Sprintf("/devices/%d?via=%s", ds[0].ID, url.QueryEscape(value)))
+		return redirect(c, paths.DeviceVia(ds[0].ID, value))
 	}
 	names := map[int64]string{}
 	if u.IsAdmin() {

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -9,6 +8,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/idswap/idswap/internal/paths"
 	"github.com/idswap/idswap/internal/store"
 	"github.com/idswap/idswap/views"
 )
@@ -53,7 +53,7 @@ func (s *Server) devices(c echo.Context) error {
 }
 
 func deviceRow(d store.Device, tenant string) views.DeviceRow {
-	return views.DeviceRow{ID: d.ID, URL: fmt.Sprintf("/devices/%d", d.ID), ICCID: d.ICCID, IMEI: d.IMEI, MDN: d.MSISDN,
+	return views.DeviceRow{ID: d.ID, URL: paths.Device(d.ID), ICCID: d.ICCID, IMEI: d.IMEI, MDN: d.MSISDN,
 		EID: d.EID, Status: d.StatusName, StatusClass: strings.ToLower(d.StatusName), Plan: d.RatePlan,
 		PlanName: d.RatePlanName, Description: d.Description, Tenant: tenant}
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/idswap/idswap/internal/apperr"
+	"github.com/idswap/idswap/internal/paths"
 	"github.com/idswap/idswap/views"
 )
 
@@ -60,7 +61,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 	c.SetRequest(c.Request().WithContext(context.WithoutCancel(c.Request().Context())))
 	var werr error
 	switch {
-	case strings.HasPrefix(c.Request().URL.Path, "/api/"):
+	case strings.HasPrefix(c.Request().URL.Path, paths.APIPrefix):
 		werr = c.JSON(status, map[string]any{"error": msg, "code": string(codeFor(status))})
 	case isHTMX(c):
 		// A form that fails its checks renders itself with 422 and never gets here; any other

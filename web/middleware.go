@@ -11,7 +11,9 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/idswap/idswap/internal/apperr"
+	"github.com/idswap/idswap/internal/paths"
 	"github.com/idswap/idswap/internal/store"
+	"github.com/idswap/idswap/static"
 )
 
 // secureHeaders sets the headers every answer carries. No inline script or style is allowed:
@@ -53,7 +55,7 @@ func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 			attrs = append(attrs, slog.String("user", u.Email))
 		}
 		level := slog.LevelInfo
-		if strings.HasPrefix(req.URL.Path, "/static/") || req.URL.Path == "/healthz" || req.URL.Path == "/metrics" {
+		if strings.HasPrefix(req.URL.Path, static.Prefix) || req.URL.Path == paths.Healthz || req.URL.Path == paths.Metrics {
 			level = slog.LevelDebug
 		}
 		s.log.Log(req.Context(), level, "http", attrs...)
@@ -94,7 +96,7 @@ func (s *Server) requireUser(next echo.HandlerFunc) echo.HandlerFunc {
 		if currentUser(c) != nil {
 			return next(c)
 		}
-		target := "/login"
+		target := paths.Login
 		if c.Request().Method == http.MethodGet && c.Request().URL.Path != "/" {
 			target += "?next=" + url.QueryEscape(c.Request().URL.RequestURI())
 		}

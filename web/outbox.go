@@ -13,6 +13,7 @@ import (
 
 	"github.com/idswap/idswap/internal/apperr"
 	"github.com/idswap/idswap/internal/notify"
+	"github.com/idswap/idswap/internal/paths"
 	"github.com/idswap/idswap/internal/store"
 	"github.com/idswap/idswap/views"
 )
@@ -39,10 +40,10 @@ func (s *Server) outbox(c echo.Context) error {
 }
 
 func outboxRow(m store.OutboxEmail) views.OutboxRow {
-	r := views.OutboxRow{ID: m.ID, URL: fmt.Sprintf("/admin/outbox/%d", m.ID), To: m.To, Subject: m.Subject, Status: m.Status,
+	r := views.OutboxRow{ID: m.ID, URL: paths.OutboxMessage(m.ID), To: m.To, Subject: m.Subject, Status: m.Status,
 		Attempts: m.Attempts, LastError: m.LastError, Created: stamp(&m.CreatedDate), Sent: stamp(m.SentDate)}
 	if m.BulkChangeID != nil {
-		r.BulkChangeID, r.BulkURL = *m.BulkChangeID, fmt.Sprintf("/bulk-changes/%d", *m.BulkChangeID)
+		r.BulkChangeID, r.BulkURL = *m.BulkChangeID, paths.BulkChange(*m.BulkChangeID)
 	}
 	return r
 }
@@ -94,13 +95,13 @@ func (s *Server) outboxMessage(c echo.Context) error {
 		return render(c, http.StatusOK, views.OutboxMessagePage(p))
 	}
 	p.From, p.MessageID, p.Text = msg.From, msg.ID, msg.Text
-	p.HTMLURL = fmt.Sprintf("/admin/outbox/%d/html", m.ID)
+	p.HTMLURL = paths.OutboxHTML(m.ID)
 	for _, a := range msg.Attachments {
 		p.Attachments = append(p.Attachments, views.OutboxAttachment{Name: a.Name, Size: len(a.Data),
-			URL: fmt.Sprintf("/admin/outbox/%d/attachments/%s", m.ID, url.PathEscape(a.Name))})
+			URL: paths.OutboxAttachment(m.ID, a.Name)})
 	}
 	if path := s.emlPath(m); path != "" {
-		p.EMLURL = fmt.Sprintf("/admin/outbox/%d/eml", m.ID)
+		p.EMLURL = paths.OutboxEML(m.ID)
 	}
 	return render(c, http.StatusOK, views.OutboxMessagePage(p))
 }
