@@ -12,6 +12,7 @@ import (
 
 	"github.com/idswap/idswap/internal/change"
 	"github.com/idswap/idswap/internal/demo"
+	"github.com/idswap/idswap/internal/paths"
 	"github.com/idswap/idswap/internal/store"
 )
 
@@ -25,13 +26,13 @@ func TestTheAuditSearchFindsASIMThatWasSwappedAway(t *testing.T) {
 	e.drive(rows[1].ID, change.StatusAPIFailed, store.LogEntry{Description: "Carrier refused", HasErrors: true,
 		ErrorCode: "REQUEST_FAILED.UnknownICCID", ProcessedBy: "engine"})
 	admin := e.signIn(demo.AdminEmail)
-	res, body := admin.get("/admin/audit?q=" + url.QueryEscape(rows[0].ICCID))
+	res, body := admin.get(paths.AdminAudit + "?q=" + url.QueryEscape(rows[0].ICCID))
 	if res.StatusCode != 200 {
 		t.Fatalf("search: %d", res.StatusCode)
 	}
 	d := mustDoc(t, body)
 	dev := d.Find("#audit-results [data-testid=device-row]")
-	if dev.Length() != 1 || !strings.Contains(dev.Text(), rows[0].NewICCID) || dev.Find("a").AttrOr("href", "") != fmt.Sprintf("/devices/%d", *rows[0].DeviceID) {
+	if dev.Length() != 1 || !strings.Contains(dev.Text(), rows[0].NewICCID) || dev.Find("a").AttrOr("href", "") != paths.Device(*rows[0].DeviceID) {
 		t.Fatalf("devices: %q", dev.Text())
 	}
 	hits := d.Find("[data-testid=audit-hit]")
@@ -49,7 +50,7 @@ func TestTheAuditSearchFindsASIMThatWasSwappedAway(t *testing.T) {
 		t.Error("the other row's failure is in this SIM's trail")
 	}
 	hits.Each(func(_ int, s *goquery.Selection) {
-		if s.Find("[data-testid=audit-hit-batch]").AttrOr("href", "") != fmt.Sprintf("/bulk-changes/%d", id) {
+		if s.Find("[data-testid=audit-hit-batch]").AttrOr("href", "") != paths.BulkChange(id) {
 			t.Errorf("hit %q does not link its request", s.Text())
 		}
 	})
@@ -63,18 +64,18 @@ func TestTheAuditSearchFindsASIMThatWasSwappedAway(t *testing.T) {
 
 	// The first digits of an identifier search by prefix and say so; too few digits is an error next to the box.
 	prefix := rows[1].NewICCID[:18] // no identifier has 18 digits: a prefix
-	_, body = admin.get("/admin/audit?q=" + prefix)
+	_, body = admin.get(paths.AdminAudit + "?q=" + prefix)
 	if n := text(mustDoc(t, body), "[data-testid=audit-note]"); !strings.Contains(n, "starting with "+prefix) {
 		t.Errorf("prefix note: %q", n)
 	}
 	if d := mustDoc(t, body); !strings.Contains(d.Find("[data-testid=audit-hit]").Text(), "Carrier refused") {
 		t.Errorf("the refused SIM's row is not found by its first 18 digits")
 	}
-	res, body = admin.get("/admin/audit?q=8914")
+	res, body = admin.get(paths.AdminAudit + "?q=8914")
 	if res.StatusCode != http.StatusUnprocessableEntity || text(mustDoc(t, body), "[data-testid=audit-q-error]") == "" {
 		t.Errorf("four digits: %d", res.StatusCode)
 	}
-	if res, _ := admin.get("/admin/audit?after=garbage"); res.StatusCode != http.StatusUnprocessableEntity {
+	if res, _ := admin.get(paths.AdminAudit + "?after=garbage"); res.StatusCode != http.StatusUnprocessableEntity {
 		t.Errorf("a damaged page marker: %d", res.StatusCode)
 	}
 }
@@ -89,7 +90,7 @@ func TestAuditPagesAndExportCoverEverything(t *testing.T) {
 	}
 	admin := e.signIn(demo.AdminEmail)
 	var seen []string
-	next := "/admin/audit?tenant=" + fmt.Sprint(e.tenantID(demo.TenantAcme))
+	next := paths.AdminAudit + "?tenant=" + fmt.Sprint(e.tenantID(demo.TenantAcme))
 	for pages := 0; next != ""; pages++ {
 		if pages > 10 {
 			t.Fatal("too many pages")
@@ -106,7 +107,7 @@ func TestAuditPagesAndExportCoverEverything(t *testing.T) {
 	if len(seen) != 41 {
 		t.Fatalf("%d entries over the pages, want 41", len(seen))
 	}
-	_, body := admin.get("/admin/audit?format=csv&tenant=" + fmt.Sprint(e.tenantID(demo.TenantAcme)))
+	_, body := admin.get(paths.AdminAudit + "?format=csv&tenant=" + fmt.Sprint(e.tenantID(demo.TenantAcme)))
 	recs, err := csv.NewReader(strings.NewReader(body)).ReadAll()
 	if err != nil || len(recs) != 42 {
 		t.Fatalf("CSV: %d records %v", len(recs), err)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/idswap/idswap/internal/change"
 	"github.com/idswap/idswap/internal/demo"
+	"github.com/idswap/idswap/internal/paths"
 )
 
 func TestTheListFiltersAndPages(t *testing.T) {
@@ -39,13 +40,13 @@ func TestTheListFiltersAndPages(t *testing.T) {
 		"dates in the past":        {"?to=2020-01-01", nil},
 	} {
 		t.Run(name, func(t *testing.T) {
-			res, body := admin.get("/bulk-changes" + tc.query)
+			res, body := admin.get(paths.BulkChanges + tc.query)
 			if got := ids(body); res.StatusCode != 200 || strings.Join(got, ",") != strings.Join(tc.want, ",") {
 				t.Fatalf("%d %v, want %v", res.StatusCode, got, tc.want)
 			}
 		})
 	}
-	res, body := admin.get("/bulk-changes?from=yesterday")
+	res, body := admin.get(paths.BulkChanges + "?from=yesterday")
 	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `is not a date (yyyy-mm-dd)`) {
 		t.Fatalf("a bad date: %d", res.StatusCode)
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/idswap/idswap/internal/change"
 	"github.com/idswap/idswap/internal/demo"
+	"github.com/idswap/idswap/internal/paths"
 	"github.com/idswap/idswap/internal/store"
 )
 
@@ -60,7 +61,7 @@ func TestTheStatusRegionPollsUntilTheBatchIsDone(t *testing.T) {
 	e := newEnv(t)
 	id, rows := e.batch(demo.TenantAcme, demo.AcmeManager, 0, 3, 0)
 	c := e.signIn(demo.AcmeManager)
-	_, body := c.get(fmt.Sprintf("/bulk-changes/%d", id))
+	_, body := c.get(paths.BulkChange(id))
 	d := mustDoc(t, body)
 	region := d.Find("#bulk-status")
 	if trig, _ := region.Attr("hx-trigger"); trig != "every 2s" {
@@ -108,11 +109,11 @@ func TestTheStatusRegionPollsUntilTheBatchIsDone(t *testing.T) {
 	e.drive(rows[1].ID, change.StatusAPIFailed, store.LogEntry{Description: "Carrier refused", HasErrors: true,
 		ErrorCode: "REQUEST_FAILED.UnknownICCID", ErrorText: "no such SIM", ProcessedBy: "engine"})
 	_, d = poll(next(d))
-	if d.Find("[data-testid=retry-failed]").AttrOr("href", "") != fmt.Sprintf("/bulk-changes/new?retry=%d", id) {
+	if d.Find("[data-testid=retry-failed]").AttrOr("href", "") != paths.RetryFailedRows(id) {
 		t.Fatal("a batch with a failed row does not offer to retry it")
 	}
 	// The row table keeps its filter when it reloads itself.
-	_, body = c.get(fmt.Sprintf("/bulk-changes/%d?status=API_FAILED", id), "HX-Request", "true")
+	_, body = c.get(paths.BulkChangeFiltered(id, "API_FAILED"), "HX-Request", "true")
 	rd := mustDoc(t, body)
 	if rd.Find("[data-testid=change-row]").Length() != 1 || !strings.Contains(rd.Find("#bulk-rows").AttrOr("hx-get", ""), "status=API_FAILED") {
 		t.Fatalf("filtered rows: %d rows, reload from %q", rd.Find("[data-testid=change-row]").Length(), rd.Find("#bulk-rows").AttrOr("hx-get", ""))
@@ -129,7 +130,7 @@ func TestTheStatusRegionPollsUntilTheBatchIsDone(t *testing.T) {
 	if text(d, "[data-testid=bulk-status-badge]") != string(change.BatchProcessedWithErrors) || d.Find("[data-testid=cancel-open]").Length() != 0 {
 		t.Fatalf("final region: %q", text(d, "[data-testid=bulk-status-badge]"))
 	}
-	_, body = c.get(fmt.Sprintf("/bulk-changes/%d", id))
+	_, body = c.get(paths.BulkChange(id))
 	if _, live := mustDoc(t, body).Find("#bulk-rows").Attr("hx-trigger"); live {
 		t.Fatal("a finished batch's rows still listen for changes")
 	}
@@ -160,12 +161,12 @@ func TestOnlyAnAdminMayRunAFailedBatchAgain(t *testing.T) {
 		t.Fatal(err)
 	}
 	for who, want := range map[string]int{demo.AdminEmail: 1, demo.AcmeManager: 0} {
-		_, body := e.signIn(who).get(fmt.Sprintf("/bulk-changes/%d", id))
+		_, body := e.signIn(who).get(paths.BulkChange(id))
 		d := mustDoc(t, body)
 		if n := d.Find("[data-testid=admin-retry]").Length(); n != want {
 			t.Errorf("%s sees %d admin retry buttons, want %d", who, n, want)
 		}
-		if f := d.Find("[data-testid=admin-retry]").Closest("form"); want == 1 && f.AttrOr("action", "") != fmt.Sprintf("/bulk-changes/%d/retry", id) {
+		if f := d.Find("[data-testid=admin-retry]").Closest("form"); want == 1 && f.AttrOr("action", "") != paths.BulkChangeRetry(id) {
 			t.Errorf("the retry form posts to %q", f.AttrOr("action", ""))
 		}
 	}
@@ -176,7 +177,7 @@ func TestRowsDownloadAsCSV(t *testing.T) {
 	id, rows := e.batch(demo.TenantAcme, demo.AcmeManager, 0, 3, 0)
 	e.drive(rows[0].ID, change.StatusProcessing)
 	e.drive(rows[1].ID, change.StatusAPIFailed)
-	res, body := e.signIn(demo.AcmeManager).get(fmt.Sprintf("/bulk-changes/%d/rows.csv", id))
+	res, body := e.signIn(demo.AcmeManager).get(paths.BulkChangeRowsCSV(id))
 	if res.StatusCode != 200 || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/csv") ||
 		!strings.Contains(res.Header.Get("Content-Disposition"), fmt.Sprintf("bulk-change-%d-rows.csv", id)) {
 		t.Fatalf("CSV answer: %d %q %q", res.StatusCode, res.Header.Get("Content-Type"), res.Header.Get("Content-Disposition"))
@@ -206,7 +207,7 @@ func TestARowsLogComesOnDemand(t *testing.T) {
 	e.drive(rows[0].ID, change.StatusAPIFailed, store.LogEntry{Description: "Carrier refused", HasErrors: true,
 		ErrorCode: "REQUEST_FAILED.UnknownICCID", ErrorText: "no such SIM", ProcessedBy: "engine"})
 	c := e.signIn(demo.AcmeManager)
-	path := fmt.Sprintf("/bulk-changes/%d/rows/%d/log", id, rows[0].ID)
+	path := paths.BulkChangeRowLog(id, rows[0].ID)
 	_, body := c.get(path, "HX-Request", "true")
 	d := mustDoc(t, body)
 	if strings.Contains(body, "<html") || d.Find("[data-testid=log-entry]").Length() != 2 ||
@@ -218,7 +219,7 @@ func TestARowsLogComesOnDemand(t *testing.T) {
 		t.Fatal("the row log is no page of its own without htmx")
 	}
 	// The page links each row's log to the region it loads into.
-	_, body = c.get(fmt.Sprintf("/bulk-changes/%d", id))
+	_, body = c.get(paths.BulkChange(id))
 	if l := mustDoc(t, body).Find("[data-testid=row-log-link]"); l.AttrOr("hx-get", "") != path || l.AttrOr("hx-target", "") != "#row-log" {
 		t.Fatalf("row log link: %v", l.Nodes)
 	}

@@ -11,13 +11,14 @@ import (
 	"github.com/idswap/idswap/internal/change"
 	"github.com/idswap/idswap/internal/demo"
 	"github.com/idswap/idswap/internal/ident"
+	"github.com/idswap/idswap/internal/paths"
 	"github.com/idswap/idswap/internal/request"
 	"github.com/idswap/idswap/internal/store"
 )
 
 func TestNewChangeForm(t *testing.T) {
 	e := newEnv(t)
-	res, body := e.signIn(demo.AcmeManager).get("/bulk-changes/new")
+	res, body := e.signIn(demo.AcmeManager).get(paths.NewBulkChange)
 	doc := mustDoc(t, body)
 	if res.StatusCode != http.StatusOK || doc.Find("#change-form").Length() != 1 {
 		t.Fatalf("form: %d", res.StatusCode)
@@ -35,7 +36,7 @@ func TestNewChangeForm(t *testing.T) {
 	if doc.Find(".error-text").Length() != 0 || doc.Find("[aria-invalid=true]").Length() != 0 {
 		t.Fatal("a fresh form shows errors")
 	}
-	_, body = e.signIn(demo.AdminEmail).get("/bulk-changes/new")
+	_, body = e.signIn(demo.AdminEmail).get(paths.NewBulkChange)
 	if n := mustDoc(t, body).Find("#tenant option").Length(); n != 3 {
 		t.Fatalf("an admin's tenant select has %d options, want a placeholder and 2 tenants", n)
 	}
@@ -102,7 +103,7 @@ func TestEachRowCheckInThePortal(t *testing.T) {
 			}
 			form := e.changeForm(tc.typ, first, tc.bad)
 			form.Set("action", "check")
-			res, body := c.postMultipart("/bulk-changes/new", form, "", "", nil)
+			res, body := c.postMultipart(paths.NewBulkChange, form, "", "", nil)
 			if res.StatusCode != http.StatusUnprocessableEntity {
 				t.Fatalf("status %d", res.StatusCode)
 			}
@@ -151,7 +152,7 @@ func TestFixAndDropRowsInPlace(t *testing.T) {
 	fixed.Set("fix.1.orig", badRow)
 	fixed.Set("fix.1.current", acme[1].ICCID)
 	fixed.Set("fix.1.new_iccid", e.spareSIM(1))
-	_, body := c.postMultipart("/bulk-changes/new", fixed, "", "", nil)
+	_, body := c.postMultipart(paths.NewBulkChange, fixed, "", "", nil)
 	doc := mustDoc(t, body)
 	if n := doc.Find(`[data-testid=error-row]`).Length(); n != 1 || doc.Find(`[data-testid=error-row][data-row="3"]`).Length() != 1 {
 		t.Fatalf("after fixing row 2: %d rows with problems: %s", n, text(doc, "[data-testid=error-rows]"))
@@ -167,7 +168,7 @@ func TestFixAndDropRowsInPlace(t *testing.T) {
 	}
 	stale.Set("fix.1.orig", "something else")
 	stale.Set("fix.1.new_iccid", e.spareSIM(1))
-	_, body = c.postMultipart("/bulk-changes/new", stale, "", "", nil)
+	_, body = c.postMultipart(paths.NewBulkChange, stale, "", "", nil)
 	if n := mustDoc(t, body).Find(`[data-testid=error-row]`).Length(); n != 2 {
 		t.Fatalf("a stale fix was applied: %d rows with problems", n)
 	}
@@ -180,13 +181,13 @@ func TestFixAndDropRowsInPlace(t *testing.T) {
 	drop.Del("action")
 	drop.Set("drop", "2")
 	drop.Set("fix.2.orig", "something else") // the row shown was another one
-	_, body = c.postMultipart("/bulk-changes/new", drop, "", "", nil)
+	_, body = c.postMultipart(paths.NewBulkChange, drop, "", "", nil)
 	doc = mustDoc(t, body)
 	if !strings.Contains(doc.Find("#rows").Text(), "12345") || !strings.Contains(text(doc, "[data-testid=notices]"), "nothing was dropped") {
 		t.Fatalf("a stale drop removed a row: %q", doc.Find("#rows").Text())
 	}
 	drop.Set("fix.2.orig", acme[2].ICCID+",12345")
-	_, body = c.postMultipart("/bulk-changes/new", drop, "", "", nil)
+	_, body = c.postMultipart(paths.NewBulkChange, drop, "", "", nil)
 	doc = mustDoc(t, body)
 	if doc.Find(`[data-testid=error-row]`).Length() != 1 || strings.Contains(doc.Find("#rows").Text(), "12345") {
 		t.Fatalf("row 3 was not dropped: %q", doc.Find("#rows").Text())
@@ -194,7 +195,7 @@ func TestFixAndDropRowsInPlace(t *testing.T) {
 
 	// Drop every row with problems: what is left is ready for review.
 	form.Set("action", "drop-invalid")
-	res, body := c.postMultipart("/bulk-changes/new", form, "", "", nil)
+	res, body := c.postMultipart(paths.NewBulkChange, form, "", "", nil)
 	doc = mustDoc(t, body)
 	if res.StatusCode != http.StatusOK || doc.Find(`[data-testid=error-row]`).Length() != 0 || doc.Find(`[data-testid=review]`).Length() != 1 {
 		t.Fatalf("after dropping the bad rows: %d, %s", res.StatusCode, text(doc, "[data-testid=check-summary]"))
@@ -212,7 +213,7 @@ func TestLiveCheckAnswersTheResultsRegionOnly(t *testing.T) {
 	c := e.signIn(demo.AcmeManager)
 	acme := e.activeDevices(demo.TenantAcme, 1)
 	form := e.changeForm(change.ChangeICCID, acme[0].ICCID+","+badCheckDigit(e.spareSIM(0)))
-	res, body := c.postMultipart("/bulk-changes/new/check", form, "", "", nil, "HX-Request", "true")
+	res, body := c.postMultipart(paths.NewBulkChangeChk, form, "", "", nil, "HX-Request", "true")
 	if res.StatusCode != http.StatusOK || !strings.HasPrefix(body, `<div id="check-results"`) {
 		t.Fatalf("%d %.80s", res.StatusCode, body)
 	}
@@ -232,7 +233,7 @@ func TestPlanStepOffersOnlyCompatiblePlans(t *testing.T) {
 	newIMEI := e.spareIMEI(change.Network5G, 0)
 	form := e.changeForm(change.ChangeIMEI, d.ICCID+",,"+newIMEI)
 	form.Set("action", "check")
-	_, body := c.postMultipart("/bulk-changes/new", form, "", "", nil)
+	_, body := c.postMultipart(paths.NewBulkChange, form, "", "", nil)
 	doc := mustDoc(t, body)
 	groups := doc.Find(`[data-testid=plan-group]`)
 	if groups.Length() != 1 || doc.Find(`[data-testid=review]`).Length() != 0 {
@@ -254,7 +255,7 @@ func TestPlanStepOffersOnlyCompatiblePlans(t *testing.T) {
 	}
 	// Choose one: the review shows the price difference per device and in total.
 	form.Set(name, "5G-NR-10GB")
-	_, body = c.postMultipart("/bulk-changes/new", form, "", "", nil)
+	_, body = c.postMultipart(paths.NewBulkChange, form, "", "", nil)
 	doc = mustDoc(t, body)
 	var was float64
 	for _, p := range e.world.Store.Plans {
@@ -279,7 +280,7 @@ func TestLiveCheckSaysWhatItCannotCheck(t *testing.T) {
 	acme := e.activeDevices(demo.TenantAcme, 1)
 	// An admin who has not picked the tenant yet: the format is checked, the inventory is not.
 	form := e.changeForm(change.ChangeICCID, acme[0].ICCID+","+e.spareSIM(0), "123,"+e.spareSIM(1))
-	_, body := e.signIn(demo.AdminEmail).postMultipart("/bulk-changes/new/check", form, "", "", nil, "HX-Request", "true")
+	_, body := e.signIn(demo.AdminEmail).postMultipart(paths.NewBulkChangeChk, form, "", "", nil, "HX-Request", "true")
 	doc := mustDoc(t, body)
 	if !strings.Contains(text(doc, "[data-testid=check-message]"), "choose the tenant") ||
 		!strings.HasPrefix(text(doc, "[data-testid=check-summary]"), "2 rows: 1 well-formed, 1 with problems") {
@@ -290,7 +291,7 @@ func TestLiveCheckSaysWhatItCannotCheck(t *testing.T) {
 	for i := range many {
 		many[i] = acme[0].ICCID
 	}
-	_, body = e.signIn(demo.AcmeManager).postMultipart("/bulk-changes/new/check", e.changeForm(change.ChangeICCID, many...), "", "", nil, "HX-Request", "true")
+	_, body = e.signIn(demo.AcmeManager).postMultipart(paths.NewBulkChangeChk, e.changeForm(change.ChangeICCID, many...), "", "", nil, "HX-Request", "true")
 	if got := text(mustDoc(t, body), "[data-testid=check-message]"); !strings.Contains(got, "The request has 10001 rows; at most 10000") {
 		t.Fatalf("too many rows: %q", got)
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/idswap/idswap/internal/change"
 	"github.com/idswap/idswap/internal/demo"
 	"github.com/idswap/idswap/internal/ident"
+	"github.com/idswap/idswap/internal/paths"
 	"github.com/idswap/idswap/internal/store"
 	"github.com/idswap/idswap/internal/thingspace/tssim"
 	"github.com/idswap/idswap/web"
@@ -29,7 +30,7 @@ var bulkLocation = regexp.MustCompile(`^/bulk-changes/(\d+)$`)
 func (c *client) submitForm(form url.Values) int64 {
 	c.t.Helper()
 	t := c.t
-	res, body := c.postMultipart("/bulk-changes", form, "", "", nil)
+	res, body := c.postMultipart(paths.BulkChanges, form, "", "", nil)
 	m := bulkLocation.FindStringSubmatch(res.Header.Get("Location"))
 	if res.StatusCode != http.StatusSeeOther || m == nil {
 		t.Fatalf("submit: %d to %q: %s", res.StatusCode, res.Header.Get("Location"), text(mustDoc(t, body), "#wizard"))
@@ -49,7 +50,7 @@ func TestSubmitStoresTheRequestAndOpensIt(t *testing.T) {
 		t.Fatalf("stored: %+v %v", b, err)
 	}
 	// PRG: the page it lands on names the request; a refresh there is a GET.
-	res, body := c.get(fmt.Sprintf("/bulk-changes/%d", id))
+	res, body := c.get(paths.BulkChange(id))
 	doc := mustDoc(t, body)
 	if res.StatusCode != http.StatusOK || text(doc, "[data-testid=bulk-change-id]") != fmt.Sprint(id) ||
 		!strings.Contains(text(doc, "[data-testid=flash]"), fmt.Sprintf("Bulk change %d is submitted: 2 changes queued", id)) {
@@ -58,7 +59,7 @@ func TestSubmitStoresTheRequestAndOpensIt(t *testing.T) {
 	// htmx gets HX-Redirect instead of a 303 it would follow inside the swap.
 	form = e.changeForm(change.ChangeICCID, e.activeDevices(demo.TenantAcme, 3)[2].ICCID+","+e.spareSIM(2))
 	form.Set("idem", "another-form")
-	res, _ = c.postMultipart("/bulk-changes", form, "", "", nil, "HX-Request", "true")
+	res, _ = c.postMultipart(paths.BulkChanges, form, "", "", nil, "HX-Request", "true")
 	if res.StatusCode != http.StatusNoContent || !bulkLocation.MatchString(res.Header.Get("HX-Redirect")) {
 		t.Fatalf("htmx submit: %d %q", res.StatusCode, res.Header.Get("HX-Redirect"))
 	}
@@ -69,21 +70,21 @@ func TestSubmitWithProblemsStoresNothing(t *testing.T) {
 	c := e.signIn(demo.AcmeManager)
 	acme := e.activeDevices(demo.TenantAcme, 2)
 	form := e.changeForm(change.ChangeICCID, acme[0].ICCID+","+e.spareSIM(0), acme[1].ICCID+","+badCheckDigit(e.spareSIM(1)))
-	res, body := c.postMultipart("/bulk-changes", form, "", "", nil)
+	res, body := c.postMultipart(paths.BulkChanges, form, "", "", nil)
 	doc := mustDoc(t, body)
 	if res.StatusCode != http.StatusUnprocessableEntity || doc.Find(`[data-testid=error-row][data-row="2"]`).Length() != 1 {
 		t.Fatalf("submit with a bad row: %d", res.StatusCode)
 	}
 	// A group without a plan is named next to its select.
 	form = e.changeForm(change.ChangeIMEI, acme[0].ICCID+",,"+e.spareIMEI(change.Network5G, 0))
-	res, body = c.postMultipart("/bulk-changes", form, "", "", nil)
+	res, body = c.postMultipart(paths.BulkChanges, form, "", "", nil)
 	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(text(mustDoc(t, body), "[data-testid=plan-group] .error-text"), "Choose a plan for these devices") {
 		t.Fatalf("submit without a plan: %d", res.StatusCode)
 	}
 	// No reason: the reason field says so.
 	form = e.changeForm(change.ChangeICCID, acme[0].ICCID+","+e.spareSIM(0))
 	form.Set("reason", " ")
-	_, body = c.postMultipart("/bulk-changes", form, "", "", nil)
+	_, body = c.postMultipart(paths.BulkChanges, form, "", "", nil)
 	if got := text(mustDoc(t, body), "[data-testid=reason-error]"); !strings.Contains(got, "Give a reason") {
 		t.Fatalf("reason error: %q", got)
 	}
@@ -110,7 +111,7 @@ func TestDoubleSubmitMakesOneRequest(t *testing.T) {
 	ids := make([]string, 3)
 	for i := range ids {
 		wg.Go(func() {
-			res, _ := c.postMultipart("/bulk-changes", cloneForm(form), "", "", nil)
+			res, _ := c.postMultipart(paths.BulkChanges, cloneForm(form), "", "", nil)
 			ids[i] = fmt.Sprint(res.StatusCode, " ", res.Header.Get("Location"))
 		})
 	}
@@ -146,7 +147,7 @@ func TestSubmitNeedsTheCSRFToken(t *testing.T) {
 	for name, token := range map[string]string{"missing": "", "forged": "forged-token"} {
 		form := e.changeForm(change.ChangeICCID, acme[0].ICCID+","+e.spareSIM(0))
 		form.Set("_csrf", token)
-		res, body := c.postMultipart("/bulk-changes", form, "", "", nil)
+		res, body := c.postMultipart(paths.BulkChanges, form, "", "", nil)
 		if res.StatusCode != http.StatusForbidden || !strings.Contains(body, "did not come from this site") {
 			t.Fatalf("%s token: %d", name, res.StatusCode)
 		}
@@ -163,7 +164,7 @@ func TestManagersStayInTheirTenant(t *testing.T) {
 	// A Globex manager naming an Acme device — and Acme as the tenant — finds nothing.
 	form := e.changeForm(change.ChangeICCID, acmeDevice.ICCID+","+e.spareSIM(0))
 	form.Set("tenant", fmt.Sprint(e.tenantID(demo.TenantAcme)))
-	res, body := globex.postMultipart("/bulk-changes", form, "", "", nil)
+	res, body := globex.postMultipart(paths.BulkChanges, form, "", "", nil)
 	got := text(mustDoc(t, body), `[data-testid=error-row] [data-testid=error-current]`)
 	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(got, "no device with ICCID "+acmeDevice.ICCID) ||
 		!strings.Contains(got, demo.TenantGlobex) {
@@ -173,12 +174,12 @@ func TestManagersStayInTheirTenant(t *testing.T) {
 	acme := e.signIn(demo.AcmeManager)
 	id := acme.submitForm(e.changeForm(change.ChangeICCID, acmeDevice.ICCID+","+e.spareSIM(0)))
 	e.failRows(id, change.StatusAPIFailed)
-	for _, path := range []string{fmt.Sprintf("/bulk-changes/%d", id), fmt.Sprintf("/bulk-changes/new?retry=%d", id)} {
+	for _, path := range []string{paths.BulkChange(id), paths.RetryFailedRows(id)} {
 		if res, _ := globex.get(path); res.StatusCode != http.StatusNotFound {
 			t.Errorf("Globex opens %s: %d", path, res.StatusCode)
 		}
 	}
-	_, body = globex.get("/bulk-changes/new/search?q=" + acmeDevice.ICCID + "&tenant=" + fmt.Sprint(e.tenantID(demo.TenantAcme)))
+	_, body = globex.get(paths.NewBulkChangeFind + "?q=" + acmeDevice.ICCID + "&tenant=" + fmt.Sprint(e.tenantID(demo.TenantAcme)))
 	if strings.Contains(body, acmeDevice.ICCID+"</td>") {
 		t.Fatal("Globex's search finds an Acme device")
 	}
@@ -192,7 +193,7 @@ func TestAdminsPickTheTenant(t *testing.T) {
 	c := e.signIn(demo.AdminEmail)
 	globexDevice := e.activeDevices(demo.TenantGlobex, 1)[0]
 	form := e.changeForm(change.ChangeICCID, globexDevice.ICCID+","+e.spareSIM(0))
-	res, body := c.postMultipart("/bulk-changes", form, "", "", nil)
+	res, body := c.postMultipart(paths.BulkChanges, form, "", "", nil)
 	if got := text(mustDoc(t, body), "[data-testid=tenant-error]"); res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(got, "Choose the tenant") {
 		t.Fatalf("admin without a tenant: %d %q", res.StatusCode, got)
 	}
@@ -210,7 +211,7 @@ func TestRetryPrefillsTheFailedRows(t *testing.T) {
 	acme := e.activeDevices(demo.TenantAcme, 2)
 	id := c.submitForm(e.changeForm(change.ChangeICCID, acme[0].MSISDN+","+e.spareSIM(0), acme[1].ICCID+","+e.spareSIM(1)))
 	e.failRows(id, change.StatusAPIFailed)
-	res, body := c.get(fmt.Sprintf("/bulk-changes/new?retry=%d", id))
+	res, body := c.get(paths.RetryFailedRows(id))
 	doc := mustDoc(t, body)
 	want := acme[0].ICCID + "," + e.spareSIM(0) + "\n" + acme[1].ICCID + "," + e.spareSIM(1)
 	if res.StatusCode != http.StatusOK || strings.TrimSpace(doc.Find("#rows").Text()) != want {
@@ -234,7 +235,7 @@ func TestRetryPrefillsTheFailedRows(t *testing.T) {
 func TestUploadAndTemplate(t *testing.T) {
 	e := newEnv(t)
 	c := e.signIn(demo.AcmeManager)
-	res, tmpl := c.get("/bulk-changes/template.csv")
+	res, tmpl := c.get(paths.ChangeTemplateCSV)
 	if res.StatusCode != http.StatusOK || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/csv") ||
 		!strings.HasPrefix(tmpl, "\uFEFFcurrent,new_iccid,new_imei,note\n") || !strings.Contains(tmpl, `="89148000004200000373"`) {
 		t.Fatalf("template: %d %q %.80q", res.StatusCode, res.Header.Get("Content-Type"), tmpl)
@@ -242,14 +243,14 @@ func TestUploadAndTemplate(t *testing.T) {
 	// The template unchanged adds nothing; filled in below its examples it adds the rows.
 	form := e.changeForm(change.ChangeICCID)
 	form.Set("action", "upload")
-	_, body := c.postMultipart("/bulk-changes/new", form, "csv", "template.csv", []byte(tmpl))
+	_, body := c.postMultipart(paths.NewBulkChange, form, "csv", "template.csv", []byte(tmpl))
 	if got := text(mustDoc(t, body), "[data-testid=csv-error]"); !strings.Contains(got, "only the template's example rows") {
 		t.Fatalf("unchanged template: %q", got)
 	}
 	acme := e.activeDevices(demo.TenantAcme, 3)
 	filled := tmpl + `="` + acme[0].ICCID + `",="` + e.spareSIM(0) + "\",,\r\n" + acme[1].MSISDN + ";" + e.spareSIM(1) + "\r\n"
 	form.Set("rows", acme[2].IMEI+","+e.spareSIM(2)) // rows pasted before are kept; the file's come after
-	_, body = c.postMultipart("/bulk-changes/new", form, "csv", "fleet.csv", []byte(filled))
+	_, body = c.postMultipart(paths.NewBulkChange, form, "csv", "fleet.csv", []byte(filled))
 	doc := mustDoc(t, body)
 	if got := text(doc, "[data-testid=notices]"); !strings.Contains(got, "Added 2 rows from fleet.csv. The template's 3 example rows were skipped.") {
 		t.Fatalf("notice: %q", got)
@@ -263,14 +264,14 @@ func TestUploadAndTemplate(t *testing.T) {
 		u16 = append(u16, byte(r), 0)
 	}
 	form.Set("rows", "")
-	_, body = c.postMultipart("/bulk-changes/new", form, "csv", "fleet.txt", u16)
+	_, body = c.postMultipart(paths.NewBulkChange, form, "csv", "fleet.txt", u16)
 	if got := text(mustDoc(t, body), "[data-testid=check-summary]"); !strings.HasPrefix(got, "1 row: 1 ready") {
 		t.Fatalf("UTF-16 upload: %q", got)
 	}
 	// Past the limit, the file field says so and the rows are kept.
 	big := []byte(strings.Repeat(acme[0].ICCID+","+e.spareSIM(0)+"\n", (5<<20)/40+1))
 	form.Set("rows", acme[1].ICCID+","+e.spareSIM(1))
-	res, body = c.postMultipart("/bulk-changes/new", form, "csv", "huge.csv", big)
+	res, body = c.postMultipart(paths.NewBulkChange, form, "csv", "huge.csv", big)
 	doc = mustDoc(t, body)
 	if got := text(doc, "[data-testid=csv-error]"); res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(got, "huge.csv is 5.3 MB; a file may have at most 5 MB") {
 		t.Fatalf("big file: %d %q", res.StatusCode, got)
@@ -279,7 +280,7 @@ func TestUploadAndTemplate(t *testing.T) {
 		t.Fatal("the pasted rows were lost")
 	}
 	// A body past the request limit is refused before anything reads it.
-	res, body = c.postMultipart("/bulk-changes/new", form, "csv", "enormous.csv", make([]byte, 17<<20))
+	res, body = c.postMultipart(paths.NewBulkChange, form, "csv", "enormous.csv", make([]byte, 17<<20))
 	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "at most 16 MB is accepted") {
 		t.Fatalf("enormous body: %d", res.StatusCode)
 	}
@@ -289,7 +290,7 @@ func TestSearchAndAddADevice(t *testing.T) {
 	e := newEnv(t)
 	c := e.signIn(demo.AcmeManager)
 	d := e.activeDevices(demo.TenantAcme, 1)[0]
-	res, body := c.get("/bulk-changes/new/search?q="+url.QueryEscape(d.MSISDN)+"&provider="+fmt.Sprint(e.provider), "HX-Request", "true")
+	res, body := c.get(paths.NewBulkChangeFind+"?q="+url.QueryEscape(d.MSISDN)+"&provider="+fmt.Sprint(e.provider), "HX-Request", "true")
 	doc := mustDoc(t, body)
 	add, _ := doc.Find(`[data-testid=search-hit] button[name=add]`).Attr("value")
 	if res.StatusCode != http.StatusOK || doc.Find(`[data-testid=search-hit]`).Length() != 1 || add != d.ICCID {
@@ -297,7 +298,7 @@ func TestSearchAndAddADevice(t *testing.T) {
 	}
 	form := e.changeForm(change.ChangeICCID)
 	form.Set("add", add)
-	_, body = c.postMultipart("/bulk-changes/new", form, "", "", nil)
+	_, body = c.postMultipart(paths.NewBulkChange, form, "", "", nil)
 	doc = mustDoc(t, body)
 	if strings.TrimSpace(doc.Find("#rows").Text()) != d.ICCID {
 		t.Fatalf("rows after add: %q", doc.Find("#rows").Text())
@@ -311,13 +312,13 @@ func TestSearchAndAddADevice(t *testing.T) {
 	form.Set("rows", d.ICCID)
 	form.Set("q", d.MSISDN)
 	form.Set("action", "search")
-	_, body = c.postMultipart("/bulk-changes/new", form, "", "", nil)
+	_, body = c.postMultipart(paths.NewBulkChange, form, "", "", nil)
 	doc = mustDoc(t, body)
 	if got := text(doc, `[data-testid=search-hit]`); !strings.Contains(got, "in the request") || doc.Find(`[data-testid=search-hit] button`).Length() != 0 {
 		t.Fatalf("a device in the request can be added twice: %q", got)
 	}
 	form.Set("add", d.ICCID)
-	_, body = c.postMultipart("/bulk-changes/new", form, "", "", nil)
+	_, body = c.postMultipart(paths.NewBulkChange, form, "", "", nil)
 	doc = mustDoc(t, body)
 	if strings.TrimSpace(doc.Find("#rows").Text()) != d.ICCID || !strings.Contains(text(doc, "[data-testid=notices]"), "is in the request already") {
 		t.Fatalf("added twice: %q %q", doc.Find("#rows").Text(), text(doc, "[data-testid=notices]"))
@@ -352,7 +353,7 @@ func TestPaste10000Rows(t *testing.T) {
 	rows[7321] = iccid(7321) + "\t" + badCheckDigit(iccid(100000+7321))
 	form := url.Values{"provider": {fmt.Sprint(pid)}, "type": {string(change.ChangeICCID)}, "reason": {"fleet refresh"},
 		"rows": {strings.Join(rows, "\n")}, "idem": {"ten-thousand"}, "action": {"check"}}
-	res, body := c.postMultipart("/bulk-changes/new", form, "", "", nil, "HX-Request", "true")
+	res, body := c.postMultipart(paths.NewBulkChange, form, "", "", nil, "HX-Request", "true")
 	doc := mustDoc(t, body)
 	if res.StatusCode != http.StatusUnprocessableEntity || !strings.HasPrefix(text(doc, "[data-testid=check-summary]"), "10,000 rows: 9,999 ready, 1 with problems.") {
 		t.Fatalf("10,000 rows: %d %q", res.StatusCode, text(doc, "[data-testid=check-summary]"))
@@ -367,7 +368,7 @@ func TestPaste10000Rows(t *testing.T) {
 	// Fixed, the request needs its row count typed to confirm.
 	rows[7321] = iccid(7321) + "," + iccid(100000+7321)
 	form.Set("rows", strings.Join(rows, "\n"))
-	res, body = c.postMultipart("/bulk-changes", form, "", "", nil)
+	res, body = c.postMultipart(paths.BulkChanges, form, "", "", nil)
 	doc = mustDoc(t, body)
 	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(text(doc, "[data-testid=confirm-error]"), "Type 10000, the number of rows") {
 		t.Fatalf("unconfirmed submit: %d %q", res.StatusCode, text(doc, "#review, [data-testid=review]"))
@@ -397,7 +398,7 @@ func TestDemoStockOffersUnusedIdentifiers(t *testing.T) {
 	simURL = srv.URL
 
 	c := e.signIn(demo.AcmeManager)
-	_, body := c.get("/bulk-changes/new")
+	_, body := c.get(paths.NewBulkChange)
 	doc := mustDoc(t, body)
 	sims := doc.Find("[data-testid=demo-sim]").Map(func(_ int, s *goquery.Selection) string { return s.Text() })
 	imeis := doc.Find("[data-testid=demo-imei]")
@@ -414,13 +415,13 @@ func TestDemoStockOffersUnusedIdentifiers(t *testing.T) {
 	}
 	acme := e.activeDevices(demo.TenantAcme, 1)
 	c.submitForm(e.changeForm(change.ChangeICCID, acme[0].ICCID+","+sims[0]))
-	_, body = c.get("/bulk-changes/new")
+	_, body = c.get(paths.NewBulkChange)
 	after := mustDoc(t, body).Find("[data-testid=demo-sim]").Map(func(_ int, s *goquery.Selection) string { return s.Text() })
 	if slices.Contains(after, sims[0]) || after[0] != sims[1] {
 		t.Fatalf("a SIM in an open request is still offered: %v", after)
 	}
 	// Without demo mode there is no shelf.
-	_, body = newEnv(t).signIn(demo.AcmeManager).get("/bulk-changes/new")
+	_, body = newEnv(t).signIn(demo.AcmeManager).get(paths.NewBulkChange)
 	if strings.Contains(body, "demo-stock") {
 		t.Fatal("the shelf is shown outside demo mode")
 	}

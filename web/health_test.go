@@ -8,6 +8,7 @@ import (
 	"github.com/idswap/idswap/internal/change"
 	"github.com/idswap/idswap/internal/demo"
 	"github.com/idswap/idswap/internal/metrics"
+	"github.com/idswap/idswap/internal/paths"
 	"github.com/idswap/idswap/web"
 )
 
@@ -22,7 +23,7 @@ func TestMetricsAreScrapedWithoutASession(t *testing.T) {
 	e.batch(demo.TenantAcme, demo.AcmeManager, 0, 3, 0) // three jobs queued
 	m.RowFinal(change.StatusProcessed, 4*time.Second)
 	m.RowFinal(change.StatusAPIFailed, 2*time.Second)
-	res, body := e.client().get("/metrics")
+	res, body := e.client().get(paths.Metrics)
 	if res.StatusCode != 200 {
 		t.Fatalf("/metrics: %d", res.StatusCode)
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/idswap/idswap/internal/change"
 	"github.com/idswap/idswap/internal/demo"
+	"github.com/idswap/idswap/internal/paths"
 	"github.com/idswap/idswap/internal/store"
 )
 
@@ -21,14 +22,14 @@ func TestManagersSeeNothingOfAnotherTenant(t *testing.T) {
 	e.drive(rows[0].ID, change.StatusProcessed, store.LogEntry{Description: "Carrier confirmed", ProcessedBy: "engine"})
 	device := *rows[0].DeviceID
 	globexPaths := []string{
-		fmt.Sprintf("/bulk-changes/%d", g),
-		fmt.Sprintf("/bulk-changes/%d/status", g),
-		fmt.Sprintf("/bulk-changes/%d/rows.csv", g),
-		fmt.Sprintf("/bulk-changes/%d/rows/%d/log", g, rows[0].ID),
-		fmt.Sprintf("/devices/%d", device),
-		"/devices/lookup?id=" + rows[0].ICCID,    // the SIM swapped away
-		"/devices/lookup?id=" + rows[0].NewICCID, // the SIM it has now
-		"/devices/lookup?id=" + rows[1].MSISDN,
+		paths.BulkChange(g),
+		paths.BulkChangeStatus(g),
+		paths.BulkChangeRowsCSV(g),
+		paths.BulkChangeRowLog(g, rows[0].ID),
+		paths.Device(device),
+		paths.DeviceLookup + "?id=" + rows[0].ICCID,    // the SIM swapped away
+		paths.DeviceLookup + "?id=" + rows[0].NewICCID, // the SIM it has now
+		paths.DeviceLookup + "?id=" + rows[1].MSISDN,
 	}
 	acme, globex := e.signIn(demo.AcmeManager), e.signIn(demo.GlobexManager)
 	for _, p := range globexPaths {
@@ -48,24 +49,24 @@ func TestManagersSeeNothingOfAnotherTenant(t *testing.T) {
 	}
 	// A row of Globex's batch asked for under one of Acme's batches is no better.
 	a, _ := e.batch(demo.TenantAcme, demo.AcmeManager, 0, 1, 10)
-	if res, _ := acme.get(fmt.Sprintf("/bulk-changes/%d/rows/%d/log", a, rows[0].ID)); res.StatusCode != http.StatusNotFound {
+	if res, _ := acme.get(paths.BulkChangeRowLog(a, rows[0].ID)); res.StatusCode != http.StatusNotFound {
 		t.Errorf("another batch's row under an own batch: %d", res.StatusCode)
 	}
 	// Nor do the lists and searches a manager has: a tenant parameter is not theirs to choose.
-	for _, p := range []string{"/bulk-changes", fmt.Sprintf("/bulk-changes?tenant=%d", e.tenantID(demo.TenantGlobex)),
-		"/bulk-changes?requester=" + url.QueryEscape(demo.GlobexManager), "/"} {
+	for _, p := range []string{paths.BulkChanges, fmt.Sprintf(paths.BulkChanges+"?tenant=%d", e.tenantID(demo.TenantGlobex)),
+		paths.BulkChanges + "?requester=" + url.QueryEscape(demo.GlobexManager), "/"} {
 		_, body := acme.get(p)
 		if strings.Contains(body, fmt.Sprintf("#%d<", g)) {
 			t.Errorf("Acme's manager GET %s: Globex's request is listed", p)
 		}
 	}
-	if _, body := acme.get("/bulk-changes"); !strings.Contains(body, fmt.Sprintf("#%d<", a)) {
+	if _, body := acme.get(paths.BulkChanges); !strings.Contains(body, fmt.Sprintf("#%d<", a)) {
 		t.Error("Acme's list does not show its own request")
 	}
-	if _, body := acme.get("/devices?q=" + rows[0].NewICCID); strings.Contains(body, `data-testid="device-row"`) {
+	if _, body := acme.get(paths.Devices + "?q=" + rows[0].NewICCID); strings.Contains(body, `data-testid="device-row"`) {
 		t.Error("the inventory search finds Globex's device")
 	}
-	for _, p := range []string{"/admin/audit", "/admin/audit?q=" + rows[0].ICCID, "/admin/audit?format=csv", "/admin/audit?q=" + rows[0].ICCID + "&format=csv"} {
+	for _, p := range []string{paths.AdminAudit, paths.AdminAudit + "?q=" + rows[0].ICCID, paths.AdminAudit + "?format=csv", paths.AdminAudit + "?q=" + rows[0].ICCID + "&format=csv"} {
 		if res, body := acme.get(p); res.StatusCode != http.StatusForbidden || strings.Contains(body, rows[0].NewICCID) {
 			t.Errorf("a manager GET %s: %d", p, res.StatusCode)
 		}

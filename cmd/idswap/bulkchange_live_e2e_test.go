@@ -13,6 +13,7 @@ import (
 
 	"github.com/idswap/idswap/internal/change"
 	"github.com/idswap/idswap/internal/demo"
+	"github.com/idswap/idswap/internal/paths"
 	"github.com/idswap/idswap/internal/store"
 	"github.com/idswap/idswap/internal/thingspace/tssim"
 )
@@ -188,14 +189,14 @@ func TestBrowserWatchesABatchAndAnAdminFindsItsSIM(t *testing.T) {
 	// An admin looks for the ICCID the first row's device had before the change.
 	oldICCID := rows[0].ICCID
 	if err := chromedp.Do(ctx,
-		chromedp.Click(chromedp.CSS(`form[action="/logout"] button`)),
+		chromedp.Click(chromedp.CSS(`form[action=paths.Logout] button`)),
 		chromedp.WaitVisible(chromedp.CSS(`#email`)),
 	); err != nil {
 		t.Fatal(err)
 	}
 	signIn(t, ctx, app, demo.AdminEmail)
 	if err := chromedp.Do(ctx,
-		chromedp.Navigate(app.URL+"/admin/audit"),
+		chromedp.Navigate(app.URL+paths.AdminAudit),
 		chromedp.WaitVisible(chromedp.CSS(`#audit-q`)),
 		chromedp.SendKeys(chromedp.CSS(`#audit-q`), oldICCID),
 		chromedp.Click(chromedp.CSS(`[data-testid=audit-search]`)),
@@ -227,10 +228,10 @@ func TestBrowserWatchesABatchAndAnAdminFindsItsSIM(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(found.Devices) != 1 || !strings.Contains(found.Devices[0], rows[0].NewICCID) || found.Links[0] != fmt.Sprintf("/devices/%d", *rows[0].DeviceID) {
+	if len(found.Devices) != 1 || !strings.Contains(found.Devices[0], rows[0].NewICCID) || found.Links[0] != paths.Device(*rows[0].DeviceID) {
 		t.Fatalf("the device: %q %q", found.Devices, found.Links)
 	}
-	batch := fmt.Sprintf("/bulk-changes/%d", id)
+	batch := paths.BulkChange(id)
 	var carrierLog, swap bool
 	for _, h := range found.Hits {
 		if h.Batch != batch {
