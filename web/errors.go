@@ -62,7 +62,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 	var werr error
 	switch {
 	case strings.HasPrefix(c.Request().URL.Path, paths.APIPrefix):
-		werr = c.JSON(status, map[string]any{"error": msg, "code": string(codeFor(status))})
+		werr = c.JSON(status, apiError{Error: msg, Code: codeFor(status)})
 	case isHTMX(c):
 		// A form that fails its checks renders itself with 422 and never gets here; any other
 		// error of an htmx request goes to the page's alert area instead of the swap target.
