@@ -4,52 +4,91 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/idswap/idswap/internal/change"
 	"github.com/idswap/idswap/internal/request"
+	"github.com/idswap/idswap/internal/store"
 	"github.com/idswap/idswap/views"
 )
 
 // Building the request form's view model from the input and the checks.
 
-// changeForm builds the view model of the form from the input and the checks.
+// changeFormData is what the form shows beyond the input and the checks: the page around it
+// and the lists it offers, read by loadChangeFormData. A live check renders the results region
+// only, and needs none of it.
+type changeFormData struct {
+	layout    views.Layout
+	isAdmin   bool
+	providers []store.Provider
+	tenants   tenantList // admins only
+	search    *views.DeviceSearch
+	stock     *views.DemoStock
+}
+
+// changeForm reads what the form needs and builds its view model.
 func (s *Server) changeForm(c echo.Context, in changeInput, res *request.Result, st formState) (views.ChangeForm, error) {
+	d, err := s.loadChangeFormData(c, in, st.live)
+	if err != nil {
+		return views.ChangeForm{}, err
+	}
+	return buildChangeForm(in, res, st, d), nil
+}
+
+// loadChangeFormData does the form's reading: the layout with its flash, the providers, the
+// tenants for an admin, the inventory search and demo mode's spares.
+func (s *Server) loadChangeFormData(c echo.Context, in changeInput, live bool) (changeFormData, error) {
+	d := changeFormData{isAdmin: currentUser(c).IsAdmin()}
+	if live {
+		return d, nil
+	}
 	ctx := c.Request().Context()
-	u := currentUser(c)
-	f := views.ChangeForm{IdempotencyKey: in.key, ShowTenant: u.IsAdmin(), Reason: in.reason,
+	d.layout = layout(c, "New change request", "new")
+	var err error
+	if d.providers, err = s.store.Providers(ctx); err != nil {
+		return d, err
+	}
+	if d.isAdmin {
+		if d.tenants, err = s.tenants(ctx); err != nil {
+			return d, err
+		}
+	}
+	if in.query != "" {
+		search, err := s.searchDevices(c, in.tenantID, in.providerID, in.query, in.rows)
+		if err != nil {
+			return d, err
+		}
+		d.search = &search
+	}
+	d.stock = s.demoStock(ctx)
+	return d, nil
+}
+
+// buildChangeForm builds the view model of the form from the input, the checks and what was
+// read for it. It reads nothing and decides everything the form shows.
+func buildChangeForm(in changeInput, res *request.Result, st formState, d changeFormData) views.ChangeForm {
+	f := views.ChangeForm{IdempotencyKey: in.key, ShowTenant: d.isAdmin, Reason: in.reason,
 		RowsText: change.FormatRows(in.rows), Errors: map[string]string{}, Notices: st.notices,
 		Search: views.DeviceSearch{Query: in.query}}
 	if !st.live {
-		f.Layout = layout(c, "New change request", "new")
-		ps, err := s.store.Providers(ctx)
-		if err != nil {
-			return f, err
+		f.Layout = d.layout
+		for _, p := range d.providers {
+			f.Providers = append(f.Providers, views.Option{Value: strconv.FormatInt(p.ID, 10), Label: p.DisplayName,
+				Selected: p.ID == in.providerID || len(d.providers) == 1})
 		}
-		for _, p := range ps {
-			f.Providers = append(f.Providers, views.Option{Value: fmt.Sprint(p.ID), Label: p.DisplayName,
-				Selected: p.ID == in.providerID || len(ps) == 1})
-		}
-		if u.IsAdmin() {
-			ts, err := s.tenants(ctx)
-			if err != nil {
-				return f, err
-			}
-			f.Tenants = ts.options(in.tenantID)
+		if d.isAdmin {
+			f.Tenants = d.tenants.options(in.tenantID)
 		}
 		for _, t := range change.Types {
 			f.Types = append(f.Types, views.TypeOption{Value: string(t), Label: t.Label(), Hint: typeHint(t), Checked: string(t) == in.typ})
 		}
-		if in.query != "" {
-			search, err := s.searchDevices(c, in.tenantID, in.providerID, in.query, in.rows)
-			if err != nil {
-				return f, err
-			}
-			f.Search = search
+		if d.search != nil {
+			f.Search = *d.search
 		}
-		f.Stock = s.demoStock(ctx)
+		f.Stock = d.stock
 	}
 	for k, v := range st.fieldErrors {
 		f.Errors[k] = v
@@ -70,7 +109,7 @@ func (s *Server) changeForm(c echo.Context, in changeInput, res *request.Result,
 		f.Results.Review.Confirm = in.confirm
 	}
 	f.Steps = steps(in, res)
-	return f, nil
+	return f
 }
 
 func typeHint(t change.Type) string {
