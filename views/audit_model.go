@@ -2,8 +2,8 @@ package views
 
 // View models of the admin audit search.
 
-// Audit is the admin audit search.
-type Audit struct {
+// AuditPageModel is the admin audit search.
+type AuditPageModel struct {
 	Layout
 	Form     AuditForm
 	Tenants  []Option

@@ -11,7 +11,7 @@ import templruntime "github.com/a-h/templ/runtime"
 
 import "github.com/idswap/idswap/internal/paths"
 
-func AuditPageView(p Audit) templ.Component {
+func AuditPage(p AuditPageModel) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
@@ -411,7 +411,7 @@ func AuditResultsRegion(r AuditResults) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			} else {
-				templ_7745c5c3_Err = DeviceTable(DeviceResults{Rows: r.Devices}, true).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = DevicesTableRegion(DeviceResults{Rows: r.Devices}, true).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

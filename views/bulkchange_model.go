@@ -9,8 +9,8 @@ type CountCell struct {
 	N                    int
 }
 
-// BulkChangePage is one bulk change: what was asked, its live status and its rows.
-type BulkChangePage struct {
+// BulkChangePageModel is one bulk change: what was asked, its live status and its rows.
+type BulkChangePageModel struct {
 	Layout
 	ID                                          int64
 	Type, Provider, Tenant, By, Reason, Created string
@@ -73,8 +73,8 @@ type RowLog struct {
 	Entries []LogEntry
 }
 
-// RowLogPage is a row's log as a page of its own (without JavaScript).
-type RowLogPage struct {
+// RowLogPageModel is a row's log as a page of its own (without JavaScript).
+type RowLogPageModel struct {
 	Layout
 	BackURL string
 	Log     RowLog

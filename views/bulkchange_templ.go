@@ -14,7 +14,7 @@ import (
 	"github.com/idswap/idswap/internal/paths"
 )
 
-func BulkChangePageView(p BulkChangePage) templ.Component {
+func BulkChangePage(p BulkChangePageModel) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
@@ -253,7 +253,7 @@ func BulkChangePageView(p BulkChangePage) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			if p.RowLog != nil {
-				templ_7745c5c3_Err = RowLogPanel(*p.RowLog).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = RowLogRegion(*p.RowLog).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -973,7 +973,7 @@ func BulkChangeRowsRegion(r BulkChangeRows) templ.Component {
 }
 
 // RowLogPanel is one row's log, loaded on demand into the page's #row-log region.
-func RowLogPanel(l RowLog) templ.Component {
+func RowLogRegion(l RowLog) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
@@ -1027,7 +1027,7 @@ func RowLogPanel(l RowLog) templ.Component {
 }
 
 // RowLogPageView is a row's log as a page of its own, for browsers without JavaScript.
-func RowLogPageView(p RowLogPage) templ.Component {
+func RowLogPage(p RowLogPageModel) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
@@ -1073,7 +1073,7 @@ func RowLogPageView(p RowLogPage) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = RowLogPanel(p.Log).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = RowLogRegion(p.Log).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -2,8 +2,8 @@ package views
 
 // View models of the list of bulk changes.
 
-// BulkChanges is the list of bulk changes.
-type BulkChanges struct {
+// BulkChangesPageModel is the list of bulk changes.
+type BulkChangesPageModel struct {
 	Layout
 	Form       BulkChangeForm
 	Statuses   []Option

@@ -14,7 +14,7 @@ import (
 	"github.com/idswap/idswap/internal/paths"
 )
 
-func BulkChangesPage(p BulkChanges) templ.Component {
+func BulkChangesPage(p BulkChangesPageModel) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
@@ -316,7 +316,7 @@ func BulkChangesPage(p BulkChanges) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = BulkChangeTable(p.Results).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = BulkChangesTableRegion(p.Results).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -481,7 +481,7 @@ func dateField(id, name, label, value, errText string) templ.Component {
 }
 
 // BulkChangeTable is the region the list's filters swap.
-func BulkChangeTable(r BulkChangeResults) templ.Component {
+func BulkChangesTableRegion(r BulkChangeResults) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {

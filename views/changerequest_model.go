@@ -4,10 +4,10 @@ import (
 	"github.com/a-h/templ"
 )
 
-// ChangeForm is the new change request: one form whose sections open as the request takes
+// ChangeRequestPageModel is the new change request: one form whose sections open as the request takes
 // shape — start, devices, row checks, rate plan, review. Everything the person has given lives
 // in the form itself (the rows in one text box), so nothing is stored before submit.
-type ChangeForm struct {
+type ChangeRequestPageModel struct {
 	Layout
 	IdempotencyKey string
 	ShowTenant     bool // admins pick the tenant; managers act for their own

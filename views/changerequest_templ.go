@@ -15,7 +15,7 @@ import (
 )
 
 // ChangePage is the new change request page.
-func ChangePage(f ChangeForm) templ.Component {
+func ChangeRequestPage(f ChangeRequestPageModel) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
@@ -48,7 +48,7 @@ func ChangePage(f ChangeForm) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = ChangeWizard(f).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = ChangeRequestFormRegion(f).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -63,7 +63,7 @@ func ChangePage(f ChangeForm) templ.Component {
 }
 
 // ChangeWizard is the whole request form: the region every step re-renders.
-func ChangeWizard(f ChangeForm) templ.Component {
+func ChangeRequestFormRegion(f ChangeRequestPageModel) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
@@ -84,7 +84,7 @@ func ChangeWizard(f ChangeForm) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = ChangeSteps(f.Steps, false).Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = ChangeRequestStepsRegion(f.Steps, false).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -523,7 +523,7 @@ func ChangeWizard(f ChangeForm) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = ChangeSearchResults(f.Search).Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = ChangeRequestSearchRegion(f.Search).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -648,7 +648,7 @@ func ChangeWizard(f ChangeForm) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = ChangeResults(f.Results, f.Errors).Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = ChangeRequestResultsRegion(f.Results, f.Errors).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -661,7 +661,7 @@ func ChangeWizard(f ChangeForm) templ.Component {
 }
 
 // ChangeSteps is the progress list; oob makes it an out-of-band swap of a live check.
-func ChangeSteps(steps []Step, oob bool) templ.Component {
+func ChangeRequestStepsRegion(steps []Step, oob bool) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
@@ -788,7 +788,7 @@ func ChangeSteps(steps []Step, oob bool) templ.Component {
 }
 
 // ChangeSearchResults is the region the inventory search swaps.
-func ChangeSearchResults(s DeviceSearch) templ.Component {
+func ChangeRequestSearchRegion(s DeviceSearch) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
@@ -1107,7 +1107,7 @@ func demoStock(s DemoStock) templ.Component {
 }
 
 // ChangeResults is the region the row checks fill: checks, then plan, then review.
-func ChangeResults(r CheckResults, errors map[string]string) templ.Component {
+func ChangeRequestResultsRegion(r CheckResults, errors map[string]string) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {

@@ -2,8 +2,8 @@ package views
 
 // View models of the dashboard. Every coordinate of the chart is computed by the handler.
 
-// Dashboard is the start page.
-type Dashboard struct {
+// DashboardPageModel is the start page.
+type DashboardPageModel struct {
 	Layout
 	Scope      string // whose numbers: a tenant's name, or "every tenant"
 	Week       []Stat

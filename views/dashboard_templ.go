@@ -14,7 +14,7 @@ import (
 	"github.com/idswap/idswap/internal/paths"
 )
 
-func DashboardPage(p Dashboard) templ.Component {
+func DashboardPage(p DashboardPageModel) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
@@ -182,7 +182,7 @@ func DashboardPage(p Dashboard) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = BulkChangeTable(BulkChangeResults{Rows: p.Recent, ShowTenant: p.User != nil && p.User.IsAdmin}).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = BulkChangesTableRegion(BulkChangeResults{Rows: p.Recent, ShowTenant: p.User != nil && p.User.IsAdmin}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -2,8 +2,8 @@ package views
 
 // View models of a device's page and of the choice a lookup offers.
 
-// DevicePage is one device: its identifiers now, its plan, and every change it went through.
-type DevicePage struct {
+// DevicePageModel is one device: its identifiers now, its plan, and every change it went through.
+type DevicePageModel struct {
 	Layout
 	ID                            int64
 	ICCID, IMEI, MDN, EID         string
@@ -30,8 +30,8 @@ type DeviceChangeRow struct {
 	Changes                         []IdentChange
 }
 
-// DeviceChoice is the answer to a lookup that found several devices (a SIM that moved).
-type DeviceChoice struct {
+// DeviceChoicePageModel is the answer to a lookup that found several devices (a SIM that moved).
+type DeviceChoicePageModel struct {
 	Layout
 	Identifier string
 	Results    DeviceResults

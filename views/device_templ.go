@@ -14,7 +14,7 @@ import (
 	"github.com/idswap/idswap/internal/paths"
 )
 
-func DevicePageView(p DevicePage) templ.Component {
+func DevicePage(p DevicePageModel) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
@@ -616,7 +616,7 @@ func DevicePageView(p DevicePage) templ.Component {
 }
 
 // DeviceChoicePage lists the devices an identifier belongs or belonged to.
-func DeviceChoicePage(p DeviceChoice) templ.Component {
+func DeviceChoicePage(p DeviceChoicePageModel) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
@@ -662,7 +662,7 @@ func DeviceChoicePage(p DeviceChoice) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = DeviceTable(p.Results, p.ShowTenant).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = DevicesTableRegion(p.Results, p.ShowTenant).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -14,7 +14,7 @@ import (
 	"github.com/idswap/idswap/internal/paths"
 )
 
-func DevicesPage(p Devices) templ.Component {
+func DevicesPage(p DevicesPageModel) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
@@ -166,7 +166,7 @@ func DevicesPage(p Devices) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = DeviceTable(p.Results, p.ShowTenant).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = DevicesTableRegion(p.Results, p.ShowTenant).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -181,7 +181,7 @@ func DevicesPage(p Devices) templ.Component {
 }
 
 // DeviceTable is the region the search swaps.
-func DeviceTable(r DeviceResults, showTenant bool) templ.Component {
+func DevicesTableRegion(r DeviceResults, showTenant bool) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {

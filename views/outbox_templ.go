@@ -71,7 +71,7 @@ func OutboxPage(p Outbox) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = OutboxTable(p.Rows, p.Pager).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = OutboxTableRegion(p.Rows, p.Pager).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -86,7 +86,7 @@ func OutboxPage(p Outbox) templ.Component {
 }
 
 // OutboxTable is the swappable list of e-mails.
-func OutboxTable(rows []OutboxRow, pager Pager) templ.Component {
+func OutboxTableRegion(rows []OutboxRow, pager Pager) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {

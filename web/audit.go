@@ -66,7 +66,7 @@ func (s *Server) audit(c echo.Context) error {
 		}
 	}
 
-	p := views.Audit{Layout: layout(c, "Audit", "audit"), Form: form, Results: res}
+	p := views.AuditPageModel{Layout: layout(c, "Audit", "audit"), Form: form, Results: res}
 	ts, err := s.tenants(ctx)
 	if err != nil {
 		return err
@@ -78,7 +78,7 @@ func (s *Server) audit(c echo.Context) error {
 	for _, k := range store.AuditKinds {
 		p.Kinds = append(p.Kinds, views.Option{Value: string(k), Label: k.Label(), Selected: k == f.Kind})
 	}
-	return render(c, status, views.AuditPageView(p))
+	return render(c, status, views.AuditPage(p))
 }
 
 // auditFilter reads the search form. A field that cannot be read gets its error in form.Errors

@@ -51,9 +51,9 @@ func (s *Server) bulkChanges(c echo.Context) error {
 		res.Pager = pager(c.Request().URL, page, bulkChangePageSize, total)
 	}
 	if isHTMX(c) {
-		return render(c, status, views.BulkChangeTable(res))
+		return render(c, status, views.BulkChangesTableRegion(res))
 	}
-	p := views.BulkChanges{Layout: layout(c, "Bulk changes", "changes"), Form: form, ShowTenant: u.IsAdmin(),
+	p := views.BulkChangesPageModel{Layout: layout(c, "Bulk changes", "changes"), Form: form, ShowTenant: u.IsAdmin(),
 		Tenants: tenantOpts, Results: res}
 	for _, st := range change.BatchStatuses {
 		p.Statuses = append(p.Statuses, views.Option{Value: string(st), Label: string(st), Selected: st == f.Status})

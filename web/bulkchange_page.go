@@ -50,11 +50,11 @@ func (s *Server) bulkChangePage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	p := views.BulkChangePage{Layout: layout(c, fmt.Sprintf("Bulk change #%d", b.ID), "changes"), ID: b.ID,
+	p := views.BulkChangePageModel{Layout: layout(c, fmt.Sprintf("Bulk change #%d", b.ID), "changes"), ID: b.ID,
 		Type: b.Type.Label(), Provider: b.ProviderName, Tenant: b.TenantName, By: b.CreatedBy, Reason: b.Reason,
 		Created: fmtTime(b.CreatedDate), Total: b.Counts.Total, Status: s.bulkStatus(c, b), Filter: filter, Rows: rows,
 		BatchLog: logEntries(batchLog)}
-	return render(c, http.StatusOK, views.BulkChangePageView(p))
+	return render(c, http.StatusOK, views.BulkChangePage(p))
 }
 
 // changeRows reads the page of rows the query asks for (status filter, page number).

@@ -29,8 +29,8 @@ func (s *Server) bulkChangeRowLog(c echo.Context) error {
 	}
 	l := views.RowLog{Title: fmt.Sprintf("Log of row %d", rowID), Entries: logEntries(es)}
 	if isHTMX(c) {
-		return render(c, http.StatusOK, views.RowLogPanel(l))
+		return render(c, http.StatusOK, views.RowLogRegion(l))
 	}
-	return render(c, http.StatusOK, views.RowLogPageView(views.RowLogPage{
+	return render(c, http.StatusOK, views.RowLogPage(views.RowLogPageModel{
 		Layout: layout(c, l.Title, "changes"), BackURL: paths.BulkChange(b.ID), Log: l}))
 }

@@ -23,5 +23,5 @@ func (s *Server) changeCheck(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return render(c, http.StatusOK, views.ChangeResults(f.Results, f.Errors), views.ChangeSteps(f.Steps, true))
+	return render(c, http.StatusOK, views.ChangeRequestResultsRegion(f.Results, f.Errors), views.ChangeRequestStepsRegion(f.Steps, true))
 }

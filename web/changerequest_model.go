@@ -30,10 +30,10 @@ type changeFormData struct {
 }
 
 // changeForm reads what the form needs and builds its view model.
-func (s *Server) changeForm(c echo.Context, in changeInput, res *request.Result, st formState) (views.ChangeForm, error) {
+func (s *Server) changeForm(c echo.Context, in changeInput, res *request.Result, st formState) (views.ChangeRequestPageModel, error) {
 	d, err := s.loadChangeFormData(c, in, st.live)
 	if err != nil {
-		return views.ChangeForm{}, err
+		return views.ChangeRequestPageModel{}, err
 	}
 	return buildChangeForm(in, res, st, d), nil
 }
@@ -69,8 +69,8 @@ func (s *Server) loadChangeFormData(c echo.Context, in changeInput, live bool) (
 
 // buildChangeForm builds the view model of the form from the input, the checks and what was
 // read for it. It reads nothing and decides everything the form shows.
-func buildChangeForm(in changeInput, res *request.Result, st formState, d changeFormData) views.ChangeForm {
-	f := views.ChangeForm{IdempotencyKey: in.key, ShowTenant: d.isAdmin, Reason: in.reason,
+func buildChangeForm(in changeInput, res *request.Result, st formState, d changeFormData) views.ChangeRequestPageModel {
+	f := views.ChangeRequestPageModel{IdempotencyKey: in.key, ShowTenant: d.isAdmin, Reason: in.reason,
 		RowsText: change.FormatRows(in.rows), Errors: map[string]string{}, Notices: st.notices,
 		Search: views.DeviceSearch{Query: in.query}}
 	if !st.live {

@@ -84,7 +84,7 @@ func (s *Server) newChange(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return render(c, http.StatusOK, views.ChangePage(f))
+	return render(c, http.StatusOK, views.ChangeRequestPage(f))
 }
 
 // renderChange shows the form after a step: the whole page, or the form region for htmx. It
@@ -104,7 +104,7 @@ func (s *Server) renderChange(c echo.Context, in changeInput, res *request.Resul
 		}
 	}
 	if isHTMX(c) {
-		return render(c, status, views.ChangeWizard(f))
+		return render(c, status, views.ChangeRequestFormRegion(f))
 	}
-	return render(c, status, views.ChangePage(f))
+	return render(c, status, views.ChangeRequestPage(f))
 }

@@ -69,7 +69,7 @@ func (s *Server) changeSearch(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return render(c, http.StatusOK, views.ChangeSearchResults(res))
+	return render(c, http.StatusOK, views.ChangeRequestSearchRegion(res))
 }
 
 // demoStock is a handful of the demo carrier's unused SIMs and devices — devices of every

@@ -38,7 +38,7 @@ func (s *Server) dashboard(c echo.Context) error {
 		return err
 	}
 
-	p := views.Dashboard{Layout: layout(c, "Dashboard", "dashboard"), Scope: "Every tenant",
+	p := views.DashboardPageModel{Layout: layout(c, "Dashboard", "dashboard"), Scope: "Every tenant",
 		CodesSince: "since " + since.Format(dayMonthLayout)}
 	if !u.IsAdmin() {
 		p.Scope = u.TenantName

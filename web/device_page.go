@@ -45,7 +45,7 @@ func (s *Server) devicePage(c echo.Context) error {
 		}
 		tenantName = t.Name
 	}
-	p := views.DevicePage{Layout: layout(c, "Device "+d.ICCID, "devices"), ID: d.ID, ICCID: d.ICCID, IMEI: d.IMEI, MDN: d.MSISDN,
+	p := views.DevicePageModel{Layout: layout(c, "Device "+d.ICCID, "devices"), ID: d.ID, ICCID: d.ICCID, IMEI: d.IMEI, MDN: d.MSISDN,
 		EID: d.EID, Status: d.StatusName, StatusClass: strings.ToLower(d.StatusName), Plan: d.RatePlan, PlanName: d.RatePlanName,
 		MonthlyRate: fmtDollars(d.MonthlyRate), Tenant: tenantName, Description: d.Description, Modified: fmtTimePtr(d.ModifiedDate)}
 	if via := c.QueryParam("via"); via != "" && via != d.ICCID && via != d.IMEI && via != d.MSISDN && via != d.EID {
@@ -65,7 +65,7 @@ func (s *Server) devicePage(c echo.Context) error {
 			Details: r.StatusDetails, RequestedBy: r.RequestedBy, Created: fmtTime(r.CreatedDate), Processed: fmtTimePtr(r.ProcessedDate),
 			Changes: historyChanges(r.ICCID, r.NewICCID, r.IMEI, r.NewIMEI)})
 	}
-	return render(c, http.StatusOK, views.DevicePageView(p))
+	return render(c, http.StatusOK, views.DevicePage(p))
 }
 
 // deviceLookup finds a device by any identifier it has or ever had — ICCID, IMEI, MDN or EID
@@ -104,6 +104,6 @@ func (s *Server) deviceLookup(c echo.Context) error {
 	for _, d := range ds {
 		res.Rows = append(res.Rows, deviceRow(d, names[d.TenantID]))
 	}
-	return render(c, http.StatusOK, views.DeviceChoicePage(views.DeviceChoice{Layout: layout(c, "Devices that had "+value, "devices"),
+	return render(c, http.StatusOK, views.DeviceChoicePage(views.DeviceChoicePageModel{Layout: layout(c, "Devices that had "+value, "devices"),
 		Identifier: value, Results: res, ShowTenant: u.IsAdmin()}))
 }

@@ -46,9 +46,9 @@ func (s *Server) devices(c echo.Context) error {
 		res.Rows = append(res.Rows, deviceRow(d, tenantNames[d.TenantID]))
 	}
 	if isHTMX(c) {
-		return render(c, http.StatusOK, views.DeviceTable(res, u.IsAdmin()))
+		return render(c, http.StatusOK, views.DevicesTableRegion(res, u.IsAdmin()))
 	}
-	return render(c, http.StatusOK, views.DevicesPage(views.Devices{Layout: layout(c, "Devices", "devices"),
+	return render(c, http.StatusOK, views.DevicesPage(views.DevicesPageModel{Layout: layout(c, "Devices", "devices"),
 		Query: q, TenantID: tenantID, Tenants: tenantOpts, ShowTenant: u.IsAdmin(), Results: res}))
 }
 

@@ -67,10 +67,10 @@ func (s *Server) handleError(err error, c echo.Context) {
 		// A form that fails its checks renders itself with 422 and never gets here; any other
 		// error of an htmx request goes to the page's alert area instead of the swap target.
 		retarget(c, "#alerts", "innerHTML")
-		werr = render(c, status, views.ErrorFragment(msg))
+		werr = render(c, status, views.ErrorRegion(msg))
 	default:
 		heading := http.StatusText(status)
-		werr = render(c, status, views.Error(views.ErrorPage{Layout: layout(c, heading, ""), Status: status, Heading: heading, Message: msg}))
+		werr = render(c, status, views.ErrorPage(views.ErrorPageModel{Layout: layout(c, heading, ""), Status: status, Heading: heading, Message: msg}))
 	}
 	if werr != nil {
 		// The error page itself failed to render: say so in the log, and still answer.

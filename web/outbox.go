@@ -33,7 +33,7 @@ func (s *Server) outbox(c echo.Context) error {
 	}
 	pg := pager(c.Request().URL, page, outboxPageSize, total)
 	if isHTMX(c) {
-		return render(c, http.StatusOK, views.OutboxTable(rows, pg))
+		return render(c, http.StatusOK, views.OutboxTableRegion(rows, pg))
 	}
 	return render(c, http.StatusOK, views.OutboxPage(views.Outbox{Layout: layout(c, "Outbox", "outbox"), Rows: rows, Pager: pg,
 		Demo: s.outboxDir != "", Dir: s.outboxDir}))

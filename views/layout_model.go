@@ -2,6 +2,9 @@
 // region htmx swaps (each with a stable id and data-testid), and the result e-mail. Components
 // take the view models in this package; they never see echo, sessions or the database, and they
 // compute nothing that a handler could prepare.
+//
+// Names follow one convention: a page is XPage(p XPageModel), a region htmx swaps is XRegion,
+// and a page's view models live in x_model.go next to x.templ.
 package views
 
 // Layout is what every full page needs besides its body.
@@ -27,20 +30,8 @@ type Flash struct {
 	Message string
 }
 
-// Login is the sign-in page.
-type Login struct {
-	Layout
-	Email      string
-	Error      string
-	Next       string
-	DemoLogins []DemoLogin // shown only in demo mode
-}
-
-// DemoLogin is one demo account offered on the sign-in page.
-type DemoLogin struct{ Email, Role, Password string }
-
-// ErrorPage is a whole-page error.
-type ErrorPage struct {
+// ErrorPageModel is a whole-page error.
+type ErrorPageModel struct {
 	Layout
 	Status  int
 	Heading string
@@ -51,32 +42,6 @@ type ErrorPage struct {
 type Pager struct {
 	Page, Pages, Total int
 	PrevURL, NextURL   string // empty when there is no such page
-}
-
-// Devices is the inventory page.
-type Devices struct {
-	Layout
-	Query      string
-	TenantID   int64
-	Tenants    []Option // admins only: filter by tenant
-	ShowTenant bool
-	Results    DeviceResults
-}
-
-// DeviceResults is the swappable table of the inventory page.
-type DeviceResults struct {
-	Rows  []DeviceRow
-	Pager Pager
-	Query string
-}
-
-// DeviceRow is one device in a table.
-type DeviceRow struct {
-	ID                                  int64
-	URL                                 string
-	ICCID, IMEI, MDN, EID               string
-	Status, StatusClass                 string
-	Plan, PlanName, Description, Tenant string
 }
 
 // Option is an entry of a select.
