@@ -6,9 +6,9 @@ import (
 	"github.com/idswap/idswap/internal/store"
 )
 
-// watchStore is what the pages that watch and find read: the dashboard, the bulk change list and
+// pageStore is what the read-only pages read: the dashboard, the bulk change list and
 // page, the device page and the admin audit search.
-type watchStore interface {
+type pageStore interface {
 	Providers(ctx context.Context) ([]store.Provider, error)
 	TenantByID(ctx context.Context, id int64) (*store.Tenant, error)
 	BulkChange(ctx context.Context, tenantID, id int64) (*store.BulkChange, error)
