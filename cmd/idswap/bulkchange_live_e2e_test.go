@@ -189,7 +189,7 @@ func TestBrowserWatchesABatchAndAnAdminFindsItsSIM(t *testing.T) {
 	// An admin looks for the ICCID the first row's device had before the change.
 	oldICCID := rows[0].ICCID
 	if err := chromedp.Do(ctx,
-		chromedp.Click(chromedp.CSS(`form[action=paths.Logout] button`)),
+		chromedp.Click(chromedp.CSS(`form[action="`+paths.Logout+`"] button`)),
 		chromedp.WaitVisible(chromedp.CSS(`#email`)),
 	); err != nil {
 		t.Fatal(err)
