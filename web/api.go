@@ -13,6 +13,7 @@ import (
 
 	"github.com/idswap/idswap/internal/apperr"
 	"github.com/idswap/idswap/internal/change"
+	"github.com/idswap/idswap/internal/paths"
 	"github.com/idswap/idswap/internal/request"
 	"github.com/idswap/idswap/internal/store"
 )
@@ -40,29 +41,6 @@ func (s *Server) apiAuth(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// apiCreateRequest is the body of POST /api/v1/bulk-changes.
-type apiCreateRequest struct {
-	TenantID          int64    `json:"tenant_id"` // admins only: the tenant to act for
-	ServiceProviderID int64    `json:"service_provider_id"`
-	ChangeType        string   `json:"change_type"`
-	Reason            string   `json:"reason"`
-	ServicePlan       *string  `json:"service_plan"` // "" or absent: keep each device's plan where it fits
-	DryRun            bool     `json:"dry_run"`
-	Rows              []apiRow `json:"rows"`
-}
-
-type apiRow struct {
-	Current  string `json:"current"`
-	NewICCID string `json:"new_iccid"`
-	NewIMEI  string `json:"new_imei"`
-}
-
-// apiRowErrors is one failing row of a 422 answer.
-type apiRowErrors struct {
-	Index  int      `json:"index"`
-	Errors []string `json:"errors"`
-}
-
 // apiCreateBulkChange checks a request and, unless it is a dry run, stores it.
 //
 //	201 created · 200 dry run (every check per row; nothing stored) or a replayed Idempotency-Key
@@ -72,7 +50,7 @@ func (s *Server) apiCreateBulkChange(c echo.Context) error {
 	u := currentUser(c)
 	var body apiCreateRequest
 	if msg := decodeStrict(http.MaxBytesReader(c.Response(), c.Request().Body, maxAPIBody), &body); msg != "" {
-		return c.JSON(http.StatusBadRequest, map[string]any{"error": msg, "code": apperr.Invalid})
+		return c.JSON(http.StatusBadRequest, apiError{Error: msg, Code: apperr.Invalid})
 	}
 	d := request.Draft{ProviderID: body.ServiceProviderID, Type: change.Type(body.ChangeType), Reason: body.Reason}
 	if t, err := change.ParseType(body.ChangeType); err == nil {
@@ -81,7 +59,7 @@ func (s *Server) apiCreateBulkChange(c echo.Context) error {
 	if u.IsAdmin() {
 		d.TenantID = body.TenantID
 	} else {
-		d.TenantID = *u.TenantID // a manager acts for their own tenant, whatever the body says
+		d.TenantID = scopeOf(u) // a manager acts for their own tenant, whatever the body says
 	}
 	plan := change.KeepPlan
 	if body.ServicePlan != nil {
@@ -108,7 +86,7 @@ func (s *Server) apiCreateBulkChange(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	b, err := s.store.BulkChange(ctx, tenantScope(u), sub.ID)
+	b, err := s.store.BulkChange(ctx, scopeOf(u), sub.ID)
 	if err != nil {
 		return err
 	}
@@ -116,9 +94,9 @@ func (s *Server) apiCreateBulkChange(c echo.Context) error {
 	if !sub.Created {
 		status = http.StatusOK
 	}
-	c.Response().Header().Set(echo.HeaderLocation, fmt.Sprintf("/api/v1/bulk-changes/%d", b.ID))
-	return c.JSON(status, map[string]any{"id": b.ID, "status": b.Status, "rows": b.Counts.Total, "created": sub.Created,
-		"url": fmt.Sprintf("/api/v1/bulk-changes/%d", b.ID), "portal_url": fmt.Sprintf("/bulk-changes/%d", b.ID)})
+	c.Response().Header().Set(echo.HeaderLocation, paths.APIBulkChange(b.ID))
+	return c.JSON(status, apiCreated{ID: b.ID, Status: b.Status, Rows: b.Counts.Total, Created: sub.Created,
+		URL: paths.APIBulkChange(b.ID), PortalURL: paths.BulkChange(b.ID)})
 }
 
 // maxAPIBody bounds a request body: 10,000 rows of three identifiers fit in a fraction of it.
@@ -174,54 +152,24 @@ func jsonKind(goKind string) string {
 }
 
 // invalidAnswer is the 422 body: what is wrong with the request and with each failing row.
-func invalidAnswer(msg string, res *request.Result) map[string]any {
-	out := map[string]any{"error": msg, "code": apperr.Invalid, "rows": []apiRowErrors{}}
+func invalidAnswer(msg string, res *request.Result) apiInvalid {
+	out := apiInvalid{Error: msg, Code: apperr.Invalid, Rows: []apiRowErrors{}}
 	if res == nil {
 		return out
 	}
 	if len(res.Fields) > 0 {
-		out["fields"] = res.Fields
+		out.Fields = res.Fields
 	}
-	rows := []apiRowErrors{}
 	for _, r := range res.Rows {
 		if m := r.Messages(); len(m) > 0 {
-			rows = append(rows, apiRowErrors{Index: r.Index, Errors: m})
+			out.Rows = append(out.Rows, apiRowErrors{Index: r.Index, Errors: m})
 		}
 	}
-	out["rows"] = rows
 	return out
 }
 
-// apiCheckedRow is one row of a dry run: what every check found.
-type apiCheckedRow struct {
-	Index              int      `json:"index"`
-	Current            string   `json:"current"`
-	CurrentKind        string   `json:"current_kind,omitempty"`
-	Device             *apiLine `json:"device,omitempty"`
-	NewICCID           string   `json:"new_iccid,omitempty"`
-	NewIMEI            string   `json:"new_imei,omitempty"`
-	NetworkType        string   `json:"network_type,omitempty"`
-	Model              string   `json:"model,omitempty"`
-	CurrentPlan        string   `json:"current_plan,omitempty"`
-	ServicePlan        *string  `json:"service_plan"` // the plan after the change; null while undecided
-	MonthlyChangeCents int64    `json:"monthly_change_cents"`
-	PlanGroup          string   `json:"plan_group,omitempty"`
-	Errors             []string `json:"errors"`
-	OK                 bool     `json:"ok"`
-}
-
-// apiLine is a device as the API shows it.
-type apiLine struct {
-	ID     int64  `json:"id"`
-	ICCID  string `json:"iccid"`
-	IMEI   string `json:"imei"`
-	MSISDN string `json:"msisdn"`
-	EID    string `json:"eid,omitempty"`
-	Status string `json:"status"`
-}
-
 // dryRunAnswer is the 200 body of a dry run.
-func dryRunAnswer(res *request.Result) map[string]any {
+func dryRunAnswer(res *request.Result) apiDryRun {
 	rows := make([]apiCheckedRow, 0, len(res.Rows))
 	for _, r := range res.Rows {
 		a := apiCheckedRow{Index: r.Index, Current: r.Input.Current, NewICCID: r.NewICCID, NewIMEI: r.NewIMEI,
@@ -242,22 +190,21 @@ func dryRunAnswer(res *request.Result) map[string]any {
 		}
 		rows = append(rows, a)
 	}
-	groups := make([]map[string]any, 0, len(res.Groups))
+	groups := make([]apiPlanGroup, 0, len(res.Groups))
 	for _, g := range res.Groups {
 		var codes []string
 		for _, p := range g.Compatible {
 			codes = append(codes, p.Code)
 		}
-		groups = append(groups, map[string]any{"key": g.Key, "network_type": g.Network, "current_plan_fits": g.CurrentFits,
-			"rows": g.Rows, "compatible_plans": codes, "chosen": g.Chosen, "service_plan": g.Choice, "problem": g.Problem,
-			"monthly_change_cents": g.CostCents})
+		groups = append(groups, apiPlanGroup{Key: g.Key, NetworkType: g.Network, CurrentPlanFits: g.CurrentFits, Rows: g.Rows,
+			CompatiblePlans: codes, Chosen: g.Chosen, ServicePlan: g.Choice, Problem: g.Problem, MonthlyChangeCents: g.CostCents})
 	}
 	fields := res.Fields
 	if fields == nil {
 		fields = map[string]string{}
 	}
-	return map[string]any{"dry_run": true, "valid": res.Ready, "fields": fields, "rows": rows,
-		"rows_with_errors": res.Invalid, "plan_groups": groups, "monthly_change_cents": res.CostCents}
+	return apiDryRun{DryRun: true, Valid: res.Ready, Fields: fields, Rows: rows, RowsWithErrors: res.Invalid, PlanGroups: groups,
+		MonthlyChangeCents: res.CostCents}
 }
 
 // apiBulkChange is GET /api/v1/bulk-changes/{id}: the request, its counts and every row.
@@ -267,7 +214,7 @@ func (s *Server) apiBulkChange(c echo.Context) error {
 	if err != nil {
 		return apperr.E(apperr.NotFound, "There is no bulk change %q.", c.Param("id"))
 	}
-	b, err := s.store.BulkChange(ctx, tenantScope(currentUser(c)), id)
+	b, err := s.store.BulkChange(ctx, scopeOf(currentUser(c)), id)
 	if err != nil {
 		return err
 	}
@@ -275,18 +222,14 @@ func (s *Server) apiBulkChange(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out := apiBulkChangeOf(*b)
-	list := make([]map[string]any, 0, len(rows))
+	out := apiBulkChangeDetail{apiBulkChange: apiBulkChangeOf(*b), Rows: make([]apiChangeRow, 0, len(rows))}
 	for _, r := range rows {
-		list = append(list, map[string]any{
-			"id": r.ID, "device_id": r.DeviceID,
-			"current":   map[string]string{"iccid": r.ICCID, "imei": r.IMEI, "msisdn": r.MSISDN, "eid": r.EID},
-			"new_iccid": r.NewICCID, "new_imei": r.NewIMEI, "service_plan": r.ServicePlan,
-			"status": r.Status, "status_details": r.StatusDetails, "carrier_request_id": r.RequestID,
-			"created_at": r.CreatedDate, "submitted_at": r.SubmittedDate, "processed_at": r.ProcessedDate, "modified_at": r.ModifiedDate,
-		})
+		out.Rows = append(out.Rows, apiChangeRow{ID: r.ID, DeviceID: r.DeviceID,
+			Current:  apiIdentifiers{ICCID: r.ICCID, IMEI: r.IMEI, MSISDN: r.MSISDN, EID: r.EID},
+			NewICCID: r.NewICCID, NewIMEI: r.NewIMEI, ServicePlan: r.ServicePlan, Status: r.Status, StatusDetails: r.StatusDetails,
+			CarrierRequestID: r.RequestID, CreatedAt: r.CreatedDate, SubmittedAt: r.SubmittedDate, ProcessedAt: r.ProcessedDate,
+			ModifiedAt: r.ModifiedDate})
 	}
-	out["rows"] = list
 	return c.JSON(http.StatusOK, out)
 }
 
@@ -302,44 +245,35 @@ func (s *Server) apiBulkChanges(c echo.Context) error {
 		}
 		page = n
 	}
-	f := store.BulkChangeFilter{Limit: perPage, Offset: (page - 1) * perPage}
-	if u.IsAdmin() {
-		f.TenantID, _ = strconv.ParseInt(c.QueryParam("tenant_id"), 10, 64)
-		f.AllTenants = f.TenantID == 0
-	} else {
-		f.TenantID = *u.TenantID
+	errs := map[string]string{}
+	f, err := readBulkChangeFilter(u, c.QueryParams(), "tenant_id", errs)
+	if err != nil {
+		return err
 	}
-	if st := c.QueryParam("status"); st != "" {
-		ok := false
-		for _, bs := range change.BatchStatuses {
-			if strings.EqualFold(st, string(bs)) {
-				f.Status, ok = bs, true
-			}
-		}
-		if !ok {
-			return apperr.E(apperr.Invalid, "status must be one of NEW, PROCESSING, PROCESSED, PROCESSED_WITH_ERRORS, ERROR, CANCELLED; not %q.", st)
+	for _, k := range []string{"from", "to"} {
+		if msg := errs[k]; msg != "" {
+			return apperr.E(apperr.Invalid, "%s: %s.", k, msg)
 		}
 	}
+	f.Limit, f.Offset = perPage, (page-1)*perPage
 	bs, total, err := s.store.BulkChanges(c.Request().Context(), f)
 	if err != nil {
 		return err
 	}
-	list := make([]map[string]any, 0, len(bs))
+	list := make([]apiBulkChange, 0, len(bs))
 	for _, b := range bs {
 		list = append(list, apiBulkChangeOf(b))
 	}
-	return c.JSON(http.StatusOK, map[string]any{"bulk_changes": list, "page": page, "per_page": perPage,
-		"total": total, "pages": max(1, (total+perPage-1)/perPage)})
+	return c.JSON(http.StatusOK, apiBulkChangeList{BulkChanges: list, Page: page, PerPage: perPage, Total: total,
+		Pages: max(1, (total+perPage-1)/perPage)})
 }
 
-func apiBulkChangeOf(b store.BulkChange) map[string]any {
-	return map[string]any{
-		"id": b.ID, "tenant_id": b.TenantID, "tenant": b.TenantName,
-		"service_provider_id": b.ServiceProviderID, "service_provider": b.ProviderName,
-		"change_type": b.Type, "status": b.Status, "status_details": b.StatusDetails, "reason": b.Reason,
-		"created_by": b.CreatedBy, "created_at": b.CreatedDate, "processed_at": b.ProcessedDate,
-		"counts": map[string]int{"total": b.Counts.Total, "new": b.Counts.New, "processing": b.Counts.Processing,
-			"processed": b.Counts.Processed, "api_failed": b.Counts.APIFailed, "error": b.Counts.Error, "cancelled": b.Counts.Cancelled},
-		"url": fmt.Sprintf("/api/v1/bulk-changes/%d", b.ID),
-	}
+func apiBulkChangeOf(b store.BulkChange) apiBulkChange {
+	c := b.Counts
+	return apiBulkChange{ID: b.ID, TenantID: b.TenantID, Tenant: b.TenantName, ServiceProviderID: b.ServiceProviderID,
+		ServiceProvider: b.ProviderName, ChangeType: b.Type, Status: b.Status, StatusDetails: b.StatusDetails, Reason: b.Reason,
+		CreatedBy: b.CreatedBy, CreatedAt: b.CreatedDate, ProcessedAt: b.ProcessedDate,
+		Counts: apiCounts{Total: c.Total, New: c.New, Processing: c.Processing, Processed: c.Processed, APIFailed: c.APIFailed,
+			Error: c.Error, Cancelled: c.Cancelled},
+		URL: paths.APIBulkChange(b.ID)}
 }

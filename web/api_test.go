@@ -12,6 +12,7 @@ import (
 	"github.com/idswap/idswap/internal/auth"
 	"github.com/idswap/idswap/internal/change"
 	"github.com/idswap/idswap/internal/demo"
+	"github.com/idswap/idswap/internal/paths"
 )
 
 // apiClient calls the JSON API with a bearer token.
@@ -71,7 +72,7 @@ func TestAPICreate(t *testing.T) {
 	rows := []map[string]string{{"current": acme[0].ICCID, "new_iccid": e.spareSIM(0)}, {"current": acme[1].MSISDN, "new_iccid": e.spareSIM(1)}}
 
 	// Dry run: every check per row, nothing stored.
-	status, out := api.call(http.MethodPost, "/api/v1/bulk-changes", jsonBody(e.apiRequest(change.ChangeICCID, true, rows...)))
+	status, out := api.call(http.MethodPost, paths.APIBulkChanges, jsonBody(e.apiRequest(change.ChangeICCID, true, rows...)))
 	if status != http.StatusOK || out["dry_run"] != true || out["valid"] != true {
 		t.Fatalf("dry run: %d %v", status, out)
 	}
@@ -85,18 +86,18 @@ func TestAPICreate(t *testing.T) {
 	}
 
 	// Created: 201, and the same Idempotency-Key again is the same request (200).
-	status, out = api.call(http.MethodPost, "/api/v1/bulk-changes", jsonBody(e.apiRequest(change.ChangeICCID, false, rows...)), "Idempotency-Key", "erp-42")
+	status, out = api.call(http.MethodPost, paths.APIBulkChanges, jsonBody(e.apiRequest(change.ChangeICCID, false, rows...)), "Idempotency-Key", "erp-42")
 	if status != http.StatusCreated || out["status"] != "NEW" || out["rows"] != float64(2) || out["created"] != true {
 		t.Fatalf("create: %d %v", status, out)
 	}
 	id := out["id"]
-	status, out = api.call(http.MethodPost, "/api/v1/bulk-changes", jsonBody(e.apiRequest(change.ChangeICCID, false, rows...)), "Idempotency-Key", "erp-42")
+	status, out = api.call(http.MethodPost, paths.APIBulkChanges, jsonBody(e.apiRequest(change.ChangeICCID, false, rows...)), "Idempotency-Key", "erp-42")
 	if status != http.StatusOK || out["id"] != id || out["created"] != false {
 		t.Fatalf("replay: %d %v", status, out)
 	}
 
 	// The rows now clash with the open request: 422, every failing row by index, nothing stored.
-	status, out = api.call(http.MethodPost, "/api/v1/bulk-changes", jsonBody(e.apiRequest(change.ChangeICCID, false, rows...)))
+	status, out = api.call(http.MethodPost, paths.APIBulkChanges, jsonBody(e.apiRequest(change.ChangeICCID, false, rows...)))
 	if status != http.StatusUnprocessableEntity || out["code"] != "invalid" {
 		t.Fatalf("clash: %d %v", status, out)
 	}
@@ -132,7 +133,7 @@ func TestAPIRefusals(t *testing.T) {
 		"no rows":             {jsonBody(e.apiRequest(change.ChangeICCID, false)), 422, "Add at least one device"},
 	} {
 		t.Run(name, func(t *testing.T) {
-			status, out := api.call(http.MethodPost, "/api/v1/bulk-changes", tc.body)
+			status, out := api.call(http.MethodPost, paths.APIBulkChanges, tc.body)
 			if status != tc.status || !strings.Contains(fmt.Sprint(out), tc.message) {
 				t.Fatalf("%d %v; want %d with %q", status, out, tc.status, tc.message)
 			}
@@ -144,18 +145,18 @@ func TestAPIRefusals(t *testing.T) {
 	// No token, or a wrong one: 401.
 	for _, tok := range []string{"", "idsw_not-a-real-token", "Basic abc"} {
 		a := &apiClient{t: t, e: e, token: tok}
-		if status, _ := a.call(http.MethodGet, "/api/v1/bulk-changes", ""); status != http.StatusUnauthorized {
+		if status, _ := a.call(http.MethodGet, paths.APIBulkChanges, ""); status != http.StatusUnauthorized {
 			t.Fatalf("token %q: %d", tok, status)
 		}
 	}
 	// An admin must name the tenant.
 	admin := e.apiClient(demo.AdminEmail)
-	status, out := admin.call(http.MethodPost, "/api/v1/bulk-changes", jsonBody(good))
+	status, out := admin.call(http.MethodPost, paths.APIBulkChanges, jsonBody(good))
 	if status != http.StatusUnprocessableEntity || !strings.Contains(fmt.Sprint(out["fields"]), "Choose the tenant") {
 		t.Fatalf("admin without tenant_id: %d %v", status, out)
 	}
 	good["tenant_id"] = e.tenantID(demo.TenantAcme)
-	if status, out := admin.call(http.MethodPost, "/api/v1/bulk-changes", jsonBody(good)); status != http.StatusCreated {
+	if status, out := admin.call(http.MethodPost, paths.APIBulkChanges, jsonBody(good)); status != http.StatusCreated {
 		t.Fatalf("admin with tenant_id: %d %v", status, out)
 	}
 }
@@ -166,10 +167,10 @@ func TestAPIReadsAndTenants(t *testing.T) {
 	acme := e.activeDevices(demo.TenantAcme, 2)
 	req := e.apiRequest(change.ChangeICCID, false, map[string]string{"current": acme[0].ICCID, "new_iccid": e.spareSIM(0)},
 		map[string]string{"current": acme[1].ICCID, "new_iccid": e.spareSIM(1)})
-	_, out := acmeAPI.call(http.MethodPost, "/api/v1/bulk-changes", jsonBody(req))
+	_, out := acmeAPI.call(http.MethodPost, paths.APIBulkChanges, jsonBody(req))
 	id := int64(out["id"].(float64))
 
-	status, b := acmeAPI.call(http.MethodGet, fmt.Sprintf("/api/v1/bulk-changes/%d", id), "")
+	status, b := acmeAPI.call(http.MethodGet, paths.APIBulkChange(id), "")
 	counts := b["counts"].(map[string]any)
 	rows := b["rows"].([]any)
 	if status != http.StatusOK || b["status"] != "NEW" || counts["new"] != float64(2) || counts["total"] != float64(2) || len(rows) != 2 {
@@ -182,31 +183,31 @@ func TestAPIReadsAndTenants(t *testing.T) {
 	}
 
 	// Another tenant's token: 404, exactly as for a request that does not exist.
-	status, notMine := globexAPI.call(http.MethodGet, fmt.Sprintf("/api/v1/bulk-changes/%d", id), "")
-	_, missing := globexAPI.call(http.MethodGet, "/api/v1/bulk-changes/999999", "")
+	status, notMine := globexAPI.call(http.MethodGet, paths.APIBulkChange(id), "")
+	_, missing := globexAPI.call(http.MethodGet, paths.APIBulkChange(999999), "")
 	if status != http.StatusNotFound || strings.Replace(fmt.Sprint(notMine), fmt.Sprint(id), "N", 1) != strings.Replace(fmt.Sprint(missing), "999999", "N", 1) {
 		t.Fatalf("cross-tenant read: %d %v vs %v", status, notMine, missing)
 	}
 	// … and a Globex token cannot change Acme's devices: they do not exist for it.
 	tenantHint := req
 	tenantHint["tenant_id"] = e.tenantID(demo.TenantAcme)
-	status, out = globexAPI.call(http.MethodPost, "/api/v1/bulk-changes", jsonBody(tenantHint))
+	status, out = globexAPI.call(http.MethodPost, paths.APIBulkChanges, jsonBody(tenantHint))
 	if status != http.StatusUnprocessableEntity || !strings.Contains(fmt.Sprint(out["rows"]), "no device with ICCID "+acme[0].ICCID) {
 		t.Fatalf("cross-tenant create: %d %v", status, out)
 	}
 
 	// Lists: by status, paged, and per tenant.
-	status, list := acmeAPI.call(http.MethodGet, "/api/v1/bulk-changes?status=NEW&page=1", "")
+	status, list := acmeAPI.call(http.MethodGet, paths.APIBulkChanges+"?status=NEW&page=1", "")
 	if status != http.StatusOK || list["total"] != float64(1) || len(list["bulk_changes"].([]any)) != 1 {
 		t.Fatalf("list NEW: %d %v", status, list)
 	}
-	if _, list = acmeAPI.call(http.MethodGet, "/api/v1/bulk-changes?status=PROCESSED", ""); list["total"] != float64(0) {
+	if _, list = acmeAPI.call(http.MethodGet, paths.APIBulkChanges+"?status=PROCESSED", ""); list["total"] != float64(0) {
 		t.Fatalf("list PROCESSED: %v", list)
 	}
-	if _, list = globexAPI.call(http.MethodGet, "/api/v1/bulk-changes", ""); list["total"] != float64(0) {
+	if _, list = globexAPI.call(http.MethodGet, paths.APIBulkChanges, ""); list["total"] != float64(0) {
 		t.Fatalf("Globex lists Acme's requests: %v", list)
 	}
-	if status, out = acmeAPI.call(http.MethodGet, "/api/v1/bulk-changes?status=DONE", ""); status != http.StatusUnprocessableEntity ||
+	if status, out = acmeAPI.call(http.MethodGet, paths.APIBulkChanges+"?status=DONE", ""); status != http.StatusUnprocessableEntity ||
 		!strings.Contains(fmt.Sprint(out["error"]), "status must be one of") {
 		t.Fatalf("bad status: %d %v", status, out)
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/idswap/idswap/internal/apperr"
 	"github.com/idswap/idswap/internal/change"
 	"github.com/idswap/idswap/internal/ident"
+	"github.com/idswap/idswap/internal/paths"
 	"github.com/idswap/idswap/internal/store"
 	"github.com/idswap/idswap/views"
 )
@@ -65,21 +66,19 @@ func (s *Server) audit(c echo.Context) error {
 		}
 	}
 
-	p := views.Audit{Layout: layout(c, "Audit", "audit"), Form: form, Results: res}
-	ts, err := s.store.Tenants(ctx)
+	p := views.AuditPageModel{Layout: layout(c, "Audit", "audit"), Form: form, Results: res}
+	ts, err := s.tenants(ctx)
 	if err != nil {
 		return err
 	}
-	for _, t := range ts {
-		p.Tenants = append(p.Tenants, views.Option{Value: fmt.Sprint(t.ID), Label: t.Name, Selected: t.ID == f.TenantID})
-	}
+	p.Tenants = ts.options(f.TenantID)
 	for _, st := range change.Statuses {
 		p.Statuses = append(p.Statuses, views.Option{Value: string(st), Label: string(st), Selected: st == f.RowStatus})
 	}
 	for _, k := range store.AuditKinds {
 		p.Kinds = append(p.Kinds, views.Option{Value: string(k), Label: k.Label(), Selected: k == f.Kind})
 	}
-	return render(c, status, views.AuditPageView(p))
+	return render(c, status, views.AuditPage(p))
 }
 
 // auditFilter reads the search form. A field that cannot be read gets its error in form.Errors
@@ -162,14 +161,11 @@ func mapValues(m map[string]string) []string {
 func (s *Server) fillAuditResults(c echo.Context, res *views.AuditResults, page *store.AuditPage) error {
 	u := c.Request().URL
 	if len(page.Devices) > 0 {
-		ts, err := s.store.Tenants(c.Request().Context())
+		ts, err := s.tenants(c.Request().Context())
 		if err != nil {
 			return err
 		}
-		names := map[int64]string{}
-		for _, t := range ts {
-			names[t.ID] = t.Name
-		}
+		names := ts.names()
 		for _, d := range page.Devices {
 			res.Devices = append(res.Devices, deviceRow(d, names[d.TenantID]))
 		}
@@ -205,14 +201,14 @@ func cloneValues(q url.Values) url.Values {
 
 // auditHitView is one hit as the table shows it.
 func auditHitView(h store.AuditHit) views.AuditHit {
-	v := views.AuditHit{When: h.Date.UTC().Format("2006-01-02 15:04:05.000"), Tenant: h.TenantName, RowStatus: h.RowStatus,
+	v := views.AuditHit{When: fmtTimeMillis(h.Date), Tenant: h.TenantName, RowStatus: h.RowStatus,
 		RowStatusClass: h.RowStatus, Who: h.Actor, What: h.Summary, HasErrors: h.HasErrors, ErrorCode: h.ErrorCode,
 		ErrorText: h.ErrorText}
 	if h.BulkChangeID != nil {
-		v.BatchURL, v.BatchLabel = fmt.Sprintf("/bulk-changes/%d", *h.BulkChangeID), fmt.Sprintf("#%d", *h.BulkChangeID)
+		v.BatchURL, v.BatchLabel = paths.BulkChange(*h.BulkChangeID), fmt.Sprintf("#%d", *h.BulkChangeID)
 	}
 	if h.DeviceID != nil {
-		v.DeviceURL = fmt.Sprintf("/devices/%d", *h.DeviceID)
+		v.DeviceURL = paths.Device(*h.DeviceID)
 	}
 	switch h.Source {
 	case store.SourceLog:
@@ -222,7 +218,7 @@ func auditHitView(h store.AuditHit) views.AuditHit {
 		}
 		v.Changes = rowChanges(h.RowIdentifiers)
 		if h.ChangeID != nil && h.BulkChangeID != nil {
-			v.LogURL = fmt.Sprintf("/bulk-changes/%d/rows/%d/log", *h.BulkChangeID, *h.ChangeID)
+			v.LogURL = paths.BulkChangeRowLog(*h.BulkChangeID, *h.ChangeID)
 		}
 	case store.SourceHistory:
 		v.Source, v.SourceClass = "Identifier change", "src-history"
@@ -239,19 +235,4 @@ func auditHitView(h store.AuditHit) views.AuditHit {
 		}
 	}
 	return v
-}
-
-// auditCSV streams every hit of a search as CSV, written as the rows are read from the database.
-func (s *Server) auditCSV(c echo.Context, f store.AuditFilter) error {
-	header := []string{"date_utc", "source", "id", "tenant", "bulk_change_id", "row_id", "device_id", "row_status", "by", "entry",
-		"response_status", "has_errors", "error_code", "error_text", "iccid", "imei", "mdn", "eid", "new_iccid", "new_imei",
-		"entity_type", "entity_id", "details", "remote_addr"}
-	return s.streamCSV(c, "idswap-audit.csv", header, func(write func(...string) error) error {
-		return s.store.AuditExport(c.Request().Context(), f, func(x store.AuditHit) error {
-			return write(x.Date.UTC().Format("2006-01-02T15:04:05.000Z"), string(x.Source), strconv.FormatInt(x.ID, 10),
-				x.TenantName, idText(x.BulkChangeID), idText(x.ChangeID), idText(x.DeviceID), x.RowStatus, x.Actor, x.Summary,
-				x.ResponseStatus, strconv.FormatBool(x.HasErrors), x.ErrorCode, x.ErrorText, x.ICCID, x.IMEI, x.MSISDN, x.EID,
-				x.NewICCID, x.NewIMEI, x.EntityType, x.EntityID, x.Details, x.RemoteAddr)
-		})
-	})
 }

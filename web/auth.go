@@ -7,6 +7,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/idswap/idswap/internal/apperr"
+	"github.com/idswap/idswap/internal/paths"
 	"github.com/idswap/idswap/views"
 )
 
@@ -14,7 +15,7 @@ func (s *Server) loginForm(c echo.Context) error {
 	if currentUser(c) != nil {
 		return redirect(c, safeNext(c.QueryParam("next")))
 	}
-	return render(c, http.StatusOK, views.LoginPage(views.Login{Layout: layout(c, "Sign in", ""),
+	return render(c, http.StatusOK, views.LoginPage(views.LoginPageModel{Layout: layout(c, "Sign in", ""),
 		Next: c.QueryParam("next"), DemoLogins: s.demo}))
 }
 
@@ -22,7 +23,7 @@ func (s *Server) login(c echo.Context) error {
 	email, next := strings.TrimSpace(c.FormValue("email")), c.FormValue("next")
 	u, err := s.auth.Login(c.Request().Context(), email, c.FormValue("password"), c.RealIP())
 	if apperr.Is(err, apperr.Unauthorized) {
-		return render(c, http.StatusUnauthorized, views.LoginPage(views.Login{Layout: layout(c, "Sign in", ""),
+		return render(c, http.StatusUnauthorized, views.LoginPage(views.LoginPageModel{Layout: layout(c, "Sign in", ""),
 			Email: email, Error: apperr.MessageOf(err), Next: next, DemoLogins: s.demo}))
 	}
 	if err != nil {
@@ -40,7 +41,7 @@ func (s *Server) logout(c echo.Context) error {
 	if err := saveSession(c); err != nil {
 		return err
 	}
-	return redirect(c, "/login")
+	return redirect(c, paths.Login)
 }
 
 // safeNext keeps a post-sign-in redirect on this site: only a path, never //host or a scheme.

@@ -8,6 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/idswap/idswap/internal/apperr"
+	"github.com/idswap/idswap/internal/paths"
 )
 
 // maxCallbackBytes bounds a callback body; the carrier's are a few hundred bytes.
@@ -45,7 +46,7 @@ func (s *Server) thingspaceCallback(c echo.Context) error {
 }
 
 // callbackPrefix is the path of the callback receiver, before the secret.
-const callbackPrefix = "/thingspace/callbacks/"
+const callbackPrefix = paths.ThingSpaceCallback + "/"
 
 // loggedPath is a request path fit for the log: the callback URL's secret is blanked.
 func loggedPath(path string) string {

@@ -7,6 +7,8 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/idswap/idswap/internal/change"
+	"github.com/idswap/idswap/internal/paths"
 	"github.com/idswap/idswap/internal/store"
 	"github.com/idswap/idswap/views"
 )
@@ -29,15 +31,15 @@ func (s *Server) dashboard(c echo.Context) error {
 	}
 	lf := store.BulkChangeFilter{Limit: 5, AllTenants: u.IsAdmin()}
 	if !u.IsAdmin() {
-		lf.TenantID = *u.TenantID
+		lf.TenantID = scopeOf(u)
 	}
 	recent, _, err := s.store.BulkChanges(ctx, lf)
 	if err != nil {
 		return err
 	}
 
-	p := views.Dashboard{Layout: layout(c, "Dashboard", "dashboard"), Scope: "Every tenant",
-		CodesSince: "since " + since.Format("2 January")}
+	p := views.DashboardPageModel{Layout: layout(c, "Dashboard", "dashboard"), Scope: "Every tenant",
+		CodesSince: "since " + since.Format(dayMonthLayout)}
 	if !u.IsAdmin() {
 		p.Scope = u.TenantName
 	}
@@ -47,7 +49,7 @@ func (s *Server) dashboard(c echo.Context) error {
 	if finished > 0 {
 		rate = fmt.Sprintf("%.1f %%", 100*float64(w.Processed)/float64(finished))
 	}
-	weekHint := "since Monday " + weekStart.Format("2 January")
+	weekHint := "since Monday " + weekStart.Format(dayMonthLayout)
 	p.Week = []views.Stat{
 		{Label: "requests this week", Value: fmt.Sprint(d.WeekBatches), Hint: weekHint, TestID: "stat-week-requests"},
 		{Label: "rows in them", Value: fmt.Sprint(w.Total), Hint: fmt.Sprintf("%d still open", w.Open()), TestID: "stat-week-rows"},
@@ -58,7 +60,7 @@ func (s *Server) dashboard(c echo.Context) error {
 	p.Waiting = views.Stat{Label: "rows waiting for the carrier", Value: fmt.Sprint(d.Waiting), TestID: "stat-waiting"}
 	if d.OldestWaiting != nil {
 		p.Waiting.Hint = fmt.Sprintf("the oldest sent %s ago", ago(now.Sub(*d.OldestWaiting)))
-		p.OldestURL = fmt.Sprintf("/bulk-changes/%d?status=PROCESSING", d.OldestWaitingBulkChangeID)
+		p.OldestURL = paths.BulkChangeFiltered(d.OldestWaitingBulkChangeID, string(change.StatusProcessing))
 	}
 	p.Chart = successChart(d.Days, since, chartDays)
 	most := 0
@@ -107,7 +109,7 @@ func successChart(days []store.DayOutcome, since time.Time, n int) views.Success
 	c := views.SuccessChart{Width: chartW, Height: chartH}
 	byDay := map[string]store.DayOutcome{}
 	for _, d := range days {
-		byDay[d.Day.Format("2006-01-02")] = d
+		byDay[d.Day.Format(dateLayout)] = d
 	}
 	slot := (plotRight - plotLeft) / float64(n)
 	height := plotBottom - plotTop
@@ -119,9 +121,9 @@ func successChart(days []store.DayOutcome, since time.Time, n int) views.Success
 		day := since.AddDate(0, 0, i)
 		x := plotLeft + slot*float64(i)
 		if (n-1-i)%dayLabelEvery == 0 {
-			c.XLabels = append(c.XLabels, views.ChartLabel{X: x + slot/2, Label: day.Format("2 Jan")})
+			c.XLabels = append(c.XLabels, views.ChartLabel{X: x + slot/2, Label: day.Format(shortDayLayout)})
 		}
-		d, found := byDay[day.Format("2006-01-02")]
+		d, found := byDay[day.Format(dateLayout)]
 		failed := d.APIFailed + d.Error
 		total := d.Processed + failed
 		if !found || total == 0 {
@@ -138,8 +140,8 @@ func successChart(days []store.DayOutcome, since time.Time, n int) views.Success
 			class = "warn"
 		}
 		c.Bars = append(c.Bars, views.ChartBar{X: x + slot*(1-barFill)/2, Y: plotBottom - h, W: slot * barFill, H: h, Class: class,
-			Title: fmt.Sprintf("%s: %.0f %% (%d of %d rows)", day.Format("Mon 2 January"), 100*rate, d.Processed, total)})
-		c.Days = append(c.Days, views.ChartDay{Day: day.Format("2006-01-02"), Processed: d.Processed, Failed: failed, Total: total,
+			Title: fmt.Sprintf("%s: %.0f %% (%d of %d rows)", day.Format(longDayLayout), 100*rate, d.Processed, total)})
+		c.Days = append(c.Days, views.ChartDay{Day: day.Format(dateLayout), Processed: d.Processed, Failed: failed, Total: total,
 			Rate: fmt.Sprintf("%.1f %%", 100*rate)})
 	}
 	if all == 0 {

@@ -3,14 +3,13 @@ package web
 import (
 	"fmt"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/idswap/idswap/internal/apperr"
-	"github.com/idswap/idswap/internal/ident"
+	"github.com/idswap/idswap/internal/paths"
 	"github.com/idswap/idswap/views"
 )
 
@@ -45,9 +44,9 @@ func (s *Server) devicePage(c echo.Context) error {
 		}
 		tenantName = t.Name
 	}
-	p := views.DevicePage{Layout: layout(c, "Device "+d.ICCID, "devices"), ID: d.ID, ICCID: d.ICCID, IMEI: d.IMEI, MDN: d.MSISDN,
+	p := views.DevicePageModel{Layout: layout(c, "Device "+d.ICCID, "devices"), ID: d.ID, ICCID: d.ICCID, IMEI: d.IMEI, MDN: d.MSISDN,
 		EID: d.EID, Status: d.StatusName, StatusClass: strings.ToLower(d.StatusName), Plan: d.RatePlan, PlanName: d.RatePlanName,
-		MonthlyRate: fmt.Sprintf("$%.2f", d.MonthlyRate), Tenant: tenantName, Description: d.Description, Modified: fmtTimePtr(d.ModifiedDate)}
+		MonthlyRate: fmtDollars(d.MonthlyRate), Tenant: tenantName, Description: d.Description, Modified: fmtTimePtr(d.ModifiedDate)}
 	if via := c.QueryParam("via"); via != "" && via != d.ICCID && via != d.IMEI && via != d.MSISDN && via != d.EID {
 		p.FoundBy = fmt.Sprintf("Found by %s, which this device had before; it has other identifiers now.", via)
 	}
@@ -55,57 +54,15 @@ func (s *Server) devicePage(c echo.Context) error {
 		r := views.HistoryRow{When: fmtTime(h.ChangeDate), By: h.ChangedBy, Reason: h.ChangeReason,
 			Changes: historyChanges(h.OldICCID, h.NewICCID, h.OldIMEI, h.NewIMEI)}
 		if h.BulkChangeID != nil {
-			r.BatchURL, r.BatchLabel = fmt.Sprintf("/bulk-changes/%d", *h.BulkChangeID), fmt.Sprintf("#%d", *h.BulkChangeID)
+			r.BatchURL, r.BatchLabel = paths.BulkChange(*h.BulkChangeID), fmt.Sprintf("#%d", *h.BulkChangeID)
 		}
 		p.History = append(p.History, r)
 	}
 	for _, r := range rows {
-		p.Rows = append(p.Rows, views.DeviceChangeRow{BatchURL: fmt.Sprintf("/bulk-changes/%d", r.BulkChangeID),
+		p.Rows = append(p.Rows, views.DeviceChangeRow{BatchURL: paths.BulkChange(r.BulkChangeID),
 			BatchLabel: fmt.Sprintf("#%d", r.BulkChangeID), Type: r.Type.Label(), Status: string(r.Status), StatusClass: string(r.Status),
 			Details: r.StatusDetails, RequestedBy: r.RequestedBy, Created: fmtTime(r.CreatedDate), Processed: fmtTimePtr(r.ProcessedDate),
 			Changes: historyChanges(r.ICCID, r.NewICCID, r.IMEI, r.NewIMEI)})
 	}
-	return render(c, http.StatusOK, views.DevicePageView(p))
-}
-
-// deviceLookup finds a device by any identifier it has or ever had — ICCID, IMEI, MDN or EID
-// now, or an ICCID or IMEI of its history — within the user's tenant: one device opens its page,
-// several (a SIM that moved) are listed, none is NotFound.
-func (s *Server) deviceLookup(c echo.Context) error {
-	ctx := c.Request().Context()
-	u := currentUser(c)
-	raw := strings.TrimSpace(c.QueryParam("id"))
-	if raw == "" {
-		return apperr.E(apperr.Invalid, "Give an identifier to look up: an ICCID, IMEI, MDN or EID.")
-	}
-	_, value, err := ident.Detect(raw)
-	if err != nil {
-		return apperr.Wrap(err, apperr.Invalid, "%s", err.Error())
-	}
-	ds, err := s.store.DevicesByIdentifier(ctx, scopeOf(u), value)
-	if err != nil {
-		return err
-	}
-	switch len(ds) {
-	case 0:
-		return apperr.E(apperr.NotFound, "No device has or had %s.", value)
-	case 1:
-		return redirect(c, fmt.Sprintf("/devices/%d?via=%s", ds[0].ID, url.QueryEscape(value)))
-	}
-	names := map[int64]string{}
-	if u.IsAdmin() {
-		ts, err := s.store.Tenants(ctx)
-		if err != nil {
-			return err
-		}
-		for _, t := range ts {
-			names[t.ID] = t.Name
-		}
-	}
-	res := views.DeviceResults{Query: value}
-	for _, d := range ds {
-		res.Rows = append(res.Rows, deviceRow(d, names[d.TenantID]))
-	}
-	return render(c, http.StatusOK, views.DeviceChoicePage(views.DeviceChoice{Layout: layout(c, "Devices that had "+value, "devices"),
-		Identifier: value, Results: res, ShowTenant: u.IsAdmin()}))
+	return render(c, http.StatusOK, views.DevicePage(p))
 }

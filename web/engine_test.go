@@ -13,6 +13,7 @@ import (
 	"github.com/idswap/idswap/internal/auth"
 	"github.com/idswap/idswap/internal/change"
 	"github.com/idswap/idswap/internal/demo"
+	"github.com/idswap/idswap/internal/paths"
 	"github.com/idswap/idswap/internal/store"
 	"github.com/idswap/idswap/web"
 )
@@ -84,7 +85,7 @@ func TestAdminRetriesABatchThatFailedAsAWhole(t *testing.T) {
 		ChangeID: rows[0].ID, SubmittedAt: at, By: "engine"}); err != nil {
 		t.Fatal(err)
 	}
-	path := fmt.Sprintf("/bulk-changes/%d/retry", id)
+	path := paths.BulkChangeRetry(id)
 
 	manager := e.signIn(demo.AcmeManager)
 	if res, _ := manager.postForm(path, url.Values{}); res.StatusCode != http.StatusForbidden {
@@ -95,7 +96,7 @@ func TestAdminRetriesABatchThatFailedAsAWhole(t *testing.T) {
 		t.Fatalf("a retry without the CSRF token: %d", res.StatusCode)
 	}
 	res, _ := admin.postForm(path, url.Values{})
-	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != fmt.Sprintf("/bulk-changes/%d", id) {
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != paths.BulkChange(id) {
 		t.Fatalf("retry: %d %s", res.StatusCode, res.Header.Get("Location"))
 	}
 	b, _ := e.db.BulkChange(ctx, 0, id)
@@ -107,7 +108,7 @@ func TestAdminRetriesABatchThatFailedAsAWhole(t *testing.T) {
 	if res.StatusCode != http.StatusConflict || !strings.Contains(body, "only a bulk change that failed as a whole") {
 		t.Fatalf("a second retry: %d %q", res.StatusCode, body)
 	}
-	if res, _ := admin.postForm("/bulk-changes/999999/retry", url.Values{}); res.StatusCode != http.StatusNotFound {
+	if res, _ := admin.postForm(paths.BulkChangeRetry(999999), url.Values{}); res.StatusCode != http.StatusNotFound {
 		t.Fatalf("retry of a missing batch: %d", res.StatusCode)
 	}
 }
@@ -128,15 +129,15 @@ func TestOutboxListsAndShowsTheResultEmail(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	if res, _ := e.signIn(demo.AcmeManager).get("/admin/outbox"); res.StatusCode != http.StatusForbidden {
+	if res, _ := e.signIn(demo.AcmeManager).get(paths.AdminOutbox); res.StatusCode != http.StatusForbidden {
 		t.Fatalf("a manager opened the outbox: %d", res.StatusCode)
 	}
 	admin := e.signIn(demo.AdminEmail)
-	_, body := admin.get("/admin/outbox")
+	_, body := admin.get(paths.AdminOutbox)
 	if !strings.Contains(body, `data-testid="outbox-row"`) || !strings.Contains(body, store.ResultSubject(id)) || !strings.Contains(body, "sent") {
 		t.Fatalf("outbox list: %.300s", body)
 	}
-	page := fmt.Sprintf("/admin/outbox/%d", mail.ID)
+	page := paths.OutboxMessage(mail.ID)
 	_, body = admin.get(page)
 	for _, want := range []string{`data-testid="outbox-text"`, "Bulk change " + fmt.Sprint(id) + " cancelled", "Cancelled:    3",
 		demo.AcmeManager, `data-testid="outbox-eml"`, fmt.Sprintf("bulk-change-%d.csv", id)} {
@@ -156,7 +157,7 @@ func TestOutboxListsAndShowsTheResultEmail(t *testing.T) {
 	if res.StatusCode != http.StatusOK || !strings.Contains(eml, "Subject: "+store.ResultSubject(id)) {
 		t.Fatalf(".eml: %d %.200s", res.StatusCode, eml)
 	}
-	if res, _ := admin.get("/admin/outbox/999999"); res.StatusCode != http.StatusNotFound {
+	if res, _ := admin.get(paths.OutboxMessage(999999)); res.StatusCode != http.StatusNotFound {
 		t.Fatalf("a missing e-mail: %d", res.StatusCode)
 	}
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/idswap/idswap/internal/change"
 	"github.com/idswap/idswap/internal/demo"
 	"github.com/idswap/idswap/internal/notify"
+	"github.com/idswap/idswap/internal/paths"
 	"github.com/idswap/idswap/internal/process"
 	"github.com/idswap/idswap/internal/request"
 	"github.com/idswap/idswap/internal/store"
@@ -173,12 +174,12 @@ func (e *env) client() *client {
 // signIn returns a client signed in as one of the demo users.
 func (e *env) signIn(email string) *client {
 	c := e.client()
-	c.get("/login")
-	res, _ := c.postForm("/login", url.Values{"email": {email}, "password": {demoPassword}})
+	c.get(paths.Login)
+	res, _ := c.postForm(paths.Login, url.Values{"email": {email}, "password": {demoPassword}})
 	if res.StatusCode != http.StatusSeeOther {
 		e.t.Fatalf("sign in as %s: status %d", email, res.StatusCode)
 	}
-	c.get("/devices") // picks up the CSRF token rotated at sign-in
+	c.get(paths.Devices) // picks up the CSRF token rotated at sign-in
 	return c
 }
 

@@ -9,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/idswap/idswap/internal/apperr"
+	"github.com/idswap/idswap/internal/paths"
 	"github.com/idswap/idswap/views"
 )
 
@@ -60,20 +61,23 @@ func (s *Server) handleError(err error, c echo.Context) {
 	c.SetRequest(c.Request().WithContext(context.WithoutCancel(c.Request().Context())))
 	var werr error
 	switch {
-	case strings.HasPrefix(c.Request().URL.Path, "/api/"):
-		werr = c.JSON(status, map[string]any{"error": msg, "code": string(codeFor(status))})
+	case strings.HasPrefix(c.Request().URL.Path, paths.APIPrefix):
+		werr = c.JSON(status, apiError{Error: msg, Code: codeFor(status)})
 	case isHTMX(c):
 		// A form that fails its checks renders itself with 422 and never gets here; any other
 		// error of an htmx request goes to the page's alert area instead of the swap target.
-		c.Response().Header().Set("HX-Retarget", "#alerts")
-		c.Response().Header().Set("HX-Reswap", "innerHTML")
-		werr = render(c, status, views.ErrorFragment(msg))
+		retarget(c, "#alerts", "innerHTML")
+		werr = render(c, status, views.ErrorRegion(msg))
 	default:
 		heading := http.StatusText(status)
-		werr = render(c, status, views.Error(views.ErrorPage{Layout: layout(c, heading, ""), Status: status, Heading: heading, Message: msg}))
+		werr = render(c, status, views.ErrorPage(views.ErrorPageModel{Layout: layout(c, heading, ""), Status: status, Heading: heading, Message: msg}))
 	}
 	if werr != nil {
+		// The error page itself failed to render: say so in the log, and still answer.
 		s.log.ErrorContext(c.Request().Context(), "writing the error answer failed", "err", werr)
+		if !c.Response().Committed {
+			_ = c.String(status, msg)
+		}
 	}
 }
 

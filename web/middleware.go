@@ -11,7 +11,9 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/idswap/idswap/internal/apperr"
+	"github.com/idswap/idswap/internal/paths"
 	"github.com/idswap/idswap/internal/store"
+	"github.com/idswap/idswap/static"
 )
 
 // secureHeaders sets the headers every answer carries. No inline script or style is allowed:
@@ -53,7 +55,7 @@ func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 			attrs = append(attrs, slog.String("user", u.Email))
 		}
 		level := slog.LevelInfo
-		if strings.HasPrefix(req.URL.Path, "/static/") || req.URL.Path == "/healthz" || req.URL.Path == "/metrics" {
+		if strings.HasPrefix(req.URL.Path, static.Prefix) || req.URL.Path == paths.Healthz || req.URL.Path == paths.Metrics {
 			level = slog.LevelDebug
 		}
 		s.log.Log(req.Context(), level, "http", attrs...)
@@ -94,7 +96,7 @@ func (s *Server) requireUser(next echo.HandlerFunc) echo.HandlerFunc {
 		if currentUser(c) != nil {
 			return next(c)
 		}
-		target := "/login"
+		target := paths.Login
 		if c.Request().Method == http.MethodGet && c.Request().URL.Path != "/" {
 			target += "?next=" + url.QueryEscape(c.Request().URL.RequestURI())
 		}
@@ -142,19 +144,29 @@ func (s *Server) csrf(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 func csrfToken(c echo.Context) string {
-	t, _ := session(c).Values[keyCSRF].(string)
+	sess := session(c)
+	if sess == nil {
+		return "" // a route outside the session has no form to protect
+	}
+	t, _ := sess.Values[keyCSRF].(string)
 	return t
 }
 
-// isHTMX reports whether htmx made the request (and wants a fragment back).
-func isHTMX(c echo.Context) bool { return c.Request().Header.Get("HX-Request") == "true" }
-
-// redirect sends the browser elsewhere: HX-Redirect for htmx (a 3xx would be followed inside
-// the swap), 303 otherwise so that a POST becomes a GET.
-func redirect(c echo.Context, to string) error {
-	if isHTMX(c) {
-		c.Response().Header().Set("HX-Redirect", to)
-		return c.NoContent(http.StatusNoContent)
+// limitBody refuses a request body larger than maxBody before anything reads it — the CSRF
+// check reads form fields, so it must come first — and caps what can be read of the rest. A
+// browser sends the length of a form with a file, so the person gets this clear message.
+func limitBody(maxBody int64) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			r := c.Request()
+			if r.ContentLength > maxBody {
+				return apperr.E(apperr.Invalid, "The request is %.1f MB; at most %d MB is accepted. Upload files of at most %d MB.",
+					float64(r.ContentLength)/(1<<20), maxBody>>20, maxUpload>>20)
+			}
+			if r.Body != nil && !strings.EqualFold(r.Method, http.MethodGet) {
+				r.Body = http.MaxBytesReader(c.Response(), r.Body, maxBody)
+			}
+			return next(c)
+		}
 	}
-	return c.Redirect(http.StatusSeeOther, to)
 }

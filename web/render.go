@@ -1,17 +1,26 @@
 package web
 
 import (
+	"bytes"
+	"fmt"
+
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 
 	"github.com/idswap/idswap/views"
 )
 
-// render writes a component with a status code.
-func render(c echo.Context, status int, comp templ.Component) error {
-	c.Response().Header().Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
-	c.Response().WriteHeader(status)
-	return comp.Render(c.Request().Context(), c.Response())
+// render writes components, in order, with a status code. They are rendered into a buffer
+// first: a template that fails half-way has then written nothing, so its error still reaches
+// the error handler, which logs it and answers 500 instead of a truncated page with 200.
+func render(c echo.Context, status int, comps ...templ.Component) error {
+	var buf bytes.Buffer
+	for _, comp := range comps {
+		if err := comp.Render(c.Request().Context(), &buf); err != nil {
+			return fmt.Errorf("rendering %s: %w", c.Request().URL.Path, err)
+		}
+	}
+	return c.HTMLBlob(status, buf.Bytes())
 }
 
 // layout builds the Layout of a page for the current request, taking the pending flash.
@@ -21,6 +30,9 @@ func layout(c echo.Context, title, nav string) views.Layout {
 		l.User = &views.User{Name: u.DisplayName, Email: u.Email, Tenant: u.TenantName, IsAdmin: u.IsAdmin()}
 	}
 	sess := session(c)
+	if sess == nil {
+		return l // a route outside the session (an error page of /healthz, say): no flash to take
+	}
 	if msg, ok := sess.Values[keyFlashMsg].(string); ok && msg != "" {
 		kind, _ := sess.Values[keyFlashKind].(string)
 		l.Flash = &views.Flash{Kind: kind, Message: msg}

@@ -7,6 +7,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 
+	"github.com/idswap/idswap/internal/paths"
 	"github.com/idswap/idswap/static"
 )
 
@@ -28,63 +29,63 @@ func (s *Server) routes(secure bool) {
 
 	// No session: health, metrics, static files, and the carrier's callbacks, where the secret
 	// in the path is the credential (callback.go).
-	e.GET("/healthz", s.healthz)
-	e.GET("/readyz", s.readyz)
+	e.GET(paths.Healthz, s.healthz)
+	e.GET(paths.Readyz, s.readyz)
 	if s.metrics != nil {
-		e.GET("/metrics", echo.WrapHandler(s.metrics))
+		e.GET(paths.Metrics, echo.WrapHandler(s.metrics))
 	}
 	e.GET(static.Prefix+"*", echo.WrapHandler(static.Handler()))
-	e.POST("/thingspace/callbacks/:secret", s.thingspaceCallback)
+	e.POST(paths.CallbackRoute, s.thingspaceCallback)
 
 	// The JSON API: bearer tokens, no session, no CSRF (api.go).
-	api := e.Group("/api/v1", s.apiAuth)
-	api.POST("/bulk-changes", s.apiCreateBulkChange)
-	api.GET("/bulk-changes", s.apiBulkChanges)
-	api.GET("/bulk-changes/:id", s.apiBulkChange)
+	api := e.Group(paths.APIv1, s.apiAuth)
+	api.POST(under(paths.APIv1, paths.APIBulkChanges), s.apiCreateBulkChange)
+	api.GET(under(paths.APIv1, paths.APIBulkChanges), s.apiBulkChanges)
+	api.GET(under(paths.APIv1, paths.APIBulkChangeRoute), s.apiBulkChange)
 
 	// The portal: session, user, CSRF. A body past 16 MB is refused before the CSRF check
 	// reads the form (limitBody).
 	portal := e.Group("", s.sessions.middleware, s.loadUser, limitBody(16<<20), s.csrf)
-	portal.GET("/login", s.loginForm)
-	portal.POST("/login", s.login)
-	portal.POST("/logout", s.logout)
+	portal.GET(paths.Login, s.loginForm)
+	portal.POST(paths.Login, s.login)
+	portal.POST(paths.Logout, s.logout)
 
 	signedIn := portal.Group("", s.requireUser)
-	signedIn.GET("/", s.dashboard)
+	signedIn.GET(paths.Dashboard, s.dashboard)
 
 	// The inventory, and a device by any identifier it ever had.
-	signedIn.GET("/devices", s.devices)
-	signedIn.GET("/devices/lookup", s.deviceLookup)
-	signedIn.GET("/devices/:id", s.devicePage)
+	signedIn.GET(paths.Devices, s.devices)
+	signedIn.GET(paths.DeviceLookup, s.deviceLookup)
+	signedIn.GET(paths.DeviceRoute, s.devicePage)
 
 	// A new change request: the wizard (?retry=ID pre-fills a request's failed rows), the live
 	// row check (htmx), inventory search, the CSV template, and submit.
-	signedIn.GET("/bulk-changes/new", s.newChange)
-	signedIn.POST("/bulk-changes/new", s.changeStep)
-	signedIn.POST("/bulk-changes/new/check", s.changeCheck)
-	signedIn.GET("/bulk-changes/new/search", s.changeSearch)
-	signedIn.GET("/bulk-changes/template.csv", s.changeTemplate)
-	signedIn.POST("/bulk-changes", s.submitChange)
+	signedIn.GET(paths.NewBulkChange, s.newChange)
+	signedIn.POST(paths.NewBulkChange, s.changeStep)
+	signedIn.POST(paths.NewBulkChangeChk, s.changeCheck)
+	signedIn.GET(paths.NewBulkChangeFind, s.changeSearch)
+	signedIn.GET(paths.ChangeTemplateCSV, s.changeTemplate)
+	signedIn.POST(paths.BulkChanges, s.submitChange)
 
 	// Requests: the list, the live page with its polled status region, row logs, the CSV of
 	// every row, cancelling rows not yet sent, and an admin's retry of a failed request.
-	signedIn.GET("/bulk-changes", s.bulkChanges)
-	signedIn.GET("/bulk-changes/:id", s.bulkChangePage)
-	signedIn.GET("/bulk-changes/:id/status", s.bulkChangeStatus)
-	signedIn.GET("/bulk-changes/:id/rows.csv", s.bulkChangeCSV)
-	signedIn.GET("/bulk-changes/:id/rows/:rowID/log", s.bulkChangeRowLog)
-	signedIn.POST("/bulk-changes/:id/cancel", s.cancelBulkChange)
-	signedIn.POST("/bulk-changes/:id/retry", s.retryBulkChange, requireAdmin)
+	signedIn.GET(paths.BulkChanges, s.bulkChanges)
+	signedIn.GET(paths.BulkChangeRoute, s.bulkChangePage)
+	signedIn.GET(paths.BulkChangeStatusRoute, s.bulkChangeStatus)
+	signedIn.GET(paths.BulkChangeRowsRoute, s.bulkChangeCSV)
+	signedIn.GET(paths.BulkChangeRowLogRoute, s.bulkChangeRowLog)
+	signedIn.POST(paths.BulkChangeCancelRoute, s.cancelBulkChange)
+	signedIn.POST(paths.BulkChangeRetryRoute, s.retryBulkChange, requireAdmin)
 
 	// Admins: the audit search (?format=csv streams the whole result; the timeout above skips
 	// it) and the outbox of result e-mails.
-	admin := signedIn.Group("/admin", requireAdmin)
-	admin.GET("/audit", s.audit)
-	admin.GET("/outbox", s.outbox)
-	admin.GET("/outbox/:id", s.outboxMessage)
-	admin.GET("/outbox/:id/html", s.outboxHTML)
-	admin.GET("/outbox/:id/attachments/:name", s.outboxAttachment)
-	admin.GET("/outbox/:id/eml", s.outboxEML)
+	admin := signedIn.Group(paths.Admin, requireAdmin)
+	admin.GET(under(paths.Admin, paths.AdminAudit), s.audit)
+	admin.GET(under(paths.Admin, paths.AdminOutbox), s.outbox)
+	admin.GET(under(paths.Admin, paths.OutboxMessageRoute), s.outboxMessage)
+	admin.GET(under(paths.Admin, paths.OutboxHTMLRoute), s.outboxHTML)
+	admin.GET(under(paths.Admin, paths.OutboxAttachmentRoute), s.outboxAttachment)
+	admin.GET(under(paths.Admin, paths.OutboxEMLRoute), s.outboxEML)
 }
 
 // compress gzips answers of 1 KiB and more for clients that accept it: pages, CSS, JS, JSON,
@@ -100,3 +101,7 @@ func compress() echo.MiddlewareFunc {
 		},
 	})
 }
+
+// under is a route's path inside its group: a group adds its prefix, the paths package names
+// the whole path.
+func under(prefix, path string) string { return strings.TrimPrefix(path, prefix) }

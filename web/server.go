@@ -34,7 +34,7 @@ type Store interface {
 	DeviceChanges(ctx context.Context, bulkChangeID int64, f store.DeviceChangeFilter) ([]store.DeviceChange, int, error)
 	Ping(ctx context.Context) error
 	CheckCurrent(ctx context.Context) error
-	watchStore
+	pageStore
 
 	// The engine's side: callbacks, an admin's retry, the outbox.
 	ProviderIDByCallbackSecret(ctx context.Context, secret string) (int64, error)

@@ -17,6 +17,7 @@ import (
 	"github.com/chromedp/chromedp/kb"
 
 	"github.com/idswap/idswap/internal/demo"
+	"github.com/idswap/idswap/internal/paths"
 	"github.com/idswap/idswap/internal/store"
 )
 
@@ -37,7 +38,7 @@ func TestBrowserChangeRequest(t *testing.T) {
 		}
 	}
 	if err := chromedp.Do(ctx,
-		chromedp.Navigate(app.URL+"/bulk-changes/new"),
+		chromedp.Navigate(app.URL+paths.NewBulkChange),
 		chromedp.WaitVisible(chromedp.CSS(`#rows`)),
 	); err != nil {
 		t.Fatal(err)
@@ -188,7 +189,7 @@ func TestTokenCreateAndTheAPI(t *testing.T) {
 		token  string
 		status int
 	}{"with the token": {token, 200}, "without": {"", 401}} {
-		req, _ := http.NewRequest(http.MethodPost, app.URL+"/api/v1/bulk-changes", strings.NewReader(body))
+		req, _ := http.NewRequest(http.MethodPost, app.URL+paths.APIBulkChanges, strings.NewReader(body))
 		if tc.token != "" {
 			req.Header.Set("Authorization", "Bearer "+tc.token)
 		}
@@ -230,7 +231,7 @@ func TestBrowserSearchAndAdd(t *testing.T) {
 		}
 	}
 	err := chromedp.Do(ctx,
-		chromedp.Navigate(app.URL+"/bulk-changes/new"),
+		chromedp.Navigate(app.URL+paths.NewBulkChange),
 		chromedp.WaitVisible(chromedp.CSS(`#q`)),
 		chromedp.SendKeys(chromedp.CSS(`#q`), d.MSISDN),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid=search-hit] button[name=add]`)),

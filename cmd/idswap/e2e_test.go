@@ -17,6 +17,7 @@ import (
 	"github.com/idswap/idswap/internal/change"
 	"github.com/idswap/idswap/internal/config"
 	"github.com/idswap/idswap/internal/demo"
+	"github.com/idswap/idswap/internal/paths"
 	"github.com/idswap/idswap/internal/store"
 )
 
@@ -199,7 +200,7 @@ func newBrowserFor(t *testing.T, limit time.Duration) context.Context {
 func signIn(t *testing.T, ctx context.Context, app *runningApp, email string) {
 	t.Helper()
 	err := chromedp.Do(ctx,
-		chromedp.Navigate(app.URL+"/login"),
+		chromedp.Navigate(app.URL+paths.Login),
 		chromedp.WaitVisible(chromedp.CSS(`#email`)),
 		chromedp.SendKeys(chromedp.CSS(`#email`), email),
 		chromedp.SendKeys(chromedp.CSS(`#password`), "idswap-demo"),
@@ -216,7 +217,7 @@ func TestBrowserManagerSeesOnlyTheirTenantsDevices(t *testing.T) {
 	ctx := newBrowser(t)
 	signIn(t, ctx, app, "manager@acme.example")
 
-	if err := chromedp.Do(ctx, chromedp.Navigate(app.URL+"/devices")); err != nil {
+	if err := chromedp.Do(ctx, chromedp.Navigate(app.URL+paths.Devices)); err != nil {
 		t.Fatal(err)
 	}
 	summary, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`[data-testid=pager-summary]`)))

@@ -15,6 +15,7 @@ import (
 
 	"github.com/idswap/idswap/internal/change"
 	"github.com/idswap/idswap/internal/demo"
+	"github.com/idswap/idswap/internal/paths"
 	"github.com/idswap/idswap/internal/store"
 )
 
@@ -84,12 +85,12 @@ func TestDemoProcessesABatchEndToEnd(t *testing.T) {
 		b, _ := io.ReadAll(res.Body)
 		return string(b)
 	}
-	m := token.FindStringSubmatch(page(hc.Get(app.URL + "/login")))
+	m := token.FindStringSubmatch(page(hc.Get(app.URL + paths.Login)))
 	if m == nil {
 		t.Fatal("no CSRF token on the sign-in page")
 	}
-	page(hc.PostForm(app.URL+"/login", url.Values{"_csrf": {m[1]}, "email": {demo.AdminEmail}, "password": {cfg.DemoPassword}}))
-	body := page(hc.Get(app.URL + "/admin/outbox"))
+	page(hc.PostForm(app.URL+paths.Login, url.Values{"_csrf": {m[1]}, "email": {demo.AdminEmail}, "password": {cfg.DemoPassword}}))
+	body := page(hc.Get(app.URL + paths.AdminOutbox))
 	if !strings.Contains(body, store.ResultSubject(id)) || !strings.Contains(body, ">sent<") {
 		t.Fatalf("the outbox page does not list the e-mail: %.500s", body)
 	}

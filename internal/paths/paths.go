@@ -23,12 +23,36 @@ const (
 	NewBulkChangeFind = "/bulk-changes/new/search"
 	ChangeTemplateCSV = "/bulk-changes/template.csv"
 
-	AdminAudit  = "/admin/audit"
-	AdminOutbox = "/admin/outbox"
+	Admin       = "/admin"
+	AdminAudit  = Admin + "/audit"
+	AdminOutbox = Admin + "/outbox"
 
-	APIBulkChanges = "/api/v1/bulk-changes"
+	APIv1          = "/api/v1"
+	APIBulkChanges = APIv1 + "/bulk-changes"
 
 	ThingSpaceCallback = "/thingspace/callbacks"
+
+	Healthz   = "/healthz"
+	Readyz    = "/readyz"
+	Metrics   = "/metrics"
+	APIPrefix = "/api/"
+)
+
+// Route patterns with parameters, as echo declares them (web/routes.go).
+const (
+	BulkChangeRoute       = BulkChanges + "/:id"
+	BulkChangeStatusRoute = BulkChangeRoute + "/status"
+	BulkChangeRowsRoute   = BulkChangeRoute + "/rows.csv"
+	BulkChangeRowLogRoute = BulkChangeRoute + "/rows/:rowID/log"
+	BulkChangeCancelRoute = BulkChangeRoute + "/cancel"
+	BulkChangeRetryRoute  = BulkChangeRoute + "/retry"
+	DeviceRoute           = Devices + "/:id"
+	OutboxMessageRoute    = AdminOutbox + "/:id"
+	OutboxHTMLRoute       = OutboxMessageRoute + "/html"
+	OutboxAttachmentRoute = OutboxMessageRoute + "/attachments/:name"
+	OutboxEMLRoute        = OutboxMessageRoute + "/eml"
+	APIBulkChangeRoute    = APIBulkChanges + "/:id"
+	CallbackRoute         = ThingSpaceCallback + "/:secret"
 )
 
 func id(n int64) string { return strconv.FormatInt(n, 10) }
@@ -84,6 +108,25 @@ func AuditSearch(q string) string { return AdminAudit + "?" + url.Values{"q": {q
 
 // OutboxMessage is one result e-mail in the admin outbox.
 func OutboxMessage(messageID int64) string { return AdminOutbox + "/" + id(messageID) }
+
+// BulkChangeStatusAt is the status region's poll URL, carrying the state the browser shows.
+func BulkChangeStatusAt(bulkChangeID int64, version string) string {
+	return BulkChangeStatus(bulkChangeID) + "?" + url.Values{"v": {version}}.Encode()
+}
+
+// OutboxHTML is the HTML part of an outbox e-mail, shown alone.
+func OutboxHTML(messageID int64) string { return OutboxMessage(messageID) + "/html" }
+
+// OutboxAttachment is one attachment of an outbox e-mail.
+func OutboxAttachment(messageID int64, name string) string {
+	return OutboxMessage(messageID) + "/attachments/" + url.PathEscape(name)
+}
+
+// OutboxEML is an outbox e-mail as the .eml file demo mode wrote.
+func OutboxEML(messageID int64) string { return OutboxMessage(messageID) + "/eml" }
+
+// Callback is the carrier's callback URL path of a provider, its secret being the credential.
+func Callback(secret string) string { return ThingSpaceCallback + "/" + url.PathEscape(secret) }
 
 // APIBulkChange is a request in the JSON API.
 func APIBulkChange(bulkChangeID int64) string { return APIBulkChanges + "/" + id(bulkChangeID) }

@@ -1,6 +1,7 @@
 package paths_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/idswap/idswap/internal/paths"
@@ -14,10 +15,59 @@ func TestBuilders(t *testing.T) {
 		{paths.RetryFailedRows(3), "/bulk-changes/new?retry=3"},
 		{paths.DeviceVia(5, "8914 00"), "/devices/5?via=8914+00"},
 		{paths.LookupDevice("a&b"), "/devices/lookup?id=a%26b"},
+		{paths.BulkChangeStatusAt(7, "PROCESSING.1.0"), "/bulk-changes/7/status?v=PROCESSING.1.0"},
+		{paths.OutboxAttachment(4, "rows of #7.csv"), "/admin/outbox/4/attachments/rows%20of%20%237.csv"},
+		{paths.OutboxEML(4), "/admin/outbox/4/eml"},
 		{paths.Absolute("https://x.example//", paths.BulkChange(1)), "https://x.example/bulk-changes/1"},
 	} {
 		if c.got != c.want {
 			t.Errorf("got %q, want %q", c.got, c.want)
 		}
 	}
+}
+
+// Each builder fills in its route pattern: a route changed in one place changes the links too.
+func TestBuildersFillTheirRoutes(t *testing.T) {
+	for _, c := range []struct{ pattern, filled, built string }{
+		{paths.BulkChangeRoute, "/bulk-changes/7", paths.BulkChange(7)},
+		{paths.BulkChangeStatusRoute, "/bulk-changes/7/status", paths.BulkChangeStatus(7)},
+		{paths.BulkChangeRowsRoute, "/bulk-changes/7/rows.csv", paths.BulkChangeRowsCSV(7)},
+		{paths.BulkChangeRowLogRoute, "/bulk-changes/7/rows/9/log", paths.BulkChangeRowLog(7, 9)},
+		{paths.BulkChangeCancelRoute, "/bulk-changes/7/cancel", paths.BulkChangeCancel(7)},
+		{paths.BulkChangeRetryRoute, "/bulk-changes/7/retry", paths.BulkChangeRetry(7)},
+		{paths.DeviceRoute, "/devices/7", paths.Device(7)},
+		{paths.OutboxMessageRoute, "/admin/outbox/7", paths.OutboxMessage(7)},
+		{paths.OutboxHTMLRoute, "/admin/outbox/7/html", paths.OutboxHTML(7)},
+		{paths.OutboxAttachmentRoute, "/admin/outbox/7/attachments/a.csv", paths.OutboxAttachment(7, "a.csv")},
+		{paths.OutboxEMLRoute, "/admin/outbox/7/eml", paths.OutboxEML(7)},
+		{paths.APIBulkChangeRoute, "/api/v1/bulk-changes/7", paths.APIBulkChange(7)},
+		{paths.CallbackRoute, "/thingspace/callbacks/s3cret", paths.Callback("s3cret")},
+	} {
+		if c.built != c.filled {
+			t.Errorf("builder of %s gives %q, want %q", c.pattern, c.built, c.filled)
+		}
+		if !matches(c.pattern, c.filled) {
+			t.Errorf("%q does not match the route %s", c.filled, c.pattern)
+		}
+	}
+}
+
+// matches is echo's routing in small: a :name segment matches one non-empty segment.
+func matches(pattern, path string) bool {
+	ps, xs := strings.Split(pattern, "/"), strings.Split(path, "/")
+	if len(ps) != len(xs) {
+		return false
+	}
+	for i := range ps {
+		if strings.HasPrefix(ps[i], ":") {
+			if xs[i] == "" {
+				return false
+			}
+			continue
+		}
+		if ps[i] != xs[i] {
+			return false
+		}
+	}
+	return true
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"strings"
 	"time"
+
+	"github.com/idswap/idswap/internal/ident"
 )
 
 // Device is a line in the inventory (table Device), with its status and plan names joined in.
@@ -92,7 +94,7 @@ func deviceWhere(f DeviceFilter) (string, []any) {
 		conds = append(conds, "d.DeviceStatusId = ?")
 		args = append(args, f.StatusID)
 	}
-	if q := digitsOnly(f.Query); q != "" {
+	if q := ident.Digits(f.Query); q != "" {
 		// A prefix is a range over the index, in both dialects and whatever the collation:
 		// "8914" matches [8914, 8915). A suffix (the last digits printed on a SIM) has to scan
 		// the tenant's devices, which the Tenant index keeps small.
@@ -110,16 +112,6 @@ func prefixUpperBound(p string) string {
 	b := []byte(p)
 	b[len(b)-1]++ // '9'+1 is ':', which sorts after every digit
 	return string(b)
-}
-
-func digitsOnly(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		if r >= '0' && r <= '9' {
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
 }
 
 // DeviceByID finds a device of a tenant; tenantID 0 means any tenant (admins).

@@ -1,0 +1,21 @@
+package views
+
+import "fmt"
+
+// CountNoun says "1 row" or "12 rows", with thousands separated: "10,000 rows". It is the one
+// count formatter of the portal: templates use it, and so do the handlers' notices.
+func CountNoun(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return thousands(n) + " " + many
+}
+
+// thousands writes a count with its thousands separated: 10,000.
+func thousands(n int) string {
+	s := fmt.Sprint(n)
+	for i := len(s) - 3; i > 0 && s[i-1] != '-'; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}

@@ -1,0 +1,33 @@
+package web
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/idswap/idswap/internal/apperr"
+	"github.com/idswap/idswap/internal/paths"
+)
+
+// cancelBulkChange withdraws the rows of a request that have not been sent yet. Rows already
+// with the carrier are not touched: they end as the carrier decides.
+func (s *Server) cancelBulkChange(c echo.Context) error {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil {
+		return apperr.E(apperr.NotFound, "There is no bulk change %q.", c.Param("id"))
+	}
+	u := currentUser(c)
+	n, err := s.store.CancelOpenRows(c.Request().Context(), scopeOf(u), id, u.Email)
+	if err != nil {
+		return err
+	}
+	kind, msg := "ok", fmt.Sprintf("%d rows not yet sent were cancelled; rows already with the carrier finish as it decides.", n)
+	if n == 0 {
+		kind, msg = "info", "No row was waiting to be sent: every row is with the carrier or finished already."
+	}
+	if err := setFlash(c, kind, msg); err != nil {
+		return err
+	}
+	return redirect(c, paths.BulkChange(id))
+}

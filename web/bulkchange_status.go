@@ -1,0 +1,68 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/idswap/idswap/internal/change"
+	"github.com/idswap/idswap/internal/paths"
+	"github.com/idswap/idswap/internal/store"
+	"github.com/idswap/idswap/views"
+)
+
+// bulkStatus builds the live status region. Its poll URL carries the state it shows (v), so
+// the next poll can tell whether anything changed and tell the row table to reload.
+func (s *Server) bulkStatus(c echo.Context, b *store.BulkChange) views.BulkChangeStatus {
+	u := currentUser(c)
+	done := b.Counts.Total - b.Counts.Open()
+	st := views.BulkChangeStatus{ID: b.ID, Status: string(b.Status), StatusClass: string(b.Status), StatusDetails: b.StatusDetails,
+		Final: b.Status.Final(), Summary: fmt.Sprintf("%d of %d rows finished", done, b.Counts.Total),
+		Counts: countCells(b.Counts), Progress: progressOf(b.Counts), CSRF: csrfToken(c), CSVURL: paths.BulkChangeRowsCSV(b.ID)}
+	if st.Final {
+		st.Finished = fmtTimePtr(b.ProcessedDate)
+		st.Summary = b.Status.OutcomeWords()
+		st.Summary = strings.ToUpper(st.Summary[:1]) + st.Summary[1:] + fmt.Sprintf(": %d of %d rows processed", b.Counts.Processed, b.Counts.Total)
+	} else {
+		st.PollURL = paths.BulkChangeStatusAt(b.ID, statusVersion(b))
+	}
+	// The actions' handlers live elsewhere (cancel and admin retry: the engine; retry of the
+	// failed rows: the request wizard); this page only offers them when they apply.
+	if !st.Final && b.Counts.New > 0 {
+		st.CancelURL = paths.BulkChangeCancel(b.ID)
+	}
+	if b.Counts.Failed() > 0 {
+		st.RetryURL = paths.RetryFailedRows(b.ID)
+	}
+	if u.IsAdmin() && b.Status == change.BatchError {
+		st.AdminRetryURL = paths.BulkChangeRetry(b.ID)
+	}
+	return st
+}
+
+// statusVersion is the state the status region shows, as a short string.
+func statusVersion(b *store.BulkChange) string {
+	c := b.Counts
+	mod := ""
+	if b.ModifiedDate != nil {
+		mod = strconv.FormatInt(b.ModifiedDate.UnixMilli(), 36)
+	}
+	return fmt.Sprintf("%s.%d.%d.%d.%d.%d.%d.%s", b.Status, c.New, c.Processing, c.Processed, c.APIFailed, c.Error, c.Cancelled, mod)
+}
+
+// bulkChangeStatus is the status region alone, which polls itself while the batch runs. When
+// the state differs from the one the browser shows, it also tells the row table to reload
+// (HX-Trigger). A finished batch's region comes back without its trigger, and the polling stops.
+func (s *Server) bulkChangeStatus(c echo.Context) error {
+	b, err := s.bulkChangeFor(c)
+	if err != nil {
+		return err
+	}
+	if c.QueryParam("v") != statusVersion(b) {
+		triggerEvent(c, "bulk-rows-changed")
+	}
+	return render(c, http.StatusOK, views.BulkChangeStatusRegion(s.bulkStatus(c, b)))
+}

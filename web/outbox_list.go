@@ -1,0 +1,49 @@
+package web
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/idswap/idswap/internal/paths"
+	"github.com/idswap/idswap/internal/store"
+	"github.com/idswap/idswap/views"
+)
+
+const outboxPageSize = 50
+
+// outbox lists the result e-mails (admins only).
+func (s *Server) outbox(c echo.Context) error {
+	page := max(1, atoiDefault(c.QueryParam("page"), 1))
+	mails, total, err := s.store.OutboxEmails(c.Request().Context(), outboxPageSize, (page-1)*outboxPageSize)
+	if err != nil {
+		return err
+	}
+	rows := make([]views.OutboxRow, 0, len(mails))
+	for _, m := range mails {
+		rows = append(rows, outboxRow(m))
+	}
+	pg := pager(c.Request().URL, page, outboxPageSize, total)
+	if isHTMX(c) {
+		return render(c, http.StatusOK, views.OutboxTableRegion(rows, pg))
+	}
+	return render(c, http.StatusOK, views.OutboxPage(views.Outbox{Layout: layout(c, "Outbox", "outbox"), Rows: rows, Pager: pg,
+		Demo: s.outboxDir != "", Dir: s.outboxDir}))
+}
+
+func outboxRow(m store.OutboxEmail) views.OutboxRow {
+	r := views.OutboxRow{ID: m.ID, URL: paths.OutboxMessage(m.ID), To: m.To, Subject: m.Subject, Status: m.Status,
+		Attempts: m.Attempts, LastError: m.LastError, Created: stamp(&m.CreatedDate), Sent: stamp(m.SentDate)}
+	if m.BulkChangeID != nil {
+		r.BulkChangeID, r.BulkURL = *m.BulkChangeID, paths.BulkChange(*m.BulkChangeID)
+	}
+	return r
+}
+
+func stamp(t *time.Time) string {
+	if t == nil {
+		return ""
+	}
+	return t.UTC().Format(timeZoneLayout)
+}
