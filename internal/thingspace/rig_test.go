@@ -2,7 +2,6 @@ package thingspace_test
 
 import (
 	"context"
-	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -186,15 +185,6 @@ func iccidChange(from, to string) thingspace.ChangeIdentifierRequest {
 		DeviceIDsTo:    []thingspace.DeviceID{{ID: to, Kind: thingspace.KindICCID}},
 		Change4GOption: thingspace.ChangeICCID,
 	}
-}
-
-func mustJSON(tb testing.TB, v any) string {
-	tb.Helper()
-	b, err := json.Marshal(v)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return string(b)
 }
 
 func containsAny(text string, secrets ...string) string {
