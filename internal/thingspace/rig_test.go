@@ -178,10 +178,10 @@ func MustChange(tb testing.TB, c *thingspace.Client, req thingspace.ChangeIdenti
 	return id
 }
 
-// iccidChange is a ChangeICCID of the line holding from to the SIM to.
-func iccidChange(from, to string) thingspace.ChangeIdentifierRequest {
+// iccidChange is a ChangeICCID of line 1 to the SIM to.
+func iccidChange(to string) thingspace.ChangeIdentifierRequest {
 	return thingspace.ChangeIdentifierRequest{
-		DeviceIDs:      []thingspace.DeviceID{{ID: from, Kind: thingspace.KindICCID}},
+		DeviceIDs:      []thingspace.DeviceID{{ID: line1ICCID, Kind: thingspace.KindICCID}},
 		DeviceIDsTo:    []thingspace.DeviceID{{ID: to, Kind: thingspace.KindICCID}},
 		Change4GOption: thingspace.ChangeICCID,
 	}
