@@ -30,7 +30,7 @@ func TestContractChangeICCIDEndToEnd(t *testing.T) {
 	r.MustRegister(t)
 	ctx := context.Background()
 
-	reqID := MustChange(t, r.Client, iccidChange(spareSIM))
+	reqID := MustChange(t, r.Client, iccidChange())
 	cb := r.Listener.MustNext(t)
 	if cb.RequestID != reqID || !cb.Succeeded() || cb.CallbackCount != 1 || cb.MaxCallbackThreshold != 4 {
 		t.Fatalf("callback %+v for request %s", cb, reqID)
@@ -153,7 +153,7 @@ func TestContractCallbackListeners(t *testing.T) {
 // A change accepted while no listener is registered still applies.
 func TestContractChangeWithoutListenerApplies(t *testing.T) {
 	r := MustRig(t, tssim.Config{})
-	MustChange(t, r.Client, iccidChange(spareSIM))
+	MustChange(t, r.Client, iccidChange())
 	r.MustWaitIdle(t)
 	if l, ok := r.Sim.Line(spareSIM); !ok || l.MDN != line1MDN {
 		t.Errorf("line after change: %+v, %v", l, ok)
@@ -364,7 +364,7 @@ func plans(c *thingspace.Client) error {
 
 func changeWithPlan(plan string) func(*thingspace.Client) error {
 	return func(c *thingspace.Client) error {
-		req := iccidChange(spareSIM)
+		req := iccidChange()
 		req.ServicePlan = plan
 		_, err := c.ChangeIdentifier(context.Background(), req)
 		return err
@@ -374,7 +374,7 @@ func changeWithPlan(plan string) func(*thingspace.Client) error {
 func TestContractDuplicateCallback(t *testing.T) {
 	r := MustRig(t, tssim.Config{DuplicateCallbackRate: 1})
 	r.MustRegister(t)
-	reqID := MustChange(t, r.Client, iccidChange(spareSIM))
+	reqID := MustChange(t, r.Client, iccidChange())
 	first, second := r.Listener.MustNext(t), r.Listener.MustNext(t)
 	if first.RequestID != reqID || second.RequestID != reqID {
 		t.Errorf("request ids %s, %s, want %s twice", first.RequestID, second.RequestID, reqID)
@@ -388,7 +388,7 @@ func TestContractDuplicateCallback(t *testing.T) {
 func TestContractDroppedCallback(t *testing.T) {
 	r := MustRig(t, tssim.Config{DropCallbackRate: 1})
 	r.MustRegister(t)
-	MustChange(t, r.Client, iccidChange(spareSIM))
+	MustChange(t, r.Client, iccidChange())
 	r.MustWaitIdle(t)
 	if n := r.Listener.Pending(); n != 0 {
 		t.Errorf("%d callbacks arrived, want none", n)
@@ -410,7 +410,7 @@ func TestContractCallbackRedelivery(t *testing.T) {
 	r := MustRig(t, tssim.Config{CallbackRetryInterval: time.Millisecond})
 	r.MustRegister(t)
 	r.Listener.Status.Store(http.StatusInternalServerError)
-	reqID := MustChange(t, r.Client, iccidChange(spareSIM))
+	reqID := MustChange(t, r.Client, iccidChange())
 	for attempt := 1; attempt <= 4; attempt++ {
 		cb := r.Listener.MustNext(t)
 		if cb.RequestID != reqID || cb.CallbackCount != attempt || cb.MaxCallbackThreshold != 4 {
@@ -503,7 +503,7 @@ func TestContractObserverRedacts(t *testing.T) {
 	if _, err := r.Client.ListCallbacks(ctx); err != nil {
 		t.Fatal(err)
 	}
-	MustChange(t, r.Client, iccidChange(spareSIM))
+	MustChange(t, r.Client, iccidChange())
 	r.Sim.ExpireSessions() // a second login, and a second session token
 	if _, err := r.Client.Plans(ctx); err != nil {
 		t.Fatal(err)
@@ -590,7 +590,7 @@ func TestContractLimiterBeforeEveryM2MRequest(t *testing.T) {
 func TestContractChangeIdentifierNeedsServiceType(t *testing.T) {
 	r := MustRig(t, tssim.Config{})
 	c := r.MustClient(t, func(c *thingspace.Config) { c.ServiceType = "" })
-	_, err := c.ChangeIdentifier(context.Background(), iccidChange(spareSIM))
+	_, err := c.ChangeIdentifier(context.Background(), iccidChange())
 	MustAPIError(t, err, thingspace.ClassInvalid)
 	if n := len(r.Sim.Stats().Calls); n != 0 {
 		t.Errorf("a call went out: %v", r.Sim.Stats().Calls)
@@ -602,7 +602,7 @@ func TestContractPerCallObserverSeesOnlyItsCall(t *testing.T) {
 	var mine []thingspace.Exchange
 	ctx := thingspace.WithObserver(context.Background(), func(ex thingspace.Exchange) { mine = append(mine, ex) })
 	// The first call of a fresh client fetches the token and logs in on its behalf.
-	if _, err := r.Client.ChangeIdentifier(ctx, iccidChange(spareSIM)); err != nil {
+	if _, err := r.Client.ChangeIdentifier(ctx, iccidChange()); err != nil {
 		t.Fatal(err)
 	}
 	// A call without the observer is not seen by it.

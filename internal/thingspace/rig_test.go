@@ -178,11 +178,11 @@ func MustChange(tb testing.TB, c *thingspace.Client, req thingspace.ChangeIdenti
 	return id
 }
 
-// iccidChange is a ChangeICCID of line 1 to the SIM to.
-func iccidChange(to string) thingspace.ChangeIdentifierRequest {
+// iccidChange is a ChangeICCID of line 1 to the spare SIM.
+func iccidChange() thingspace.ChangeIdentifierRequest {
 	return thingspace.ChangeIdentifierRequest{
 		DeviceIDs:      []thingspace.DeviceID{{ID: line1ICCID, Kind: thingspace.KindICCID}},
-		DeviceIDsTo:    []thingspace.DeviceID{{ID: to, Kind: thingspace.KindICCID}},
+		DeviceIDsTo:    []thingspace.DeviceID{{ID: spareSIM, Kind: thingspace.KindICCID}},
 		Change4GOption: thingspace.ChangeICCID,
 	}
 }
