@@ -11,7 +11,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/idswap/idswap/internal/change"
 	"github.com/idswap/idswap/internal/demo"
 	"github.com/idswap/idswap/internal/paths"
 )
@@ -26,7 +25,7 @@ func TestAPIGolden(t *testing.T) {
 	api := e.apiClient(demo.AcmeManager)
 	acme := e.activeDevices(demo.TenantAcme, 2)
 	rows := []map[string]string{{"current": acme[0].ICCID, "new_iccid": e.spareSIM(0)}, {"current": acme[1].MSISDN, "new_iccid": e.spareSIM(1)}}
-	body := func(dryRun bool) string { return jsonBody(e.apiRequest(change.ChangeICCID, dryRun, rows...)) }
+	body := func(dryRun bool) string { return jsonBody(e.apiRequest(dryRun, rows...)) }
 
 	var id int64
 	for _, c := range []struct {

@@ -60,8 +60,9 @@ func jsonBody(v any) string {
 	return string(b)
 }
 
-func (e *env) apiRequest(typ change.Type, dryRun bool, rows ...map[string]string) map[string]any {
-	return map[string]any{"service_provider_id": e.provider, "change_type": string(typ), "reason": "SIMs failed",
+// apiRequest is a ChangeICCID request body for the API.
+func (e *env) apiRequest(dryRun bool, rows ...map[string]string) map[string]any {
+	return map[string]any{"service_provider_id": e.provider, "change_type": string(change.ChangeICCID), "reason": "SIMs failed",
 		"service_plan": "", "dry_run": dryRun, "rows": rows}
 }
 
@@ -72,7 +73,7 @@ func TestAPICreate(t *testing.T) {
 	rows := []map[string]string{{"current": acme[0].ICCID, "new_iccid": e.spareSIM(0)}, {"current": acme[1].MSISDN, "new_iccid": e.spareSIM(1)}}
 
 	// Dry run: every check per row, nothing stored.
-	status, out := api.call(http.MethodPost, paths.APIBulkChanges, jsonBody(e.apiRequest(change.ChangeICCID, true, rows...)))
+	status, out := api.call(http.MethodPost, paths.APIBulkChanges, jsonBody(e.apiRequest(true, rows...)))
 	if status != http.StatusOK || out["dry_run"] != true || out["valid"] != true {
 		t.Fatalf("dry run: %d %v", status, out)
 	}
@@ -86,18 +87,18 @@ func TestAPICreate(t *testing.T) {
 	}
 
 	// Created: 201, and the same Idempotency-Key again is the same request (200).
-	status, out = api.call(http.MethodPost, paths.APIBulkChanges, jsonBody(e.apiRequest(change.ChangeICCID, false, rows...)), "Idempotency-Key", "erp-42")
+	status, out = api.call(http.MethodPost, paths.APIBulkChanges, jsonBody(e.apiRequest(false, rows...)), "Idempotency-Key", "erp-42")
 	if status != http.StatusCreated || out["status"] != "NEW" || out["rows"] != float64(2) || out["created"] != true {
 		t.Fatalf("create: %d %v", status, out)
 	}
 	id := out["id"]
-	status, out = api.call(http.MethodPost, paths.APIBulkChanges, jsonBody(e.apiRequest(change.ChangeICCID, false, rows...)), "Idempotency-Key", "erp-42")
+	status, out = api.call(http.MethodPost, paths.APIBulkChanges, jsonBody(e.apiRequest(false, rows...)), "Idempotency-Key", "erp-42")
 	if status != http.StatusOK || out["id"] != id || out["created"] != false {
 		t.Fatalf("replay: %d %v", status, out)
 	}
 
 	// The rows now clash with the open request: 422, every failing row by index, nothing stored.
-	status, out = api.call(http.MethodPost, paths.APIBulkChanges, jsonBody(e.apiRequest(change.ChangeICCID, false, rows...)))
+	status, out = api.call(http.MethodPost, paths.APIBulkChanges, jsonBody(e.apiRequest(false, rows...)))
 	if status != http.StatusUnprocessableEntity || out["code"] != "invalid" {
 		t.Fatalf("clash: %d %v", status, out)
 	}
@@ -115,7 +116,7 @@ func TestAPIRefusals(t *testing.T) {
 	e := newEnv(t)
 	api := e.apiClient(demo.AcmeManager)
 	acme := e.activeDevices(demo.TenantAcme, 2)
-	good := e.apiRequest(change.ChangeICCID, false, map[string]string{"current": acme[0].ICCID, "new_iccid": e.spareSIM(0)})
+	good := e.apiRequest(false, map[string]string{"current": acme[0].ICCID, "new_iccid": e.spareSIM(0)})
 	for name, tc := range map[string]struct {
 		body    string
 		status  int
@@ -130,7 +131,7 @@ func TestAPIRefusals(t *testing.T) {
 		"bad check digit row": {strings.Replace(jsonBody(good), e.spareSIM(0), badCheckDigit(e.spareSIM(0)), 1), 422, "check digit is"},
 		"unknown plan":        {strings.Replace(jsonBody(good), `"service_plan":""`, `"service_plan":"GOLD"`, 1), 422, `"GOLD" is not an active plan`},
 		"unknown change type": {strings.Replace(jsonBody(good), `"ChangeICCID"`, `"ChangeEverything"`, 1), 422, "Choose the change"},
-		"no rows":             {jsonBody(e.apiRequest(change.ChangeICCID, false)), 422, "Add at least one device"},
+		"no rows":             {jsonBody(e.apiRequest(false)), 422, "Add at least one device"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			status, out := api.call(http.MethodPost, paths.APIBulkChanges, tc.body)
@@ -165,7 +166,7 @@ func TestAPIReadsAndTenants(t *testing.T) {
 	e := newEnv(t)
 	acmeAPI, globexAPI := e.apiClient(demo.AcmeManager), e.apiClient(demo.GlobexManager)
 	acme := e.activeDevices(demo.TenantAcme, 2)
-	req := e.apiRequest(change.ChangeICCID, false, map[string]string{"current": acme[0].ICCID, "new_iccid": e.spareSIM(0)},
+	req := e.apiRequest(false, map[string]string{"current": acme[0].ICCID, "new_iccid": e.spareSIM(0)},
 		map[string]string{"current": acme[1].ICCID, "new_iccid": e.spareSIM(1)})
 	_, out := acmeAPI.call(http.MethodPost, paths.APIBulkChanges, jsonBody(req))
 	id := int64(out["id"].(float64))

@@ -39,7 +39,8 @@ func (s *Server) handleError(err error, c echo.Context) {
 	if c.Response().Committed {
 		return
 	}
-	status, msg := http.StatusInternalServerError, apperr.MessageOf(err)
+	var status int
+	msg := apperr.MessageOf(err)
 	var he *echo.HTTPError
 	switch {
 	case errors.As(err, &he):

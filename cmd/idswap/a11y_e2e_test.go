@@ -191,7 +191,7 @@ func TestBrowserAccessibilityAudit(t *testing.T) {
 		sim.Handler().ServeHTTP(w, r)
 	}))
 	t.Cleanup(func() { carrier.Close(); sim.Close() })
-	app := startApp(t, nil, "--tssim-url", carrier.URL)
+	app := startApp(t, "--tssim-url", carrier.URL)
 	t.Cleanup(func() { close(release) }) // before the app and the carrier stop
 	db, _ := app.openDB(t)
 	ctx := newBrowserFor(t, 4*time.Minute)

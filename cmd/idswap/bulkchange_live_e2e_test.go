@@ -141,7 +141,7 @@ func startCarrier(t *testing.T) *httptest.Server {
 // finds the device, its batch and the carrier log.
 func TestBrowserWatchesABatchAndAnAdminFindsItsSIM(t *testing.T) {
 	carrier := startCarrier(t)
-	app := startApp(t, nil, "--tssim-url", carrier.URL)
+	app := startApp(t, "--tssim-url", carrier.URL)
 	ctx := newBrowser(t)
 	db, _ := app.openDB(t)
 	signIn(t, ctx, app, demo.AcmeManager)

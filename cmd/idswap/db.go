@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 
@@ -20,7 +21,7 @@ func resolve(cfg *config.Config, getenv func(string) string) error {
 
 // openDB resolves the configuration and opens the database. In demo mode the schema is brought
 // up to date; otherwise a schema behind the binary is an error that says to run migrate.
-func openDB(ctx context.Context, cfg *config.Config, getenv func(string) string, migrate bool) (*store.DB, error) {
+func openDB(ctx context.Context, cfg *config.Config, getenv func(string) string) (*store.DB, error) {
 	if err := resolve(cfg, getenv); err != nil {
 		return nil, err
 	}
@@ -28,15 +29,13 @@ func openDB(ctx context.Context, cfg *config.Config, getenv func(string) string,
 	if err != nil {
 		return nil, err
 	}
-	if migrate || cfg.Demo {
+	if cfg.Demo {
 		if _, err := db.Migrate(ctx); err != nil {
-			db.Close()
-			return nil, err
+			return nil, errors.Join(err, db.Close())
 		}
 	}
 	if err := db.CheckCurrent(ctx); err != nil {
-		db.Close()
-		return nil, err
+		return nil, errors.Join(err, db.Close())
 	}
 	return db, nil
 }

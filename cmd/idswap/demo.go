@@ -78,8 +78,7 @@ func startDemo(ctx context.Context, cfg *config.Config, db *store.DB, log *slog.
 		}
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
-			d.sim.Close()
-			return nil, err
+			return nil, errors.Join(err, d.sim.Close())
 		}
 		d.srv = &http.Server{Handler: d.sim.Handler(), ReadHeaderTimeout: 10 * time.Second}
 		go func() {
@@ -120,7 +119,7 @@ func (d *demoCarrier) close() {
 		_ = d.srv.Shutdown(ctx)
 	}
 	if d.sim != nil {
-		d.sim.Close()
+		_ = d.sim.Close() // it only stops the simulator's goroutines and always returns nil
 	}
 }
 

@@ -26,7 +26,7 @@ import (
 // with a wrong check digit; see the error on that row only; fix it in place; pick a plan; submit;
 // land on the bulk change page.
 func TestBrowserChangeRequest(t *testing.T) {
-	app := startApp(t, nil)
+	app := startApp(t)
 	ctx := newBrowser(t)
 	signIn(t, ctx, app, demo.AcmeManager)
 
@@ -165,7 +165,7 @@ func TestBrowserChangeRequest(t *testing.T) {
 
 // TestTokenCreateAndTheAPI prints a token with the command an operator runs and uses it.
 func TestTokenCreateAndTheAPI(t *testing.T) {
-	app := startApp(t, nil)
+	app := startApp(t)
 	var out, errOut strings.Builder
 	env := func(string) string { return "" }
 	if err := run(context.Background(), []string{"token", "create", "--demo", "--data", app.DataDir, "--email", demo.AcmeManager},
@@ -220,7 +220,7 @@ func cssEscape(id string) string {
 
 // TestBrowserSearchAndAdd finds a device by the last digits of its MDN and adds it to the rows.
 func TestBrowserSearchAndAdd(t *testing.T) {
-	app := startApp(t, nil)
+	app := startApp(t)
 	ctx := newBrowser(t)
 	signIn(t, ctx, app, demo.AcmeManager)
 	var d store.SeedDevice

@@ -80,7 +80,7 @@ func runWorker(ctx context.Context, args []string, getenv func(string) string, s
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	db, err := openDB(ctx, cfg, getenv, false)
+	db, err := openDB(ctx, cfg, getenv)
 	if err != nil {
 		return err
 	}

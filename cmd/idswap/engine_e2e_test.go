@@ -24,7 +24,7 @@ import (
 // in-process simulator, the simulator's callbacks must reach the portal at the port it bound,
 // and the result e-mail must land in DATA/outbox and on the admin outbox page.
 func TestDemoProcessesABatchEndToEnd(t *testing.T) {
-	app := startApp(t, nil)
+	app := startApp(t)
 	ctx := context.Background()
 	db, cfg := app.openDB(t)
 	id, _ := demoBatch(t, db, 5)

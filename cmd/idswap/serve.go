@@ -53,7 +53,7 @@ type app struct {
 
 func newApp(ctx context.Context, cfg *config.Config, getenv func(string) string, logOut io.Writer) (*app, error) {
 	start := time.Now()
-	db, err := openDB(ctx, cfg, getenv, false)
+	db, err := openDB(ctx, cfg, getenv)
 	if err != nil {
 		return nil, err
 	}
@@ -64,8 +64,7 @@ func newApp(ctx context.Context, cfg *config.Config, getenv func(string) string,
 	)
 	if cfg.Demo {
 		if a.demo, err = startDemo(ctx, cfg, db, a.log); err != nil {
-			db.Close()
-			return nil, err
+			return nil, errors.Join(err, db.Close())
 		}
 		demoLogins = a.demo.logins
 		stock = simStock{baseURL: a.demo.baseURL}
@@ -146,5 +145,7 @@ func (a *app) close() {
 	if a.demo != nil {
 		a.demo.close()
 	}
-	a.db.Close()
+	if err := a.db.Close(); err != nil {
+		a.log.Error("close the database", "err", err)
+	}
 }

@@ -43,7 +43,7 @@ func runUser(ctx context.Context, args []string, getenv func(string) string, std
 	if err != nil {
 		return err
 	}
-	db, err := openDB(ctx, cfg, getenv, false)
+	db, err := openDB(ctx, cfg, getenv)
 	if err != nil {
 		return err
 	}
@@ -90,7 +90,7 @@ func runToken(ctx context.Context, args []string, getenv func(string) string, st
 	if *email == "" {
 		return errors.New("--email is required")
 	}
-	db, err := openDB(ctx, cfg, getenv, false)
+	db, err := openDB(ctx, cfg, getenv)
 	if err != nil {
 		return err
 	}

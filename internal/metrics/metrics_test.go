@@ -188,7 +188,9 @@ func TestAScrapeSurvivesTheDatabaseGoingAway(t *testing.T) {
 	if _, err := db.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
-	db.Close()
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
 	m := metrics.New(metrics.Config{Queue: db, Logger: slog.New(slog.DiscardHandler)})
 	srv := httptest.NewServer(m.Handler())
 	defer srv.Close()

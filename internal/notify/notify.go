@@ -203,7 +203,7 @@ func (o *Outbox) Send(_ context.Context, m *Message) error {
 	}
 	defer os.Remove(tmp.Name())
 	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
+		_ = tmp.Close() // the write error is the one to report; the file is removed anyway
 		return fmt.Errorf("notify: outbox: %w", err)
 	}
 	if err := tmp.Close(); err != nil {

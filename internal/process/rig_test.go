@@ -44,10 +44,9 @@ const (
 // line is one device, the same in the inventory and at the carrier, with the spare SIM and
 // device set aside for it.
 type line struct {
-	DeviceID                 int64
-	ICCID, IMEI, MDN         string
-	SpareICCID, SpareIMEI    string
-	storeIndex, carrierIndex int
+	DeviceID              int64
+	ICCID, IMEI, MDN      string
+	SpareICCID, SpareIMEI string
 }
 
 // rig is a whole world for the engine: a SQLite database and a simulated carrier seeded with

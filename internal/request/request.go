@@ -221,10 +221,10 @@ func (s *Service) checkHeader(ctx context.Context, d Draft, res *Result) error {
 // checkData runs the checks that need the inventory, the open requests and the plans.
 func (s *Service) checkData(ctx context.Context, d Draft, res *Result) error {
 	rows := res.Rows
-	if err := s.findDevices(ctx, d, res); err != nil {
+	if err := s.findDevices(ctx, res); err != nil {
 		return err
 	}
-	if err := s.findClashes(ctx, d, res); err != nil {
+	if err := s.findClashes(ctx, res); err != nil {
 		return err
 	}
 	markDuplicates(rows)
@@ -236,7 +236,7 @@ func (s *Service) checkData(ctx context.Context, d Draft, res *Result) error {
 
 // findDevices finds every row's current device in the tenant and provider, and checks it can
 // change: active, with an MDN.
-func (s *Service) findDevices(ctx context.Context, d Draft, res *Result) error {
+func (s *Service) findDevices(ctx context.Context, res *Result) error {
 	ids := map[ident.Kind][]string{}
 	for _, r := range res.Rows {
 		if r.CurrentKind != 0 {
@@ -276,7 +276,7 @@ func (s *Service) findDevices(ctx context.Context, d Draft, res *Result) error {
 
 // findClashes checks the new identifiers against every live device and open request (in any
 // tenant), and each device against its own open requests.
-func (s *Service) findClashes(ctx context.Context, d Draft, res *Result) error {
+func (s *Service) findClashes(ctx context.Context, res *Result) error {
 	var iccids, imeis []string
 	var devices []int64
 	for _, r := range res.Rows {

@@ -92,7 +92,10 @@ func openBenchDB(b *testing.B) (*store.DB, store.AuditVolume) {
 			benchDB.err = err
 			return
 		}
-		d.Close()
+		if err := d.Close(); err != nil {
+			benchDB.err = err
+			return
+		}
 		for _, suffix := range []string{"-wal", "-shm"} {
 			_ = os.Remove(tmp + suffix)
 		}

@@ -124,14 +124,14 @@ func (db *DB) ThingSpaceCredentials(ctx context.Context, providerID int64) (*Cre
 		WriteIsEnabled: r.WriteIsEnabled, ServiceType: r.ServiceType}
 	var err error
 	if c.ClientSecret, err = db.sealer.open(r.ClientSecret); err != nil {
-		return nil, fmt.Errorf("ClientSecret of provider %d: %w", providerID, err)
+		return nil, fmt.Errorf("open the ClientSecret of provider %d: %w", providerID, err)
 	}
 	if c.Password, err = db.sealer.open(r.Password); err != nil {
-		return nil, fmt.Errorf("Password of provider %d: %w", providerID, err)
+		return nil, fmt.Errorf("open the Password of provider %d: %w", providerID, err)
 	}
 	if r.CallbackSecret != nil {
 		if c.CallbackSecret, err = db.sealer.open(*r.CallbackSecret); err != nil {
-			return nil, fmt.Errorf("CallbackSecret of provider %d: %w", providerID, err)
+			return nil, fmt.Errorf("open the CallbackSecret of provider %d: %w", providerID, err)
 		}
 	}
 	return c, nil

@@ -195,7 +195,9 @@ func TestCredentialsDoNotOpenWithAnotherKey(t *testing.T) {
 		t.Fatal(err)
 	}
 	f := mustSeed(t, db)
-	db.Close()
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
 	other, err := store.Open(ctx, path, []byte("ffffffffffffffffffffffffffffffff"))
 	if err != nil {
 		t.Fatal(err)

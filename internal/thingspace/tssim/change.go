@@ -77,7 +77,7 @@ func neededKinds(opt thingspace.Change4GOption) []string {
 // submitLocked runs the synchronous checks and, when they pass, accepts the
 // change and schedules it. The order of checks is the order of the package
 // documentation's table.
-func (s *Sim) submitLocked(acct *accountState, req thingspace.ChangeIdentifierRequest) (string, *refusal) {
+func (s *Sim) submitLocked(acct *accountState, req thingspace.ChangeIdentifierRequest) (string, *refusal) { //nolint:gocognit // the checks in the order of the package documentation's table, kept in one place so the two can be compared
 	select {
 	case <-s.closing:
 		return "", &refusal{status: http.StatusServiceUnavailable, code: CodeUnexpectedError, msg: "Simulator is closing"}
@@ -238,7 +238,7 @@ func (s *Sim) wait(d time.Duration) bool {
 // applyLocked runs the asynchronous checks and, when they pass, changes the
 // line. It returns the callback to send and the listener to send it to (nil
 // when the account has no CarrierService listener).
-func (s *Sim) applyLocked(p *pendingChange) (thingspace.Callback, *thingspace.CallbackListener) {
+func (s *Sim) applyLocked(p *pendingChange) (thingspace.Callback, *thingspace.CallbackListener) { //nolint:gocognit // the carrier's asynchronous checks in its order, kept in one place like submitLocked's
 	line := s.lineByIDLocked(p.lineID)
 	var listener *thingspace.CallbackListener
 	if a := s.accountLocked(p.account); a != nil {
