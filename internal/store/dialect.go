@@ -2,7 +2,9 @@ package store
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -22,37 +24,74 @@ var (
 	sqlserverDialect = dialect{name: "sqlserver", bind: sqlx.AT, goose: database.DialectMSSQL}
 )
 
-// rebind rewrites ? placeholders into the dialect's (@p1, @p2… on SQL Server).
-func (d dialect) rebind(q string) string { return sqlx.Rebind(d.bind, q) }
+// alt is SQL that differs between the dialects: both texts travel inside the statement until
+// rebind picks the one for the dialect that runs it. Keeping both lets a test run on SQLite
+// also render, and so record, every statement exactly as SQL Server would receive it
+// (testdata/sqlserver-statements.json, parsed by the shared T-SQL parser in CI). Each text must
+// be complete in itself; the ? inside them are numbered after the choice.
+func alt(sqlite, sqlserver string) string {
+	return altOpen + sqlite + altSep + sqlserver + altClose
+}
+
+const altOpen, altSep, altClose = "\x00", "\x01", "\x02"
+
+var altPattern = regexp.MustCompile("\x00([^\x00\x01\x02]*)\x01([^\x00\x01\x02]*)\x02")
+
+// render picks this dialect's side of every alt and numbers the placeholders: ? on SQLite,
+// @p1, @p2… on SQL Server.
+func (d dialect) render(q string) string {
+	if strings.Contains(q, altOpen) {
+		side := "$1"
+		if d.name == "sqlserver" {
+			side = "$2"
+		}
+		q = altPattern.ReplaceAllString(q, side)
+	}
+	return sqlx.Rebind(d.bind, q)
+}
+
+// rebind renders a statement for the dialect about to run it. When a test records statements
+// (recordSQLServer), it also hands over the SQL Server text of the same statement.
+func (d dialect) rebind(q string) string {
+	if r := sqlserverRecorder.Load(); r != nil {
+		(*r)(sqlserverDialect.render(q))
+	}
+	return d.render(q)
+}
+
+// sqlserverRecorder, when set (by tests only), receives the SQL Server text of every statement
+// the store runs, whichever dialect runs it.
+var sqlserverRecorder atomic.Pointer[func(sqlserverText string)]
+
+// recordSQLServerOnly hands a statement that only SQL Server runs (SQLite runs other statements
+// in its place) to the recorder, so that it is parsed like every other.
+func recordSQLServerOnly(q string) {
+	if r := sqlserverRecorder.Load(); r != nil {
+		(*r)(sqlserverDialect.render(q))
+	}
+}
 
 // insert builds an INSERT that returns the new Id: RETURNING on SQLite, OUTPUT on SQL Server.
 func (d dialect) insert(table string, cols []string) string {
 	marks := strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ")
-	var q string
-	if d.name == "sqlserver" {
-		q = fmt.Sprintf("INSERT INTO %s (%s) OUTPUT INSERTED.Id VALUES (%s)", table, strings.Join(cols, ", "), marks)
-	} else {
-		q = fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s) RETURNING Id", table, strings.Join(cols, ", "), marks)
-	}
-	return d.rebind(q)
+	return d.rebind(fmt.Sprintf("INSERT INTO %s (%s) %sVALUES (%s)%s", table, strings.Join(cols, ", "),
+		alt("", "OUTPUT INSERTED.Id "), marks, alt(" RETURNING Id", "")))
 }
 
 // page returns the clause that follows ORDER BY to take limit rows after offset, and its
 // arguments in the order the clause wants them.
 func (d dialect) page(limit, offset int) (string, []any) {
+	clause := alt("LIMIT ? OFFSET ?", "OFFSET ? ROWS FETCH NEXT ? ROWS ONLY")
 	if d.name == "sqlserver" {
-		return "OFFSET ? ROWS FETCH NEXT ? ROWS ONLY", []any{offset, limit}
+		return clause, []any{offset, limit}
 	}
-	return "LIMIT ? OFFSET ?", []any{limit, offset}
+	return clause, []any{limit, offset}
 }
 
 // authByProvider reads one provider's ThingSpace credentials: through the stored procedure on
 // SQL Server, and through the same SELECT on SQLite, which has no procedures.
 func (d dialect) authByProvider() string {
-	if d.name == "sqlserver" {
-		return "EXEC usp_ThingSpace_Get_AuthenticationByProviderId @providerId = @p1"
-	}
-	return `SELECT
+	return d.rebind(alt(`SELECT
 	a.Id AS integrationAuthenticationId, a.ServiceProviderId AS serviceProviderId,
 	a.BaseUrl AS baseUrl, a.ClientId AS clientId, a.ClientSecret AS clientSecret,
 	a.AuthTokenUrl AS authTokenUrl, a.AuthUrl AS authUrl, a.Username AS username,
@@ -63,7 +102,7 @@ JOIN ServiceProvider sp ON sp.Id = a.ServiceProviderId
 WHERE a.ServiceProviderId = ?
   AND a.IsActive = 1 AND a.IsDeleted = 0
   AND sp.IsActive = 1 AND sp.IsDeleted = 0
-LIMIT 1`
+LIMIT 1`, "EXEC usp_ThingSpace_Get_AuthenticationByProviderId @providerId = ?"))
 }
 
 // claimJobs builds the statement that takes up to limit runnable jobs for worker in one step:
@@ -77,36 +116,31 @@ LIMIT 1`
 // waits for the other.
 func (d dialect) claimJobs(worker string, now, until time.Time, limit int) (string, []any) {
 	const cols = "Id, Kind, Payload, Attempts, MaxAttempts, RunAt, CreatedDate"
-	if d.name == "sqlserver" {
-		return `WITH claimable AS (
-	SELECT TOP (@p1) Id, Kind, Payload, Status, Attempts, MaxAttempts, RunAt, LockedBy, LockedUntil, CreatedDate, ModifiedDate
-	FROM Job WITH (ROWLOCK, READPAST, UPDLOCK)
-	WHERE (Status = '` + JobQueued + `' AND RunAt <= @p2) OR (Status = '` + JobRunning + `' AND LockedUntil < @p2)
-	ORDER BY RunAt, Id)
-UPDATE claimable SET Status = '` + JobRunning + `', LockedBy = @p3, LockedUntil = @p4, Attempts = Attempts + 1, ModifiedDate = @p2
-OUTPUT INSERTED.Id, INSERTED.Kind, INSERTED.Payload, INSERTED.Attempts, INSERTED.MaxAttempts, INSERTED.RunAt, INSERTED.CreatedDate;`,
-			[]any{limit, now, worker, until}
-	}
-	return `UPDATE Job SET Status = '` + JobRunning + `', LockedBy = ?, LockedUntil = ?, Attempts = Attempts + 1, ModifiedDate = ?
+	q := d.rebind(alt(`UPDATE Job SET Status = '`+JobRunning+`', LockedBy = ?, LockedUntil = ?, Attempts = Attempts + 1, ModifiedDate = ?
 WHERE Id IN (SELECT Id FROM Job
-	WHERE (Status = '` + JobQueued + `' AND RunAt <= ?) OR (Status = '` + JobRunning + `' AND LockedUntil < ?)
+	WHERE (Status = '`+JobQueued+`' AND RunAt <= ?) OR (Status = '`+JobRunning+`' AND LockedUntil < ?)
 	ORDER BY RunAt, Id LIMIT ?)
-RETURNING ` + cols, []any{worker, until, now, now, now, limit}
+RETURNING `+cols, `WITH claimable AS (
+	SELECT TOP (?) Id, Kind, Payload, Status, Attempts, MaxAttempts, RunAt, LockedBy, LockedUntil, CreatedDate, ModifiedDate
+	FROM Job WITH (ROWLOCK, READPAST, UPDLOCK)
+	WHERE (Status = '`+JobQueued+`' AND RunAt <= @p2) OR (Status = '`+JobRunning+`' AND LockedUntil < @p2)
+	ORDER BY RunAt, Id)
+UPDATE claimable SET Status = '`+JobRunning+`', LockedBy = @p3, LockedUntil = @p4, Attempts = Attempts + 1, ModifiedDate = @p2
+OUTPUT INSERTED.Id, INSERTED.Kind, INSERTED.Payload, INSERTED.Attempts, INSERTED.MaxAttempts, INSERTED.RunAt, INSERTED.CreatedDate;`))
+	if d.name == "sqlserver" {
+		return q, []any{limit, now, worker, until}
+	}
+	return q, []any{worker, until, now, now, now, limit}
 }
 
 // dayOf is the SQL for the UTC day (yyyy-mm-dd text) of a DATETIME column.
 func (d dialect) dayOf(col string) string {
-	if d.name == "sqlserver" {
-		return "CONVERT(CHAR(10), " + col + ", 23)"
-	}
-	return "substr(" + col + ", 1, 10)"
+	return alt("substr("+col+", 1, 10)", "CONVERT(CHAR(10), "+col+", 23)")
 }
 
 // tableColumns lists every table's columns, as the database itself reports them.
 func (d dialect) tableColumns() string {
-	if d.name == "sqlserver" {
-		return `SELECT TABLE_NAME AS tbl, COLUMN_NAME AS col FROM INFORMATION_SCHEMA.COLUMNS ORDER BY TABLE_NAME, ORDINAL_POSITION`
-	}
-	return `SELECT m.name AS tbl, p.name AS col FROM sqlite_master m JOIN pragma_table_info(m.name) p
-		WHERE m.type = 'table' ORDER BY m.name, p.cid`
+	return d.rebind(alt(`SELECT m.name AS tbl, p.name AS col FROM sqlite_master m JOIN pragma_table_info(m.name) p
+		WHERE m.type = 'table' ORDER BY m.name, p.cid`,
+		`SELECT TABLE_NAME AS tbl, COLUMN_NAME AS col FROM INFORMATION_SCHEMA.COLUMNS ORDER BY TABLE_NAME, ORDINAL_POSITION`))
 }

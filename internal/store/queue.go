@@ -126,9 +126,9 @@ func (db *DB) NextJobAt(ctx context.Context) (at time.Time, ok bool, err error) 
 		Queued  dbTime `db:"Queued"`
 		Running dbTime `db:"Running"`
 	}
-	err = db.db.GetContext(ctx, &next, `SELECT
+	err = db.db.GetContext(ctx, &next, db.dialect.rebind(`SELECT
 		(SELECT MIN(RunAt) FROM Job WHERE Status = '`+JobQueued+`') AS Queued,
-		(SELECT MIN(LockedUntil) FROM Job WHERE Status = '`+JobRunning+`') AS Running`)
+		(SELECT MIN(LockedUntil) FROM Job WHERE Status = '`+JobRunning+`') AS Running`))
 	if err != nil {
 		return time.Time{}, false, fmt.Errorf("store: next job: %w", err)
 	}
