@@ -110,6 +110,7 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	sqlserverRecorder.Store(nil)
 	if code == 0 {
+		rec.add("sqlserverSessionInit", sqlserverSessionInit)
 		if err := recordMigrationBatches(rec); err != nil {
 			fmt.Fprintln(os.Stderr, "record the SQL Server migrations:", err)
 			code = 1

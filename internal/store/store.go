@@ -20,7 +20,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 	// The two database drivers: database/sql names "sqlserver" and "sqlite".
-	_ "github.com/microsoft/go-mssqldb"
+	mssql "github.com/microsoft/go-mssqldb"
 	_ "modernc.org/sqlite"
 
 	"github.com/idswap/idswap/internal/apperr"
@@ -68,9 +68,26 @@ func Open(ctx context.Context, dsn string, key []byte) (*DB, error) {
 	default:
 		return nil, fmt.Errorf("store: DSN %q: want sqlite:PATH or sqlserver://…", redactDSN(dsn))
 	}
-	conn, err := sqlx.Open(driver, source)
-	if err != nil {
-		return nil, fmt.Errorf("store: open %s: %w", d.name, err)
+	var conn *sqlx.DB
+	if d.name == "sqlserver" {
+		c, err := mssql.NewConnector(source)
+		if err != nil {
+			return nil, fmt.Errorf("store: open %s: %w", d.name, err)
+		}
+		// Every compare-and-set in the store reads RowsAffected, which go-mssqldb takes from the
+		// row counts the server reports; a server-wide or login-trigger NOCOUNT would make them
+		// all zero. Each session (and each reset of a pooled one) turns the counts back on.
+		c.SessionInitSQL = sqlserverSessionInit
+		conn = sqlx.NewDb(sql.OpenDB(c), driver)
+		// Workers and HTTP requests share the pool; keep enough idle connections that a burst
+		// does not pay a TLS and TDS login per statement.
+		conn.SetMaxIdleConns(32)
+		conn.SetConnMaxIdleTime(5 * time.Minute)
+	} else {
+		var err error
+		if conn, err = sqlx.Open(driver, source); err != nil {
+			return nil, fmt.Errorf("store: open %s: %w", d.name, err)
+		}
 	}
 	if d.name == "sqlite" {
 		// One writer at a time is SQLite's rule; more connections only let readers run beside it
@@ -90,6 +107,9 @@ func Open(ctx context.Context, dsn string, key []byte) (*DB, error) {
 		Now:     func() time.Time { return time.Now().UTC().Truncate(time.Millisecond) },
 	}, nil
 }
+
+// sqlserverSessionInit runs at the start of every SQL Server session.
+const sqlserverSessionInit = "SET NOCOUNT OFF;"
 
 // sqliteSource turns a file path into a modernc DSN: WAL so readers never wait for the writer,
 // foreign keys on, a busy timeout, BEGIN IMMEDIATE for write transactions (so two writers queue
