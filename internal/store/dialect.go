@@ -105,32 +105,57 @@ WHERE a.ServiceProviderId = ?
 LIMIT 1`, "EXEC usp_ThingSpace_Get_AuthenticationByProviderId @providerId = ?"))
 }
 
-// claimJobs builds the statement that takes up to limit runnable jobs for worker in one step:
-// queued jobs whose time has come, and running jobs whose lease ran out (their worker died). It
-// marks them running under the new lease, counts the attempt, and returns them.
+// claimJobs builds the two statements that take up to limit runnable jobs for worker, under
+// the claim's token: due jobs (queued, RunAt passed) in RunAt order, and then — run only when
+// fewer came back — jobs whose lease ran out (their worker died), in LockedUntil order. Each
+// marks its jobs running under the new lease, counts the attempt, and returns them.
 //
 // SQLite runs one writer at a time, so UPDATE … WHERE Id IN (SELECT … LIMIT) … RETURNING is
-// already exclusive. SQL Server runs claims side by side: UPDLOCK takes the rows for update as
-// they are read, READPAST skips rows another claim holds instead of waiting for them, ROWLOCK
-// keeps the locks on those rows alone; so two workers never get the same job, and neither
-// waits for the other.
-func (d dialect) claimJobs(worker string, now, until time.Time, limit int) (string, []any) {
-	const cols = "Id, Kind, Payload, Attempts, MaxAttempts, RunAt, CreatedDate"
-	q := d.rebind(alt(`UPDATE Job SET Status = '`+JobRunning+`', LockedBy = ?, LockedUntil = ?, Attempts = Attempts + 1, ModifiedDate = ?
-WHERE Id IN (SELECT Id FROM Job
-	WHERE (Status = '`+JobQueued+`' AND RunAt <= ?) OR (Status = '`+JobRunning+`' AND LockedUntil < ?)
-	ORDER BY RunAt, Id LIMIT ?)
-RETURNING `+cols, `WITH claimable AS (
-	SELECT TOP (?) Id, Kind, Payload, Status, Attempts, MaxAttempts, RunAt, LockedBy, LockedUntil, CreatedDate, ModifiedDate
-	FROM Job WITH (ROWLOCK, READPAST, UPDLOCK)
-	WHERE (Status = '`+JobQueued+`' AND RunAt <= @p2) OR (Status = '`+JobRunning+`' AND LockedUntil < @p2)
-	ORDER BY RunAt, Id)
-UPDATE claimable SET Status = '`+JobRunning+`', LockedBy = @p3, LockedUntil = @p4, Attempts = Attempts + 1, ModifiedDate = @p2
-OUTPUT INSERTED.Id, INSERTED.Kind, INSERTED.Payload, INSERTED.Attempts, INSERTED.MaxAttempts, INSERTED.RunAt, INSERTED.CreatedDate;`))
-	if d.name == "sqlserver" {
-		return q, []any{limit, now, worker, until}
+// already exclusive, and the host's clock is the database's. SQL Server runs claims side by
+// side, from several hosts:
+//   - each half is one ordered seek (IX_Job_Ready, IX_Job_Lease) that stops after @n rows, so
+//     it reads and locks only the rows it takes; an OR of both halves would read, sort and lock
+//     every due job, and escalate;
+//   - UPDLOCK takes the rows for update as they are read, READPAST skips rows another claim
+//     holds, ROWLOCK keeps the locks on those rows, and READCOMMITTEDLOCK keeps that locking
+//     behaviour on a READ_COMMITTED_SNAPSHOT database (the Azure SQL default), where READPAST
+//     would otherwise not apply;
+//   - "now" and the lease end are the server's clock (SYSUTCDATETIME), so hosts whose clocks
+//     disagree never take over each other's live jobs.
+func (d dialect) claimJobs(worker, token string, now time.Time, lease time.Duration, limit int) (due, expired string, dueArgs, expiredArgs []any) {
+	const cols = "Id, Kind, Payload, Attempts, MaxAttempts, RunAt, CreatedDate, ClaimToken"
+	claim := func(cte, where, order string) string {
+		return d.rebind(alt(`UPDATE Job SET Status = '`+JobRunning+`', LockedBy = ?, ClaimToken = ?, LockedUntil = ?,
+	Attempts = Attempts + 1, ModifiedDate = ?
+WHERE Id IN (SELECT Id FROM Job WHERE `+where+` ?
+	ORDER BY `+order+` LIMIT ?)
+RETURNING `+cols, `WITH `+cte+` AS (
+	SELECT TOP (?) Id, Kind, Payload, Status, Attempts, MaxAttempts, RunAt, LockedBy, LockedUntil, ClaimToken, CreatedDate, ModifiedDate
+	FROM Job WITH (ROWLOCK, READPAST, UPDLOCK, READCOMMITTEDLOCK)
+	WHERE `+where+` SYSUTCDATETIME()
+	ORDER BY `+order+`)
+UPDATE `+cte+` SET Status = '`+JobRunning+`', LockedBy = ?, ClaimToken = ?,
+	LockedUntil = DATEADD(millisecond, ?, SYSUTCDATETIME()), Attempts = Attempts + 1, ModifiedDate = SYSUTCDATETIME()
+OUTPUT INSERTED.Id, INSERTED.Kind, INSERTED.Payload, INSERTED.Attempts, INSERTED.MaxAttempts, INSERTED.RunAt,
+	INSERTED.CreatedDate, INSERTED.ClaimToken;`))
 	}
-	return q, []any{worker, until, now, now, now, limit}
+	due = claim("due", `Status = '`+JobQueued+`' AND RunAt <=`, "RunAt, Id")
+	expired = claim("expired", `Status = '`+JobRunning+`' AND LockedUntil <`, "LockedUntil, Id")
+	if d.name == "sqlserver" {
+		args := []any{limit, worker, token, lease.Milliseconds()}
+		return due, expired, args, args
+	}
+	args := []any{worker, token, now.Add(lease), now, now, limit}
+	return due, expired, args, args
+}
+
+// leaseEnd is the SQL for "lease from now" in ExtendLeases, and its argument: the server's
+// clock on SQL Server (see claimJobs), the host's (the database's) on SQLite.
+func (d dialect) leaseEnd(now time.Time, lease time.Duration) (string, any) {
+	if d.name == "sqlserver" {
+		return alt("?", "DATEADD(millisecond, ?, SYSUTCDATETIME())"), lease.Milliseconds()
+	}
+	return alt("?", "DATEADD(millisecond, ?, SYSUTCDATETIME())"), now.Add(lease)
 }
 
 // dayOf is the SQL for the UTC day (yyyy-mm-dd text) of a DATETIME column.
