@@ -166,7 +166,8 @@ func (db *DB) RecordSent(ctx context.Context, changeID int64, requestID, by stri
 	}
 	if _, err := t.exec(ctx, `UPDATE M2M_DeviceChange SET RequestId = ?,
 		StatusDetails = CASE WHEN Status = ? THEN ? ELSE StatusDetails END, ModifiedBy = ?, ModifiedDate = ?
-		WHERE Id = ?`, requestID, string(change.StatusProcessing), LogWaiting, by, t.now, changeID); err != nil {
+		WHERE Id = ?`, clipColumn("M2M_DeviceChange", "RequestId", requestID), string(change.StatusProcessing), LogWaiting,
+		by, t.now, changeID); err != nil {
 		return fmt.Errorf("store: record request id: %w", err)
 	}
 	if err := insertLogs(ctx, t, bulkID, changeID, by, logs); err != nil {

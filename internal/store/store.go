@@ -198,6 +198,10 @@ func (t *tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error
 
 // insert runs an INSERT built by dialect.insert and returns the new row's Id.
 func (t *tx) insert(ctx context.Context, table string, cols []string, args ...any) (int64, error) {
+	args, err := checkWidths(table, cols, args)
+	if err != nil {
+		return 0, err
+	}
 	var id int64
 	if err := t.QueryRowxContext(ctx, t.db.dialect.insert(table, cols), args...).Scan(&id); err != nil {
 		return 0, fmt.Errorf("store: insert %s: %w", table, err)
