@@ -34,6 +34,9 @@ type DB struct {
 	// OnEnqueue, when set, is called after a transaction that enqueued jobs commits, so that
 	// the queue can wake a worker at once instead of waiting for its next poll.
 	OnEnqueue func()
+	// traceTx, when set (by tests), receives the statements of each committed transaction in
+	// the order they ran: the lock-order test reads them.
+	traceTx func(stmts []string)
 	// Now returns the current time; tests replace it. Times are UTC, cut to the millisecond
 	// that DATETIME2(3) keeps, so a value reads back equal to what was written.
 	Now func() time.Time
@@ -170,12 +173,24 @@ type tx struct {
 	db       *DB
 	now      time.Time
 	enqueued bool // a job was enqueued: call db.OnEnqueue after commit
+	trace    []string
+}
+
+// traced notes a statement for db.traceTx and returns it.
+func (t *tx) traced(q string) string {
+	if t.db.traceTx != nil {
+		t.trace = append(t.trace, q)
+	}
+	return q
 }
 
 // Commit commits, then tells the queue about jobs that became visible.
 func (t *tx) Commit() error {
 	if err := t.Tx.Commit(); err != nil {
 		return fmt.Errorf("store: commit: %w", err)
+	}
+	if t.db.traceTx != nil {
+		t.db.traceTx(t.trace)
 	}
 	if t.enqueued && t.db.OnEnqueue != nil {
 		t.db.OnEnqueue()
@@ -185,15 +200,15 @@ func (t *tx) Commit() error {
 
 // get, sel and exec rebind ? placeholders for the dialect before running a query.
 func (t *tx) get(ctx context.Context, dest any, q string, args ...any) error {
-	return t.GetContext(ctx, dest, t.db.dialect.rebind(q), args...)
+	return t.GetContext(ctx, dest, t.traced(t.db.dialect.rebind(q)), args...)
 }
 
 func (t *tx) sel(ctx context.Context, dest any, q string, args ...any) error {
-	return t.SelectContext(ctx, dest, t.db.dialect.rebind(q), args...)
+	return t.SelectContext(ctx, dest, t.traced(t.db.dialect.rebind(q)), args...)
 }
 
 func (t *tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
-	return t.ExecContext(ctx, t.db.dialect.rebind(q), args...)
+	return t.ExecContext(ctx, t.traced(t.db.dialect.rebind(q)), args...)
 }
 
 // insert runs an INSERT built by dialect.insert and returns the new row's Id.
@@ -203,7 +218,7 @@ func (t *tx) insert(ctx context.Context, table string, cols []string, args ...an
 		return 0, err
 	}
 	var id int64
-	if err := t.QueryRowxContext(ctx, t.db.dialect.insert(table, cols), args...).Scan(&id); err != nil {
+	if err := t.QueryRowxContext(ctx, t.traced(t.db.dialect.insert(table, cols)), args...).Scan(&id); err != nil {
 		return 0, fmt.Errorf("store: insert %s: %w", table, err)
 	}
 	return id, nil
