@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	mssql "github.com/microsoft/go-mssqldb"
 	"github.com/pressly/goose/v3/database"
 )
 
@@ -169,3 +170,17 @@ func (d dialect) tableColumns() string {
 		WHERE m.type = 'table' ORDER BY m.name, p.cid`,
 		`SELECT TABLE_NAME AS tbl, COLUMN_NAME AS col FROM INFORMATION_SCHEMA.COLUMNS ORDER BY TABLE_NAME, ORDINAL_POSITION`))
 }
+
+// purgeArgs orders PurgeJobs' arguments for the dialect's statement (TOP comes first).
+func (d dialect) purgeArgs(before time.Time, limit int) []any {
+	if d.name == "sqlserver" {
+		return []any{limit, before}
+	}
+	return []any{before, limit}
+}
+
+// asciiKey sends a hex key compared with a CHAR(64) column (ApiToken.TokenHash,
+// ThingSpaceAuthentication.CallbackSecretHash) as varchar on SQL Server: an nvarchar parameter
+// would convert the column, and turn the unique index's seek into a scan. SQLite's driver
+// takes it as the string it is.
+func asciiKey(s string) any { return mssql.VarChar(s) }

@@ -271,13 +271,32 @@ func (db *DB) QueueStats(ctx context.Context) (QueueStats, error) {
 
 // PurgeJobs deletes jobs that finished (done) before the given time; dead jobs are kept for
 // people to look at. It returns how many it deleted.
+//
+// It deletes purgeBatch jobs per transaction, oldest first (IX_Job_Done), until none is left:
+// one DELETE of a week of jobs would lock far more than SQL Server's escalation threshold, and
+// the table lock would stop every claim, enqueue and completion until it ended.
 func (db *DB) PurgeJobs(ctx context.Context, before time.Time) (int64, error) {
+	var total int64
+	for {
+		n, err := db.purgeSomeJobs(ctx, before.UTC())
+		total += n
+		if err != nil || n < purgeBatch {
+			return total, err
+		}
+	}
+}
+
+const purgeBatch = 1000
+
+func (db *DB) purgeSomeJobs(ctx context.Context, before time.Time) (int64, error) {
 	t, err := db.begin(ctx)
 	if err != nil {
 		return 0, err
 	}
 	defer t.Rollback()
-	res, err := t.exec(ctx, `DELETE FROM Job WHERE Status = '`+JobDone+`' AND CompletedDate < ?`, before.UTC())
+	res, err := t.exec(ctx, alt(`DELETE FROM Job WHERE Id IN (SELECT Id FROM Job WHERE Status = '`+JobDone+`' AND CompletedDate < ?
+		ORDER BY CompletedDate LIMIT ?)`, `DELETE TOP (?) FROM Job WHERE Status = '`+JobDone+`' AND CompletedDate < ?`),
+		db.dialect.purgeArgs(before, purgeBatch)...)
 	if err != nil {
 		return 0, fmt.Errorf("store: purge jobs: %w", err)
 	}
