@@ -5,7 +5,7 @@
 GO ?= go
 GOLANGCI_LINT ?= github.com/golangci/golangci-lint/v2/cmd/golangci-lint@v2.15.0
 
-.PHONY: help run test tidy generate check-generated fmt vet staticcheck imports lint race fuzz bench build docker-check
+.PHONY: help run test tidy generate check-generated fmt vet staticcheck imports lint race fuzz bench build docker-check sqlserver-statements check-sqlserver-statements tsql-parse
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-18s %s\n", $$1, $$2}'
@@ -13,7 +13,7 @@ help: ## list the targets
 run: ## run the portal on embedded defaults (SQLite in ./data, simulator, demo data) at http://127.0.0.1:8080
 	$(GO) run ./cmd/idswap serve --demo
 
-test: tidy vet check-generated fmt staticcheck imports race fuzz ## everything CI runs: tidy, vet, generated code, gofmt, staticcheck, imports, race tests, fuzz
+test: tidy vet check-generated check-sqlserver-statements tsql-parse fmt staticcheck imports race fuzz ## everything CI runs: tidy, vet, generated code, SQL Server statements current and parsed, gofmt, staticcheck, imports, race tests, fuzz
 
 tidy: ## fail if go.mod or go.sum is not what `go mod tidy` would write
 	$(GO) mod tidy -diff
@@ -37,6 +37,23 @@ check-generated: generate ## fail if the committed *_templ.go files differ from 
 	@if [ -n "$$(git status --porcelain -- '*_templ.go')" ]; then \
 		git status --porcelain -- '*_templ.go'; \
 		echo "generated templ code is stale: run 'make generate' and commit the result"; exit 1; fi
+
+STATEMENTS := internal/store/testdata/sqlserver-statements.json
+TSQL_PARSE ?= ../shared/tools/tsql-parse/tsql-parse.js
+
+sqlserver-statements: ## re-record every SQL Server statement and migration batch (runs the store tests)
+	IDSWAP_SQLSERVER_STATEMENTS=$(CURDIR)/$(STATEMENTS) $(GO) test -count=1 ./internal/store/
+
+check-sqlserver-statements: sqlserver-statements ## fail if the committed SQL Server statement record is stale
+	@if [ -n "$$(git status --porcelain -- $(STATEMENTS))" ]; then \
+		git --no-pager diff --stat -- $(STATEMENTS); \
+		echo "the SQL Server statement record is stale: run 'make sqlserver-statements' and commit the result"; exit 1; fi
+
+tsql-parse: ## parse every recorded SQL Server statement with the shared T-SQL parser (skips without node or the tool)
+	@if ! command -v node >/dev/null 2>&1; then echo "tsql-parse: SKIPPED, node is not installed"; exit 0; fi; \
+	if [ ! -f "$(TSQL_PARSE)" ]; then echo "tsql-parse: SKIPPED, $(TSQL_PARSE) is missing"; exit 0; fi; \
+	out=$$(mktemp); node "$(TSQL_PARSE)" $(STATEMENTS) "$$out" || { rm -f "$$out"; exit 1; }; \
+	node -e 'const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); const bad = r.filter(x => !x.ok); for (const b of bad) console.log("does not parse: " + b.id + "\n  " + b.errors.join("\n  ")); console.log("tsql-parse: " + (r.length - bad.length) + " of " + r.length + " statements parse"); process.exit(bad.length ? 1 : 0)' "$$out"; rc=$$?; rm -f "$$out"; exit $$rc
 
 fmt: ## fail if a Go file is not gofmt-formatted
 	@files=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$files" ]; then echo "gofmt wants to change:"; echo "$$files"; exit 1; fi

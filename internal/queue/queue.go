@@ -36,10 +36,10 @@ type Handler func(ctx context.Context, j store.Job) error
 // Store is the part of the database the queue uses.
 type Store interface {
 	ClaimJobs(ctx context.Context, worker string, lease time.Duration, limit int) ([]store.Job, error)
-	CompleteJob(ctx context.Context, id int64, worker string) error
-	RetryJob(ctx context.Context, id int64, worker string, runAt time.Time, lastErr string) error
-	BuryJob(ctx context.Context, id int64, worker, lastErr string) error
-	ReleaseJob(ctx context.Context, id int64, worker string) error
+	CompleteJob(ctx context.Context, id int64, token string) error
+	RetryJob(ctx context.Context, id int64, token string, runAt time.Time, lastErr string) error
+	BuryJob(ctx context.Context, id int64, token, lastErr string) error
+	ReleaseJob(ctx context.Context, id int64, token string) error
 	ExtendLeases(ctx context.Context, worker string, lease time.Duration) (int64, error)
 	NextJobAt(ctx context.Context) (time.Time, bool, error)
 	PurgeJobs(ctx context.Context, before time.Time) (int64, error)
@@ -284,13 +284,13 @@ func (q *Queue) run(runCtx, stopping context.Context, j store.Job) {
 	var serr error
 	switch {
 	case err == nil:
-		serr = q.store.CompleteJob(rec, j.ID, q.worker)
+		serr = q.store.CompleteJob(rec, j.ID, j.Token)
 	case stopping.Err() != nil && runCtx.Err() != nil:
 		log.Info("queue: job cut off by shutdown; released", "err", err)
-		serr = q.store.ReleaseJob(rec, j.ID, q.worker)
+		serr = q.store.ReleaseJob(rec, j.ID, j.Token)
 	case j.Last() || !ok:
 		log.Error("queue: job failed its last attempt; buried", "err", err)
-		serr = q.store.BuryJob(rec, j.ID, q.worker, err.Error())
+		serr = q.store.BuryJob(rec, j.ID, j.Token, err.Error())
 	default:
 		delay := q.backoff(j.Attempts)
 		if after := jobs.RetryAfter(err); after > delay {
@@ -299,7 +299,7 @@ func (q *Queue) run(runCtx, stopping context.Context, j store.Job) {
 			delay = after + time.Duration(mrand.Int64N(int64(after/4)+1))
 		}
 		log.Warn("queue: job failed; will retry", "err", err, "in", delay.Round(time.Millisecond))
-		serr = q.store.RetryJob(rec, j.ID, q.worker, time.Now().Add(delay), err.Error())
+		serr = q.store.RetryJob(rec, j.ID, j.Token, time.Now().Add(delay), err.Error())
 	}
 	if serr != nil {
 		log.Error("queue: recording the job's outcome failed", "err", serr)

@@ -141,7 +141,7 @@ func (db *DB) CreateBulkChange(ctx context.Context, nb NewBulkChange) (id int64,
 	if err := insertMany(ctx, t, "M2M_DeviceChange",
 		[]string{"BulkChangeId", "DeviceId", "ICCID", "IMEI", "MSISDN", "EID", "NewICCID", "NewIMEI", "ServicePlan",
 			"Status", "ChangeRequest", "CreatedBy", "CreatedDate", "ModifiedBy", "ModifiedDate"}, rows); err != nil {
-		return 0, false, err
+		return 0, false, openRowConflict(err)
 	}
 	var changeIDs []int64
 	if err := t.sel(ctx, &changeIDs, `SELECT Id FROM M2M_DeviceChange WHERE BulkChangeId = ? ORDER BY Id`, id); err != nil {

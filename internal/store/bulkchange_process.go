@@ -101,7 +101,7 @@ func lockBatch(ctx context.Context, t *tx, id int64) (change.BatchStatus, error)
 //
 // Because the claim sets SubmittedDate, "Status = 'NEW' AND SubmittedDate IS NULL" is exactly
 // the set of rows that have not been sent and cannot be in flight (see CancelOpenRows).
-func (db *DB) ClaimChange(ctx context.Context, changeID int64, by string, checkAfter time.Duration, resend int) (submittedAt time.Time, ok bool, err error) {
+func (db *DB) claimChangeOnce(ctx context.Context, changeID int64, by string, checkAfter time.Duration, resend int) (submittedAt time.Time, ok bool, err error) {
 	t, err := db.begin(ctx)
 	if err != nil {
 		return time.Time{}, false, err
@@ -110,6 +110,10 @@ func (db *DB) ClaimChange(ctx context.Context, changeID int64, by string, checkA
 	var bulkID int64
 	if err := t.get(ctx, &bulkID, `SELECT BulkChangeId FROM M2M_DeviceChange WHERE Id = ?`, changeID); err != nil {
 		return time.Time{}, false, notFound(err, "no device change %d", changeID)
+	}
+	// Batch, then row: the lock order of every write transaction (see withRetry).
+	if _, err := lockBatch(ctx, t, bulkID); err != nil {
+		return time.Time{}, false, err
 	}
 	ok, err = moveRow(ctx, t, changeID, change.StatusNew, change.StatusProcessing,
 		`, SubmittedDate = ?, RequestId = NULL, StatusDetails = ?, ModifiedBy = ?`, []any{t.now, "Sending to ThingSpace", by}, ``)
@@ -130,7 +134,7 @@ func (db *DB) ClaimChange(ctx context.Context, changeID int64, by string, checkA
 // callback will carry, and the log of the exchange. The row stays PROCESSING; a callback that
 // came before this was written (the carrier can be that quick) has already finished it, and
 // then only the RequestId is filled in.
-func (db *DB) RecordSent(ctx context.Context, changeID int64, requestID, by string, logs ...LogEntry) error {
+func (db *DB) recordSentOnce(ctx context.Context, changeID int64, requestID, by string, logs ...LogEntry) error {
 	t, err := db.begin(ctx)
 	if err != nil {
 		return err
@@ -140,9 +144,13 @@ func (db *DB) RecordSent(ctx context.Context, changeID int64, requestID, by stri
 	if err := t.get(ctx, &bulkID, `SELECT BulkChangeId FROM M2M_DeviceChange WHERE Id = ?`, changeID); err != nil {
 		return notFound(err, "no device change %d", changeID)
 	}
+	if _, err := lockBatch(ctx, t, bulkID); err != nil {
+		return err
+	}
 	if _, err := t.exec(ctx, `UPDATE M2M_DeviceChange SET RequestId = ?,
 		StatusDetails = CASE WHEN Status = ? THEN ? ELSE StatusDetails END, ModifiedBy = ?, ModifiedDate = ?
-		WHERE Id = ?`, requestID, string(change.StatusProcessing), LogWaiting, by, t.now, changeID); err != nil {
+		WHERE Id = ?`, clipColumn("M2M_DeviceChange", "RequestId", requestID), string(change.StatusProcessing), LogWaiting,
+		by, t.now, changeID); err != nil {
 		return fmt.Errorf("store: record request id: %w", err)
 	}
 	if err := insertLogs(ctx, t, bulkID, changeID, by, logs); err != nil {
@@ -166,7 +174,7 @@ type ReturnedChange struct {
 
 // ReturnChange moves a sent row back to NEW and clears its SubmittedDate and RequestId, so it
 // can be sent again (and cancelled again). ok is false when the row had moved on.
-func (db *DB) ReturnChange(ctx context.Context, r ReturnedChange) (ok bool, err error) {
+func (db *DB) returnChangeOnce(ctx context.Context, r ReturnedChange) (ok bool, err error) {
 	t, err := db.begin(ctx)
 	if err != nil {
 		return false, err
@@ -175,6 +183,9 @@ func (db *DB) ReturnChange(ctx context.Context, r ReturnedChange) (ok bool, err 
 	var bulkID int64
 	if err := t.get(ctx, &bulkID, `SELECT BulkChangeId FROM M2M_DeviceChange WHERE Id = ?`, r.ChangeID); err != nil {
 		return false, notFound(err, "no device change %d", r.ChangeID)
+	}
+	if _, err := lockBatch(ctx, t, bulkID); err != nil {
+		return false, err
 	}
 	ok, err = moveRow(ctx, t, r.ChangeID, change.StatusProcessing, change.StatusNew,
 		`, SubmittedDate = NULL, RequestId = NULL, StatusDetails = ?, ModifiedBy = ?`, []any{r.Details, r.By},
@@ -255,7 +266,7 @@ type Completion struct {
 // (usp_UpdateIdentifierForThingSpace) and the new plan; the log entries; the callback that
 // decided it; and, when no row of the request is open any more, the request's final status,
 // counts and result e-mail (see completeIfDone). Either all of it is written or none.
-func (db *DB) FinishChange(ctx context.Context, f FinishedChange) (Finish, error) {
+func (db *DB) finishChangeOnce(ctx context.Context, f FinishedChange) (Finish, error) {
 	if f.To.Open() || f.To == change.StatusCancelled {
 		return Finish{}, fmt.Errorf("store: FinishChange to %s: not an end the engine decides", f.To)
 	}
@@ -473,7 +484,7 @@ type Failed struct {
 // its StatusDetails, every row not yet sent becomes ERROR with the same reason (rows already at
 // the carrier carry on), the reason goes to the log, and when nothing is open the request is
 // complete. An admin can retry it (RetryBulkChange) once the cause is fixed.
-func (db *DB) FailBulkChange(ctx context.Context, f BatchFailure) (Failed, error) {
+func (db *DB) failBulkChangeOnce(ctx context.Context, f BatchFailure) (Failed, error) {
 	t, err := db.begin(ctx)
 	if err != nil {
 		return Failed{}, err
@@ -531,7 +542,7 @@ func (db *DB) FailBulkChange(ctx context.Context, f BatchFailure) (Failed, error
 // go back to NEW with a new jobs.KindSubmitChange each, and the request goes from ERROR to
 // PROCESSING. tenantID 0 means any tenant. It returns how many rows were queued; a request that
 // did not fail as a whole, or has no row left to send, is a Conflict.
-func (db *DB) RetryBulkChange(ctx context.Context, tenantID, bulkID int64, by, remoteAddr string) (int, error) {
+func (db *DB) retryBulkChangeOnce(ctx context.Context, tenantID, bulkID int64, by, remoteAddr string) (int, error) {
 	t, err := db.begin(ctx)
 	if err != nil {
 		return 0, err
@@ -595,7 +606,7 @@ func (db *DB) RetryBulkChange(ctx context.Context, tenantID, bulkID int64, by, r
 // writes the log and audit entry. When nothing is left open the request completes (status and
 // result e-mail). tenantID 0 means any tenant; another tenant's request is NotFound. It returns
 // how many rows it cancelled.
-func (db *DB) CancelOpenRows(ctx context.Context, tenantID, bulkChangeID int64, by string) (int, error) {
+func (db *DB) cancelOpenRowsOnce(ctx context.Context, tenantID, bulkChangeID int64, by string) (int, error) {
 	t, err := db.begin(ctx)
 	if err != nil {
 		return 0, err

@@ -117,3 +117,44 @@ func TestCreateBulkChangeRefusesTakenIdentifiers(t *testing.T) {
 		}
 	})
 }
+
+// TestConcurrentSubmitsLeaveOneOpenRowPerSIM: requests for the same devices and new SIMs sent
+// at the same time. One wins; every other gets the open-change conflict, never a second open
+// row (the checks and, behind them, the open-row unique indexes).
+func TestConcurrentSubmitsLeaveOneOpenRowPerSIM(t *testing.T) {
+	eachDB(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := mustSeed(t, db)
+		u, _ := db.UserByEmail(ctx, "m@acme.example")
+		rows := newRows(t, db, f.acme, 0, 5, 500)
+		const n = 8
+		errs := make(chan error, n)
+		start := make(chan struct{})
+		for i := range n {
+			go func() {
+				<-start
+				_, _, err := db.CreateBulkChange(ctx, store.NewBulkChange{TenantID: f.acme, ServiceProviderID: f.provider,
+					Type: change.ChangeICCID, Reason: "race", RequestedBy: u, IdempotencyKey: fmt.Sprint("race-", i), Rows: rows})
+				errs <- err
+			}()
+		}
+		close(start)
+		won := 0
+		for range n {
+			err := <-errs
+			switch {
+			case err == nil:
+				won++
+			case !apperr.Is(err, apperr.Conflict):
+				t.Errorf("a losing submit: %v, want the open-change conflict", err)
+			}
+		}
+		if won != 1 {
+			t.Fatalf("%d submits won, want 1", won)
+		}
+		bs, total, err := db.BulkChanges(ctx, store.BulkChangeFilter{TenantID: f.acme})
+		if err != nil || total != 1 || len(bs) != 1 || bs[0].Counts.Total != 5 {
+			t.Fatalf("batches: %d %+v %v", total, bs, err)
+		}
+	})
+}

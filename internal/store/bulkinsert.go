@@ -27,6 +27,10 @@ func insertMany(ctx context.Context, t *tx, table string, cols []string, rows []
 			if len(r) != len(cols) {
 				return fmt.Errorf("store: insert into %s: a row has %d values for %d columns", table, len(r), len(cols))
 			}
+			r, err := checkWidths(table, cols, r)
+			if err != nil {
+				return err
+			}
 			args = append(args, r...)
 		}
 		q := head + strings.TrimSuffix(strings.Repeat(one+", ", len(chunk)), ", ")

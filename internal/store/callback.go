@@ -94,6 +94,8 @@ func (db *DB) ChangeForCallback(ctx context.Context, providerID int64, requestID
 	provider := ` AND EXISTS (SELECT 1 FROM DeviceBulkChange b WHERE b.Id = M2M_DeviceChange.BulkChangeId AND b.ServiceProviderId = ?)`
 	unconfirmed := ` AND RequestId IS NULL AND Status = ? AND SubmittedDate IS NOT NULL` + provider
 	open := string(change.StatusProcessing)
+	// A requestId longer than the column was stored cut to it (RecordSent); look for it so.
+	requestID = clipColumn("M2M_DeviceChange", "RequestId", requestID)
 	var cs []DeviceChange
 	err := db.db.SelectContext(ctx, &cs, db.dialect.rebind(`SELECT * FROM (
 		`+deviceChangeSelect+` WHERE RequestId = ?`+provider+`

@@ -95,23 +95,56 @@ func deviceWhere(f DeviceFilter) (string, []any) {
 		args = append(args, f.StatusID)
 	}
 	if q := ident.Digits(f.Query); q != "" {
-		// A prefix is a range over the index, in both dialects and whatever the collation:
-		// "8914" matches [8914, 8915). A suffix (the last digits printed on a SIM) has to scan
-		// the tenant's devices, which the Tenant index keeps small.
-		hi := prefixUpperBound(q)
-		conds = append(conds, `((d.ICCID >= ? AND d.ICCID < ?) OR (d.IMEI >= ? AND d.IMEI < ?)
-			OR (d.MSISDN >= ? AND d.MSISDN < ?) OR (d.EID >= ? AND d.EID < ?)
-			OR d.ICCID LIKE ? OR d.IMEI LIKE ?)`)
-		args = append(args, q, hi, q, hi, q, hi, q, hi, "%"+q, "%"+q)
+		// A prefix is a range over the index (prefixCond). A suffix (the last digits printed
+		// on a SIM) has to scan the tenant's devices, which the Tenant index keeps small.
+		var parts []string
+		for _, c := range []string{"d.ICCID", "d.IMEI", "d.MSISDN", "d.EID"} {
+			cond, cargs := prefixCond(c, q)
+			parts = append(parts, cond)
+			args = append(args, cargs...)
+		}
+		conds = append(conds, "("+strings.Join(parts, " OR ")+` OR d.ICCID LIKE ? OR d.IMEI LIKE ?)`)
+		args = append(args, "%"+q, "%"+q)
 	}
 	return strings.Join(conds, " AND "), args
 }
 
-// prefixUpperBound is the smallest string greater than every string starting with the digits p.
-func prefixUpperBound(p string) string {
-	b := []byte(p)
-	b[len(b)-1]++ // '9'+1 is ':', which sorts after every digit
-	return string(b)
+// prefixCond matches the values of col that start with p, as a range over col's index.
+//
+// The bound must hold under SQL Server's collations as well as SQLite's byte order: NVARCHAR
+// compares by Unicode rules, where punctuation such as ':' sorts before the digits, so the
+// old bound "last digit + 1" ("8919" → "891:") made every prefix ending in 9 find nothing
+// there. A bound made of digits only (drop the trailing 9s, add one to the last digit:
+// "8919" → "892") orders the same under every collation. A prefix of all 9s has no such
+// bound; it, and any prefix that is not all digits, matches with LIKE, escaped, after the same
+// lower bound, which keeps the seek.
+func prefixCond(col, p string) (string, []any) {
+	if hi, ok := digitPrefixUpperBound(p); ok {
+		return "(" + col + " >= ? AND " + col + " < ?)", []any{p, hi}
+	}
+	return "(" + col + " >= ? AND " + col + ` LIKE ? ESCAPE '\')`, []any{p, likeEscape(p) + "%"}
+}
+
+// digitPrefixUpperBound is the smallest digit string greater than every string that starts
+// with the digits p; ok is false when p is not all digits or is all 9s.
+func digitPrefixUpperBound(p string) (string, bool) {
+	for _, r := range p {
+		if r < '0' || r > '9' {
+			return "", false
+		}
+	}
+	b := []byte(strings.TrimRight(p, "9"))
+	if len(b) == 0 {
+		return "", false
+	}
+	b[len(b)-1]++
+	return string(b), true
+}
+
+// likeEscape escapes LIKE's wildcards (and the escape character) for LIKE … ESCAPE '\'. SQL
+// Server also treats [ as a wildcard.
+func likeEscape(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`, `[`, `\[`).Replace(s)
 }
 
 // DeviceByID finds a device of a tenant; tenantID 0 means any tenant (admins).

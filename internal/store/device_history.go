@@ -47,8 +47,9 @@ func (m identMatch) cond(guard string, cols ...string) (string, []any) {
 	}
 	for _, c := range cols {
 		if m.prefix {
-			parts = append(parts, "("+guard+c+" >= ? AND "+c+" < ?)")
-			args = append(args, m.value, prefixUpperBound(m.value))
+			cond, cargs := prefixCond(c, m.value)
+			parts = append(parts, "("+guard+cond+")")
+			args = append(args, cargs...)
 		} else {
 			parts = append(parts, "("+guard+c+" = ?)")
 			args = append(args, m.value)

@@ -2,10 +2,13 @@ package store
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	mssql "github.com/microsoft/go-mssqldb"
 	"github.com/pressly/goose/v3/database"
 )
 
@@ -22,37 +25,74 @@ var (
 	sqlserverDialect = dialect{name: "sqlserver", bind: sqlx.AT, goose: database.DialectMSSQL}
 )
 
-// rebind rewrites ? placeholders into the dialect's (@p1, @p2… on SQL Server).
-func (d dialect) rebind(q string) string { return sqlx.Rebind(d.bind, q) }
+// alt is SQL that differs between the dialects: both texts travel inside the statement until
+// rebind picks the one for the dialect that runs it. Keeping both lets a test run on SQLite
+// also render, and so record, every statement exactly as SQL Server would receive it
+// (testdata/sqlserver-statements.json, parsed by the shared T-SQL parser in CI). Each text must
+// be complete in itself; the ? inside them are numbered after the choice.
+func alt(sqlite, sqlserver string) string {
+	return altOpen + sqlite + altSep + sqlserver + altClose
+}
+
+const altOpen, altSep, altClose = "\x00", "\x01", "\x02"
+
+var altPattern = regexp.MustCompile("\x00([^\x00\x01\x02]*)\x01([^\x00\x01\x02]*)\x02")
+
+// render picks this dialect's side of every alt and numbers the placeholders: ? on SQLite,
+// @p1, @p2… on SQL Server.
+func (d dialect) render(q string) string {
+	if strings.Contains(q, altOpen) {
+		side := "$1"
+		if d.name == "sqlserver" {
+			side = "$2"
+		}
+		q = altPattern.ReplaceAllString(q, side)
+	}
+	return sqlx.Rebind(d.bind, q)
+}
+
+// rebind renders a statement for the dialect about to run it. When a test records statements
+// (recordSQLServer), it also hands over the SQL Server text of the same statement.
+func (d dialect) rebind(q string) string {
+	if r := sqlserverRecorder.Load(); r != nil {
+		(*r)(sqlserverDialect.render(q))
+	}
+	return d.render(q)
+}
+
+// sqlserverRecorder, when set (by tests only), receives the SQL Server text of every statement
+// the store runs, whichever dialect runs it.
+var sqlserverRecorder atomic.Pointer[func(sqlserverText string)]
+
+// recordSQLServerOnly hands a statement that only SQL Server runs (SQLite runs other statements
+// in its place) to the recorder, so that it is parsed like every other.
+func recordSQLServerOnly(q string) {
+	if r := sqlserverRecorder.Load(); r != nil {
+		(*r)(sqlserverDialect.render(q))
+	}
+}
 
 // insert builds an INSERT that returns the new Id: RETURNING on SQLite, OUTPUT on SQL Server.
 func (d dialect) insert(table string, cols []string) string {
 	marks := strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ")
-	var q string
-	if d.name == "sqlserver" {
-		q = fmt.Sprintf("INSERT INTO %s (%s) OUTPUT INSERTED.Id VALUES (%s)", table, strings.Join(cols, ", "), marks)
-	} else {
-		q = fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s) RETURNING Id", table, strings.Join(cols, ", "), marks)
-	}
-	return d.rebind(q)
+	return d.rebind(fmt.Sprintf("INSERT INTO %s (%s) %sVALUES (%s)%s", table, strings.Join(cols, ", "),
+		alt("", "OUTPUT INSERTED.Id "), marks, alt(" RETURNING Id", "")))
 }
 
 // page returns the clause that follows ORDER BY to take limit rows after offset, and its
 // arguments in the order the clause wants them.
 func (d dialect) page(limit, offset int) (string, []any) {
+	clause := alt("LIMIT ? OFFSET ?", "OFFSET ? ROWS FETCH NEXT ? ROWS ONLY")
 	if d.name == "sqlserver" {
-		return "OFFSET ? ROWS FETCH NEXT ? ROWS ONLY", []any{offset, limit}
+		return clause, []any{offset, limit}
 	}
-	return "LIMIT ? OFFSET ?", []any{limit, offset}
+	return clause, []any{limit, offset}
 }
 
 // authByProvider reads one provider's ThingSpace credentials: through the stored procedure on
 // SQL Server, and through the same SELECT on SQLite, which has no procedures.
 func (d dialect) authByProvider() string {
-	if d.name == "sqlserver" {
-		return "EXEC usp_ThingSpace_Get_AuthenticationByProviderId @providerId = @p1"
-	}
-	return `SELECT
+	return d.rebind(alt(`SELECT
 	a.Id AS integrationAuthenticationId, a.ServiceProviderId AS serviceProviderId,
 	a.BaseUrl AS baseUrl, a.ClientId AS clientId, a.ClientSecret AS clientSecret,
 	a.AuthTokenUrl AS authTokenUrl, a.AuthUrl AS authUrl, a.Username AS username,
@@ -63,50 +103,84 @@ JOIN ServiceProvider sp ON sp.Id = a.ServiceProviderId
 WHERE a.ServiceProviderId = ?
   AND a.IsActive = 1 AND a.IsDeleted = 0
   AND sp.IsActive = 1 AND sp.IsDeleted = 0
-LIMIT 1`
+LIMIT 1`, "EXEC usp_ThingSpace_Get_AuthenticationByProviderId @providerId = ?"))
 }
 
-// claimJobs builds the statement that takes up to limit runnable jobs for worker in one step:
-// queued jobs whose time has come, and running jobs whose lease ran out (their worker died). It
-// marks them running under the new lease, counts the attempt, and returns them.
+// claimJobs builds the two statements that take up to limit runnable jobs for worker, under
+// the claim's token: due jobs (queued, RunAt passed) in RunAt order, and then — run only when
+// fewer came back — jobs whose lease ran out (their worker died), in LockedUntil order. Each
+// marks its jobs running under the new lease, counts the attempt, and returns them.
 //
 // SQLite runs one writer at a time, so UPDATE … WHERE Id IN (SELECT … LIMIT) … RETURNING is
-// already exclusive. SQL Server runs claims side by side: UPDLOCK takes the rows for update as
-// they are read, READPAST skips rows another claim holds instead of waiting for them, ROWLOCK
-// keeps the locks on those rows alone; so two workers never get the same job, and neither
-// waits for the other.
-func (d dialect) claimJobs(worker string, now, until time.Time, limit int) (string, []any) {
-	const cols = "Id, Kind, Payload, Attempts, MaxAttempts, RunAt, CreatedDate"
-	if d.name == "sqlserver" {
-		return `WITH claimable AS (
-	SELECT TOP (@p1) Id, Kind, Payload, Status, Attempts, MaxAttempts, RunAt, LockedBy, LockedUntil, CreatedDate, ModifiedDate
-	FROM Job WITH (ROWLOCK, READPAST, UPDLOCK)
-	WHERE (Status = '` + JobQueued + `' AND RunAt <= @p2) OR (Status = '` + JobRunning + `' AND LockedUntil < @p2)
-	ORDER BY RunAt, Id)
-UPDATE claimable SET Status = '` + JobRunning + `', LockedBy = @p3, LockedUntil = @p4, Attempts = Attempts + 1, ModifiedDate = @p2
-OUTPUT INSERTED.Id, INSERTED.Kind, INSERTED.Payload, INSERTED.Attempts, INSERTED.MaxAttempts, INSERTED.RunAt, INSERTED.CreatedDate;`,
-			[]any{limit, now, worker, until}
+// already exclusive, and the host's clock is the database's. SQL Server runs claims side by
+// side, from several hosts:
+//   - each half is one ordered seek (IX_Job_Ready, IX_Job_Lease) that stops after @n rows, so
+//     it reads and locks only the rows it takes; an OR of both halves would read, sort and lock
+//     every due job, and escalate;
+//   - UPDLOCK takes the rows for update as they are read, READPAST skips rows another claim
+//     holds, ROWLOCK keeps the locks on those rows, and READCOMMITTEDLOCK keeps that locking
+//     behaviour on a READ_COMMITTED_SNAPSHOT database (the Azure SQL default), where READPAST
+//     would otherwise not apply;
+//   - "now" and the lease end are the server's clock (SYSUTCDATETIME), so hosts whose clocks
+//     disagree never take over each other's live jobs.
+func (d dialect) claimJobs(worker, token string, now time.Time, lease time.Duration, limit int) (due, expired string, dueArgs, expiredArgs []any) {
+	const cols = "Id, Kind, Payload, Attempts, MaxAttempts, RunAt, CreatedDate, ClaimToken"
+	claim := func(cte, where, order string) string {
+		return d.rebind(alt(`UPDATE Job SET Status = '`+JobRunning+`', LockedBy = ?, ClaimToken = ?, LockedUntil = ?,
+	Attempts = Attempts + 1, ModifiedDate = ?
+WHERE Id IN (SELECT Id FROM Job WHERE `+where+` ?
+	ORDER BY `+order+` LIMIT ?)
+RETURNING `+cols, `WITH `+cte+` AS (
+	SELECT TOP (?) Id, Kind, Payload, Status, Attempts, MaxAttempts, RunAt, LockedBy, LockedUntil, ClaimToken, CreatedDate, ModifiedDate
+	FROM Job WITH (ROWLOCK, READPAST, UPDLOCK, READCOMMITTEDLOCK)
+	WHERE `+where+` SYSUTCDATETIME()
+	ORDER BY `+order+`)
+UPDATE `+cte+` SET Status = '`+JobRunning+`', LockedBy = ?, ClaimToken = ?,
+	LockedUntil = DATEADD(millisecond, ?, SYSUTCDATETIME()), Attempts = Attempts + 1, ModifiedDate = SYSUTCDATETIME()
+OUTPUT INSERTED.Id, INSERTED.Kind, INSERTED.Payload, INSERTED.Attempts, INSERTED.MaxAttempts, INSERTED.RunAt,
+	INSERTED.CreatedDate, INSERTED.ClaimToken;`))
 	}
-	return `UPDATE Job SET Status = '` + JobRunning + `', LockedBy = ?, LockedUntil = ?, Attempts = Attempts + 1, ModifiedDate = ?
-WHERE Id IN (SELECT Id FROM Job
-	WHERE (Status = '` + JobQueued + `' AND RunAt <= ?) OR (Status = '` + JobRunning + `' AND LockedUntil < ?)
-	ORDER BY RunAt, Id LIMIT ?)
-RETURNING ` + cols, []any{worker, until, now, now, now, limit}
+	due = claim("due", `Status = '`+JobQueued+`' AND RunAt <=`, "RunAt, Id")
+	expired = claim("expired", `Status = '`+JobRunning+`' AND LockedUntil <`, "LockedUntil, Id")
+	if d.name == "sqlserver" {
+		args := []any{limit, worker, token, lease.Milliseconds()}
+		return due, expired, args, args
+	}
+	args := []any{worker, token, now.Add(lease), now, now, limit}
+	return due, expired, args, args
+}
+
+// leaseEnd is the SQL for "lease from now" in ExtendLeases, and its argument: the server's
+// clock on SQL Server (see claimJobs), the host's (the database's) on SQLite.
+func (d dialect) leaseEnd(now time.Time, lease time.Duration) (string, any) {
+	if d.name == "sqlserver" {
+		return alt("?", "DATEADD(millisecond, ?, SYSUTCDATETIME())"), lease.Milliseconds()
+	}
+	return alt("?", "DATEADD(millisecond, ?, SYSUTCDATETIME())"), now.Add(lease)
 }
 
 // dayOf is the SQL for the UTC day (yyyy-mm-dd text) of a DATETIME column.
 func (d dialect) dayOf(col string) string {
-	if d.name == "sqlserver" {
-		return "CONVERT(CHAR(10), " + col + ", 23)"
-	}
-	return "substr(" + col + ", 1, 10)"
+	return alt("substr("+col+", 1, 10)", "CONVERT(CHAR(10), "+col+", 23)")
 }
 
 // tableColumns lists every table's columns, as the database itself reports them.
 func (d dialect) tableColumns() string {
-	if d.name == "sqlserver" {
-		return `SELECT TABLE_NAME AS tbl, COLUMN_NAME AS col FROM INFORMATION_SCHEMA.COLUMNS ORDER BY TABLE_NAME, ORDINAL_POSITION`
-	}
-	return `SELECT m.name AS tbl, p.name AS col FROM sqlite_master m JOIN pragma_table_info(m.name) p
-		WHERE m.type = 'table' ORDER BY m.name, p.cid`
+	return d.rebind(alt(`SELECT m.name AS tbl, p.name AS col FROM sqlite_master m JOIN pragma_table_info(m.name) p
+		WHERE m.type = 'table' ORDER BY m.name, p.cid`,
+		`SELECT TABLE_NAME AS tbl, COLUMN_NAME AS col FROM INFORMATION_SCHEMA.COLUMNS ORDER BY TABLE_NAME, ORDINAL_POSITION`))
 }
+
+// purgeArgs orders PurgeJobs' arguments for the dialect's statement (TOP comes first).
+func (d dialect) purgeArgs(before time.Time, limit int) []any {
+	if d.name == "sqlserver" {
+		return []any{limit, before}
+	}
+	return []any{before, limit}
+}
+
+// asciiKey sends a hex key compared with a CHAR(64) column (ApiToken.TokenHash,
+// ThingSpaceAuthentication.CallbackSecretHash) as varchar on SQL Server: an nvarchar parameter
+// would convert the column, and turn the unique index's seek into a scan. SQLite's driver
+// takes it as the string it is.
+func asciiKey(s string) any { return mssql.VarChar(s) }

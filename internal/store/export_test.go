@@ -34,3 +34,6 @@ func (db *DB) CountJobs(ctx context.Context, status string) (int, error) {
 	err := db.db.GetContext(ctx, &n, db.dialect.rebind(`SELECT COUNT(*) FROM Job WHERE Status = ?`), status)
 	return n, err
 }
+
+// TraceTransactions hands fn the statements of every transaction db commits, in order.
+func (db *DB) TraceTransactions(fn func(stmts []string)) { db.traceTx = fn }

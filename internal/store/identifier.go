@@ -38,11 +38,14 @@ func (db *DB) UpdateIdentifier(ctx context.Context, u IdentifierUpdate) (int64, 
 // which case nothing at all is written.
 func updateIdentifier(ctx context.Context, t *tx, u IdentifierUpdate) (int64, error) {
 	bulk, change := nullIfZero(u.BulkChangeID), nullIfZero(u.ChangeID)
-	if t.db.dialect.name == "sqlserver" {
+	const exec = `EXEC usp_UpdateIdentifierForThingSpace @ServiceProviderId = ?,
+			@DeviceId = ?, @OldICCID = ?, @OldIMEI = ?, @NewICCID = ?, @NewIMEI = ?,
+			@ProcessedBy = ?, @ChangeReason = ?, @BulkChangeId = ?, @M2MDeviceChangeId = ?, @ChangeDate = ?`
+	if t.db.dialect.name != "sqlserver" {
+		recordSQLServerOnly(exec)
+	} else {
 		var n int64
-		err := t.QueryRowxContext(ctx, `EXEC usp_UpdateIdentifierForThingSpace @ServiceProviderId = @p1,
-			@DeviceId = @p2, @OldICCID = @p3, @OldIMEI = @p4, @NewICCID = @p5, @NewIMEI = @p6,
-			@ProcessedBy = @p7, @ChangeReason = @p8, @BulkChangeId = @p9, @M2MDeviceChangeId = @p10, @ChangeDate = @p11`,
+		err := t.QueryRowxContext(ctx, t.db.dialect.rebind(exec),
 			u.ServiceProviderID, u.DeviceID, nullIfEmpty(u.OldICCID), nullIfEmpty(u.OldIMEI), nullIfEmpty(u.NewICCID),
 			nullIfEmpty(u.NewIMEI), u.ProcessedBy, u.Reason, bulk, change, t.now).Scan(&n)
 		if err != nil {

@@ -190,7 +190,7 @@ func CallbackSecretHash(secret string) string {
 func (db *DB) ProviderIDByCallbackSecret(ctx context.Context, secret string) (int64, error) {
 	var id int64
 	err := db.db.GetContext(ctx, &id, db.dialect.rebind(`SELECT ServiceProviderId FROM ThingSpaceAuthentication
-		WHERE CallbackSecretHash = ? AND IsDeleted = 0`), CallbackSecretHash(secret))
+		WHERE CallbackSecretHash = ? AND IsDeleted = 0`), asciiKey(CallbackSecretHash(secret)))
 	if err != nil {
 		return 0, notFound(err, "unknown callback URL")
 	}

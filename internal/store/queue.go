@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"time"
@@ -19,6 +21,9 @@ type Job struct {
 	MaxAttempts int       `db:"MaxAttempts"`
 	RunAt       time.Time `db:"RunAt"`
 	CreatedDate time.Time `db:"CreatedDate"`
+	// Token names this claim of the job: the worker reports the outcome with it, and a report
+	// from an earlier claim (one whose lease ran out) finds the job no longer held.
+	Token string `db:"ClaimToken"`
 }
 
 // Last reports whether this is the job's last attempt: a failure now buries it.
@@ -37,12 +42,45 @@ func (db *DB) ClaimJobs(ctx context.Context, worker string, lease time.Duration,
 		return nil, err
 	}
 	defer t.Rollback()
-	q, args := db.dialect.claimJobs(worker, t.now, t.now.Add(lease), limit)
+	token, err := newClaimToken()
+	if err != nil {
+		return nil, err
+	}
+	due, expired, dueArgs, expiredArgs := db.dialect.claimJobs(worker, token, t.now, lease, limit)
 	var jobs []Job
-	if err := t.SelectContext(ctx, &jobs, q, args...); err != nil {
-		return nil, fmt.Errorf("store: claim jobs: %w", err)
+	if err := t.SelectContext(ctx, &jobs, due, dueArgs...); err != nil {
+		return nil, fmt.Errorf("store: claim due jobs: %w", err)
+	}
+	if len(jobs) < limit {
+		var more []Job
+		expiredArgs = setLimit(db.dialect, expiredArgs, limit-len(jobs))
+		if err := t.SelectContext(ctx, &more, expired, expiredArgs...); err != nil {
+			return nil, fmt.Errorf("store: take over expired jobs: %w", err)
+		}
+		jobs = append(jobs, more...)
 	}
 	return jobs, t.Commit()
+}
+
+// setLimit replaces the row limit in claimJobs' arguments: first on SQL Server (TOP), last on
+// SQLite (LIMIT).
+func setLimit(d dialect, args []any, limit int) []any {
+	args = append([]any(nil), args...)
+	if d.name == "sqlserver" {
+		args[0] = limit
+	} else {
+		args[len(args)-1] = limit
+	}
+	return args
+}
+
+// newClaimToken is 128 random bits, in hex: unique per claim.
+func newClaimToken() (string, error) {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", fmt.Errorf("store: claim token: %w", err)
+	}
+	return hex.EncodeToString(b[:]), nil
 }
 
 // errLeaseLost is returned when a worker reports on a job it no longer holds: its lease ran out
@@ -52,16 +90,16 @@ var errLeaseLost = errors.New("store: the job's lease was lost to another worker
 // IsLeaseLost reports whether err says the worker no longer held the job.
 func IsLeaseLost(err error) bool { return errors.Is(err, errLeaseLost) }
 
-// finishJob updates a job the worker still holds.
-func (db *DB) finishJob(ctx context.Context, id int64, worker, set string, args ...any) error {
+// finishJob updates a job the claim named by token still holds.
+func (db *DB) finishJob(ctx context.Context, id int64, token, set string, args ...any) error {
 	t, err := db.begin(ctx)
 	if err != nil {
 		return err
 	}
 	defer t.Rollback()
-	args = append(args, t.now, id, worker)
-	res, err := t.exec(ctx, `UPDATE Job SET `+set+`, ModifiedDate = ?
-		WHERE Id = ? AND LockedBy = ? AND Status = '`+JobRunning+`'`, args...)
+	args = append(args, t.now, id, token)
+	res, err := t.exec(ctx, `UPDATE Job SET `+set+`, ClaimToken = NULL, ModifiedDate = ?
+		WHERE Id = ? AND ClaimToken = ? AND Status = '`+JobRunning+`'`, args...)
 	if err != nil {
 		return fmt.Errorf("store: update job %d: %w", id, err)
 	}
@@ -73,28 +111,29 @@ func (db *DB) finishJob(ctx context.Context, id int64, worker, set string, args 
 	return t.Commit()
 }
 
-// CompleteJob marks a job done.
-func (db *DB) CompleteJob(ctx context.Context, id int64, worker string) error {
-	return db.finishJob(ctx, id, worker, `Status = '`+JobDone+`', LockedBy = NULL, LockedUntil = NULL, CompletedDate = ?`, db.Now())
+// CompleteJob marks a job done. token is the claim's (Job.Token), as for RetryJob, BuryJob and
+// ReleaseJob.
+func (db *DB) CompleteJob(ctx context.Context, id int64, token string) error {
+	return db.finishJob(ctx, id, token, `Status = '`+JobDone+`', LockedBy = NULL, LockedUntil = NULL, CompletedDate = ?`, db.Now())
 }
 
 // RetryJob puts a failed job back in the queue to run again at runAt.
-func (db *DB) RetryJob(ctx context.Context, id int64, worker string, runAt time.Time, lastErr string) error {
-	return db.finishJob(ctx, id, worker, `Status = '`+JobQueued+`', LockedBy = NULL, LockedUntil = NULL, RunAt = ?, LastError = ?`,
+func (db *DB) RetryJob(ctx context.Context, id int64, token string, runAt time.Time, lastErr string) error {
+	return db.finishJob(ctx, id, token, `Status = '`+JobQueued+`', LockedBy = NULL, LockedUntil = NULL, RunAt = ?, LastError = ?`,
 		runAt.UTC().Truncate(time.Millisecond), lastErr)
 }
 
 // BuryJob dead-letters a job that failed its last attempt. It stays in the table, visible, until
 // someone requeues it (RequeueJob).
-func (db *DB) BuryJob(ctx context.Context, id int64, worker, lastErr string) error {
-	return db.finishJob(ctx, id, worker, `Status = '`+JobDead+`', LockedBy = NULL, LockedUntil = NULL, LastError = ?, CompletedDate = ?`,
+func (db *DB) BuryJob(ctx context.Context, id int64, token, lastErr string) error {
+	return db.finishJob(ctx, id, token, `Status = '`+JobDead+`', LockedBy = NULL, LockedUntil = NULL, LastError = ?, CompletedDate = ?`,
 		lastErr, db.Now())
 }
 
 // ReleaseJob gives a job back unfinished (the worker is shutting down): it is due again at once
 // and the attempt does not count.
-func (db *DB) ReleaseJob(ctx context.Context, id int64, worker string) error {
-	return db.finishJob(ctx, id, worker, `Status = '`+JobQueued+`', LockedBy = NULL, LockedUntil = NULL, RunAt = ?,
+func (db *DB) ReleaseJob(ctx context.Context, id int64, token string) error {
+	return db.finishJob(ctx, id, token, `Status = '`+JobQueued+`', LockedBy = NULL, LockedUntil = NULL, RunAt = ?,
 		Attempts = CASE WHEN Attempts > 0 THEN Attempts - 1 ELSE 0 END`, db.Now())
 }
 
@@ -106,8 +145,9 @@ func (db *DB) ExtendLeases(ctx context.Context, worker string, lease time.Durati
 		return 0, err
 	}
 	defer t.Rollback()
-	res, err := t.exec(ctx, `UPDATE Job SET LockedUntil = ? WHERE LockedBy = ? AND Status = '`+JobRunning+`'`,
-		t.now.Add(lease), worker)
+	until, arg := db.dialect.leaseEnd(t.now, lease)
+	res, err := t.exec(ctx, `UPDATE Job SET LockedUntil = `+until+` WHERE LockedBy = ? AND Status = '`+JobRunning+`'`,
+		arg, worker)
 	if err != nil {
 		return 0, fmt.Errorf("store: extend leases: %w", err)
 	}
@@ -126,9 +166,9 @@ func (db *DB) NextJobAt(ctx context.Context) (at time.Time, ok bool, err error) 
 		Queued  dbTime `db:"Queued"`
 		Running dbTime `db:"Running"`
 	}
-	err = db.db.GetContext(ctx, &next, `SELECT
+	err = db.db.GetContext(ctx, &next, db.dialect.rebind(`SELECT
 		(SELECT MIN(RunAt) FROM Job WHERE Status = '`+JobQueued+`') AS Queued,
-		(SELECT MIN(LockedUntil) FROM Job WHERE Status = '`+JobRunning+`') AS Running`)
+		(SELECT MIN(LockedUntil) FROM Job WHERE Status = '`+JobRunning+`') AS Running`))
 	if err != nil {
 		return time.Time{}, false, fmt.Errorf("store: next job: %w", err)
 	}
@@ -231,13 +271,32 @@ func (db *DB) QueueStats(ctx context.Context) (QueueStats, error) {
 
 // PurgeJobs deletes jobs that finished (done) before the given time; dead jobs are kept for
 // people to look at. It returns how many it deleted.
+//
+// It deletes purgeBatch jobs per transaction, oldest first (IX_Job_Done), until none is left:
+// one DELETE of a week of jobs would lock far more than SQL Server's escalation threshold, and
+// the table lock would stop every claim, enqueue and completion until it ended.
 func (db *DB) PurgeJobs(ctx context.Context, before time.Time) (int64, error) {
+	var total int64
+	for {
+		n, err := db.purgeSomeJobs(ctx, before.UTC())
+		total += n
+		if err != nil || n < purgeBatch {
+			return total, err
+		}
+	}
+}
+
+const purgeBatch = 1000
+
+func (db *DB) purgeSomeJobs(ctx context.Context, before time.Time) (int64, error) {
 	t, err := db.begin(ctx)
 	if err != nil {
 		return 0, err
 	}
 	defer t.Rollback()
-	res, err := t.exec(ctx, `DELETE FROM Job WHERE Status = '`+JobDone+`' AND CompletedDate < ?`, before.UTC())
+	res, err := t.exec(ctx, alt(`DELETE FROM Job WHERE Id IN (SELECT Id FROM Job WHERE Status = '`+JobDone+`' AND CompletedDate < ?
+		ORDER BY CompletedDate LIMIT ?)`, `DELETE TOP (?) FROM Job WHERE Status = '`+JobDone+`' AND CompletedDate < ?`),
+		db.dialect.purgeArgs(before, purgeBatch)...)
 	if err != nil {
 		return 0, fmt.Errorf("store: purge jobs: %w", err)
 	}

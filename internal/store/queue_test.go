@@ -70,11 +70,11 @@ func TestJobOutcomes(t *testing.T) {
 		if j.Last() {
 			t.Fatal("the first of two attempts is not the last")
 		}
-		// Another worker cannot report on it.
+		// A report without this claim's token is refused.
 		if err := db.CompleteJob(ctx, j.ID, "w2"); !store.IsLeaseLost(err) {
 			t.Fatalf("complete by a worker without the lease: %v", err)
 		}
-		if err := db.RetryJob(ctx, j.ID, "w1", db.Now().Add(-time.Second), "boom"); err != nil {
+		if err := db.RetryJob(ctx, j.ID, j.Token, db.Now().Add(-time.Second), "boom"); err != nil {
 			t.Fatal(err)
 		}
 		j = claim("w1")
@@ -82,14 +82,14 @@ func TestJobOutcomes(t *testing.T) {
 			t.Fatalf("second claim %+v", j)
 		}
 		// Released at shutdown: the attempt does not count.
-		if err := db.ReleaseJob(ctx, j.ID, "w1"); err != nil {
+		if err := db.ReleaseJob(ctx, j.ID, j.Token); err != nil {
 			t.Fatal(err)
 		}
 		j = claim("w3")
 		if j.Attempts != 2 {
 			t.Fatalf("after a release the attempt is %d, want 2 again", j.Attempts)
 		}
-		if err := db.BuryJob(ctx, j.ID, "w3", "gave up"); err != nil {
+		if err := db.BuryJob(ctx, j.ID, j.Token, "gave up"); err != nil {
 			t.Fatal(err)
 		}
 		dead, n, err := db.Jobs(ctx, store.JobDead, 10, 0)
@@ -103,7 +103,7 @@ func TestJobOutcomes(t *testing.T) {
 		if j.Attempts != 1 {
 			t.Fatalf("a requeued job starts again at attempt 1, got %d", j.Attempts)
 		}
-		if err := db.CompleteJob(ctx, j.ID, "w4"); err != nil {
+		if err := db.CompleteJob(ctx, j.ID, j.Token); err != nil {
 			t.Fatal(err)
 		}
 		if n, err := db.PurgeJobs(ctx, db.Now().Add(time.Second)); err != nil || n != 1 {
@@ -121,8 +121,9 @@ func TestADeadWorkersJobIsTakenOver(t *testing.T) {
 		if err := db.Enqueue(ctx, store.NewJob{Kind: "k", Payload: 1}); err != nil {
 			t.Fatal(err)
 		}
-		if jobs, err := db.ClaimJobs(ctx, "dies", time.Millisecond, 1); err != nil || len(jobs) != 1 {
-			t.Fatalf("claim: %v %v", jobs, err)
+		first, err := db.ClaimJobs(ctx, "dies", time.Millisecond, 1)
+		if err != nil || len(first) != 1 {
+			t.Fatalf("claim: %v %v", first, err)
 		}
 		deadline := time.Now().Add(5 * time.Second)
 		for {
@@ -142,8 +143,45 @@ func TestADeadWorkersJobIsTakenOver(t *testing.T) {
 			time.Sleep(5 * time.Millisecond)
 		}
 		// The dead worker's late report is refused.
-		if err := db.CompleteJob(ctx, 1, "dies"); !store.IsLeaseLost(err) {
+		if err := db.CompleteJob(ctx, 1, first[0].Token); !store.IsLeaseLost(err) {
 			t.Fatalf("late completion by the dead worker: %v", err)
+		}
+	})
+}
+
+// TestAJobReclaimedByItsOwnWorkerRunsOnce: when a job's lease runs out while its own process
+// still runs it (ExtendLeases blocked, a database blip), the same worker may claim it again.
+// The claims have different tokens, so only the newer one can report the outcome.
+func TestAJobReclaimedByItsOwnWorkerRunsOnce(t *testing.T) {
+	eachDB(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		if err := db.Enqueue(ctx, store.NewJob{Kind: "k", Payload: 1}); err != nil {
+			t.Fatal(err)
+		}
+		first, err := db.ClaimJobs(ctx, "host-1", time.Millisecond, 1)
+		if err != nil || len(first) != 1 {
+			t.Fatalf("first claim: %v %v", first, err)
+		}
+		var again []store.Job
+		for deadline := time.Now().Add(5 * time.Second); len(again) == 0; time.Sleep(5 * time.Millisecond) {
+			if again, err = db.ClaimJobs(ctx, "host-1", time.Minute, 1); err != nil {
+				t.Fatal(err)
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("the expired lease was never taken over")
+			}
+		}
+		if again[0].ID != first[0].ID || again[0].Token == first[0].Token || again[0].Token == "" {
+			t.Fatalf("reclaim: first %+v, again %+v", first[0], again[0])
+		}
+		if err := db.CompleteJob(ctx, first[0].ID, first[0].Token); !store.IsLeaseLost(err) {
+			t.Fatalf("the stale claim completed the job: %v", err)
+		}
+		if err := db.CompleteJob(ctx, again[0].ID, again[0].Token); err != nil {
+			t.Fatalf("the current claim: %v", err)
+		}
+		if err := db.CompleteJob(ctx, again[0].ID, again[0].Token); !store.IsLeaseLost(err) {
+			t.Fatalf("a second completion of the same claim: %v", err)
 		}
 	})
 }

@@ -20,7 +20,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 	// The two database drivers: database/sql names "sqlserver" and "sqlite".
-	_ "github.com/microsoft/go-mssqldb"
+	mssql "github.com/microsoft/go-mssqldb"
 	_ "modernc.org/sqlite"
 
 	"github.com/idswap/idswap/internal/apperr"
@@ -34,6 +34,9 @@ type DB struct {
 	// OnEnqueue, when set, is called after a transaction that enqueued jobs commits, so that
 	// the queue can wake a worker at once instead of waiting for its next poll.
 	OnEnqueue func()
+	// traceTx, when set (by tests), receives the statements of each committed transaction in
+	// the order they ran: the lock-order test reads them.
+	traceTx func(stmts []string)
 	// Now returns the current time; tests replace it. Times are UTC, cut to the millisecond
 	// that DATETIME2(3) keeps, so a value reads back equal to what was written.
 	Now func() time.Time
@@ -68,9 +71,26 @@ func Open(ctx context.Context, dsn string, key []byte) (*DB, error) {
 	default:
 		return nil, fmt.Errorf("store: DSN %q: want sqlite:PATH or sqlserver://…", redactDSN(dsn))
 	}
-	conn, err := sqlx.Open(driver, source)
-	if err != nil {
-		return nil, fmt.Errorf("store: open %s: %w", d.name, err)
+	var conn *sqlx.DB
+	if d.name == "sqlserver" {
+		c, err := mssql.NewConnector(source)
+		if err != nil {
+			return nil, fmt.Errorf("store: open %s: %w", d.name, err)
+		}
+		// Every compare-and-set in the store reads RowsAffected, which go-mssqldb takes from the
+		// row counts the server reports; a server-wide or login-trigger NOCOUNT would make them
+		// all zero. Each session (and each reset of a pooled one) turns the counts back on.
+		c.SessionInitSQL = sqlserverSessionInit
+		conn = sqlx.NewDb(sql.OpenDB(c), driver)
+		// Workers and HTTP requests share the pool; keep enough idle connections that a burst
+		// does not pay a TLS and TDS login per statement.
+		conn.SetMaxIdleConns(32)
+		conn.SetConnMaxIdleTime(5 * time.Minute)
+	} else {
+		var err error
+		if conn, err = sqlx.Open(driver, source); err != nil {
+			return nil, fmt.Errorf("store: open %s: %w", d.name, err)
+		}
 	}
 	if d.name == "sqlite" {
 		// One writer at a time is SQLite's rule; more connections only let readers run beside it
@@ -90,6 +110,9 @@ func Open(ctx context.Context, dsn string, key []byte) (*DB, error) {
 		Now:     func() time.Time { return time.Now().UTC().Truncate(time.Millisecond) },
 	}, nil
 }
+
+// sqlserverSessionInit runs at the start of every SQL Server session.
+const sqlserverSessionInit = "SET NOCOUNT OFF;"
 
 // sqliteSource turns a file path into a modernc DSN: WAL so readers never wait for the writer,
 // foreign keys on, a busy timeout, BEGIN IMMEDIATE for write transactions (so two writers queue
@@ -150,12 +173,24 @@ type tx struct {
 	db       *DB
 	now      time.Time
 	enqueued bool // a job was enqueued: call db.OnEnqueue after commit
+	trace    []string
+}
+
+// traced notes a statement for db.traceTx and returns it.
+func (t *tx) traced(q string) string {
+	if t.db.traceTx != nil {
+		t.trace = append(t.trace, q)
+	}
+	return q
 }
 
 // Commit commits, then tells the queue about jobs that became visible.
 func (t *tx) Commit() error {
 	if err := t.Tx.Commit(); err != nil {
 		return fmt.Errorf("store: commit: %w", err)
+	}
+	if t.db.traceTx != nil {
+		t.db.traceTx(t.trace)
 	}
 	if t.enqueued && t.db.OnEnqueue != nil {
 		t.db.OnEnqueue()
@@ -165,21 +200,25 @@ func (t *tx) Commit() error {
 
 // get, sel and exec rebind ? placeholders for the dialect before running a query.
 func (t *tx) get(ctx context.Context, dest any, q string, args ...any) error {
-	return t.GetContext(ctx, dest, t.db.dialect.rebind(q), args...)
+	return t.GetContext(ctx, dest, t.traced(t.db.dialect.rebind(q)), args...)
 }
 
 func (t *tx) sel(ctx context.Context, dest any, q string, args ...any) error {
-	return t.SelectContext(ctx, dest, t.db.dialect.rebind(q), args...)
+	return t.SelectContext(ctx, dest, t.traced(t.db.dialect.rebind(q)), args...)
 }
 
 func (t *tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
-	return t.ExecContext(ctx, t.db.dialect.rebind(q), args...)
+	return t.ExecContext(ctx, t.traced(t.db.dialect.rebind(q)), args...)
 }
 
 // insert runs an INSERT built by dialect.insert and returns the new row's Id.
 func (t *tx) insert(ctx context.Context, table string, cols []string, args ...any) (int64, error) {
+	args, err := checkWidths(table, cols, args)
+	if err != nil {
+		return 0, err
+	}
 	var id int64
-	if err := t.QueryRowxContext(ctx, t.db.dialect.insert(table, cols), args...).Scan(&id); err != nil {
+	if err := t.QueryRowxContext(ctx, t.traced(t.db.dialect.insert(table, cols)), args...).Scan(&id); err != nil {
 		return 0, fmt.Errorf("store: insert %s: %w", table, err)
 	}
 	return id, nil

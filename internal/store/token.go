@@ -47,7 +47,7 @@ func (db *DB) UserByTokenHash(ctx context.Context, hash string) (*User, error) {
 	defer t.Rollback()
 	var tok APIToken
 	err = t.get(ctx, &tok, `SELECT Id, AppUserId, Name, TokenPrefix, CreatedDate, LastUsedDate, ExpiresDate
-		FROM ApiToken WHERE TokenHash = ? AND IsActive = 1`, hash)
+		FROM ApiToken WHERE TokenHash = ? AND IsActive = 1`, asciiKey(hash))
 	if err != nil {
 		return nil, notFound(err, "unknown API token")
 	}

@@ -1,0 +1,32 @@
+package store
+
+import (
+	"errors"
+	"strings"
+
+	mssql "github.com/microsoft/go-mssqldb"
+
+	"github.com/idswap/idswap/internal/apperr"
+)
+
+// openRowConflict turns a violation of the open-row unique indexes (migration 00003: one NEW
+// or PROCESSING row per new ICCID, new IMEI and device) into the conflict the request checks
+// give, so that a request that lost a race to another one reads the same as one the checks
+// caught. Other errors pass through.
+func openRowConflict(err error) error {
+	if err == nil || !isOpenRowViolation(err) {
+		return err
+	}
+	return apperr.Wrap(err, apperr.Conflict,
+		"an identifier in this request is already in an open change (another request took it while you worked); check the rows again")
+}
+
+func isOpenRowViolation(err error) bool {
+	var me mssql.Error
+	if errors.As(err, &me) {
+		return (me.Number == 2601 || me.Number == 2627) && strings.Contains(me.Message, "UX_M2M_DeviceChange_Open")
+	}
+	// SQLite names the columns, not the index; M2M_DeviceChange has no other unique index.
+	msg := err.Error()
+	return strings.Contains(msg, "UNIQUE constraint failed: M2M_DeviceChange.")
+}
