@@ -7,13 +7,12 @@
 -- (never deleted); a line that comes back loses it.
 
 -- +goose Up
-ALTER TABLE ThingSpaceDevice ADD
-    EID                       NVARCHAR(32)   NULL,
-    GroupNames                NVARCHAR(1000) NULL,
-    CustomFields              NVARCHAR(2000) NULL,
-    CarrierLastConnectionDate DATETIME2(3)   NULL,
-    CarrierCreatedDate        DATETIME2(3)   NULL,
-    GoneDate                  DATETIME2(3)   NULL;
+ALTER TABLE ThingSpaceDevice ADD EID NVARCHAR(32) NULL;
+ALTER TABLE ThingSpaceDevice ADD GroupNames NVARCHAR(1000) NULL;
+ALTER TABLE ThingSpaceDevice ADD CustomFields NVARCHAR(2000) NULL;
+ALTER TABLE ThingSpaceDevice ADD CarrierLastConnectionDate DATETIME2(3) NULL;
+ALTER TABLE ThingSpaceDevice ADD CarrierCreatedDate DATETIME2(3) NULL;
+ALTER TABLE ThingSpaceDevice ADD GoneDate DATETIME2(3) NULL;
 ALTER TABLE Device ADD GoneDate DATETIME2(3) NULL;
 CREATE INDEX IX_ThingSpaceDevice_MSISDN ON ThingSpaceDevice (ServiceProviderId, MSISDN);
 
