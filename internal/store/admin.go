@@ -201,8 +201,9 @@ func (db *DB) RenameTenant(ctx context.Context, id int64, name string, a Actor) 
 	return t.Commit()
 }
 
-// SetTenantActive deactivates (or reactivates) a tenant. A deactivated tenant's managers can no
-// longer sign in or use their tokens (UserByID and UserByTokenHash check the tenant too).
+// SetTenantActive deactivates (or reactivates) a tenant. It takes the tenant out of the active
+// lists and refuses new users and assignments in it; its managers are disabled separately
+// (SetUserActive) — the session and token checks do not read the tenant yet.
 func (db *DB) SetTenantActive(ctx context.Context, id int64, active bool, a Actor) error {
 	t, err := db.begin(ctx)
 	if err != nil {
