@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/idswap/idswap/internal/config"
+	"github.com/idswap/idswap/internal/inventory"
+	"github.com/idswap/idswap/internal/jobs"
 	"github.com/idswap/idswap/internal/metrics"
 	"github.com/idswap/idswap/internal/notify"
 	"github.com/idswap/idswap/internal/process"
@@ -49,6 +51,10 @@ func newEngine(cfg *config.Config, db *store.DB, log *slog.Logger, m *metrics.Me
 	for kind, h := range eng.Handlers() {
 		q.Handle(kind, h)
 	}
+	// An admin's "sync now" is a job on the same queue (inventory.Service.RequestSync).
+	inv := inventory.New(db)
+	inv.Log = log.With("component", "inventory")
+	q.Handle(jobs.KindInventorySync, inv.Handle)
 	db.OnEnqueue = q.Wake
 	return eng, q, outboxDir, nil
 }

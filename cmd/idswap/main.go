@@ -31,6 +31,13 @@ Usage:
                                    add a user (password from IDSWAP_NEW_PASSWORD or standard input)
   idswap token create --email E [--name NAME]
                                    print a new API token for a user, once
+  idswap tenant create --name NAME  add a tenant; prints its id
+  idswap provider create --name NAME --base-url URL --account ACCOUNT --client-id ID --username UWS_USER [--writes] [--callbacks]
+                                   add a ThingSpace account (secrets from IDSWAP_CLIENT_SECRET and
+                                   IDSWAP_UWS_PASSWORD, or standard input); prints its id
+  idswap provider check ID         token, session and one page of devices; the carrier's answer in words
+  idswap sync --provider ID [--default-tenant NAME]
+                                   bring the inventory in line with the carrier now; prints counts
 
 The database is IDSWAP_DB (sqlite:PATH or sqlserver://…), or --demo for ./data/idswap.db.
 Run "idswap COMMAND -h" for a command's flags.
@@ -69,6 +76,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runUser(ctx, rest, getenv, stdin, stdout, stderr)
 	case "token":
 		return runToken(ctx, rest, getenv, stdout, stderr)
+	case "tenant":
+		return runTenant(ctx, rest, getenv, stdout, stderr)
+	case "provider":
+		return runProvider(ctx, rest, getenv, stdin, stdout, stderr)
+	case "sync":
+		return runSync(ctx, rest, getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

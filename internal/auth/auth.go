@@ -60,6 +60,11 @@ func HashPassword(password string) (string, error) {
 	return string(h), nil
 }
 
+// CheckPassword reports whether password is the one hash was made from.
+func CheckPassword(hash, password string) bool {
+	return bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) == nil
+}
+
 // Throttle is how long a user must wait after n consecutive failed sign-ins: nothing for the
 // first three, then 2 s doubling to at most 5 minutes. It slows guessing to a crawl without
 // locking a real user out for good.

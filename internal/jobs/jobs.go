@@ -17,7 +17,17 @@ const (
 	KindCheckChange = "change.check"
 	// KindSendEmail sends one EmailOutbox message; its payload is SendEmail.
 	KindSendEmail = "email.send"
+	// KindInventorySync lists a provider's whole account and brings the inventory in line
+	// (internal/inventory); its payload is InventorySync.
+	KindInventorySync = "inventory.sync"
 )
+
+// InventorySync is the payload of a KindInventorySync job.
+type InventorySync struct {
+	ProviderID      int64  `json:"provider_id"`
+	DefaultTenantID int64  `json:"default_tenant_id,omitempty"`
+	By              string `json:"by"`
+}
 
 // SubmitChange is the payload of a KindSubmitChange job.
 type SubmitChange struct {

@@ -75,8 +75,12 @@ type Config struct {
 	// negative means no limit of our own.
 	MaxFailedLogins int
 	// ListPageSize is the maxNumberOfDevices AllDevices asks for. Default
-	// DefaultListPageSize; at most MaxListPageSize.
+	// DefaultListPageSize; at most ListPageSizeLimit.
 	ListPageSize int
+	// ListPageSizeLimit raises the bound on ListPageSize above MaxListPageSize, for a
+	// carrier (or a simulator started with a larger --max-page-size) known to take larger
+	// pages. Zero or less than MaxListPageSize means MaxListPageSize.
+	ListPageSizeLimit int
 }
 
 // Client talks to the ThingSpace M2M API for one account. It is safe for
@@ -131,8 +135,8 @@ func New(cfg Config) (*Client, error) {
 	if cfg.ListPageSize == 0 {
 		cfg.ListPageSize = DefaultListPageSize
 	}
-	if cfg.ListPageSize < 0 || cfg.ListPageSize > MaxListPageSize {
-		return nil, fmt.Errorf("thingspace: config: ListPageSize %d is outside 1..%d (the carrier SDK's bound)", cfg.ListPageSize, MaxListPageSize)
+	if limit := max(cfg.ListPageSizeLimit, MaxListPageSize); cfg.ListPageSize < 0 || cfg.ListPageSize > limit {
+		return nil, fmt.Errorf("thingspace: config: ListPageSize %d is outside 1..%d (the carrier SDK's bound)", cfg.ListPageSize, limit)
 	}
 	if cfg.MaxFailedLogins == 0 {
 		cfg.MaxFailedLogins = DefaultMaxFailedLogins

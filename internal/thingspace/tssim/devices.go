@@ -3,6 +3,7 @@ package tssim
 import (
 	"cmp"
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -111,8 +112,7 @@ func optional(d *thingspace.DeviceID) []thingspace.DeviceID {
 	return []thingspace.DeviceID{*d}
 }
 
-// matches applies the list filters that the simulator models; group names
-// and custom fields are not modelled (every line is in no group).
+// matches applies the list filters that the simulator models.
 func (s *Sim) matches(l *lineState, req thingspace.ListDevicesRequest) bool {
 	if req.CurrentState != "" && !strings.EqualFold(req.CurrentState, l.State) {
 		return false
@@ -120,8 +120,13 @@ func (s *Sim) matches(l *lineState, req thingspace.ListDevicesRequest) bool {
 	if req.ServicePlan != "" && req.ServicePlan != l.ServicePlan {
 		return false
 	}
-	if req.GroupName != "" || len(req.CustomFields) > 0 {
+	if req.GroupName != "" && !slices.Contains(l.Groups, req.GroupName) {
 		return false
+	}
+	for _, f := range req.CustomFields {
+		if l.CustomFields[f.Key] != f.Value {
+			return false
+		}
 	}
 	if len(req.DeviceList) > 0 && !slices.ContainsFunc(req.DeviceList, func(d thingspace.DeviceID) bool {
 		return s.lineWithLocked(d.Kind, d.ID) == l
@@ -173,6 +178,10 @@ func (s *Sim) deviceLocked(l *lineState, single bool) thingspace.Device {
 		IPAddress:           "0.0.0.0",
 		LastActivationBy:    "tssim",
 		LastActivationDate:  created,
+		GroupNames:          slices.Clone(l.Groups),
+	}
+	for _, k := range slices.Sorted(maps.Keys(l.CustomFields)) {
+		d.CustomFields = append(d.CustomFields, thingspace.KeyValue{Key: k, Value: l.CustomFields[k]})
 	}
 	if single {
 		// UNCONFIRMED keys: the carrier's extendedAttributes are about the

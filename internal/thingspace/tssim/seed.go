@@ -42,6 +42,10 @@ type Line struct {
 	EID         string `json:"eid,omitempty"`
 	State       string `json:"state"`
 	ServicePlan string `json:"servicePlan"` // plan code
+	// Groups are the ThingSpace device groups the line is in; CustomFields its custom
+	// fields (CustomField1…5 on the carrier). Both are listed with the line and filter lists.
+	Groups       []string          `json:"groups,omitempty"`
+	CustomFields map[string]string `json:"customFields,omitempty"`
 }
 
 // SIM is a spare SIM.

@@ -358,6 +358,21 @@ func (s *Sim) SetCreated(identifier string, t time.Time) bool {
 	return false
 }
 
+// RemoveLine takes the line that holds identifier off the account, as the carrier does when a
+// line is deleted: it is no longer listed. It reports whether such a line existed.
+func (s *Sim) RemoveLine(identifier string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i, l := range s.st.Lines {
+		if identifier != "" && (l.MDN == identifier || l.ICCID == identifier || l.IMEI == identifier || l.EID == identifier) {
+			s.st.Lines = slices.Delete(s.st.Lines, i, i+1)
+			s.persistLocked()
+			return true
+		}
+	}
+	return false
+}
+
 // Line returns the current carrier state of the line that holds identifier
 // as its MDN, ICCID, IMEI or EID right now.
 func (s *Sim) Line(identifier string) (Line, bool) {

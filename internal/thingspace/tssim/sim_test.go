@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -188,7 +189,7 @@ func TestAsynchronousRefusals(t *testing.T) {
 			if cb.RequestID != reqID || cb.Succeeded() || cb.FaultResponse == nil || cb.FaultResponse.FaultCode != tc.code || !strings.EqualFold(cb.Status, "failed") {
 				t.Fatalf("callback %+v, want fault %s", cb, tc.code)
 			}
-			if after, _ := e.Sim.Line(line1ICCID); after != before {
+			if after, _ := e.Sim.Line(line1ICCID); !reflect.DeepEqual(after, before) {
 				t.Errorf("refused change altered the line: %+v -> %+v", before, after)
 			}
 		})

@@ -1,0 +1,157 @@
+package onboard
+
+import (
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	"github.com/idswap/idswap/internal/apperr"
+	"github.com/idswap/idswap/internal/change"
+	"github.com/idswap/idswap/internal/store"
+)
+
+// DeviceModelRow is one checked row of a device model CSV.
+type DeviceModelRow struct {
+	Line int // line number in the file, header = 1
+	store.NewDeviceModel
+}
+
+// DeviceModelPreview is what a device model CSV holds: the rows that can be stored and an error
+// for each row that cannot. Nothing is stored by the preview.
+type DeviceModelPreview struct {
+	Rows   []DeviceModelRow
+	Errors []string // "line 4: …"
+}
+
+// DeviceModelCSVHeader is the header a device model CSV starts with. Either tac (8 digits, the
+// whole TAC) or imei_from and imei_to (15 digits each) give the range.
+const DeviceModelCSVHeader = "tac,imei_from,imei_to,manufacturer,model,network_type"
+
+const maxModelRows = 10000
+
+// PreviewDeviceModels reads a device model CSV and checks every row. It stores nothing.
+func PreviewDeviceModels(r io.Reader) (*DeviceModelPreview, error) {
+	cr := csv.NewReader(r)
+	cr.FieldsPerRecord = -1
+	cr.TrimLeadingSpace = true
+	head, err := cr.Read()
+	if err != nil {
+		return nil, apperr.E(apperr.Invalid, "the file is not a CSV with the header %s", DeviceModelCSVHeader)
+	}
+	col := map[string]int{}
+	for i, h := range head {
+		col[strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))] = i
+	}
+	for _, need := range []string{"manufacturer", "model", "network_type"} {
+		if _, ok := col[need]; !ok {
+			return nil, apperr.E(apperr.Invalid, "the header has no %s column (want %s)", need, DeviceModelCSVHeader)
+		}
+	}
+	_, hasTAC := col["tac"]
+	_, hasFrom := col["imei_from"]
+	_, hasTo := col["imei_to"]
+	if !hasTAC && !(hasFrom && hasTo) {
+		return nil, apperr.E(apperr.Invalid, "the header needs a tac column or imei_from and imei_to columns (want %s)", DeviceModelCSVHeader)
+	}
+	p := &DeviceModelPreview{}
+	get := func(rec []string, name string) string {
+		if i, ok := col[name]; ok && i < len(rec) {
+			return strings.TrimSpace(rec[i])
+		}
+		return ""
+	}
+	for line := 2; ; line++ {
+		rec, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			p.Errors = append(p.Errors, fmt.Sprintf("line %d: %v", line, err))
+			continue
+		}
+		if line-1 > maxModelRows {
+			return nil, apperr.E(apperr.Invalid, "the file has more than %d rows; split it", maxModelRows)
+		}
+		row := DeviceModelRow{Line: line}
+		var problems []string
+		tac, from, to := get(rec, "tac"), get(rec, "imei_from"), get(rec, "imei_to")
+		switch {
+		case tac != "" && (from != "" || to != ""):
+			problems = append(problems, "give a TAC or an IMEI range, not both")
+		case tac != "":
+			if len(tac) != 8 || !allDigits(tac) {
+				problems = append(problems, fmt.Sprintf("TAC %q is not 8 digits", tac))
+			}
+			from, to = tac+"0000000", tac+"9999999"
+		default:
+			for _, v := range []string{from, to} {
+				if len(v) != 15 || !allDigits(v) {
+					problems = append(problems, fmt.Sprintf("IMEI %q is not 15 digits", v))
+				}
+			}
+			if len(problems) == 0 && from > to {
+				problems = append(problems, fmt.Sprintf("the range starts (%s) after it ends (%s)", from, to))
+			}
+		}
+		row.FromIMEI, row.ToIMEI = from, to
+		row.Manufacturer, row.Model, row.NetworkType = get(rec, "manufacturer"), get(rec, "model"), get(rec, "network_type")
+		if row.Manufacturer == "" {
+			problems = append(problems, "the manufacturer is empty")
+		}
+		if row.Model == "" {
+			problems = append(problems, "the model is empty")
+		}
+		if !slices.Contains(change.NetworkTypes, row.NetworkType) {
+			problems = append(problems, fmt.Sprintf("network type %q is not one of %s", row.NetworkType, strings.Join(change.NetworkTypes, ", ")))
+		}
+		if len(problems) == 0 {
+			for _, other := range p.Rows {
+				if other.FromIMEI <= row.ToIMEI && row.FromIMEI <= other.ToIMEI {
+					problems = append(problems, fmt.Sprintf("the range overlaps line %d", other.Line))
+					break
+				}
+			}
+		}
+		if len(problems) > 0 {
+			p.Errors = append(p.Errors, fmt.Sprintf("line %d: %s", line, strings.Join(problems, "; ")))
+			continue
+		}
+		p.Rows = append(p.Rows, row)
+	}
+	if len(p.Rows) == 0 && len(p.Errors) == 0 {
+		return nil, apperr.E(apperr.Invalid, "the file has a header and no rows")
+	}
+	return p, nil
+}
+
+func allDigits(s string) bool {
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// StoreDeviceModels stores the rows of a preview the admin confirmed. A preview with errors is
+// refused whole, so what is stored is exactly what was shown as good.
+func (s *Service) StoreDeviceModels(ctx context.Context, a Actor, p *DeviceModelPreview) (int, error) {
+	if p == nil || len(p.Rows) == 0 {
+		return 0, apperr.E(apperr.Invalid, "there are no rows to store")
+	}
+	if len(p.Errors) > 0 {
+		return 0, apperr.E(apperr.Invalid, "%d row(s) have errors; fix the file and preview it again (first: %s)", len(p.Errors), p.Errors[0])
+	}
+	ms := make([]store.NewDeviceModel, len(p.Rows))
+	for i, r := range p.Rows {
+		ms[i] = r.NewDeviceModel
+	}
+	if err := s.db.AddDeviceModels(ctx, ms, a); err != nil {
+		return 0, err
+	}
+	return len(ms), nil
+}
