@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -19,13 +18,13 @@ import (
 func (s *Server) bulkStatus(c echo.Context, b *store.BulkChange) views.BulkChangeStatus {
 	u := currentUser(c)
 	done := b.Counts.Total - b.Counts.Open()
-	st := views.BulkChangeStatus{ID: b.ID, Status: string(b.Status), StatusClass: string(b.Status), StatusDetails: b.StatusDetails,
+	out := change.Describe(b.Status, b.Counts)
+	st := views.BulkChangeStatus{ID: b.ID, Status: out.Words, StatusClass: string(b.Status), StatusDetails: b.StatusDetails,
 		Final: b.Status.Final(), Summary: fmt.Sprintf("%d of %d rows finished", done, b.Counts.Total),
 		Counts: countCells(b.Counts), Progress: progressOf(b.Counts), CSRF: csrfToken(c), CSVURL: paths.BulkChangeRowsCSV(b.ID)}
 	if st.Final {
 		st.Finished = fmtTimePtr(b.ProcessedDate)
-		st.Summary = b.Status.OutcomeWords()
-		st.Summary = strings.ToUpper(st.Summary[:1]) + st.Summary[1:] + fmt.Sprintf(": %d of %d rows processed", b.Counts.Processed, b.Counts.Total)
+		st.Summary = out.Summary
 	} else {
 		st.PollURL = paths.BulkChangeStatusAt(b.ID, statusVersion(b))
 	}
