@@ -21,7 +21,8 @@ func (s *Server) bulkStatus(c echo.Context, b *store.BulkChange) views.BulkChang
 	out := change.Describe(b.Status, b.Counts)
 	st := views.BulkChangeStatus{ID: b.ID, Status: out.Words, StatusClass: string(b.Status), StatusDetails: b.StatusDetails,
 		Final: b.Status.Final(), Summary: fmt.Sprintf("%d of %d rows finished", done, b.Counts.Total),
-		Counts: countCells(b.Counts), Progress: progressOf(b.Counts), CSRF: csrfToken(c), CSVURL: paths.BulkChangeRowsCSV(b.ID)}
+		Counts: countCells(b.Counts), Progress: progressOf(b.Counts), CSRF: csrfToken(c), CSVURL: paths.BulkChangeRowsCSV(b.ID),
+		XLSXURL: paths.BulkChangeRowsXLSX(b.ID)}
 	if st.Final {
 		st.Finished = fmtTimePtr(b.ProcessedDate)
 		st.Summary = out.Summary
