@@ -22,12 +22,21 @@ func (s *Server) cancelBulkChange(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	kind, msg := "ok", fmt.Sprintf("%d rows not yet sent were cancelled; rows already with the carrier finish as it decides.", n)
+	kind := "ok"
 	if n == 0 {
-		kind, msg = "info", "No row was waiting to be sent: every row is with the carrier or finished already."
+		kind = "info"
 	}
+	msg := cancelMessage(n)
 	if err := setFlash(c, kind, msg); err != nil {
 		return err
 	}
 	return redirect(c, paths.BulkChange(id))
+}
+
+// cancelMessage says what a cancel did, on the page and in the API.
+func cancelMessage(n int) string {
+	if n == 0 {
+		return "No row was waiting to be sent: every row is with the carrier or finished already."
+	}
+	return fmt.Sprintf("%d rows not yet sent were cancelled; rows already with the carrier finish as it decides.", n)
 }

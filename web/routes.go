@@ -42,6 +42,7 @@ func (s *Server) routes(secure bool) {
 	api.POST(under(paths.APIv1, paths.APIBulkChanges), s.apiCreateBulkChange)
 	api.GET(under(paths.APIv1, paths.APIBulkChanges), s.apiBulkChanges)
 	api.GET(under(paths.APIv1, paths.APIBulkChangeRoute), s.apiBulkChange)
+	api.POST(under(paths.APIv1, paths.APICancelRoute), s.apiCancelBulkChange)
 
 	// The portal: session, user, CSRF. A body past 16 MB is refused before the CSRF check
 	// reads the form (limitBody).

@@ -54,6 +54,7 @@ const (
 	OutboxAttachmentRoute = OutboxMessageRoute + "/attachments/:name"
 	OutboxEMLRoute        = OutboxMessageRoute + "/eml"
 	APIBulkChangeRoute    = APIBulkChanges + "/:id"
+	APICancelRoute        = APIBulkChangeRoute + "/cancel"
 	CallbackRoute         = ThingSpaceCallback + "/:secret"
 )
 
@@ -135,6 +136,9 @@ func Callback(secret string) string { return ThingSpaceCallback + "/" + url.Path
 
 // APIBulkChange is a request in the JSON API.
 func APIBulkChange(bulkChangeID int64) string { return APIBulkChanges + "/" + id(bulkChangeID) }
+
+// APIBulkChangeCancel cancels a request's rows not yet sent, in the JSON API.
+func APIBulkChangeCancel(bulkChangeID int64) string { return APIBulkChange(bulkChangeID) + "/cancel" }
 
 // Absolute joins the public base URL (IDSWAP_PUBLIC_URL, no trailing slash needed) and a path,
 // for links that leave the portal: e-mails, the carrier's callback URL.
