@@ -20,7 +20,7 @@ func (s *Server) cancelBulkChange(c echo.Context) error {
 	u := currentUser(c)
 	n, err := s.store.CancelOpenRows(c.Request().Context(), scopeOf(u), id, u.Email)
 	if err != nil {
-		return err
+		return backToRequest(c, id, err)
 	}
 	kind := "ok"
 	if n == 0 {

@@ -2,6 +2,7 @@ package web
 
 import (
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strconv"
 
@@ -37,8 +38,16 @@ func (s *Server) bulkStatus(c echo.Context, b *store.BulkChange) views.BulkChang
 	if b.Counts.Failed() > 0 {
 		st.RetryURL = paths.RetryFailedRows(b.ID)
 	}
+	// "Run again" only when it can run: some row was never sent. A failed query hides it;
+	// the page still shows everything else.
 	if u.IsAdmin() && b.Status == change.BatchError {
-		st.AdminRetryURL = paths.BulkChangeRetry(b.ID)
+		n, err := s.store.UnsentFailedRows(c.Request().Context(), b.ID)
+		if err != nil {
+			s.log.WarnContext(c.Request().Context(), "count unsent rows", slog.Int64("bulk_change", b.ID), slog.Any("err", err))
+		}
+		if n > 0 {
+			st.AdminRetryURL = paths.BulkChangeRetry(b.ID)
+		}
 	}
 	return st
 }

@@ -213,7 +213,8 @@ func TestRetryPrefillsTheFailedRows(t *testing.T) {
 	e.failRows(id, change.StatusAPIFailed)
 	res, body := c.get(paths.RetryFailedRows(id))
 	doc := mustDoc(t, body)
-	want := acme[0].ICCID + "," + e.spareSIM(0) + "\n" + acme[1].ICCID + "," + e.spareSIM(1)
+	// Failed without a carrier code: the same new SIMs, the outcome in the note.
+	want := acme[0].ICCID + "," + e.spareSIM(0) + ",,failed at the carrier\n" + acme[1].ICCID + "," + e.spareSIM(1) + ",,failed at the carrier"
 	if res.StatusCode != http.StatusOK || strings.TrimSpace(doc.Find("#rows").Text()) != want {
 		t.Fatalf("retry rows: %d %q", res.StatusCode, doc.Find("#rows").Text())
 	}

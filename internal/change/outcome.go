@@ -116,3 +116,11 @@ func (c Counts) Summary() string {
 func ResultSubject(bulkID int64, c Counts) string {
 	return fmt.Sprintf("Bulk change %d: %s", bulkID, c.Summary())
 }
+
+// RefusedNew says which new identifier of a row a carrier error code refused: the ICCID (the
+// SIM is unknown or already in use) or the IMEI/EID (the device is in use). A retry must not
+// offer that identifier again. Codes about anything else (the device, the plan, the session)
+// refuse neither, and the row may be sent again as it was.
+func RefusedNew(code string) (iccid, imei bool) {
+	return strings.Contains(code, ".ICCID."), strings.Contains(code, ".IMEI.") || strings.Contains(code, ".EID.")
+}

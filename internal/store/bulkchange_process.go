@@ -521,6 +521,15 @@ func (db *DB) FailBulkChange(ctx context.Context, f BatchFailure) (Failed, error
 	return out, t.Commit()
 }
 
+// UnsentFailedRows counts the rows of a request that failed without ever being sent: what
+// RetryBulkChange would queue again.
+func (db *DB) UnsentFailedRows(ctx context.Context, bulkID int64) (int, error) {
+	var n int
+	err := db.db.GetContext(ctx, &n, db.dialect.rebind(`SELECT COUNT(*) FROM M2M_DeviceChange
+		WHERE BulkChangeId = ? AND Status = ? AND SubmittedDate IS NULL`), bulkID, string(change.StatusError))
+	return n, err
+}
+
 // RetryBulkChange runs a request that failed as a whole again: its rows that were never sent
 // go back to NEW with a new jobs.KindSubmitChange each, and the request goes from ERROR to
 // PROCESSING. tenantID 0 means any tenant. It returns how many rows were queued; a request that
