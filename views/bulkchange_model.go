@@ -38,6 +38,7 @@ type BulkChangeStatus struct {
 	RetryURL                           string // set when rows failed: a new request with just those rows
 	AdminRetryURL                      string // admins, batch ERROR: a form posting there
 	CSVURL                             string
+	XLSXURL                            string
 }
 
 // RowFilter is the row table's status filter.

@@ -18,6 +18,8 @@ type OutboxRow struct {
 	To           string
 	Subject      string
 	Status       string
+	Outcome      string // the request's outcome in words; OutcomeClass its status code
+	OutcomeClass string
 	Attempts     int
 	LastError    string
 	Created      string

@@ -226,7 +226,7 @@ func (s *Server) apiBulkChange(c echo.Context) error {
 	for _, r := range rows {
 		out.Rows = append(out.Rows, apiChangeRow{ID: r.ID, DeviceID: r.DeviceID,
 			Current:  apiIdentifiers{ICCID: r.ICCID, IMEI: r.IMEI, MSISDN: r.MSISDN, EID: r.EID},
-			NewICCID: r.NewICCID, NewIMEI: r.NewIMEI, ServicePlan: r.ServicePlan, Status: r.Status, StatusDetails: r.StatusDetails,
+			NewICCID: r.NewICCID, NewIMEI: r.NewIMEI, ServicePlan: r.ServicePlan, Status: r.Status, StatusWords: r.Status.Words(), StatusDetails: r.StatusDetails,
 			CarrierRequestID: r.RequestID, CreatedAt: r.CreatedDate, SubmittedAt: r.SubmittedDate, ProcessedAt: r.ProcessedDate,
 			ModifiedAt: r.ModifiedDate})
 	}
@@ -271,9 +271,31 @@ func (s *Server) apiBulkChanges(c echo.Context) error {
 func apiBulkChangeOf(b store.BulkChange) apiBulkChange {
 	c := b.Counts
 	return apiBulkChange{ID: b.ID, TenantID: b.TenantID, Tenant: b.TenantName, ServiceProviderID: b.ServiceProviderID,
-		ServiceProvider: b.ProviderName, ChangeType: b.Type, Status: b.Status, StatusDetails: b.StatusDetails, Reason: b.Reason,
+		ServiceProvider: b.ProviderName, ChangeType: b.Type, Status: b.Status, StatusWords: b.Status.Words(), Summary: c.Summary(), StatusDetails: b.StatusDetails, Reason: b.Reason,
 		CreatedBy: b.CreatedBy, CreatedAt: b.CreatedDate, ProcessedAt: b.ProcessedDate,
 		Counts: apiCounts{Total: c.Total, New: c.New, Processing: c.Processing, Processed: c.Processed, APIFailed: c.APIFailed,
 			Error: c.Error, Cancelled: c.Cancelled},
 		URL: paths.APIBulkChange(b.ID)}
+}
+
+// apiCancelBulkChange is POST /api/v1/bulk-changes/{id}/cancel: like the portal's button, it
+// withdraws the rows not yet sent; rows already with the carrier finish as it decides.
+//
+//	200 done (cancelled says how many; 0 when no row was waiting) · 404 no such request here
+func (s *Server) apiCancelBulkChange(c echo.Context) error {
+	ctx := c.Request().Context()
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil {
+		return apperr.E(apperr.NotFound, "There is no bulk change %q.", c.Param("id"))
+	}
+	u := currentUser(c)
+	n, err := s.store.CancelOpenRows(ctx, scopeOf(u), id, u.Email)
+	if err != nil {
+		return err
+	}
+	b, err := s.store.BulkChange(ctx, scopeOf(u), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, apiCancelled{Cancelled: n, Message: cancelMessage(n), BulkChange: apiBulkChangeOf(*b)})
 }

@@ -37,13 +37,19 @@ func TestAPIGolden(t *testing.T) {
 		{"create_malformed", http.MethodPost, paths.APIBulkChanges, `{"rows": [`, api.token},
 		{"list", http.MethodGet, paths.APIBulkChanges + "?status=NEW", "", api.token},
 		{"get", http.MethodGet, "", "", api.token},
+		{"cancel", http.MethodPost, "", "", api.token},
+		{"get_cancelled", http.MethodGet, "", "", api.token},
+		{"cancel_again", http.MethodPost, "", "", api.token},
 		{"not_found", http.MethodGet, paths.APIBulkChange(999999), "", api.token},
 		{"unauthorized", http.MethodGet, paths.APIBulkChanges, "", ""},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			path := c.path
-			if c.name == "get" {
+			switch c.name {
+			case "get", "get_cancelled":
 				path = paths.APIBulkChange(id)
+			case "cancel", "cancel_again":
+				path = paths.APIBulkChangeCancel(id)
 			}
 			req, _ := http.NewRequest(c.method, e.srv.URL+path, strings.NewReader(c.body))
 			req.Header.Set("Content-Type", "application/json")

@@ -119,6 +119,8 @@ type apiBulkChange struct {
 	ServiceProvider   string             `json:"service_provider"`
 	ChangeType        change.Type        `json:"change_type"`
 	Status            change.BatchStatus `json:"status"`
+	StatusWords       string             `json:"status_words"` // the status as the portal says it: "partly changed"
+	Summary           string             `json:"summary"`      // the counts in words: "3 of 5 changed, 2 cancelled"
 	StatusDetails     string             `json:"status_details"`
 	Reason            string             `json:"reason"`
 	CreatedBy         string             `json:"created_by"`
@@ -154,6 +156,7 @@ type apiChangeRow struct {
 	NewIMEI          string         `json:"new_imei"`
 	ServicePlan      string         `json:"service_plan"`
 	Status           change.Status  `json:"status"`
+	StatusWords      string         `json:"status_words"` // the status as the portal says it: "failed at the carrier"
 	StatusDetails    string         `json:"status_details"`
 	CarrierRequestID string         `json:"carrier_request_id"`
 	CreatedAt        time.Time      `json:"created_at"`
@@ -177,4 +180,12 @@ type apiBulkChangeList struct {
 	PerPage     int             `json:"per_page"`
 	Total       int             `json:"total"`
 	Pages       int             `json:"pages"`
+}
+
+// apiCancelled is the body of POST /api/v1/bulk-changes/{id}/cancel: how many rows not yet
+// sent were cancelled (0 when none was waiting), and the request as it stands after.
+type apiCancelled struct {
+	Cancelled  int           `json:"cancelled"`
+	Message    string        `json:"message"`
+	BulkChange apiBulkChange `json:"bulk_change"`
 }

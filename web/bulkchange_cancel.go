@@ -20,14 +20,23 @@ func (s *Server) cancelBulkChange(c echo.Context) error {
 	u := currentUser(c)
 	n, err := s.store.CancelOpenRows(c.Request().Context(), scopeOf(u), id, u.Email)
 	if err != nil {
-		return err
+		return backToRequest(c, id, err)
 	}
-	kind, msg := "ok", fmt.Sprintf("%d rows not yet sent were cancelled; rows already with the carrier finish as it decides.", n)
+	kind := "ok"
 	if n == 0 {
-		kind, msg = "info", "No row was waiting to be sent: every row is with the carrier or finished already."
+		kind = "info"
 	}
+	msg := cancelMessage(n)
 	if err := setFlash(c, kind, msg); err != nil {
 		return err
 	}
 	return redirect(c, paths.BulkChange(id))
+}
+
+// cancelMessage says what a cancel did, on the page and in the API.
+func cancelMessage(n int) string {
+	if n == 0 {
+		return "No row was waiting to be sent: every row is with the carrier or finished already."
+	}
+	return fmt.Sprintf("%d rows not yet sent were cancelled; rows already with the carrier finish as it decides.", n)
 }

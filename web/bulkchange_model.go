@@ -1,9 +1,6 @@
 package web
 
 import (
-	"fmt"
-	"strings"
-
 	"github.com/idswap/idswap/internal/change"
 	"github.com/idswap/idswap/internal/paths"
 	"github.com/idswap/idswap/internal/store"
@@ -35,33 +32,18 @@ func progressOf(c change.Counts) views.Progress {
 }
 
 func progressLabel(c change.Counts) string {
-	done := c.Total - c.Open()
-	parts := []string{fmt.Sprintf("%d processed", c.Processed)}
-	if c.Failed() > 0 {
-		parts = append(parts, fmt.Sprintf("%d failed", c.Failed()))
-	}
-	if c.Cancelled > 0 {
-		parts = append(parts, fmt.Sprintf("%d cancelled", c.Cancelled))
-	}
-	s := fmt.Sprintf("%d of %d rows finished: %s", done, c.Total, strings.Join(parts, ", "))
-	if c.Processing > 0 {
-		s += fmt.Sprintf("; %d waiting for the carrier", c.Processing)
-	}
-	if c.New > 0 {
-		s += fmt.Sprintf("; %d not yet sent", c.New)
-	}
-	return s
+	return c.Summary()
 }
 
 // countCells lists a batch's counts in the order of a row's life.
 func countCells(c change.Counts) []views.CountCell {
 	return []views.CountCell{
-		{Label: "not yet sent", N: c.New, Class: "NEW", TestID: "count-new"},
-		{Label: "waiting for the carrier", N: c.Processing, Class: "PROCESSING", TestID: "count-processing"},
-		{Label: "processed", N: c.Processed, Class: "PROCESSED", TestID: "count-processed"},
-		{Label: "refused by the carrier", N: c.APIFailed, Class: "API_FAILED", TestID: "count-api-failed"},
-		{Label: "failed our checks", N: c.Error, Class: "ERROR", TestID: "count-error"},
-		{Label: "cancelled", N: c.Cancelled, Class: "CANCELLED", TestID: "count-cancelled"},
+		{Label: change.StatusNew.Words(), N: c.New, Class: "NEW", TestID: "count-new"},
+		{Label: change.StatusProcessing.Words(), N: c.Processing, Class: "PROCESSING", TestID: "count-processing"},
+		{Label: change.StatusProcessed.Words(), N: c.Processed, Class: "PROCESSED", TestID: "count-processed"},
+		{Label: change.StatusAPIFailed.Words(), N: c.APIFailed, Class: "API_FAILED", TestID: "count-api-failed"},
+		{Label: change.StatusError.Words(), N: c.Error, Class: "ERROR", TestID: "count-error"},
+		{Label: change.StatusCancelled.Words(), N: c.Cancelled, Class: "CANCELLED", TestID: "count-cancelled"},
 	}
 }
 
@@ -111,7 +93,7 @@ func logEntries(es []store.LogEntry) []views.LogEntry {
 
 func bulkChangeRow(b store.BulkChange) views.BulkChangeRow {
 	return views.BulkChangeRow{ID: b.ID, URL: paths.BulkChange(b.ID), Created: fmtTime(b.CreatedDate),
-		Type: b.Type.Label(), Provider: b.ProviderName, Tenant: b.TenantName, By: b.CreatedBy, Status: string(b.Status),
+		Type: b.Type.Label(), Provider: b.ProviderName, Tenant: b.TenantName, By: b.CreatedBy, Status: b.Status.Words(),
 		StatusClass: string(b.Status), Total: b.Counts.Total, Processed: b.Counts.Processed, Failed: b.Counts.Failed(),
 		Open: b.Counts.Open(), Progress: progressOf(b.Counts)}
 }

@@ -127,7 +127,8 @@ func TestTheStatusRegionPollsUntilTheBatchIsDone(t *testing.T) {
 	if _, polls := d.Find("#bulk-status").Attr("hx-trigger"); polls || next(d) != "" {
 		t.Fatal("a finished batch's region still polls")
 	}
-	if text(d, "[data-testid=bulk-status-badge]") != string(change.BatchProcessedWithErrors) || d.Find("[data-testid=cancel-open]").Length() != 0 {
+	if text(d, "[data-testid=bulk-status-badge]") != "partly changed" || text(d, "[data-testid=bulk-summary]") != "2 of 3 changed, 1 failed" ||
+		!d.Find("[data-testid=bulk-status-badge]").HasClass(string(change.BatchProcessedWithErrors)) || d.Find("[data-testid=cancel-open]").Length() != 0 {
 		t.Fatalf("final region: %q", text(d, "[data-testid=bulk-status-badge]"))
 	}
 	_, body = c.get(paths.BulkChange(id))
@@ -182,18 +183,28 @@ func TestRowsDownloadAsCSV(t *testing.T) {
 		!strings.Contains(res.Header.Get("Content-Disposition"), fmt.Sprintf("bulk-change-%d-rows.csv", id)) {
 		t.Fatalf("CSV answer: %d %q %q", res.StatusCode, res.Header.Get("Content-Type"), res.Header.Get("Content-Disposition"))
 	}
-	recs, err := csv.NewReader(strings.NewReader(body)).ReadAll()
+	recs, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(body, "\uFEFF"))).ReadAll()
 	if err != nil || len(recs) != 4 {
 		t.Fatalf("CSV: %d records %v", len(recs), err)
 	}
-	want := []struct{ iccid, newICCID, status, requestID string }{
-		{rows[0].ICCID, rows[0].NewICCID, "PROCESSING", fmt.Sprintf("req-%d", rows[0].ID)},
-		{rows[1].ICCID, rows[1].NewICCID, "API_FAILED", fmt.Sprintf("req-%d", rows[1].ID)},
-		{rows[2].ICCID, rows[2].NewICCID, "NEW", ""},
+	// The template's columns come first, so the file can go back into the wizard.
+	if got := strings.Join(recs[0][:4], ","); got != "current,new_iccid,new_imei,note" {
+		t.Fatalf("header starts %q", got)
+	}
+	col := map[string]int{}
+	for i, h := range recs[0] {
+		col[h] = i
+	}
+	// Identifiers carry the apostrophe that keeps a spreadsheet from turning them into numbers.
+	want := []struct{ iccid, newICCID, status, words, requestID string }{
+		{rows[0].ICCID, rows[0].NewICCID, "PROCESSING", "waiting for the carrier", fmt.Sprintf("req-%d", rows[0].ID)},
+		{rows[1].ICCID, rows[1].NewICCID, "API_FAILED", "failed at the carrier", fmt.Sprintf("req-%d", rows[1].ID)},
+		{rows[2].ICCID, rows[2].NewICCID, "NEW", "not yet sent", ""},
 	}
 	for i, w := range want {
 		r := recs[i+1]
-		if r[3] != w.iccid || r[7] != w.newICCID || r[10] != w.status || r[12] != w.requestID {
+		if r[col["device_iccid"]] != "'"+w.iccid || r[col["new_iccid"]] != "'"+w.newICCID || r[col["status"]] != w.status ||
+			r[col["outcome"]] != w.words || r[col["carrier_request_id"]] != w.requestID {
 			t.Errorf("row %d: %q", i, r)
 		}
 	}

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 
@@ -21,10 +22,28 @@ func (s *Server) retryBulkChange(c echo.Context) error {
 	u := currentUser(c)
 	n, err := s.store.RetryBulkChange(c.Request().Context(), 0, id, u.Email, c.RealIP())
 	if err != nil {
-		return err
+		return backToRequest(c, id, err)
 	}
 	if err := setFlash(c, "ok", fmt.Sprintf("Bulk change %d is running again: %d rows were queued.", id, n)); err != nil {
 		return err
+	}
+	return redirect(c, paths.BulkChange(id))
+}
+
+// backToRequest answers an action on a request that cannot run now (it is running, it has
+// nothing to retry) by going back to the request's page with the reason, instead of an error
+// page. Other errors, and htmx calls (which show the error in place), are returned as they are.
+func backToRequest(c echo.Context, id int64, err error) error {
+	if isHTMX(c) || !(apperr.Is(err, apperr.Conflict) || apperr.Is(err, apperr.Invalid)) {
+		return err
+	}
+	var e *apperr.Error
+	msg := err.Error()
+	if errors.As(err, &e) {
+		msg = e.Message
+	}
+	if ferr := setFlash(c, "warn", msg); ferr != nil {
+		return ferr
 	}
 	return redirect(c, paths.BulkChange(id))
 }

@@ -2,9 +2,9 @@ package web
 
 import (
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -19,13 +19,14 @@ import (
 func (s *Server) bulkStatus(c echo.Context, b *store.BulkChange) views.BulkChangeStatus {
 	u := currentUser(c)
 	done := b.Counts.Total - b.Counts.Open()
-	st := views.BulkChangeStatus{ID: b.ID, Status: string(b.Status), StatusClass: string(b.Status), StatusDetails: b.StatusDetails,
+	out := change.Describe(b.Status, b.Counts)
+	st := views.BulkChangeStatus{ID: b.ID, Status: out.Words, StatusClass: string(b.Status), StatusDetails: b.StatusDetails,
 		Final: b.Status.Final(), Summary: fmt.Sprintf("%d of %d rows finished", done, b.Counts.Total),
-		Counts: countCells(b.Counts), Progress: progressOf(b.Counts), CSRF: csrfToken(c), CSVURL: paths.BulkChangeRowsCSV(b.ID)}
+		Counts: countCells(b.Counts), Progress: progressOf(b.Counts), CSRF: csrfToken(c), CSVURL: paths.BulkChangeRowsCSV(b.ID),
+		XLSXURL: paths.BulkChangeRowsXLSX(b.ID)}
 	if st.Final {
 		st.Finished = fmtTimePtr(b.ProcessedDate)
-		st.Summary = b.Status.OutcomeWords()
-		st.Summary = strings.ToUpper(st.Summary[:1]) + st.Summary[1:] + fmt.Sprintf(": %d of %d rows processed", b.Counts.Processed, b.Counts.Total)
+		st.Summary = out.Summary
 	} else {
 		st.PollURL = paths.BulkChangeStatusAt(b.ID, statusVersion(b))
 	}
@@ -37,8 +38,16 @@ func (s *Server) bulkStatus(c echo.Context, b *store.BulkChange) views.BulkChang
 	if b.Counts.Failed() > 0 {
 		st.RetryURL = paths.RetryFailedRows(b.ID)
 	}
+	// "Run again" only when it can run: some row was never sent. A failed query hides it;
+	// the page still shows everything else.
 	if u.IsAdmin() && b.Status == change.BatchError {
-		st.AdminRetryURL = paths.BulkChangeRetry(b.ID)
+		n, err := s.store.UnsentFailedRows(c.Request().Context(), b.ID)
+		if err != nil {
+			s.log.WarnContext(c.Request().Context(), "count unsent rows", slog.Int64("bulk_change", b.ID), slog.Any("err", err))
+		}
+		if n > 0 {
+			st.AdminRetryURL = paths.BulkChangeRetry(b.ID)
+		}
 	}
 	return st
 }

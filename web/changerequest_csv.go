@@ -5,42 +5,49 @@ import (
 	"fmt"
 	"io"
 	"mime/multipart"
-	"net/http"
 	"unicode/utf16"
 	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/idswap/idswap/internal/change"
+	"github.com/idswap/idswap/internal/sheet"
 	"github.com/idswap/idswap/views"
 )
 
-// The CSV side of a change request: the template to fill in a spreadsheet, and reading a file
-// back. Identifiers have up to 32 digits and spreadsheets keep 15, so the template writes every
-// identifier as a text formula (="8914…"): a spreadsheet opens it as text, shows every digit,
-// and saves the digits back as they were. The parser (ident.Clean) reads both forms.
+// The spreadsheet side of a change request: the template to fill in (CSV or .xlsx), and reading
+// a file back. Identifiers have up to 32 digits and spreadsheets keep 15, so the template writes
+// them as text (internal/sheet: a text cell in .xlsx, a leading apostrophe in CSV); the reader
+// takes the marks off again (sheet.Unmark), so the Rows box shows plain identifiers.
 
 // changeTemplate is the CSV template: the header the parser knows, and one example row per
 // change type. Rows whose note starts with "example" are skipped when the file comes back, so
 // a template uploaded unchanged adds nothing.
-func (s *Server) changeTemplate(c echo.Context) error {
-	h := c.Response().Header()
-	h.Set(echo.HeaderContentType, "text/csv; charset=utf-8")
-	h.Set(echo.HeaderContentDisposition, `attachment; filename="idswap-change-template.csv"`)
-	c.Response().WriteHeader(http.StatusOK)
-	_, err := io.WriteString(c.Response(), changeTemplateCSV)
-	return err
+func (s *Server) changeTemplate(c echo.Context) error { return s.writeTemplate(c, sheet.CSV) }
+
+// changeTemplateXLSX is the same template as an Excel workbook.
+func (s *Server) changeTemplateXLSX(c echo.Context) error { return s.writeTemplate(c, sheet.XLSX) }
+
+func (s *Server) writeTemplate(c echo.Context, f sheet.Format) error {
+	return s.streamSheet(c, f, "idswap-change-template."+string(f), templateHeader(), func(write func(...sheet.Cell) error) error {
+		for _, r := range templateExamples {
+			if err := write(sheet.ID(r[0]), sheet.ID(r[1]), sheet.ID(r[2]), sheet.Text(r[3])); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
-// changeTemplateCSV starts with a UTF-8 byte-order mark so that Excel reads it as UTF-8.
-const changeTemplateCSV = "\uFEFF" + `current,new_iccid,new_imei,note
-="89148000004200000373",="89148000004200099995",,"example, ChangeICCID (new SIM, same device): current device by ICCID, IMEI, MDN or EID, then the new ICCID. Rows whose note starts with example are skipped on upload. Keep the columns formatted as Text before you type or paste identifiers."
-="5125550100",,="866957041000070","example, ChangeIMEI (same SIM, new device): the new IMEI in the third column, the second left empty."
-="866957040012345",="89148000004200099987",="354405110000016","example, ChangeIMEIandICCID (new SIM and new device): both new identifiers."
-`
+// templateExamples are the template's example rows, one per change type.
+var templateExamples = [][4]string{
+	{"89148000004200000373", "89148000004200099995", "", "example, ChangeICCID (new SIM, same device): current device by ICCID, IMEI, MDN or EID, then the new ICCID. Rows whose note starts with example are skipped on upload. Keep the columns formatted as Text before you type or paste identifiers."},
+	{"5125550100", "", "866957041000070", "example, ChangeIMEI (same SIM, new device): the new IMEI in the third column, the second left empty."},
+	{"866957040012345", "89148000004200099987", "354405110000016", "example, ChangeIMEIandICCID (new SIM and new device): both new identifiers."},
+}
 
-// readUpload reads the rows of an uploaded CSV (or tab-separated text, in UTF-8 or UTF-16 as
-// spreadsheets save it). It returns the rows and a notice, or a message for the file field.
+// readUpload reads the rows of an uploaded .xlsx workbook (its first sheet) or CSV (or
+// tab-separated text, in UTF-8 or UTF-16 as spreadsheets save it). It returns the rows and a notice, or a message for the file field.
 func readUpload(fh *multipart.FileHeader) ([]change.Row, string, string) {
 	if fh.Size > maxUpload {
 		return nil, "", fmt.Sprintf("%s is %.1f MB; a file may have at most %d MB. Split it into smaller files.",
@@ -55,11 +62,24 @@ func readUpload(fh *multipart.FileHeader) ([]change.Row, string, string) {
 	if err != nil || len(b) > maxUpload {
 		return nil, "", fmt.Sprintf("%s could not be read whole; a file may have at most %d MB.", fh.Filename, maxUpload>>20)
 	}
-	text, ok := decodeText(b)
-	if !ok {
-		return nil, "", fmt.Sprintf("%s is not a text file. Save the sheet as CSV (comma-separated) and upload that.", fh.Filename)
+	var p change.Parsed
+	if bytes.HasPrefix(b, []byte("PK\x03\x04")) { // a zip: an .xlsx workbook
+		records, err := sheet.ReadXLSX(bytes.NewReader(b))
+		if err != nil {
+			return nil, "", fmt.Sprintf("%s could not be read as an Excel workbook (.xlsx); save it again, or as CSV.", fh.Filename)
+		}
+		p = change.ParseRecords(records)
+	} else {
+		text, ok := decodeText(b)
+		if !ok {
+			return nil, "", fmt.Sprintf("%s is neither a CSV nor an .xlsx file. Save the sheet as CSV or Excel workbook and upload that.", fh.Filename)
+		}
+		p = change.ParseRows(text)
 	}
-	p := change.ParseRows(text)
+	for i := range p.Rows {
+		r := &p.Rows[i]
+		r.Current, r.NewICCID, r.NewIMEI = sheet.Unmark(r.Current), sheet.Unmark(r.NewICCID), sheet.Unmark(r.NewIMEI)
+	}
 	if len(p.Rows) == 0 {
 		msg := fmt.Sprintf("%s has no rows.", fh.Filename)
 		if p.Examples > 0 {

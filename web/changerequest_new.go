@@ -67,11 +67,15 @@ func (s *Server) newChange(c echo.Context) error {
 		}
 		d, err := s.requests.RetryDraft(ctx, scopeOf(u), id)
 		if err != nil {
-			return err
+			return backToRequest(c, id, err)
 		}
 		in.tenantID, in.providerID, in.typ, in.reason, in.rows = d.TenantID, d.ProviderID, string(d.Type), d.Reason, d.Rows
-		notices = append(notices, fmt.Sprintf("The %s that failed in bulk change %d are loaded below. Check them, then submit them as a new request.",
+		notices = append(notices, fmt.Sprintf("The %s that failed in bulk change %d are loaded below, each with the reason in its note. Check them, then submit them as a new request.",
 			views.CountNoun(len(d.Rows), "row", "rows"), id))
+		if d.NeedNew > 0 {
+			notices = append(notices, fmt.Sprintf("The carrier refused the new identifier of %s: give each another one before you submit.",
+				views.CountNoun(d.NeedNew, "row", "rows")))
+		}
 	}
 	var res *request.Result
 	if len(in.rows) > 0 {

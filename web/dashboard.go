@@ -45,6 +45,8 @@ func (s *Server) dashboard(c echo.Context) error {
 	}
 	w := d.WeekRows
 	finished := w.Processed + w.Failed()
+	// The success rate is over the rows that ran: a cancelled row was never tried, so it is
+	// neither a success nor a failure, and is counted on its own card rather than hidden.
 	rate := "–"
 	if finished > 0 {
 		rate = fmt.Sprintf("%.1f %%", 100*float64(w.Processed)/float64(finished))
@@ -53,9 +55,12 @@ func (s *Server) dashboard(c echo.Context) error {
 	p.Week = []views.Stat{
 		{Label: "requests this week", Value: fmt.Sprint(d.WeekBatches), Hint: weekHint, TestID: "stat-week-requests"},
 		{Label: "rows in them", Value: fmt.Sprint(w.Total), Hint: fmt.Sprintf("%d still open", w.Open()), TestID: "stat-week-rows"},
-		{Label: "rows processed", Value: fmt.Sprint(w.Processed), Hint: "success rate " + rate, TestID: "stat-week-processed"},
-		{Label: "rows failed", Value: fmt.Sprint(w.Failed()), Hint: fmt.Sprintf("%d refused by the carrier, %d our checks", w.APIFailed, w.Error),
-			TestID: "stat-week-failed"},
+		{Label: "rows " + change.StatusProcessed.Words(), Value: fmt.Sprint(w.Processed),
+			Hint: fmt.Sprintf("success rate %s of %d rows that ran", rate, finished), TestID: "stat-week-processed"},
+		{Label: "rows failed", Value: fmt.Sprint(w.Failed()), Hint: fmt.Sprintf("%d %s, %d %s", w.APIFailed, change.StatusAPIFailed.Words(),
+			w.Error, change.StatusError.Words()), TestID: "stat-week-failed"},
+		{Label: "rows " + change.StatusCancelled.Words(), Value: fmt.Sprint(w.Cancelled), Hint: "withdrawn before they were sent",
+			TestID: "stat-week-cancelled"},
 	}
 	p.Waiting = views.Stat{Label: "rows waiting for the carrier", Value: fmt.Sprint(d.Waiting), TestID: "stat-waiting"}
 	if d.OldestWaiting != nil {

@@ -1,40 +1,47 @@
 package web
 
 import (
-	"encoding/csv"
 	"fmt"
 	"log/slog"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/idswap/idswap/internal/change"
+	"github.com/idswap/idswap/internal/sheet"
 )
 
-// streamCSV answers with a CSV download named filename: the header, then every record that
-// each writes, sent as the database returns them and flushed every few hundred records, so an
-// export of a million entries never sits in memory. Cells are defused (csvSafe).
-func (s *Server) streamCSV(c echo.Context, filename string, header []string, each func(write func(cells ...string) error) error) error {
+// streamSheet answers with a spreadsheet download (CSV or .xlsx) named filename: the header,
+// then every record that each writes. Every cell goes through the one writer (internal/sheet),
+// which neutralises formulas and keeps identifiers as text. A CSV is sent as the database
+// returns the rows and flushed every few hundred records, so an export of a million entries
+// never sits in memory; an .xlsx is a zip that is written when complete.
+func (s *Server) streamSheet(c echo.Context, format sheet.Format, filename string, header []sheet.Cell,
+	each func(write func(cells ...sheet.Cell) error) error) error {
 	h := c.Response().Header()
-	h.Set(echo.HeaderContentType, "text/csv; charset=utf-8")
+	h.Set(echo.HeaderContentType, format.ContentType())
 	h.Set(echo.HeaderContentDisposition, fmt.Sprintf(`attachment; filename=%q`, filename))
 	c.Response().WriteHeader(http.StatusOK)
-	w := csv.NewWriter(c.Response())
-	_ = w.Write(header)
+	w := sheet.New(format, c.Response())
+	err := w.Write(header...)
 	n := 0
-	err := each(func(cells ...string) error {
-		if err := w.Write(csvSafe(cells...)); err != nil {
-			return err
-		}
-		if n++; n%500 == 0 {
-			w.Flush()
-			c.Response().Flush()
-		}
-		return w.Error()
-	})
-	w.Flush()
 	if err == nil {
-		err = w.Error()
+		err = each(func(cells ...sheet.Cell) error {
+			if err := w.Write(cells...); err != nil {
+				return err
+			}
+			if n++; n%500 == 0 && format == sheet.CSV {
+				if err := w.Flush(); err != nil {
+					return err
+				}
+				c.Response().Flush()
+			}
+			return nil
+		})
+	}
+	if cerr := w.Close(); err == nil {
+		err = cerr
 	}
 	return s.endStream(c, err)
 }
@@ -51,20 +58,19 @@ func (s *Server) endStream(c echo.Context, err error) error {
 	panic(http.ErrAbortHandler)
 }
 
-// idText is an optional id as a CSV cell.
-func idText(id *int64) string {
-	if id == nil {
-		return ""
-	}
-	return strconv.FormatInt(*id, 10)
+// templateHeader is the header of every download: the upload template's columns, then the
+// download's own, which an upload ignores (change.InfoColumns).
+func templateHeader(info ...string) []sheet.Cell {
+	return sheet.Texts(append(append([]string{}, change.TemplateColumns...), info...)...)
 }
 
-// csvSafe defuses cells a spreadsheet would run as a formula (carrier messages are not ours).
-func csvSafe(cells ...string) []string {
-	for i, v := range cells {
-		if v != "" && strings.ContainsRune("=+-@\t\r", rune(v[0])) {
-			cells[i] = "'" + v
+// currentOf is the identifier that names a device in the "current" column: its MDN, else its
+// ICCID, else its IMEI.
+func currentOf(mdn, iccid, imei string) string {
+	for _, v := range []string{mdn, iccid, imei} {
+		if strings.TrimSpace(v) != "" {
+			return v
 		}
 	}
-	return cells
+	return ""
 }

@@ -134,12 +134,12 @@ func TestOutboxListsAndShowsTheResultEmail(t *testing.T) {
 	}
 	admin := e.signIn(demo.AdminEmail)
 	_, body := admin.get(paths.AdminOutbox)
-	if !strings.Contains(body, `data-testid="outbox-row"`) || !strings.Contains(body, store.ResultSubject(id)) || !strings.Contains(body, "sent") {
+	if !strings.Contains(body, `data-testid="outbox-row"`) || !strings.Contains(body, fmt.Sprintf("Bulk change %d: 0 of 3 changed, 3 cancelled", id)) || !strings.Contains(body, `data-testid="outbox-outcome">cancelled<`) || !strings.Contains(body, "sent") {
 		t.Fatalf("outbox list: %.300s", body)
 	}
 	page := paths.OutboxMessage(mail.ID)
 	_, body = admin.get(page)
-	for _, want := range []string{`data-testid="outbox-text"`, "Bulk change " + fmt.Sprint(id) + " cancelled", "Cancelled:    3",
+	for _, want := range []string{`data-testid="outbox-text"`, "Bulk change " + fmt.Sprint(id) + ". Cancelled: 0 of 3 changed, 3 cancelled.", "Cancelled:    3",
 		demo.AcmeManager, `data-testid="outbox-eml"`, fmt.Sprintf("bulk-change-%d.csv", id)} {
 		if !strings.Contains(body, want) {
 			t.Errorf("message page lacks %q", want)
@@ -154,7 +154,7 @@ func TestOutboxListsAndShowsTheResultEmail(t *testing.T) {
 		t.Fatalf("CSV: %d %q", res.StatusCode, csv)
 	}
 	res, eml := admin.get(page + "/eml")
-	if res.StatusCode != http.StatusOK || !strings.Contains(eml, "Subject: "+store.ResultSubject(id)) {
+	if res.StatusCode != http.StatusOK || !strings.Contains(eml, "Subject: "+fmt.Sprintf("Bulk change %d: 0 of 3 changed, 3 cancelled", id)) {
 		t.Fatalf(".eml: %d %.200s", res.StatusCode, eml)
 	}
 	if res, _ := admin.get(paths.OutboxMessage(999999)); res.StatusCode != http.StatusNotFound {

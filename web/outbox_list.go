@@ -37,6 +37,9 @@ func outboxRow(m store.OutboxEmail) views.OutboxRow {
 		Attempts: m.Attempts, LastError: m.LastError, Created: stamp(&m.CreatedDate), Sent: stamp(m.SentDate)}
 	if m.BulkChangeID != nil {
 		r.BulkChangeID, r.BulkURL = *m.BulkChangeID, paths.BulkChange(*m.BulkChangeID)
+		if m.BulkStatus != "" {
+			r.Outcome, r.OutcomeClass = m.BulkStatus.Words(), string(m.BulkStatus)
+		}
 	}
 	return r
 }

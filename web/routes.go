@@ -42,6 +42,7 @@ func (s *Server) routes(secure bool) {
 	api.POST(under(paths.APIv1, paths.APIBulkChanges), s.apiCreateBulkChange)
 	api.GET(under(paths.APIv1, paths.APIBulkChanges), s.apiBulkChanges)
 	api.GET(under(paths.APIv1, paths.APIBulkChangeRoute), s.apiBulkChange)
+	api.POST(under(paths.APIv1, paths.APICancelRoute), s.apiCancelBulkChange)
 
 	// The portal: session, user, CSRF. A body past 16 MB is refused before the CSRF check
 	// reads the form (limitBody).
@@ -65,6 +66,7 @@ func (s *Server) routes(secure bool) {
 	signedIn.POST(paths.NewBulkChangeChk, s.changeCheck)
 	signedIn.GET(paths.NewBulkChangeFind, s.changeSearch)
 	signedIn.GET(paths.ChangeTemplateCSV, s.changeTemplate)
+	signedIn.GET(paths.ChangeTemplateXLSX, s.changeTemplateXLSX)
 	signedIn.POST(paths.BulkChanges, s.submitChange)
 
 	// Requests: the list, the live page with its polled status region, row logs, the CSV of
@@ -73,6 +75,7 @@ func (s *Server) routes(secure bool) {
 	signedIn.GET(paths.BulkChangeRoute, s.bulkChangePage)
 	signedIn.GET(paths.BulkChangeStatusRoute, s.bulkChangeStatus)
 	signedIn.GET(paths.BulkChangeRowsRoute, s.bulkChangeCSV)
+	signedIn.GET(paths.BulkChangeXLSXRoute, s.bulkChangeXLSX)
 	signedIn.GET(paths.BulkChangeRowLogRoute, s.bulkChangeRowLog)
 	signedIn.POST(paths.BulkChangeCancelRoute, s.cancelBulkChange)
 	signedIn.POST(paths.BulkChangeRetryRoute, s.retryBulkChange, requireAdmin)

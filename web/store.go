@@ -15,6 +15,8 @@ type pageStore interface {
 	BulkChanges(ctx context.Context, f store.BulkChangeFilter) ([]store.BulkChange, int, error)
 	DeviceChanges(ctx context.Context, bulkChangeID int64, f store.DeviceChangeFilter) ([]store.DeviceChange, int, error)
 	EachDeviceChange(ctx context.Context, bulkChangeID int64, fn func(store.DeviceChange) error) error
+	FailureCodes(ctx context.Context, bulkChangeID int64) (map[int64]string, error)
+	UnsentFailedRows(ctx context.Context, bulkID int64) (int, error)
 	BulkChangeLog(ctx context.Context, f store.LogFilter) ([]store.LogEntry, error)
 	DeviceByID(ctx context.Context, tenantID, id int64) (*store.Device, error)
 	IdentifierHistory(ctx context.Context, tenantID, deviceID int64) ([]store.HistoryEntry, error)

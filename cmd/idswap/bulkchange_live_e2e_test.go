@@ -37,7 +37,8 @@ const readPage = `(() => {
 	for (const k of ["new", "processing", "processed", "api-failed", "error", "cancelled"]) { counts[k] = q("[data-testid=count-" + k + "]"); }
 	return {
 		marker: window.__idswapMarker === 42,
-		status: q("[data-testid=bulk-status-badge]"),
+		// The badge shows the status in words; its class is the code the database holds.
+		status: Array.from((document.querySelector("[data-testid=bulk-status-badge]") || {classList: []}).classList).filter(c => c !== "badge").join(" "),
 		polling: !!(st && st.hasAttribute("hx-trigger")),
 		counts: counts,
 		rows: Array.from(document.querySelectorAll("[data-testid=change-row]")).map(r => r.getAttribute("data-status")),

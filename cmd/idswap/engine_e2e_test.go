@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -68,7 +69,8 @@ func TestDemoProcessesABatchEndToEnd(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	if !strings.Contains(string(eml), "Subject: "+store.ResultSubject(id)) || !strings.Contains(string(eml), "completed successfully") {
+	subject := fmt.Sprintf("Bulk change %d: 5 of 5 changed", id)
+	if !strings.Contains(string(eml), "Subject: "+subject) || !strings.Contains(string(eml), "All changed: 5 of 5 changed") {
 		t.Fatalf("the outbox has no result e-mail: %.300s", eml)
 	}
 
@@ -91,7 +93,7 @@ func TestDemoProcessesABatchEndToEnd(t *testing.T) {
 	}
 	page(hc.PostForm(app.URL+paths.Login, url.Values{"_csrf": {m[1]}, "email": {demo.AdminEmail}, "password": {cfg.DemoPassword}}))
 	body := page(hc.Get(app.URL + paths.AdminOutbox))
-	if !strings.Contains(body, store.ResultSubject(id)) || !strings.Contains(body, ">sent<") {
+	if !strings.Contains(body, subject) || !strings.Contains(body, ">sent<") || !strings.Contains(body, ">all changed<") {
 		t.Fatalf("the outbox page does not list the e-mail: %.500s", body)
 	}
 }

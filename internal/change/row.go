@@ -93,6 +93,27 @@ var headerNames = map[string]string{
 	"note": "note", "notes": "note", "comment": "note",
 }
 
+// ignored marks a column of InfoColumns: its values are neither checked nor refused.
+const ignored = "-"
+
+// TemplateColumns are the columns of the upload template; every spreadsheet idswap writes of
+// rows starts with them, so that any download can be edited and uploaded as it is.
+var TemplateColumns = []string{"current", "new_iccid", "new_imei", "note"}
+
+// InfoColumns are the columns a download of rows adds after TemplateColumns. An upload with a
+// header ignores them, and only them: any other unknown column is still refused, since its
+// values may be identifiers in the wrong place.
+var InfoColumns = append(append([]string{}, RowInfoColumns...), AuditInfoColumns...)
+
+// RowInfoColumns are the columns a download of a request's rows adds (sheet.RowsHeader).
+var RowInfoColumns = []string{"status", "outcome", "carrier_code", "details", "device_iccid", "device_imei", "device_mdn",
+	"device_eid", "service_plan", "row_id", "bulk_change_id", "device_id", "carrier_request_id", "created_utc",
+	"submitted_utc", "processed_utc"}
+
+// AuditInfoColumns are the further columns of the audit export.
+var AuditInfoColumns = []string{"date_utc", "source", "id", "tenant", "row_status", "by", "entry", "response_status",
+	"has_errors", "error_code", "error_text", "entity_type", "entity_id", "remote_addr"}
+
 // positional is the column order of a line without a header.
 var positional = []string{"current", "new_iccid", "new_imei", "note"}
 
@@ -104,12 +125,25 @@ var positional = []string{"current", "new_iccid", "new_imei", "note"}
 // ends up in Row.Extra or in a cell, where the checks say what is wrong.
 func ParseRows(text string) Parsed {
 	text = strings.TrimPrefix(text, "\uFEFF")
+	var records [][]string
+	for line := range strings.SplitSeq(text, "\n") {
+		records = append(records, splitLine(strings.TrimRight(line, "\r")))
+	}
+	return ParseRecords(records)
+}
+
+// ParseRecords reads rows from cells already split, as a spreadsheet's rows are: the same
+// rules as ParseRows (an optional header, blank rows skipped, the template's examples skipped).
+// With a header, the columns a download adds (InfoColumns) are ignored, so a download can be
+// uploaded as it is.
+func ParseRecords(records [][]string) Parsed {
 	var p Parsed
 	order := positional
 	first := true
-	for line := range strings.SplitSeq(text, "\n") {
-		line = strings.TrimRight(line, "\r")
-		cells := splitLine(line)
+	for _, cells := range records {
+		for i, c := range cells {
+			cells[i] = strings.TrimSpace(c)
+		}
 		if allBlank(cells) {
 			continue
 		}
@@ -178,8 +212,12 @@ func headerOf(cells []string) ([]string, bool) {
 			return unicode.ToLower(r)
 		}, c)
 		// A column named twice keeps its first place; the second's values become extras.
-		if col, ok := headerNames[key]; ok && !slices.Contains(cols[:i], col) {
+		col, ok := headerNames[key]
+		switch {
+		case ok && !slices.Contains(cols[:i], col):
 			cols[i], known = col, true
+		case !ok && slices.Contains(InfoColumns, strings.ToLower(strings.TrimSpace(c))):
+			cols[i] = ignored
 		}
 	}
 	return cols, known
@@ -201,6 +239,7 @@ func rowOf(cells, order []string) Row {
 			r.NewIMEI = c
 		case "note":
 			r.Note = c
+		case ignored:
 		default:
 			if c != "" {
 				r.Extra = append(r.Extra, c)

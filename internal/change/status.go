@@ -114,9 +114,10 @@ func (c Counts) Failed() int { return c.APIFailed + c.Error }
 // Outcome is the final status of a batch whose rows are all final, and false while any is open.
 // from is the batch's status now. One rule decides it, here:
 //   - a batch that failed as a whole (from is ERROR) stays ERROR, whatever its rows did;
-//   - cancelled rows count neither way: a batch of 3 successes and 2 cancellations is PROCESSED;
-//   - no success and no failure is CANCELLED, only successes PROCESSED, only failures ERROR,
-//     and both PROCESSED_WITH_ERRORS.
+//   - PROCESSED only when every row was changed: a cancelled row is not a success, so 3
+//     changed and 2 cancelled is PROCESSED_WITH_ERRORS (its words say "2 cancelled", not
+//     "failed"; see Describe and docs/DECISIONS.md);
+//   - nothing changed: CANCELLED when nothing failed either, else ERROR.
 func (c Counts) Outcome(from BatchStatus) (BatchStatus, bool) {
 	switch {
 	case c.Open() > 0:
@@ -125,26 +126,11 @@ func (c Counts) Outcome(from BatchStatus) (BatchStatus, bool) {
 		return BatchError, true
 	case c.Processed == 0 && c.Failed() == 0:
 		return BatchCancelled, true
-	case c.Failed() == 0:
+	case c.Processed == c.Total:
 		return BatchProcessed, true
 	case c.Processed == 0:
 		return BatchError, true
 	default:
 		return BatchProcessedWithErrors, true
 	}
-}
-
-// OutcomeWords says a final status in the words of the result e-mail.
-func (s BatchStatus) OutcomeWords() string {
-	switch s {
-	case BatchProcessed:
-		return "completed successfully"
-	case BatchProcessedWithErrors:
-		return "completed with errors"
-	case BatchError:
-		return "failed"
-	case BatchCancelled:
-		return "cancelled"
-	}
-	return "in progress"
 }

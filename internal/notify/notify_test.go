@@ -14,7 +14,7 @@ import (
 
 func result() notify.Result {
 	return notify.Result{BulkChangeID: 42, URL: "http://idswap.test/bulk-changes/42", ChangeType: "New SIM, same device (ICCID)",
-		Provider: "Verizon", Requester: "m@acme.example", Status: "PROCESSED_WITH_ERRORS", Outcome: "completed with errors",
+		Provider: "Verizon", Requester: "m@acme.example", Status: "PROCESSED_WITH_ERRORS", Outcome: "partly changed", Headline: "Partly changed: 2 of 3 changed, 1 failed",
 		Total: 3, Succeeded: 2, Failed: 1, CompletedAt: "2026-03-01 14:05 UTC",
 		FailedRows: []notify.FailedRow{{Device: "5125550100", OldICCID: "89148000000000000001", NewICCID: "89148000000000000019",
 			Status: "API_FAILED", Code: "UnifiedWebService.REQUEST_FAILED.ICCID.AlreadyInUse", Reason: "SIM 8914… is already in use"}}}
@@ -39,13 +39,13 @@ func checkDelivered(t *testing.T, m *mailtest.Message) {
 	if got := m.Header.Get("Message-Id"); got != "<outbox-7.bulk-42@idswap>" {
 		t.Errorf("Message-ID %q", got)
 	}
-	for _, want := range []string{"Bulk change 42 completed with errors", "Succeeded:    2", "Failed:       1",
+	for _, want := range []string{"Bulk change 42. Partly changed: 2 of 3 changed, 1 failed.", "Changed:      2", "Failed:       1",
 		"http://idswap.test/bulk-changes/42", "[UnifiedWebService.REQUEST_FAILED.ICCID.AlreadyInUse]"} {
 		if !strings.Contains(m.Text, want) {
 			t.Errorf("text part lacks %q:\n%s", want, m.Text)
 		}
 	}
-	for _, want := range []string{`href="http://idswap.test/bulk-changes/42"`, "completed with errors", "SIM 8914… is already in use"} {
+	for _, want := range []string{`href="http://idswap.test/bulk-changes/42"`, "Partly changed: 2 of 3 changed, 1 failed", "SIM 8914… is already in use"} {
 		if !strings.Contains(m.HTML, want) {
 			t.Errorf("HTML part lacks %q", want)
 		}

@@ -33,7 +33,7 @@ func ResultCSVName(bulkID int64) string { return fmt.Sprintf("bulk-change-%d.csv
 // ResultText is the plain-text part of the result e-mail.
 func ResultText(r Result) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Bulk change %d %s.\n\n", r.BulkChangeID, r.Outcome)
+	fmt.Fprintf(&b, "Bulk change %d. %s.\n\n", r.BulkChangeID, r.Headline)
 	if r.Reason != "" {
 		fmt.Fprintf(&b, "Reason: %s\n\n", r.Reason)
 	}
@@ -44,7 +44,7 @@ func ResultText(r Result) string {
 		{"Requested by", r.Requester},
 		{"Outcome", r.Outcome},
 		{"Rows", fmt.Sprint(r.Total)},
-		{"Succeeded", fmt.Sprint(r.Succeeded)},
+		{"Changed", fmt.Sprint(r.Succeeded)},
 		{"Failed", fmt.Sprint(r.Failed)},
 	}
 	if r.Cancelled > 0 {

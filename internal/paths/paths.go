@@ -17,11 +17,12 @@ const (
 	Devices      = "/devices"
 	DeviceLookup = "/devices/lookup"
 
-	BulkChanges       = "/bulk-changes"
-	NewBulkChange     = "/bulk-changes/new"
-	NewBulkChangeChk  = "/bulk-changes/new/check"
-	NewBulkChangeFind = "/bulk-changes/new/search"
-	ChangeTemplateCSV = "/bulk-changes/template.csv"
+	BulkChanges        = "/bulk-changes"
+	NewBulkChange      = "/bulk-changes/new"
+	NewBulkChangeChk   = "/bulk-changes/new/check"
+	NewBulkChangeFind  = "/bulk-changes/new/search"
+	ChangeTemplateCSV  = "/bulk-changes/template.csv"
+	ChangeTemplateXLSX = "/bulk-changes/template.xlsx"
 
 	Admin       = "/admin"
 	AdminAudit  = Admin + "/audit"
@@ -43,6 +44,7 @@ const (
 	BulkChangeRoute       = BulkChanges + "/:id"
 	BulkChangeStatusRoute = BulkChangeRoute + "/status"
 	BulkChangeRowsRoute   = BulkChangeRoute + "/rows.csv"
+	BulkChangeXLSXRoute   = BulkChangeRoute + "/rows.xlsx"
 	BulkChangeRowLogRoute = BulkChangeRoute + "/rows/:rowID/log"
 	BulkChangeCancelRoute = BulkChangeRoute + "/cancel"
 	BulkChangeRetryRoute  = BulkChangeRoute + "/retry"
@@ -52,6 +54,7 @@ const (
 	OutboxAttachmentRoute = OutboxMessageRoute + "/attachments/:name"
 	OutboxEMLRoute        = OutboxMessageRoute + "/eml"
 	APIBulkChangeRoute    = APIBulkChanges + "/:id"
+	APICancelRoute        = APIBulkChangeRoute + "/cancel"
 	CallbackRoute         = ThingSpaceCallback + "/:secret"
 )
 
@@ -65,6 +68,9 @@ func BulkChangeStatus(bulkChangeID int64) string { return BulkChange(bulkChangeI
 
 // BulkChangeRowsCSV is the download of every row of a request.
 func BulkChangeRowsCSV(bulkChangeID int64) string { return BulkChange(bulkChangeID) + "/rows.csv" }
+
+// BulkChangeRowsXLSX is the same download as an Excel workbook.
+func BulkChangeRowsXLSX(bulkChangeID int64) string { return BulkChange(bulkChangeID) + "/rows.xlsx" }
 
 // BulkChangeRowLog is the carrier log of one row.
 func BulkChangeRowLog(bulkChangeID, rowID int64) string {
@@ -130,6 +136,9 @@ func Callback(secret string) string { return ThingSpaceCallback + "/" + url.Path
 
 // APIBulkChange is a request in the JSON API.
 func APIBulkChange(bulkChangeID int64) string { return APIBulkChanges + "/" + id(bulkChangeID) }
+
+// APIBulkChangeCancel cancels a request's rows not yet sent, in the JSON API.
+func APIBulkChangeCancel(bulkChangeID int64) string { return APIBulkChange(bulkChangeID) + "/cancel" }
 
 // Absolute joins the public base URL (IDSWAP_PUBLIC_URL, no trailing slash needed) and a path,
 // for links that leave the portal: e-mails, the carrier's callback URL.

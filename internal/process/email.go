@@ -3,19 +3,17 @@ package process
 import (
 	"bytes"
 	"context"
-	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
-	"strconv"
-	"time"
 
 	"github.com/idswap/idswap/internal/apperr"
 	"github.com/idswap/idswap/internal/change"
 	"github.com/idswap/idswap/internal/jobs"
 	"github.com/idswap/idswap/internal/notify"
 	"github.com/idswap/idswap/internal/paths"
+	"github.com/idswap/idswap/internal/sheet"
 	"github.com/idswap/idswap/internal/store"
 )
 
@@ -85,9 +83,10 @@ func (e *Engine) ComposeEmail(ctx context.Context, outboxID int64) (*notify.Mess
 		completed = *b.ProcessedDate
 	}
 	status := b.Status
+	out := change.Describe(status, b.Counts)
 	model := notify.Result{BulkChangeID: b.ID, URL: paths.Absolute(e.baseURL(), paths.BulkChange(b.ID)),
 		ChangeType: b.Type.Label(), Provider: b.ProviderName, Requester: b.CreatedBy, Status: string(status),
-		Outcome: status.OutcomeWords(), Total: b.Counts.Total, Succeeded: b.Counts.Processed, Failed: b.Counts.Failed(),
+		Outcome: out.Words, Headline: out.Headline, Total: b.Counts.Total, Succeeded: b.Counts.Processed, Failed: b.Counts.Failed(),
 		Cancelled: b.Counts.Cancelled, CompletedAt: notify.CompletedAt(completed)}
 	if status == change.BatchError {
 		model.Reason = b.StatusDetails
@@ -105,7 +104,7 @@ func (e *Engine) ComposeEmail(ctx context.Context, outboxID int64) (*notify.Mess
 			line = r.ICCID
 		}
 		model.FailedRows = append(model.FailedRows, notify.FailedRow{Device: line, OldICCID: r.ICCID, NewICCID: r.NewICCID,
-			OldIMEI: r.IMEI, NewIMEI: r.NewIMEI, Status: string(r.Status), Code: codes[r.ID], Reason: r.StatusDetails})
+			OldIMEI: r.IMEI, NewIMEI: r.NewIMEI, Status: r.Status.Words(), Code: codes[r.ID], Reason: r.StatusDetails})
 	}
 	data, err := rowsCSV(rows, codes)
 	if err != nil {
@@ -131,27 +130,21 @@ func (e *Engine) mailDomain() string {
 	return "idswap.invalid"
 }
 
-// rowsCSV is every row of a request with its final status, as attached to the result e-mail.
+// rowsCSV is every row of a request with its final status, as attached to the result e-mail:
+// the same layout as the page's download (sheet.RowsHeader), written by the same writer.
 func rowsCSV(rows []store.DeviceChange, codes map[int64]string) ([]byte, error) {
 	var b bytes.Buffer
-	w := csv.NewWriter(&b)
-	_ = w.Write([]string{"RowId", "DeviceId", "MSISDN", "OldICCID", "NewICCID", "OldIMEI", "NewIMEI", "ServicePlan",
-		"Status", "ErrorCode", "Details", "RequestId", "SubmittedDate", "ProcessedDate"})
+	w := sheet.NewCSV(&b)
+	if err := w.Write(sheet.RowsHeader()...); err != nil {
+		return nil, err
+	}
 	for _, r := range rows {
-		device := ""
-		if r.DeviceID != nil {
-			device = strconv.FormatInt(*r.DeviceID, 10)
+		if err := w.Write(sheet.RowCells(r, codes[r.ID])...); err != nil {
+			return nil, err
 		}
-		_ = w.Write([]string{strconv.FormatInt(r.ID, 10), device, r.MSISDN, r.ICCID, r.NewICCID, r.IMEI, r.NewIMEI,
-			r.ServicePlan, string(r.Status), codes[r.ID], r.StatusDetails, r.RequestID, csvTime(r.SubmittedDate), csvTime(r.ProcessedDate)})
 	}
-	w.Flush()
-	return b.Bytes(), w.Error()
-}
-
-func csvTime(t *time.Time) string {
-	if t == nil {
-		return ""
+	if err := w.Close(); err != nil {
+		return nil, err
 	}
-	return t.UTC().Format(time.RFC3339)
+	return b.Bytes(), nil
 }

@@ -3,6 +3,7 @@ package process_test
 import (
 	"context"
 	"encoding/csv"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -88,16 +89,16 @@ func TestFiftyRowsFiveRefusedEndToEnd(t *testing.T) {
 		t.Fatalf("%d e-mails arrived", len(msgs))
 	}
 	m := msgs[0]
-	if m.Subject != store.ResultSubject(id) || m.From != fromAddr || strings.Join(m.To, ",") != requester+","+notifyAddr {
+	if m.Subject != fmt.Sprintf("Bulk change %d: 45 of 50 changed, 5 failed", id) || m.From != fromAddr || strings.Join(m.To, ",") != requester+","+notifyAddr {
 		t.Errorf("e-mail %q from %s to %v", m.Subject, m.From, m.To)
 	}
-	for _, want := range []string{"completed with errors", "Rows:         50", "Succeeded:    45", "Failed:       5",
+	for _, want := range []string{"Partly changed: 45 of 50 changed, 5 failed", "Rows:         50", "Changed:      45", "Failed:       5",
 		"Requested by: " + requester, "Verizon ThingSpace", "/bulk-changes/", "[" + codeInUse + "]", "[" + codeInvalid + "]"} {
 		if !strings.Contains(m.Text, want) {
 			t.Errorf("the text part lacks %q:\n%s", want, m.Text)
 		}
 	}
-	if !strings.Contains(m.HTML, "completed with errors") || !strings.Contains(m.HTML, codeInUse) {
+	if !strings.Contains(m.HTML, "Partly changed: 45 of 50 changed, 5 failed") || !strings.Contains(m.HTML, codeInUse) {
 		t.Errorf("the HTML part lacks the outcome or the codes")
 	}
 	var attached []byte
@@ -106,15 +107,19 @@ func TestFiftyRowsFiveRefusedEndToEnd(t *testing.T) {
 			attached = data
 		}
 	}
-	records, err := csv.NewReader(strings.NewReader(string(attached))).ReadAll()
+	records, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(string(attached), "\uFEFF"))).ReadAll()
 	if err != nil || len(records) != 51 {
 		t.Fatalf("CSV: %d records (%v)", len(records), err)
 	}
+	col := map[string]int{}
+	for i, h := range records[0] {
+		col[h] = i
+	}
 	failed := 0
 	for _, rec := range records[1:] {
-		if rec[8] == string(change.StatusAPIFailed) {
+		if rec[col["status"]] == string(change.StatusAPIFailed) {
 			failed++
-			if rec[9] == "" {
+			if rec[col["outcome"]] != "failed at the carrier" || rec[col["carrier_code"]] == "" {
 				t.Errorf("failed row %v has no code", rec)
 			}
 		}

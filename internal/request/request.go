@@ -32,6 +32,7 @@ type Store interface {
 	CreateBulkChange(ctx context.Context, nb store.NewBulkChange) (int64, bool, error)
 	BulkChange(ctx context.Context, tenantID, id int64) (*store.BulkChange, error)
 	DeviceChanges(ctx context.Context, bulkChangeID int64, f store.DeviceChangeFilter) ([]store.DeviceChange, int, error)
+	FailureCodes(ctx context.Context, bulkChangeID int64) (map[int64]string, error)
 }
 
 // Service checks and submits requests.
@@ -47,6 +48,9 @@ const MaxReason = 500
 
 // Draft is a request not yet stored: what the person (or program) has given so far.
 type Draft struct {
+	// NeedNew counts a retry's rows whose new identifier the carrier refused (RetryDraft).
+	NeedNew int
+
 	TenantID   int64
 	ProviderID int64
 	Type       change.Type
@@ -682,14 +686,20 @@ func (s *Service) submitted(ctx context.Context, key string) (int64, bool, error
 
 // RetryDraft is a new draft made of a request's failed rows (API_FAILED and ERROR): same
 // tenant, provider and change type, the current device named by the ICCID it had, the new
-// identifiers as before. tenantID 0 means any tenant (admins); another tenant's request is
-// NotFound.
+// identifiers as before — except one the carrier refused (change.RefusedNew), which is left
+// empty so the row cannot be submitted until it has another. Each row's note says why it
+// failed, in the carrier's words. tenantID 0 means any tenant (admins); another tenant's
+// request is NotFound.
 func (s *Service) RetryDraft(ctx context.Context, tenantID, bulkChangeID int64) (Draft, error) {
 	b, err := s.store.BulkChange(ctx, tenantID, bulkChangeID)
 	if err != nil {
 		return Draft{}, err
 	}
 	rows, _, err := s.store.DeviceChanges(ctx, b.ID, store.DeviceChangeFilter{})
+	if err != nil {
+		return Draft{}, err
+	}
+	codes, err := s.store.FailureCodes(ctx, b.ID)
 	if err != nil {
 		return Draft{}, err
 	}
@@ -705,7 +715,32 @@ func (s *Service) RetryDraft(ctx context.Context, tenantID, bulkChangeID int64) 
 				current = alt
 			}
 		}
-		d.Rows = append(d.Rows, change.Row{Current: current, NewICCID: r.NewICCID, NewIMEI: r.NewIMEI})
+		row := change.Row{Current: current, NewICCID: r.NewICCID, NewIMEI: r.NewIMEI}
+		code := codes[r.ID]
+		why := r.Status.Words()
+		if r.StatusDetails != "" {
+			why = r.StatusDetails
+		}
+		if code != "" {
+			why += " [" + code + "]"
+		}
+		iccidRefused, imeiRefused := change.RefusedNew(code)
+		var refused []string
+		if iccidRefused && row.NewICCID != "" {
+			refused, row.NewICCID = append(refused, "new ICCID "+row.NewICCID), ""
+		}
+		if imeiRefused && row.NewIMEI != "" {
+			refused, row.NewIMEI = append(refused, "new IMEI "+row.NewIMEI), ""
+		}
+		row.Note = why
+		if r.StatusDetails != "" {
+			row.Note = r.Status.Words() + ": " + why
+		}
+		if len(refused) > 0 {
+			row.Note = "the carrier refused " + strings.Join(refused, " and ") + ": " + why + "; give another"
+			d.NeedNew++
+		}
+		d.Rows = append(d.Rows, row)
 	}
 	if len(d.Rows) == 0 {
 		return Draft{}, apperr.E(apperr.Invalid, "Bulk change %d has no failed rows to retry.", b.ID)

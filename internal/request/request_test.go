@@ -325,7 +325,7 @@ func TestRetryDraftTakesTheFailedRows(t *testing.T) {
 		t.Fatal(err)
 	}
 	if r.TenantID != w.acme || r.ProviderID != w.provider || r.Type != change.ChangeICCID || len(r.Rows) != 2 ||
-		!reflect.DeepEqual(r.Rows[0], change.Row{Current: iccid(1), NewICCID: iccid(1001)}) || !strings.Contains(r.Reason, "Retry of the failed rows") {
+		!reflect.DeepEqual(r.Rows[0], change.Row{Current: iccid(1), NewICCID: iccid(1001), Note: "failed at the carrier"}) || !strings.Contains(r.Reason, "Retry of the failed rows") {
 		t.Fatalf("retry draft: %+v", r)
 	}
 	// The failed rows no longer hold their identifiers, so the retry checks clean.

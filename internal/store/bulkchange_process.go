@@ -418,8 +418,7 @@ func completeIfDone(ctx context.Context, t *tx, bulkID int64, by string) (*Compl
 		WHERE Id = ? AND ProcessedDate IS NULL`, string(final), t.now, by, by, t.now, bulkID); err != nil {
 		return nil, fmt.Errorf("store: complete bulk change %d: %w", bulkID, err)
 	}
-	summary := fmt.Sprintf("%s: %d rows, %d succeeded, %d failed, %d cancelled", final.OutcomeWords(), counts.Total,
-		counts.Processed, counts.Failed(), counts.Cancelled)
+	summary := change.Describe(final, counts).Headline
 	if err := insertLogs(ctx, t, bulkID, 0, by, []LogEntry{{Description: LogComplete, ResponseText: summary,
 		ResponseStatus: string(final), HasErrors: final != change.BatchProcessed && final != change.BatchCancelled}}); err != nil {
 		return nil, err
@@ -431,16 +430,11 @@ func completeIfDone(ctx context.Context, t *tx, bulkID int64, by string) (*Compl
 			Failed: counts.Failed(), Cancelled: counts.Cancelled}}); err != nil {
 		return nil, err
 	}
-	outboxID, err := insertOutbox(ctx, t, bulkID, ResultRecipients(b.CreatedBy, b.Notify), b.From, ResultSubject(bulkID))
+	outboxID, err := insertOutbox(ctx, t, bulkID, ResultRecipients(b.CreatedBy, b.Notify), b.From, change.ResultSubject(bulkID, counts))
 	if err != nil {
 		return nil, err
 	}
 	return &Completion{BulkChangeID: bulkID, Status: final, Counts: counts, OutboxID: outboxID}, nil
-}
-
-// ResultSubject is the subject of a request's result e-mail (DESIGN.md §4.8).
-func ResultSubject(bulkID int64) string {
-	return fmt.Sprintf("ICCID/IMEI Change Process Complete - Bulk Change %d", bulkID)
 }
 
 // ResultRecipients lists the requester and the provider's notification address, each once.
@@ -536,6 +530,15 @@ func (db *DB) failBulkChangeOnce(ctx context.Context, f BatchFailure) (Failed, e
 		return Failed{}, err
 	}
 	return out, t.Commit()
+}
+
+// UnsentFailedRows counts the rows of a request that failed without ever being sent: what
+// RetryBulkChange would queue again.
+func (db *DB) UnsentFailedRows(ctx context.Context, bulkID int64) (int, error) {
+	var n int
+	err := db.db.GetContext(ctx, &n, db.dialect.rebind(`SELECT COUNT(*) FROM M2M_DeviceChange
+		WHERE BulkChangeId = ? AND Status = ? AND SubmittedDate IS NULL`), bulkID, string(change.StatusError))
+	return n, err
 }
 
 // RetryBulkChange runs a request that failed as a whole again: its rows that were never sent

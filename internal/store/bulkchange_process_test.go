@@ -102,7 +102,9 @@ func TestClaimMarksTheRowSentBeforeTheCall(t *testing.T) {
 		if err != nil || !res.Done || res.Completion == nil {
 			t.Fatalf("finish: %+v %v", res, err)
 		}
-		if res.Completion.Status != change.BatchProcessed || res.Completion.Counts.Processed != 1 {
+		// One row changed and two cancelled is not "all changed" (change.Counts.Outcome).
+		if res.Completion.Status != change.BatchProcessedWithErrors || res.Completion.Counts.Processed != 1 ||
+			res.Completion.Counts.Cancelled != 2 {
 			t.Fatalf("completion %+v", res.Completion)
 		}
 		d, err := db.DeviceByID(ctx, f.acme, *rows[0].DeviceID)
@@ -110,7 +112,8 @@ func TestClaimMarksTheRowSentBeforeTheCall(t *testing.T) {
 			t.Fatalf("device after finish: %+v %v", d, err)
 		}
 		mail, err := db.OutboxEmail(ctx, res.Completion.OutboxID)
-		if err != nil || mail.Status != store.EmailQueued || mail.Subject != store.ResultSubject(bulk) ||
+		if err != nil || mail.Status != store.EmailQueued || mail.Subject != fmt.Sprintf("Bulk change %d: 1 of 3 changed, 2 cancelled", bulk) ||
+			mail.BulkStatus != change.BatchProcessedWithErrors ||
 			mail.To != "m@acme.example, ops@example.com" {
 			t.Fatalf("outbox: %+v %v", mail, err)
 		}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/idswap/idswap/internal/apperr"
+	"github.com/idswap/idswap/internal/change"
 	"github.com/idswap/idswap/internal/jobs"
 )
 
@@ -31,6 +32,8 @@ type OutboxEmail struct {
 	MessageID    string     `db:"MessageId"`
 	CreatedDate  time.Time  `db:"CreatedDate"`
 	SentDate     *time.Time `db:"SentDate"`
+	// BulkStatus is the request's status now ("" for an e-mail of no request).
+	BulkStatus change.BatchStatus `db:"BulkStatus"`
 }
 
 // Recipients splits To.
@@ -50,13 +53,16 @@ func insertOutbox(ctx context.Context, t *tx, bulkID int64, to []string, from, s
 	return id, nil
 }
 
-const outboxSelect = `SELECT Id, BulkChangeId, ToAddresses, FromAddress, Subject, Status, Attempts,
-	COALESCE(LastError, '') AS LastError, COALESCE(MessageId, '') AS MessageId, CreatedDate, SentDate FROM EmailOutbox`
+// outboxSelect reads e-mails with their request's outcome, which the outbox list shows.
+const outboxSelect = `SELECT o.Id, o.BulkChangeId, o.ToAddresses, o.FromAddress, o.Subject, o.Status, o.Attempts,
+	COALESCE(o.LastError, '') AS LastError, COALESCE(o.MessageId, '') AS MessageId, o.CreatedDate, o.SentDate,
+	COALESCE(b.Status, '') AS BulkStatus
+	FROM EmailOutbox o LEFT JOIN DeviceBulkChange b ON b.Id = o.BulkChangeId`
 
 // OutboxEmail finds one e-mail.
 func (db *DB) OutboxEmail(ctx context.Context, id int64) (*OutboxEmail, error) {
 	var e OutboxEmail
-	if err := db.db.GetContext(ctx, &e, db.dialect.rebind(outboxSelect+` WHERE Id = ?`), id); err != nil {
+	if err := db.db.GetContext(ctx, &e, db.dialect.rebind(outboxSelect+` WHERE o.Id = ?`), id); err != nil {
 		return nil, notFound(err, "no e-mail %d in the outbox", id)
 	}
 	return &e, nil
@@ -78,7 +84,7 @@ func (db *DB) OutboxEmails(ctx context.Context, limit, offset int) ([]OutboxEmai
 	}
 	clause, args := db.dialect.page(limit, offset)
 	var out []OutboxEmail
-	return out, total, t.sel(ctx, &out, outboxSelect+` ORDER BY Id DESC `+clause, args...)
+	return out, total, t.sel(ctx, &out, outboxSelect+` ORDER BY o.Id DESC `+clause, args...)
 }
 
 // MarkEmailSent records that an e-mail went out.

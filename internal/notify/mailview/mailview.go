@@ -11,7 +11,8 @@ type Result struct {
 	Provider     string
 	Requester    string
 	Status       string // the final batch status, e.g. PROCESSED_WITH_ERRORS
-	Outcome      string // the status in words: completed successfully, completed with errors, failed, cancelled
+	Outcome      string // the status in words (change.BatchStatus.Words): all changed, partly changed, failed, cancelled
+	Headline     string // the outcome with its counts (change.Outcome.Headline): "Partly changed: 3 of 5 changed, 2 cancelled"
 	Reason       string // why a bulk change that failed as a whole failed; empty otherwise
 	Total        int
 	Succeeded    int
