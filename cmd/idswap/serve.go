@@ -13,6 +13,7 @@ import (
 	"github.com/idswap/idswap/internal/auth"
 	"github.com/idswap/idswap/internal/config"
 	"github.com/idswap/idswap/internal/metrics"
+	"github.com/idswap/idswap/internal/paths"
 	"github.com/idswap/idswap/internal/process"
 	"github.com/idswap/idswap/internal/queue"
 	"github.com/idswap/idswap/internal/request"
@@ -76,18 +77,29 @@ func newApp(ctx context.Context, cfg *config.Config, getenv func(string) string,
 		a.close()
 		return nil, err
 	}
+	authSvc := auth.New(db)
+	authSvc.TokenTTL, authSvc.OnThrottle = cfg.TokenTTL, a.metrics.LoginThrottled
+	var portalMetrics http.Handler
+	if cfg.MetricsAddr == "" {
+		portalMetrics = a.metrics.Handler()
+	}
 	a.web = web.New(web.Config{
-		Logger:     a.log,
-		Store:      db,
-		Auth:       auth.New(db),
-		SessionKey: cfg.SessionKey,
-		SecureOnly: cfg.SecureOnly,
-		DemoLogins: demoLogins,
-		Metrics:    a.metrics.Handler(),
-		Requests:   request.New(db),
-		DemoStock:  stock,
-		Engine:     a.engine,
-		OutboxDir:  outboxDir,
+		Logger:         a.log,
+		Store:          db,
+		Auth:           authSvc,
+		SessionKey:     cfg.SessionKey,
+		SecureOnly:     cfg.SecureOnly,
+		SessionIdle:    cfg.SessionIdle,
+		SessionMax:     cfg.SessionMax,
+		TrustedProxies: cfg.TrustedProxies,
+		MaxInflight:    cfg.MaxInflight,
+		MetricsToken:   cfg.MetricsToken,
+		DemoLogins:     demoLogins,
+		Metrics:        portalMetrics,
+		Requests:       request.New(db),
+		DemoStock:      stock,
+		Engine:         a.engine,
+		OutboxDir:      outboxDir,
 	})
 	return a, nil
 }
@@ -114,6 +126,21 @@ func (a *app) serve(ctx context.Context, stdout io.Writer) error {
 	a.engine.SetPublicURL(a.cfg.PublicURL)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	if a.cfg.MetricsAddr != "" {
+		// /metrics on a listener of its own (an internal interface), not on the portal's.
+		mln, err := net.Listen("tcp", a.cfg.MetricsAddr)
+		if err != nil {
+			_ = srv.Close()
+			return fmt.Errorf("listen for metrics on %s: %w (IDSWAP_METRICS_ADDR)", a.cfg.MetricsAddr, err)
+		}
+		mux := http.NewServeMux()
+		mux.Handle("GET "+paths.Metrics, web.MetricsHandler(a.metrics.Handler(), a.cfg.MetricsToken))
+		msrv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, WriteTimeout: time.Minute}
+		go func() { _ = msrv.Serve(mln) }()
+		defer msrv.Close()
+		fmt.Fprintf(stdout, "metrics at http://%s%s\n", mln.Addr(), paths.Metrics)
+	}
+	go a.pruneSessions(ctx)
 
 	// The listener must be registered before the first row is sent, or its callback is lost
 	// (a carrier check would still settle it, minutes later).
@@ -140,6 +167,24 @@ func (a *app) serve(ctx context.Context, stdout io.Writer) error {
 		return nil
 	}
 	return serveErr
+}
+
+// pruneSessions deletes ended sessions and old sign-in throttle rows once an hour.
+func (a *app) pruneSessions(ctx context.Context) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		if n, err := a.db.PruneSessions(ctx); err != nil && ctx.Err() == nil {
+			a.log.Warn("pruning ended sessions failed", "err", err)
+		} else if n > 0 {
+			a.log.Debug("pruned ended sessions", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 func (a *app) close() {

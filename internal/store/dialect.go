@@ -110,3 +110,13 @@ func (d dialect) tableColumns() string {
 	return `SELECT m.name AS tbl, p.name AS col FROM sqlite_master m JOIN pragma_table_info(m.name) p
 		WHERE m.type = 'table' ORDER BY m.name, p.cid`
 }
+
+// lockForUpdate is the table hint that makes a read in a write transaction hold the rows it
+// reads (and the range, for a row not there yet) until commit: SQL Server runs transactions
+// side by side, SQLite's write transactions already run one at a time (BEGIN IMMEDIATE).
+func (d dialect) lockForUpdate() string {
+	if d.name == "sqlserver" {
+		return " WITH (UPDLOCK, HOLDLOCK)"
+	}
+	return ""
+}
