@@ -233,7 +233,8 @@ func signIn(base string) (*http.Client, string, error) {
 	if m := batchRE.FindStringSubmatch(list); m != nil {
 		return c, "/bulk-changes/" + m[1] + "/status", nil
 	}
-	return c, "/", nil
+	// A fresh demo has no request yet: the request list (session, user and one query) stands in.
+	return c, "/bulk-changes", nil
 }
 
 func get(c *http.Client, u string) (string, error) {

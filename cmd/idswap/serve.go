@@ -10,6 +10,8 @@ import (
 	"net/http"
 	"time"
 
+	"golang.org/x/net/netutil"
+
 	"github.com/idswap/idswap/internal/auth"
 	"github.com/idswap/idswap/internal/config"
 	"github.com/idswap/idswap/internal/metrics"
@@ -113,6 +115,10 @@ func (a *app) serve(ctx context.Context, stdout io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w (use --addr to pick another address)", a.cfg.Addr, err)
 	}
+	// Connections past four per request slot wait in the kernel's accept queue instead of each
+	// holding a goroutine and its buffers here: with the in-flight cap (503 past it) this keeps
+	// memory flat under a flood (make load).
+	ln = netutil.LimitListener(ln, 4*a.cfg.MaxInflight)
 	srv := a.web.HTTPServer(a.cfg.Addr)
 	url := "http://" + ln.Addr().String()
 	if a.cfg.PublicURLFromAddr {
