@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -31,10 +32,14 @@ func (s *Server) apiAuth(next echo.HandlerFunc) echo.HandlerFunc {
 			c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="idswap"`)
 			return apperr.E(apperr.Unauthorized, "Send an API token as Authorization: Bearer <token> (idswap token create makes one).")
 		}
-		u, err := s.auth.UserByToken(c.Request().Context(), strings.TrimSpace(token))
+		u, tok, err := s.auth.UserByToken(c.Request().Context(), strings.TrimSpace(token), c.RealIP())
 		if err != nil {
 			c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="idswap", error="invalid_token"`)
 			return err
+		}
+		if tok.ReadOnly() && c.Request().Method != http.MethodGet && c.Request().Method != http.MethodHead {
+			c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="idswap", error="insufficient_scope"`)
+			return apperr.E(apperr.Forbidden, "This API token is read-only (%s); use a read-write token to submit.", tok.Name)
 		}
 		c.Set(ctxUser, u)
 		return next(c)
@@ -105,13 +110,23 @@ const maxAPIBody = 8 << 20
 // decodeStrict reads exactly one JSON object with no unknown fields, and says what is wrong
 // with anything else in words a client developer can act on.
 func decodeStrict(r io.Reader, v any) string {
-	dec := json.NewDecoder(r)
+	raw, err := io.ReadAll(r)
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return fmt.Sprintf("The body is larger than %d MB.", mbe.Limit>>20)
+	}
+	if err != nil {
+		return "The body could not be read: " + err.Error()
+	}
+	if msg := checkJSONKeys(raw, v); msg != "" {
+		return msg
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
-	err := dec.Decode(v)
+	err = dec.Decode(v)
 	var (
 		syn *json.SyntaxError
 		typ *json.UnmarshalTypeError
-		mbe *http.MaxBytesError
 	)
 	switch {
 	case err == nil:

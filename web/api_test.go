@@ -24,7 +24,7 @@ type apiClient struct {
 
 func (e *env) apiClient(email string) *apiClient {
 	e.t.Helper()
-	tok, err := auth.New(e.db).CreateToken(context.Background(), email, "test")
+	tok, _, err := auth.New(e.db).CreateToken(context.Background(), email, auth.TokenOptions{Name: "test"}, "")
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -29,7 +29,7 @@ func (s *Server) login(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := rotate(c, u.ID); err != nil {
+	if err := s.sessions.rotate(c, u.ID); err != nil {
 		return err
 	}
 	return redirect(c, safeNext(next))

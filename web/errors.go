@@ -39,10 +39,14 @@ func (s *Server) handleError(err error, c echo.Context) {
 	if c.Response().Committed {
 		return
 	}
-	var status int
-	msg := apperr.MessageOf(err)
-	var he *echo.HTTPError
+	status, msg := http.StatusInternalServerError, apperr.MessageOf(err)
+	var (
+		he *echo.HTTPError
+		se *statusError
+	)
 	switch {
+	case errors.As(err, &se):
+		status, msg = se.status, se.msg
 	case errors.As(err, &he):
 		status = he.Code
 		msg = http.StatusText(he.Code)
@@ -94,6 +98,8 @@ func codeFor(status int) apperr.Code {
 		return apperr.Forbidden
 	case http.StatusConflict:
 		return apperr.Conflict
+	case http.StatusUnsupportedMediaType:
+		return apperr.Invalid
 	case http.StatusServiceUnavailable:
 		return apperr.Unavailable
 	}

@@ -12,9 +12,12 @@ import (
 )
 
 // routes is the one place that lists every route and the middleware, in the order it runs:
-// recover, request id, compression, secure headers, logging, timeout, session, user, body limit, CSRF.
+// load shedding, recover, request id, compression, secure headers, logging, timeout, long
+// writes, query bounds, session, user, body limit, CSRF.
 func (s *Server) routes(secure bool) {
 	e := s.e
+	// Shedding comes first of all, so a refused request costs as little as possible.
+	e.Pre(shedLoad(s.maxFlight))
 	e.Pre(middleware.RemoveTrailingSlashWithConfig(middleware.TrailingSlashConfig{RedirectCode: 301}))
 	e.Use(middleware.Recover())
 	e.Use(middleware.RequestID())
@@ -26,19 +29,21 @@ func (s *Server) routes(secure bool) {
 		Skipper: func(c echo.Context) bool {
 			return c.Request().Header.Get("Accept") == "text/csv" || c.QueryParam("format") == "csv"
 		}}))
+	e.Use(longWrites)
+	e.Use(boundQuery)
 
 	// No session: health, metrics, static files, and the carrier's callbacks, where the secret
 	// in the path is the credential (callback.go).
 	e.GET(paths.Healthz, s.healthz)
 	e.GET(paths.Readyz, s.readyz)
 	if s.metrics != nil {
-		e.GET(paths.Metrics, echo.WrapHandler(s.metrics))
+		e.GET(paths.Metrics, echo.WrapHandler(s.metrics)) // behind IDSWAP_METRICS_TOKEN when set
 	}
 	e.GET(static.Prefix+"*", echo.WrapHandler(static.Handler()))
 	e.POST(paths.CallbackRoute, s.thingspaceCallback)
 
 	// The JSON API: bearer tokens, no session, no CSRF (api.go).
-	api := e.Group(paths.APIv1, s.apiAuth)
+	api := e.Group(paths.APIv1, requireJSON, s.apiAuth)
 	api.POST(under(paths.APIv1, paths.APIBulkChanges), s.apiCreateBulkChange)
 	api.GET(under(paths.APIv1, paths.APIBulkChanges), s.apiBulkChanges)
 	api.GET(under(paths.APIv1, paths.APIBulkChangeRoute), s.apiBulkChange)
@@ -80,11 +85,19 @@ func (s *Server) routes(secure bool) {
 	signedIn.POST(paths.BulkChangeCancelRoute, s.cancelBulkChange)
 	signedIn.POST(paths.BulkChangeRetryRoute, s.retryBulkChange, requireAdmin)
 
+	// The user's own sessions and API tokens; admins see every token (account.go).
+	signedIn.GET(paths.AccountSessions, s.accountSessions)
+	signedIn.POST(paths.AccountSessionEndRt, s.endAccountSession)
+	signedIn.GET(paths.AccountTokens, s.accountTokens)
+	signedIn.POST(paths.AccountTokens, s.createAccountToken)
+	signedIn.POST(paths.AccountTokenRevokeRt, s.revokeAccountToken)
+
 	// Admins: the audit search (?format=csv streams the whole result; the timeout above skips
 	// it) and the outbox of result e-mails.
 	admin := signedIn.Group(paths.Admin, requireAdmin)
 	admin.GET(under(paths.Admin, paths.AdminAudit), s.audit)
 	admin.GET(under(paths.Admin, paths.AdminOutbox), s.outbox)
+	admin.GET(under(paths.Admin, paths.AdminTokens), s.adminTokens)
 	admin.GET(under(paths.Admin, paths.OutboxMessageRoute), s.outboxMessage)
 	admin.GET(under(paths.Admin, paths.OutboxHTMLRoute), s.outboxHTML)
 	admin.GET(under(paths.Admin, paths.OutboxAttachmentRoute), s.outboxAttachment)

@@ -7,6 +7,7 @@ package web
 import (
 	"context"
 	"log/slog"
+	"net"
 	"net/http"
 	"time"
 
@@ -20,7 +21,8 @@ import (
 // Authenticator signs people and programs in.
 type Authenticator interface {
 	Login(ctx context.Context, email, password, remoteAddr string) (*store.User, error)
-	UserByToken(ctx context.Context, token string) (*store.User, error)
+	UserByToken(ctx context.Context, token, remoteAddr string) (*store.User, *store.APIToken, error)
+	CreateToken(ctx context.Context, email string, o store.TokenOptions, by string) (string, *store.APIToken, error)
 }
 
 // Store is what the handlers read and write directly. Each handler group uses a part of it.
@@ -35,6 +37,7 @@ type Store interface {
 	Ping(ctx context.Context) error
 	CheckCurrent(ctx context.Context) error
 	pageStore
+	accountStore
 
 	// The engine's side: callbacks, an admin's retry, the outbox.
 	ProviderIDByCallbackSecret(ctx context.Context, secret string) (int64, error)
@@ -59,10 +62,21 @@ type Config struct {
 	Store      Store
 	Auth       Authenticator
 	SessionKey []byte
-	SecureOnly bool              // Secure cookies and HSTS (set when served over TLS)
-	DemoLogins []views.DemoLogin // shown on the sign-in page in demo mode
-	// Metrics serves /metrics (Prometheus) outside the session; nil leaves the route out.
-	Metrics http.Handler
+	SecureOnly bool // Secure cookies and HSTS (set when served over TLS)
+	// SessionIdle ends a session unused this long, SessionMax any session this long after
+	// sign-in (IDSWAP_SESSION_IDLE, IDSWAP_SESSION_MAX); zero means the defaults.
+	SessionIdle, SessionMax time.Duration
+	DemoLogins              []views.DemoLogin // shown on the sign-in page in demo mode
+	// Metrics serves /metrics (Prometheus) outside the session; nil leaves the route out (as
+	// when it has a listener of its own, IDSWAP_METRICS_ADDR). MetricsToken, when set, is the
+	// bearer token it wants.
+	Metrics      http.Handler
+	MetricsToken string
+	// TrustedProxies are the proxies whose X-Forwarded-For is believed; none: the TCP peer is
+	// the client.
+	TrustedProxies []*net.IPNet
+	// MaxInflight caps the requests served at once (0: DefaultMaxInflight); past it, 503.
+	MaxInflight int
 	// Now is the clock of the dashboard's "this week"; nil means time.Now.
 	Now func() time.Time
 	// Requests checks and submits change requests, for the portal and the API alike.
@@ -84,6 +98,8 @@ type Server struct {
 	sessions  *sessions
 	demo      []views.DemoLogin
 	metrics   http.Handler
+	maxFlight int
+	idle      time.Duration // the session idle timeout, for the sessions page
 	now       func() time.Time
 	requests  RequestService
 	stock     DemoStock // nil outside demo mode
@@ -98,9 +114,11 @@ func New(cfg Config) *Server {
 		log:       cfg.Logger,
 		store:     cfg.Store,
 		auth:      cfg.Auth,
-		sessions:  newSessions(cfg.SessionKey, cfg.SecureOnly),
+		sessions:  newSessions(cfg.Store, cfg.SessionKey, cfg.SecureOnly, cfg.SessionIdle, cfg.SessionMax),
 		demo:      cfg.DemoLogins,
-		metrics:   cfg.Metrics,
+		metrics:   requireMetricsTokenIfAny(cfg.Metrics, cfg.MetricsToken),
+		maxFlight: cfg.MaxInflight,
+		idle:      cfg.SessionIdle,
 		now:       cfg.Now,
 		requests:  cfg.Requests,
 		stock:     cfg.DemoStock,
@@ -109,6 +127,13 @@ func New(cfg Config) *Server {
 	}
 	if s.now == nil {
 		s.now = time.Now
+	}
+	if s.maxFlight <= 0 {
+		s.maxFlight = DefaultMaxInflight
+	}
+	s.e.IPExtractor = ipExtractor(cfg.TrustedProxies)
+	if s.idle <= 0 {
+		s.idle = DefaultSessionIdle
 	}
 	s.e.HideBanner, s.e.HidePort = true, true
 	s.e.HTTPErrorHandler = s.handleError
@@ -125,8 +150,9 @@ func (s *Server) HTTPServer(addr string) *http.Server {
 	return &http.Server{
 		Addr:              addr,
 		Handler:           s,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       2 * time.Minute, // a 10,000-row CSV upload over a slow line
-		IdleTimeout:       2 * time.Minute,
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
 	}
 }

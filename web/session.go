@@ -1,19 +1,38 @@
 package web
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"net/http"
+	"time"
 
 	gsessions "github.com/gorilla/sessions"
 	"github.com/labstack/echo/v4"
+
+	"github.com/idswap/idswap/internal/store"
 )
 
-// sessions keeps the signed-in user and the CSRF token in an encrypted, signed cookie.
+// sessions keeps the signed-in user and the CSRF token. A signed-in session lives in the
+// database (store.SessionStore): the cookie holds only a random id, so signing out, a password
+// change or a disabled user ends every copy of the cookie at once. Before sign-in the values
+// live in the encrypted, signed cookie.
 type sessions struct {
-	store *gsessions.CookieStore
+	store sessionBackend
+}
+
+// sessionBackend is a gorilla/sessions store that can also end a session on the server.
+type sessionBackend interface {
+	gsessions.Store
+	End(ctx context.Context, sess *gsessions.Session, reason string) error
+	CurrentSessionID(ctx context.Context, sess *gsessions.Session) (int64, error)
+}
+
+// sessionMaker is what makes the server-side store; *store.DB is one.
+type sessionMaker interface {
+	NewSessionStore(hashKey, blockKey []byte, idle, max time.Duration) *store.SessionStore
 }
 
 const (
@@ -23,19 +42,38 @@ const (
 	keyCSRF      = "csrf"
 	keyFlashKind = "flash_kind"
 	keyFlashMsg  = "flash_msg"
+
+	// DefaultSessionIdle and DefaultSessionMax apply when Config leaves them zero.
+	DefaultSessionIdle = time.Hour
+	DefaultSessionMax  = 12 * time.Hour // a working day; the user signs in again after that
 )
 
-func newSessions(key []byte, secure bool) *sessions {
-	// Derive separate signing and encryption keys from the one configured key.
-	st := gsessions.NewCookieStore(derive(key, "idswap session hash"), derive(key, "idswap session block"))
-	st.Options = &gsessions.Options{
-		Path:     "/",
-		MaxAge:   12 * 3600, // a working day; the user signs in again after that
-		HttpOnly: true,
-		Secure:   secure,
-		SameSite: http.SameSiteLaxMode,
+func newSessions(db any, key []byte, secure bool, idle, max time.Duration) *sessions {
+	if idle <= 0 {
+		idle = DefaultSessionIdle
 	}
-	return &sessions{store: st}
+	if max <= 0 {
+		max = DefaultSessionMax
+	}
+	// Derive separate signing and encryption keys from the one configured key.
+	hashKey, blockKey := derive(key, "idswap session hash"), derive(key, "idswap session block")
+	if m, ok := db.(sessionMaker); ok {
+		st := m.NewSessionStore(hashKey, blockKey, idle, max)
+		st.UserKey = keyUserID
+		st.Options.Secure = secure
+		return &sessions{store: st}
+	}
+	// No database (a unit test of rendering alone): cookie sessions, which nothing can end.
+	st := gsessions.NewCookieStore(hashKey, blockKey)
+	st.Options = &gsessions.Options{Path: "/", MaxAge: int(max / time.Second), HttpOnly: true, Secure: secure, SameSite: http.SameSiteLaxMode}
+	return &sessions{store: cookieOnly{st}}
+}
+
+type cookieOnly struct{ *gsessions.CookieStore }
+
+func (cookieOnly) End(context.Context, *gsessions.Session, string) error { return nil }
+func (cookieOnly) CurrentSessionID(context.Context, *gsessions.Session) (int64, error) {
+	return 0, nil
 }
 
 func derive(key []byte, label string) []byte {
@@ -44,13 +82,17 @@ func derive(key []byte, label string) []byte {
 	return m.Sum(nil)
 }
 
-// middleware loads the session (a fresh one if the cookie is missing or does not verify).
+// middleware loads the session (a fresh one if the cookie is missing, does not verify, or names
+// a session that has ended).
 func (s *sessions) middleware(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		sess, err := s.store.Get(c.Request(), sessionName)
+		r := c.Request()
+		// The store records the client address with a new session: the one echo trusts.
+		r = r.WithContext(context.WithValue(r.Context(), store.ClientAddrKey{}, c.RealIP()))
+		c.SetRequest(r)
+		sess, err := s.store.Get(r, sessionName)
 		if err != nil {
-			// A cookie from an old key: start over rather than fail the request.
-			sess, _ = s.store.New(c.Request(), sessionName)
+			return err
 		}
 		c.Set(ctxSession, sess)
 		return next(c)
@@ -68,8 +110,11 @@ func saveSession(c echo.Context) error {
 
 // rotate gives a signing-in user a new session: old values, including the CSRF token, are
 // dropped so that nothing planted before sign-in survives it.
-func rotate(c echo.Context, userID int64) error {
+func (s *sessions) rotate(c echo.Context, userID int64) error {
 	sess := session(c)
+	if err := s.store.End(c.Request().Context(), sess, store.SessionEndRotated); err != nil {
+		return err
+	}
 	for k := range sess.Values {
 		delete(sess.Values, k)
 	}

@@ -41,9 +41,9 @@ func TestRepeatedFailuresAreSlowedDown(t *testing.T) {
 	for range 3 {
 		c.postForm(paths.Login, url.Values{"email": {demo.AdminEmail}, "password": {"wrong-password"}})
 	}
-	// Now even the right password has to wait.
+	// Now even the right password has to wait, and is told the same as for a wrong one.
 	res, body := c.postForm(paths.Login, url.Values{"email": {demo.AdminEmail}, "password": {demoPassword}})
-	if res.StatusCode != http.StatusUnauthorized || !strings.Contains(body, "Too many failed sign-ins") {
+	if res.StatusCode != http.StatusUnauthorized || !strings.Contains(body, "The e-mail address or the password is wrong.") {
 		t.Fatalf("after 3 failures: %d %q", res.StatusCode, body)
 	}
 }

@@ -104,12 +104,15 @@ var auditPages = []auditPage{
 	{"bulk change, finished with a failed row", demo.AcmeManager, visit(func(f *auditFixture) string { return fmt.Sprintf("/bulk-changes/%d", f.finished) }, "[data-testid=bulk-status]")},
 	{"row log", demo.AcmeManager, visit(func(f *auditFixture) string { return fmt.Sprintf("/bulk-changes/%d/rows/%d/log", f.finished, f.failed) }, "main .crumbs")},
 	{"not found", demo.AcmeManager, visit(fixed("/no-such-page"), "main h1")},
+	{"your sessions", demo.AcmeManager, visit(fixed("/account/sessions"), "[data-testid=session-row]")},
+	{"your API tokens", demo.AcmeManager, visit(fixed("/account/tokens"), "[data-testid=token-form]")},
 
 	{"dashboard (admin)", demo.AdminEmail, visit(fixed("/"), "main h1")},
 	{"bulk changes (admin)", demo.AdminEmail, visit(fixed("/bulk-changes"), "main table")},
 	{"bulk change with retry (admin)", demo.AdminEmail, visit(func(f *auditFixture) string { return fmt.Sprintf("/bulk-changes/%d", f.finished) }, "[data-testid=bulk-status]")},
 	{"audit, with results", demo.AdminEmail, visit(func(f *auditFixture) string { return "/admin/audit?q=" + f.oldICCID }, "[data-testid=audit-hit]")},
 	{"outbox", demo.AdminEmail, visit(fixed("/admin/outbox"), "main table")},
+	{"API tokens of every user (admin)", demo.AdminEmail, visit(fixed("/admin/tokens"), "[data-testid=tokens]")},
 	{"outbox message", demo.AdminEmail, func(ctx context.Context, f *auditFixture) error {
 		var id int64
 		for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(200 * time.Millisecond) {

@@ -29,8 +29,10 @@ Usage:
                                    the ThingSpace simulator on its own, seeded with the demo carrier
   idswap user create --email E --role admin|manager [--tenant NAME] [--name NAME]
                                    add a user (password from IDSWAP_NEW_PASSWORD or standard input)
-  idswap token create --email E [--name NAME]
+  idswap token create --email E [--name NAME] [--ttl 2160h] [--scope read-only|read-write]
                                    print a new API token for a user, once
+  idswap token list [--email E]    list API tokens: scope, expiry, last use and address
+  idswap token revoke ID           revoke an API token at once
   idswap tenant create --name NAME  add a tenant; prints its id
   idswap provider create --name NAME --base-url URL --account ACCOUNT --client-id ID --username UWS_USER [--writes] [--callbacks]
                                    add a ThingSpace account (secrets from IDSWAP_CLIENT_SECRET and

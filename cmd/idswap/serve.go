@@ -10,9 +10,12 @@ import (
 	"net/http"
 	"time"
 
+	"golang.org/x/net/netutil"
+
 	"github.com/idswap/idswap/internal/auth"
 	"github.com/idswap/idswap/internal/config"
 	"github.com/idswap/idswap/internal/metrics"
+	"github.com/idswap/idswap/internal/paths"
 	"github.com/idswap/idswap/internal/process"
 	"github.com/idswap/idswap/internal/queue"
 	"github.com/idswap/idswap/internal/request"
@@ -75,18 +78,29 @@ func newApp(ctx context.Context, cfg *config.Config, getenv func(string) string,
 		a.close()
 		return nil, err
 	}
+	authSvc := auth.New(db)
+	authSvc.TokenTTL, authSvc.OnThrottle = cfg.TokenTTL, a.metrics.LoginThrottled
+	var portalMetrics http.Handler
+	if cfg.MetricsAddr == "" {
+		portalMetrics = a.metrics.Handler()
+	}
 	a.web = web.New(web.Config{
-		Logger:     a.log,
-		Store:      db,
-		Auth:       auth.New(db),
-		SessionKey: cfg.SessionKey,
-		SecureOnly: cfg.SecureOnly,
-		DemoLogins: demoLogins,
-		Metrics:    a.metrics.Handler(),
-		Requests:   request.New(db),
-		DemoStock:  stock,
-		Engine:     a.engine,
-		OutboxDir:  outboxDir,
+		Logger:         a.log,
+		Store:          db,
+		Auth:           authSvc,
+		SessionKey:     cfg.SessionKey,
+		SecureOnly:     cfg.SecureOnly,
+		SessionIdle:    cfg.SessionIdle,
+		SessionMax:     cfg.SessionMax,
+		TrustedProxies: cfg.TrustedProxies,
+		MaxInflight:    cfg.MaxInflight,
+		MetricsToken:   cfg.MetricsToken,
+		DemoLogins:     demoLogins,
+		Metrics:        portalMetrics,
+		Requests:       request.New(db),
+		DemoStock:      stock,
+		Engine:         a.engine,
+		OutboxDir:      outboxDir,
 	})
 	return a, nil
 }
@@ -100,6 +114,10 @@ func (a *app) serve(ctx context.Context, stdout io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w (use --addr to pick another address)", a.cfg.Addr, err)
 	}
+	// Connections past four per request slot wait in the kernel's accept queue instead of each
+	// holding a goroutine and its buffers here: with the in-flight cap (503 past it) this keeps
+	// memory flat under a flood (make load).
+	ln = netutil.LimitListener(ln, 4*a.cfg.MaxInflight)
 	srv := a.web.HTTPServer(a.cfg.Addr)
 	url := "http://" + ln.Addr().String()
 	if a.cfg.PublicURLFromAddr {
@@ -113,6 +131,21 @@ func (a *app) serve(ctx context.Context, stdout io.Writer) error {
 	a.engine.SetPublicURL(a.cfg.PublicURL)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	if a.cfg.MetricsAddr != "" {
+		// /metrics on a listener of its own (an internal interface), not on the portal's.
+		mln, err := net.Listen("tcp", a.cfg.MetricsAddr)
+		if err != nil {
+			_ = srv.Close()
+			return fmt.Errorf("listen for metrics on %s: %w (IDSWAP_METRICS_ADDR)", a.cfg.MetricsAddr, err)
+		}
+		mux := http.NewServeMux()
+		mux.Handle("GET "+paths.Metrics, web.MetricsHandler(a.metrics.Handler(), a.cfg.MetricsToken))
+		msrv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, WriteTimeout: time.Minute}
+		go func() { _ = msrv.Serve(mln) }()
+		defer msrv.Close()
+		fmt.Fprintf(stdout, "metrics at http://%s%s\n", mln.Addr(), paths.Metrics)
+	}
+	go a.pruneSessions(ctx)
 
 	// The listener must be registered before the first row is sent, or its callback is lost
 	// (a carrier check would still settle it, minutes later).
@@ -139,6 +172,24 @@ func (a *app) serve(ctx context.Context, stdout io.Writer) error {
 		return nil
 	}
 	return serveErr
+}
+
+// pruneSessions deletes ended sessions and old sign-in throttle rows once an hour.
+func (a *app) pruneSessions(ctx context.Context) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		if n, err := a.db.PruneSessions(ctx); err != nil && ctx.Err() == nil {
+			a.log.Warn("pruning ended sessions failed", "err", err)
+		} else if n > 0 {
+			a.log.Debug("pruned ended sessions", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 func (a *app) close() {

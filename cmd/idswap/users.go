@@ -6,7 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
+	"text/tabwriter"
+	"time"
 
 	"github.com/idswap/idswap/internal/auth"
 	"github.com/idswap/idswap/internal/config"
@@ -76,14 +79,29 @@ func runUser(ctx context.Context, args []string, getenv func(string) string, std
 }
 
 func runToken(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || args[0] != "create" {
-		return errors.New("usage: idswap token create --email E [--name NAME]")
+	const usage = "usage: idswap token create --email E [--name NAME] [--ttl 2160h] [--scope read-only|read-write] | token list [--email E] | token revoke ID"
+	if len(args) == 0 {
+		return errors.New(usage)
 	}
 	cfg := &config.Config{}
-	fs := newFlagSet("token create", stderr)
+	fs := newFlagSet("token "+args[0], stderr)
 	cfg.RegisterDB(fs)
-	email := fs.String("email", "", "the e-mail address of the user the token acts as")
-	name := fs.String("name", "", "what the token is for, e.g. \"ERP integration\"")
+	var (
+		email, name, scope *string
+		ttl                *time.Duration
+	)
+	switch args[0] {
+	case "create":
+		email = fs.String("email", "", "the e-mail address of the user the token acts as")
+		name = fs.String("name", "", "what the token is for, e.g. \"ERP integration\"")
+		scope = fs.String("scope", store.ScopeReadWrite, "read-only (GET only) or read-write (may submit)")
+		ttl = fs.Duration("ttl", 0, "how long the token lives (default IDSWAP_TOKEN_TTL, else 2160h = 90 days)")
+	case "list":
+		email = fs.String("email", "", "list this user's tokens (default: every user's)")
+	case "revoke":
+	default:
+		return errors.New(usage)
+	}
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
@@ -95,11 +113,66 @@ func runToken(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	defer db.Close()
-	token, err := auth.New(db).CreateToken(ctx, *email, *name)
-	if err != nil {
-		return err
+	switch args[0] {
+	case "create":
+		if *email == "" {
+			return errors.New("--email is required")
+		}
+		svc := auth.New(db)
+		if v := getenv("IDSWAP_TOKEN_TTL"); v != "" {
+			if svc.TokenTTL, err = time.ParseDuration(v); err != nil {
+				return fmt.Errorf("IDSWAP_TOKEN_TTL must be a duration such as 2160h, not %q", v)
+			}
+		}
+		token, tok, err := svc.CreateToken(ctx, *email, store.TokenOptions{Name: *name, TTL: *ttl, Scope: *scope}, "idswap token create")
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "Token %d (%s, %s) expires %s. This is the only time it is shown. Send it as: Authorization: Bearer <token>\n",
+			tok.ID, tok.Name, tok.Scope, tok.ExpiresDate.Format("2006-01-02 15:04 UTC"))
+		fmt.Fprintln(stdout, token)
+	case "list":
+		var uid int64
+		if *email != "" {
+			u, err := db.UserByEmail(ctx, *email)
+			if err != nil {
+				return err
+			}
+			uid = u.ID
+		}
+		ts, err := db.APITokens(ctx, uid)
+		if err != nil {
+			return err
+		}
+		w := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(w, "ID\tUSER\tNAME\tPREFIX\tSCOPE\tSTATE\tEXPIRES\tLAST USED")
+		now := time.Now()
+		for _, t := range ts {
+			exp, used := "never", "never"
+			if t.ExpiresDate != nil {
+				exp = t.ExpiresDate.UTC().Format("2006-01-02 15:04")
+			}
+			if t.LastUsedDate != nil {
+				used = t.LastUsedDate.UTC().Format("2006-01-02 15:04")
+				if t.LastUsedAddr != nil {
+					used += " from " + *t.LastUsedAddr
+				}
+			}
+			fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", t.ID, t.UserEmail, t.Name, t.TokenPrefix, t.Scope, t.State(now), exp, used)
+		}
+		return w.Flush()
+	case "revoke":
+		if fs.NArg() != 1 {
+			return errors.New("usage: idswap token revoke ID (the ID column of idswap token list)")
+		}
+		id, err := strconv.ParseInt(fs.Arg(0), 10, 64)
+		if err != nil {
+			return fmt.Errorf("token revoke: %q is not a token id (the ID column of idswap token list)", fs.Arg(0))
+		}
+		if err := db.RevokeAPIToken(ctx, id, 0, "idswap token revoke", ""); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "token %d revoked\n", id)
 	}
-	fmt.Fprintln(stderr, "This is the only time the token is shown. Send it as: Authorization: Bearer <token>")
-	fmt.Fprintln(stdout, token)
 	return nil
 }

@@ -165,7 +165,7 @@ func reach(table map[string]*row, name string) map[string]bool {
 
 var (
 	codeSpan = regexp.MustCompile("`([^`]+)`")
-	pkgCell  = regexp.MustCompile("^`([a-z0-9/]+)`( \\*\\(planned\\)\\*)?$")
+	pkgCell  = regexp.MustCompile("^`([a-z0-9/-]+)`( \\*\\(planned\\)\\*)?$")
 )
 
 // readLayout parses the table under "## Layout": | `package` [*(planned)*] | owns | may import |.

@@ -36,6 +36,15 @@ type Config struct {
 	PublicURLFromAddr bool
 	SecureOnly        bool // Secure cookies (behind TLS)
 
+	// Security (docs/SECURITY.md).
+	SessionIdle    time.Duration // IDSWAP_SESSION_IDLE: a session unused this long ends
+	SessionMax     time.Duration // IDSWAP_SESSION_MAX: any session ends this long after sign-in
+	TrustedProxies []*net.IPNet  // IDSWAP_TRUSTED_PROXIES: CIDRs whose X-Forwarded-For is believed
+	MaxInflight    int           // IDSWAP_MAX_INFLIGHT: requests served at once; more get 503
+	TokenTTL       time.Duration // IDSWAP_TOKEN_TTL: a new API token's life
+	MetricsAddr    string        // IDSWAP_METRICS_ADDR: serve /metrics on this address instead of the portal's
+	MetricsToken   string        // IDSWAP_METRICS_TOKEN: /metrics wants "Authorization: Bearer" this
+
 	// Engine.
 	WritesEnabled bool          // IDSWAP_WRITES_ENABLED: the global write gate
 	Workers       int           // IDSWAP_WORKERS: goroutines claiming jobs
@@ -125,6 +134,45 @@ func (c *Config) Resolve(getenv func(string) string) error {
 		bad("IDSWAP_CARRIER_RATE must be above 0 requests per second")
 	}
 	c.CallbackWait = durationEnv(getenv, "IDSWAP_CALLBACK_WAIT", 3*time.Minute, bad)
+
+	c.SessionIdle = durationEnv(getenv, "IDSWAP_SESSION_IDLE", time.Hour, bad)
+	c.SessionMax = durationEnv(getenv, "IDSWAP_SESSION_MAX", 12*time.Hour, bad)
+	if c.SessionIdle > c.SessionMax {
+		bad("IDSWAP_SESSION_IDLE (%s) is longer than IDSWAP_SESSION_MAX (%s)", c.SessionIdle, c.SessionMax)
+	}
+	for _, p := range strings.Split(getenv("IDSWAP_TRUSTED_PROXIES"), ",") {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		if !strings.Contains(p, "/") { // one address: a /32 or /128
+			if ip := net.ParseIP(p); ip != nil && ip.To4() != nil {
+				p += "/32"
+			} else {
+				p += "/128"
+			}
+		}
+		_, n, err := net.ParseCIDR(p)
+		if err != nil {
+			bad("IDSWAP_TRUSTED_PROXIES: %q is not an address or a CIDR such as 10.0.0.0/8", p)
+			continue
+		}
+		c.TrustedProxies = append(c.TrustedProxies, n)
+	}
+	c.MaxInflight = intEnv(getenv, "IDSWAP_MAX_INFLIGHT", 256, bad)
+	if c.MaxInflight < 1 || c.MaxInflight > 100000 {
+		bad("IDSWAP_MAX_INFLIGHT must be between 1 and 100000")
+	}
+	c.TokenTTL = durationEnv(getenv, "IDSWAP_TOKEN_TTL", 90*24*time.Hour, bad)
+	c.MetricsAddr = getenv("IDSWAP_METRICS_ADDR")
+	if c.MetricsAddr != "" {
+		if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {
+			bad("IDSWAP_METRICS_ADDR %q: %v", c.MetricsAddr, err)
+		}
+	}
+	c.MetricsToken = getenv("IDSWAP_METRICS_TOKEN")
+	if c.MetricsToken != "" && len(c.MetricsToken) < 16 {
+		bad("IDSWAP_METRICS_TOKEN must have at least 16 characters")
+	}
 
 	c.SMTP = SMTP{
 		Host:     getenv("IDSWAP_SMTP_HOST"),

@@ -33,6 +33,7 @@ type Metrics struct {
 	rowsFinal   *prometheus.CounterVec
 	callSeconds *prometheus.HistogramVec
 	callErrors  *prometheus.CounterVec
+	throttled   *prometheus.CounterVec
 }
 
 // Config is what New needs. Queue may be nil (no queue gauges, for a process without a
@@ -74,13 +75,19 @@ func New(cfg Config) *Metrics {
 			Help: "ThingSpace API calls that failed, by operation and code: the carrier's errorCode or fault code, else the HTTP status, else \"transport\".",
 		}, []string{"op", "code"}),
 	}
+	m.throttled = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "idswap_login_throttled_total",
+		Help: "Bursts of failed sign-ins that began to be slowed down, by what was throttled: account (an e-mail address) or addr (a client address).",
+	}, []string{"kind"})
+	m.throttled.WithLabelValues("account")
+	m.throttled.WithLabelValues("addr")
 	// Every final status is present from the start, so that rates over it are defined at once.
 	for _, s := range change.Statuses {
 		if !s.Open() {
 			m.rowsFinal.WithLabelValues(string(s))
 		}
 	}
-	m.reg.MustRegister(m.rowSeconds, m.rowsFinal, m.callSeconds, m.callErrors,
+	m.reg.MustRegister(m.rowSeconds, m.rowsFinal, m.callSeconds, m.callErrors, m.throttled,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if cfg.Queue != nil {
 		m.reg.MustRegister(newQueueCollector(cfg.Queue, cfg.Now, cfg.Logger))
@@ -99,6 +106,10 @@ func (m *Metrics) RowFinal(status change.Status, d time.Duration) {
 	m.rowsFinal.WithLabelValues(string(status)).Inc()
 	m.rowSeconds.Observe(d.Seconds())
 }
+
+// LoginThrottled counts a burst of failed sign-ins that began to be slowed down (auth's
+// OnThrottle hook).
+func (m *Metrics) LoginThrottled(kind string) { m.throttled.WithLabelValues(kind).Inc() }
 
 // CarrierCall records one ThingSpace HTTP exchange. The engine calls it through its
 // OnCarrierCall hook (the client's Observer).

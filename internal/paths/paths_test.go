@@ -42,6 +42,8 @@ func TestBuildersFillTheirRoutes(t *testing.T) {
 		{paths.OutboxEMLRoute, "/admin/outbox/7/eml", paths.OutboxEML(7)},
 		{paths.APIBulkChangeRoute, "/api/v1/bulk-changes/7", paths.APIBulkChange(7)},
 		{paths.CallbackRoute, "/thingspace/callbacks/s3cret", paths.Callback("s3cret")},
+		{paths.AccountSessionEndRt, "/account/sessions/7/end", paths.AccountSessionEnd(7)},
+		{paths.AccountTokenRevokeRt, "/account/tokens/7/revoke", paths.AccountTokenRevoke(7)},
 	} {
 		if c.built != c.filled {
 			t.Errorf("builder of %s gives %q, want %q", c.pattern, c.built, c.filled)

@@ -212,6 +212,8 @@ func (s *Service) checkHeader(ctx context.Context, d Draft, res *Result) error {
 		res.Fields[FieldReason] = "Give a reason: it is kept with the request and shown in the audit trail."
 	case len([]rune(reason)) > MaxReason:
 		res.Fields[FieldReason] = fmt.Sprintf("The reason has %d characters; at most %d.", len([]rune(reason)), MaxReason)
+	case CheckFreeText("The reason", reason) != "":
+		res.Fields[FieldReason] = CheckFreeText("The reason", reason)
 	}
 	switch n := len(d.Rows); {
 	case n == 0:

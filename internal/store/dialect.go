@@ -184,3 +184,10 @@ func (d dialect) purgeArgs(before time.Time, limit int) []any {
 // would convert the column, and turn the unique index's seek into a scan. SQLite's driver
 // takes it as the string it is.
 func asciiKey(s string) any { return mssql.VarChar(s) }
+
+// lockForUpdate is the table hint that makes a read in a write transaction hold the rows it
+// reads (and the range, for a row not there yet) until commit: SQL Server runs transactions
+// side by side, SQLite's write transactions already run one at a time (BEGIN IMMEDIATE).
+func (d dialect) lockForUpdate() string {
+	return alt("", " WITH (UPDLOCK, HOLDLOCK)")
+}

@@ -312,22 +312,42 @@ func TestAPITokens(t *testing.T) {
 		ctx := context.Background()
 		mustSeed(t, db)
 		m, _ := db.UserByEmail(ctx, "m@acme.example")
-		if _, err := db.CreateAPIToken(ctx, m.ID, "ci", "hash-1", "idsw_abc", nil, m.Email); err != nil {
+		id, err := db.CreateAPIToken(ctx, store.NewAPIToken{UserID: m.ID, Name: "ci", Hash: "hash-1", Prefix: "idsw_abc"}, m.Email)
+		if err != nil {
 			t.Fatal(err)
 		}
-		u, err := db.UserByTokenHash(ctx, "hash-1")
-		if err != nil || u.ID != m.ID {
-			t.Fatalf("token owner: %+v %v", u, err)
+		u, tok, err := db.UserByTokenHash(ctx, "hash-1", "192.0.2.7")
+		if err != nil || u.ID != m.ID || tok.Scope != store.ScopeReadWrite {
+			t.Fatalf("token owner: %+v %+v %v", u, tok, err)
 		}
-		if _, err := db.UserByTokenHash(ctx, "hash-2"); !apperr.Is(err, apperr.NotFound) {
+		if _, _, err := db.UserByTokenHash(ctx, "hash-2", ""); !apperr.Is(err, apperr.NotFound) {
 			t.Fatalf("unknown token: %v", err)
 		}
 		past := db.Now().Add(-time.Hour)
-		if _, err := db.CreateAPIToken(ctx, m.ID, "old", "hash-3", "idsw_def", &past, m.Email); err != nil {
+		if _, err := db.CreateAPIToken(ctx, store.NewAPIToken{UserID: m.ID, Name: "old", Hash: "hash-3", Prefix: "idsw_def", Expires: &past}, m.Email); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := db.UserByTokenHash(ctx, "hash-3"); !apperr.Is(err, apperr.Unauthorized) {
+		if _, _, err := db.UserByTokenHash(ctx, "hash-3", ""); !apperr.Is(err, apperr.Unauthorized) {
 			t.Fatalf("expired token: %v", err)
+		}
+		// Its use is on the list; a revoked token is refused at once, and only its owner (or
+		// anyone, for owner 0) can revoke it.
+		ts, err := db.APITokens(ctx, m.ID)
+		if err != nil || len(ts) != 2 || ts[1].LastUsedAddr == nil || *ts[1].LastUsedAddr != "192.0.2.7" || ts[1].State(db.Now()) != "active" ||
+			ts[0].State(db.Now()) != "expired" {
+			t.Fatalf("tokens: %+v %v", ts, err)
+		}
+		if err := db.RevokeAPIToken(ctx, id, m.ID+1000, "someone", ""); !apperr.Is(err, apperr.NotFound) {
+			t.Fatalf("revoke by another owner: %v", err)
+		}
+		if err := db.RevokeAPIToken(ctx, id, m.ID, m.Email, ""); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := db.UserByTokenHash(ctx, "hash-1", ""); !apperr.Is(err, apperr.NotFound) {
+			t.Fatalf("revoked token: %v", err)
+		}
+		if err := db.RevokeAPIToken(ctx, id, 0, "admin", ""); !apperr.Is(err, apperr.Conflict) {
+			t.Fatalf("revoking twice: %v", err)
 		}
 	})
 }

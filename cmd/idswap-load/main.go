@@ -1,0 +1,266 @@
+// Command idswap-load offers a fixed request rate to one status endpoint of a freshly started
+// `idswap serve --demo` on loopback and reports what came back: the achieved rate, p50 and p99
+// latency, how many 503s (load shed) and 500s, and the server's peak RSS. `make load` runs it
+// at 8,000 requests a second for 10 seconds.
+//
+// It is bounded on purpose: loopback only, at most 60 s and 20,000 requests a second.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "idswap-load:", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	bin := flag.String("bin", "bin/idswap", "the idswap binary to start")
+	rate := flag.Int("rate", 8000, "requests offered per second (at most 20000)")
+	dur := flag.Duration("duration", 10*time.Second, "how long to offer them (at most 60s)")
+	clientCap := flag.Int("client-inflight", 4096, "requests this program keeps open at most; past it an offered request counts as not sent")
+	inflight := flag.String("max-inflight", "", "IDSWAP_MAX_INFLIGHT for the server (empty: its default)")
+	flag.Parse()
+	if *rate < 1 || *rate > 20000 || *dur <= 0 || *dur > time.Minute {
+		return errors.New("--rate must be 1..20000 and --duration at most 60s")
+	}
+	dir, err := os.MkdirTemp("", "idswap-load")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	port, err := freePort()
+	if err != nil {
+		return err
+	}
+	addr := "127.0.0.1:" + strconv.Itoa(port)
+	cmd := exec.Command(*bin, "serve", "--demo", "--data", filepath.Join(dir, "data"), "--addr", addr)
+	cmd.Env = append(os.Environ(), "IDSWAP_LOG_LEVEL=error")
+	if *inflight != "" {
+		cmd.Env = append(cmd.Env, "IDSWAP_MAX_INFLIGHT="+*inflight)
+	}
+	logf, err := os.Create(filepath.Join(dir, "server.log"))
+	if err != nil {
+		return err
+	}
+	cmd.Stdout, cmd.Stderr = logf, logf
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("start %s: %w (run `make build` first)", *bin, err)
+	}
+	defer func() { _ = cmd.Process.Signal(os.Interrupt); _ = cmd.Wait() }()
+	base := "http://" + addr
+	if err := waitReady(base, 90*time.Second); err != nil {
+		return err
+	}
+	client, target, err := signIn(base)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("target  GET %s (signed in as manager@acme.example), %d req/s for %s\n", target, *rate, *dur)
+
+	// Peak RSS of the server, sampled every 20 ms.
+	var peakRSS atomic.Int64
+	stopRSS := make(chan struct{})
+	go func() {
+		t := time.NewTicker(20 * time.Millisecond)
+		defer t.Stop()
+		for {
+			if kb := rssKB(cmd.Process.Pid); kb > peakRSS.Load() {
+				peakRSS.Store(kb)
+			}
+			select {
+			case <-stopRSS:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	startRSS := rssKB(cmd.Process.Pid)
+
+	var (
+		mu        sync.Mutex
+		latencies = make([]time.Duration, 0, *rate*int(dur.Seconds()+1))
+		statuses  = map[int]int{}
+		errs      atomic.Int64
+		notSent   atomic.Int64
+		wg        sync.WaitGroup
+		slots     = make(chan struct{}, *clientCap)
+	)
+	offered := 0
+	start := time.Now()
+	tick := time.NewTicker(time.Millisecond)
+	for now := range tick.C {
+		elapsed := now.Sub(start)
+		if elapsed >= *dur {
+			break
+		}
+		due := int(float64(*rate) * elapsed.Seconds())
+		for ; offered < due; offered++ {
+			select {
+			case slots <- struct{}{}:
+			default:
+				notSent.Add(1)
+				continue
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer func() { <-slots }()
+				t0 := time.Now()
+				res, err := client.Get(base + target)
+				if err != nil {
+					errs.Add(1)
+					return
+				}
+				_, _ = io.Copy(io.Discard, res.Body)
+				res.Body.Close()
+				d := time.Since(t0)
+				mu.Lock()
+				latencies = append(latencies, d)
+				statuses[res.StatusCode]++
+				mu.Unlock()
+			}()
+		}
+	}
+	tick.Stop()
+	wg.Wait()
+	took := time.Since(start)
+	close(stopRSS)
+
+	slices.Sort(latencies)
+	pct := func(p float64) time.Duration {
+		if len(latencies) == 0 {
+			return 0
+		}
+		return latencies[min(len(latencies)-1, int(p*float64(len(latencies))))]
+	}
+	var codes []string
+	for code, n := range statuses {
+		codes = append(codes, fmt.Sprintf("%d: %d", code, n))
+	}
+	slices.Sort(codes)
+	fmt.Printf("offered %d in %s (%.0f/s); not sent (client cap %d): %d; transport errors: %d\n",
+		offered, dur.String(), float64(offered)/dur.Seconds(), *clientCap, notSent.Load(), errs.Load())
+	fmt.Printf("answered %d in %s: %.0f/s; 200s %.0f/s\n", len(latencies), took.Round(time.Millisecond),
+		float64(len(latencies))/took.Seconds(), float64(statuses[200])/took.Seconds())
+	fmt.Printf("status  %s\n", strings.Join(codes, ", "))
+	fmt.Printf("latency p50 %s, p99 %s, max %s\n", pct(0.50).Round(time.Microsecond), pct(0.99).Round(time.Microsecond), pct(1).Round(time.Microsecond))
+	fmt.Printf("503s %d, 500s %d\n", statuses[503], statuses[500])
+	fmt.Printf("server RSS %.1f MB at start, peak %.1f MB\n", float64(startRSS)/1024, float64(peakRSS.Load())/1024)
+	if statuses[500] > 0 {
+		return fmt.Errorf("%d answers were 500", statuses[500])
+	}
+	return nil
+}
+
+func freePort() (int, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port, nil
+}
+
+func waitReady(base string, within time.Duration) error {
+	deadline := time.Now().Add(within)
+	for time.Now().Before(deadline) {
+		if res, err := http.Get(base + "/readyz"); err == nil {
+			res.Body.Close()
+			if res.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	return fmt.Errorf("the server at %s was not ready within %s", base, within)
+}
+
+var (
+	csrfRE  = regexp.MustCompile(`name="_csrf" value="([^"]+)"`)
+	batchRE = regexp.MustCompile(`href="/bulk-changes/(\d+)"`)
+)
+
+// signIn signs in as the demo manager and picks the status endpoint of one of their requests
+// (the dashboard when there is none).
+func signIn(base string) (*http.Client, string, error) {
+	jar, _ := cookiejar.New(nil)
+	tr := &http.Transport{MaxIdleConns: 8192, MaxIdleConnsPerHost: 8192, IdleConnTimeout: 30 * time.Second,
+		DialContext: (&net.Dialer{Timeout: 5 * time.Second}).DialContext}
+	c := &http.Client{Jar: jar, Transport: tr, Timeout: 30 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	body, err := get(c, base+"/login")
+	if err != nil {
+		return nil, "", err
+	}
+	m := csrfRE.FindStringSubmatch(body)
+	if m == nil {
+		return nil, "", errors.New("no CSRF token on the sign-in page")
+	}
+	res, err := c.PostForm(base+"/login", url.Values{"_csrf": {m[1]}, "email": {"manager@acme.example"}, "password": {"idswap-demo"}})
+	if err != nil {
+		return nil, "", err
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusSeeOther {
+		return nil, "", fmt.Errorf("sign-in answered %d", res.StatusCode)
+	}
+	list, err := get(c, base+"/bulk-changes")
+	if err != nil {
+		return nil, "", err
+	}
+	if m := batchRE.FindStringSubmatch(list); m != nil {
+		return c, "/bulk-changes/" + m[1] + "/status", nil
+	}
+	// A fresh demo has no request yet: the request list (session, user and one query) stands in.
+	return c, "/bulk-changes", nil
+}
+
+func get(c *http.Client, u string) (string, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	res, err := c.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	return string(b), err
+}
+
+// rssKB reads a process's resident set size from /proc (Linux).
+func rssKB(pid int) int64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			n, _ := strconv.ParseInt(strings.Fields(v)[0], 10, 64)
+			return n
+		}
+	}
+	return 0
+}
