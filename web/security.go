@@ -160,13 +160,18 @@ const (
 )
 
 // longWrites gives a streamed CSV export (?format=csv, or a path ending in .csv) a write
-// deadline of its own instead of the server's WriteTimeout, through http.ResponseController.
+// deadline of its own instead of the server's WriteTimeout, through http.ResponseController, and
+// so does checking or storing a whole change request (bulkRequest).
 func longWrites(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		r := c.Request()
 		if r.Method == http.MethodGet && (c.QueryParam("format") == "csv" || strings.HasSuffix(r.URL.Path, ".csv")) {
 			// ErrNotSupported only under a test recorder; a real connection always supports it.
 			_ = http.NewResponseController(c.Response()).SetWriteDeadline(time.Now().Add(exportTimeout))
+		} else if bulkRequest(c) {
+			// A whole change request may take bulkTimeout to check or store; its answer still
+			// has to be written after that.
+			_ = http.NewResponseController(c.Response()).SetWriteDeadline(time.Now().Add(bulkTimeout + 30*time.Second))
 		}
 		return next(c)
 	}

@@ -26,10 +26,17 @@ func TestThrottlingStorm(t *testing.T) {
 		e.CallbackWait = 30 * time.Second // no carrier checks competing for the carrier's quota
 		q.MaxBackoff = 2 * time.Second
 	})
-	// Now that the listener is registered, the carrier allows 10 requests a second; the
-	// engine is told it may send 1,000.
-	r.sim.SetKnobs(func(c *tssim.Config) { c.RateLimit = 10 })
+	// Now that the listener is registered, the carrier allows one request a second while the
+	// engine, told it may send 1,000, starts on 30 rows with 8 workers: two sends in the same
+	// second are throttled however slow a loaded machine makes the engine. (At 10 a second, a
+	// -race run on a loaded machine never sent fast enough to be throttled.) Then the carrier
+	// allows 10 a second, a storm the engine still outruns when the machine is idle.
+	r.sim.SetKnobs(func(c *tssim.Config) { c.RateLimit = 1 })
 	id := r.batch(change.ChangeICCID, 30)
+	r.waitFor("the carrier to throttle a change request", func() bool {
+		return r.sim.Stats().Call(tssim.KindChangeIdentifier, http.StatusTooManyRequests) > 0
+	})
+	r.sim.SetKnobs(func(c *tssim.Config) { c.RateLimit = 10 })
 	b := r.waitFinal(id)
 	if b.Status != change.BatchProcessed {
 		t.Fatalf("batch %s %+v", b.Status, b.Counts)

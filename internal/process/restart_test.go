@@ -39,6 +39,9 @@ func TestKilledAtAnyMomentAndRestarted(t *testing.T) {
 			}
 			var hits atomic.Int32
 			rn = r.start(first, func(e *process.Config, q *queue.Config) {
+				// The jobs the killed engine holds are taken over when its leases run out:
+				// keep them short (the rig's default outlasts the test).
+				q.Lease = time.Second
 				e.HTTPClient = &http.Client{Transport: cut}
 				e.Hook = func(ctx context.Context, p string, changeID int64) error {
 					if killed.Load() {

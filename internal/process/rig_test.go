@@ -239,9 +239,13 @@ func (r *rig) engineConfig(db *store.DB) process.Config {
 		Checks: 3, CallTimeout: 5 * time.Second, Mail: smtp, MailFrom: "idswap@default.example"}
 }
 
+// queueConfig's lease is longer than any test runs: a live engine never loses a job to its own
+// dispatcher, however loaded the machine (under -race a SQLite write can wait a second for the
+// one write lock, and a 1 s lease once let check jobs run twice and log their verdict twice).
+// A test of take-overs shortens the lease of the engine it kills.
 func (r *rig) queueConfig(db *store.DB) queue.Config {
 	return queue.Config{Store: db, Logger: slog.New(slog.NewTextHandler(r.logs, &slog.HandlerOptions{Level: slog.LevelInfo})),
-		Workers: 8, Lease: time.Second, Poll: 50 * time.Millisecond, Backoff: 10 * time.Millisecond,
+		Workers: 8, Lease: 10 * time.Minute, Poll: 50 * time.Millisecond, Backoff: 10 * time.Millisecond,
 		MaxBackoff: 200 * time.Millisecond, Grace: 5 * time.Second}
 }
 

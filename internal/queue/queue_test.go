@@ -68,6 +68,36 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	}
 }
 
+// waitForProgress polls progress until it says done, and fails only when the count it reports
+// has not moved for a generous while: slow is allowed, stuck is not.
+func waitForProgress(t *testing.T, what string, progress func() (n int, done bool)) {
+	t.Helper()
+	const stall = 20 * time.Second
+	last, deadline := -1, time.Time{}
+	for {
+		n, done := progress()
+		if done {
+			return
+		}
+		if n != last {
+			last, deadline = n, time.Now().Add(stall)
+		} else if time.Now().After(deadline) {
+			t.Fatalf("waiting for %s: stuck at %d for %s", what, n, stall)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// countIn is how many jobs are in a status.
+func countIn(t *testing.T, db *store.DB, status string) int {
+	t.Helper()
+	_, total, err := db.Jobs(context.Background(), status, 1, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return total
+}
+
 func jobsIn(t *testing.T, db *store.DB, status string) []store.JobInfo {
 	t.Helper()
 	js, _, err := db.Jobs(context.Background(), status, 1000, 0)
@@ -190,14 +220,23 @@ func TestADeadWorkersJobIsTakenOverAndRunOnce(t *testing.T) {
 	if err := db.Enqueue(ctx, store.NewJob{Kind: "k", Payload: 1}); err != nil {
 		t.Fatal(err)
 	}
-	// A worker claims the job and dies without a word.
-	if jobs, err := db.ClaimJobs(ctx, "dead-worker", 100*time.Millisecond, 1); err != nil || len(jobs) != 1 {
-		t.Fatalf("claim: %v %v", jobs, err)
+	// A worker claims the job and dies without a word: nothing renews its lease, which runs out
+	// at once, on purpose (the dispatcher waits for it to end if it has not yet).
+	dead, err := db.ClaimJobs(ctx, "dead-worker", time.Millisecond, 1)
+	if err != nil || len(dead) != 1 {
+		t.Fatalf("claim: %v %v", dead, err)
 	}
-	q := queue.New(fast(db))
+	// The live worker's lease is far longer than the test can run, so the only way the job can
+	// run twice is a claim handing out a job that a live lease holds: a timing-independent
+	// check. (A 300 ms lease once stood here; under -race on a loaded machine a SQLite write
+	// waits longer than that for the one write lock, the heartbeat came too late, and the live
+	// worker's own dispatcher rightly took the job over again: what the lease is for, not a bug.)
+	cfg := fast(db)
+	cfg.Lease = time.Minute
+	q := queue.New(cfg)
 	ran := make(chan int, 10)
 	q.Handle("k", func(ctx context.Context, j store.Job) error { ran <- j.Attempts; return nil })
-	start(t, q)
+	stop := start(t, q)
 	select {
 	case n := <-ran:
 		if n != 2 {
@@ -207,8 +246,20 @@ func TestADeadWorkersJobIsTakenOverAndRunOnce(t *testing.T) {
 		t.Fatal("the dead worker's job was never taken over")
 	}
 	waitFor(t, "the job to be done", func() bool { return len(jobsIn(t, db, store.JobDone)) == 1 })
+	stop() // every claim the queue made has been reported: nothing more can run
 	if len(ran) != 0 {
 		t.Fatal("the job ran twice")
+	}
+	// The dead worker comes back to life and reports: its claim token no longer holds the job,
+	// so it cannot undo or repeat the live worker's outcome.
+	if err := db.CompleteJob(ctx, dead[0].ID, dead[0].Token); !store.IsLeaseLost(err) {
+		t.Fatalf("the dead worker's late report: %v, want the lease lost", err)
+	}
+	if err := db.RetryJob(ctx, dead[0].ID, dead[0].Token, time.Now(), "late"); !store.IsLeaseLost(err) {
+		t.Fatalf("the dead worker's late retry: %v, want the lease lost", err)
+	}
+	if done := jobsIn(t, db, store.JobDone); len(done) != 1 || done[0].Attempts != 2 || done[0].LastError != "" {
+		t.Fatalf("after the late reports: %+v", done)
 	}
 }
 
@@ -228,9 +279,10 @@ func TestSeveralProcessesShareTheWorkAndNeverRunAJobTwice(t *testing.T) {
 	for w := range 3 {
 		// Each "process" has its own connection pool on the same database file.
 		cfg := fast(openAgain(t, path))
-		// A lease long enough that no live worker loses one while three processes queue for
-		// SQLite's one writer: this test is about claims, not take-overs.
-		cfg.Lease = 10 * time.Second
+		// A lease far longer than the test runs, so that no live worker loses one however long
+		// three processes queue for SQLite's one writer: this test is about claims, not
+		// take-overs (TestADeadWorkersJobIsTakenOverAndRunOnce covers those).
+		cfg.Lease = 10 * time.Minute
 		cfg.WorkerID = fmt.Sprint("process-", w)
 		q := queue.New(cfg)
 		q.Handle("count", func(ctx context.Context, j store.Job) error {
@@ -243,7 +295,13 @@ func TestSeveralProcessesShareTheWorkAndNeverRunAJobTwice(t *testing.T) {
 		})
 		start(t, q)
 	}
-	waitFor(t, "every job done", func() bool { return len(jobsIn(t, db, store.JobDone)) == n })
+	// Under -race every SQLite write costs tens of milliseconds and the three processes take
+	// turns at the one write lock, so how long 300 jobs take depends on the machine's load;
+	// what must not happen is that the work stops. Fail when no job has finished for a while.
+	waitForProgress(t, "every job done", func() (int, bool) {
+		c := countIn(t, db, store.JobDone)
+		return c, c == n
+	})
 	mu.Lock()
 	defer mu.Unlock()
 	if len(runs) != n {
