@@ -19,3 +19,19 @@ func thousands(n int) string {
 	}
 	return s
 }
+
+// Plural picks the word for a count, without the count.
+func Plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// arrow is a sorted column's direction as an arrow.
+func arrow(dir string) string {
+	if dir == "descending" {
+		return "↓"
+	}
+	return "↑"
+}
