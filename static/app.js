@@ -70,12 +70,24 @@
   document.addEventListener("toggle", soon, true); // <details> opened: its table has a width now
   // Enter in a search box inside a bigger form (the wizard's "Search the inventory") searches,
   // instead of submitting the whole form and throwing the focus to the top.
+  // The keydown searches; the keypress and the submit that Enter would still cause (a browser
+  // may send them apart from the keydown) are stopped before htmx sees them.
+  function searchBox(el) { return el instanceof Element && el.getAttribute("data-enter") === "search" ? el : null; }
   document.addEventListener("keydown", function (e) {
-    var el = e.target;
-    if (e.key !== "Enter" || !(el instanceof Element) || el.getAttribute("data-enter") !== "search") { return; }
+    var el = searchBox(e.target);
+    if (e.key !== "Enter" || !el) { return; }
     e.preventDefault();
     if (window.htmx) { window.htmx.trigger(el, "search"); }
   });
+  document.addEventListener("keypress", function (e) {
+    if (e.key === "Enter" && searchBox(e.target)) { e.preventDefault(); }
+  });
+  document.addEventListener("submit", function (e) {
+    var el = searchBox(document.activeElement);
+    if (!el || !e.target.contains(el) || (e.submitter && e.submitter.value !== "check")) { return; }
+    e.preventDefault();
+    e.stopImmediatePropagation();
+  }, true);
 
   // Copy buttons beside identifiers: shown only where the clipboard works.
   function showCopyButtons(root) {
