@@ -2,7 +2,7 @@
 .DEFAULT_GOAL := help
 GO ?= go
 
-.PHONY: help run test generate check-generated fmt vet race fuzz bench build docker-check
+.PHONY: help run test generate check-generated fmt vet race fuzz bench build docker-check screenshots
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-18s %s\n", $$1, $$2}'
@@ -34,6 +34,9 @@ fuzz: ## fuzz the identifier parsers for a few seconds
 
 bench: ## the benchmarks (request checks, engine throughput, audit search)
 	$(GO) test -run='^$$' -bench=. -benchmem -timeout 30m ./...
+
+screenshots: ## regenerate docs/screenshots from the real demo in Chromium (not part of make test)
+	IDSWAP_SCREENSHOTS=$(CURDIR)/docs/screenshots IDSWAP_REQUIRE_BROWSER=1 $(GO) test -count=1 -run '^TestScreenshots$$' -v ./cmd/idswap | grep -E 'wrote|FAIL|ok'
 
 build: ## a static binary in ./bin
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags='-s -w' -o bin/idswap ./cmd/idswap

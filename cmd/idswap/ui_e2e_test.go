@@ -296,6 +296,14 @@ func TestBrowserInventoryStartsAChange(t *testing.T) {
 	if rows, _ := chromedp.Run(ctx, chromedp.Value(chromedp.CSS(`#rows`))); strings.TrimSpace(rows) != ds[0].ICCID {
 		t.Fatalf("from the device page: rows %q, want %s", rows, ds[0].ICCID)
 	}
+	// The device page offers to copy each identifier.
+	if err := chromedp.Do(ctx, chromedp.Navigate(app.URL+paths.Device(ds[0].ID)), chromedp.WaitVisible(chromedp.CSS(`[data-testid=copy]`))); err != nil {
+		t.Fatal(err)
+	}
+	copies, _ := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll("[data-testid=copy]")].filter(b => !b.hidden).map(b => b.dataset.copy)`))
+	if len(copies) < 3 || copies[0] != ds[0].ICCID {
+		t.Fatalf("copy buttons for %v", copies)
+	}
 
 	// The request list: one line a request on a desktop, the whole row a link; the request's
 	// rows are numbered 1…N, and a request nothing finished of shows an empty bar.
@@ -327,5 +335,11 @@ func TestBrowserInventoryStartsAChange(t *testing.T) {
 	numbers, _ := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll("[data-testid=change-row] td:first-child")].map(e => e.innerText.trim())`))
 	if strings.Join(numbers, ",") != "1,2,3,4,5" {
 		t.Fatalf("row numbers %q, want 1…5", numbers)
+	}
+	tall, _ = chromedp.Run(ctx, chromedp.Evaluate[[]int](`[...document.querySelectorAll("[data-testid=change-row]")].map(r => Math.round(r.getBoundingClientRect().height))`))
+	for _, h := range tall {
+		if h > 48 {
+			t.Fatalf("a request's rows are %v px tall at 1366 px: more than one line", tall)
+		}
 	}
 }
