@@ -46,13 +46,15 @@ func TestInventoryFiltersSortsAndExports(t *testing.T) {
 		query string
 		want  int
 	}{
-		"status":         {fmt.Sprintf("status=%d", store.DeviceStatusSuspended), count(func(x store.Device) bool { return x.DeviceStatusID == store.DeviceStatusSuspended })},
-		"plan":           {"plan=" + url.QueryEscape(d.RatePlan), count(func(x store.Device) bool { return x.RatePlan == d.RatePlan })},
-		"network":        {"net=" + url.QueryEscape(d.NetworkType), count(func(x store.Device) bool { return x.NetworkType == d.NetworkType })},
-		"model":          {"model=" + url.QueryEscape(d.Manufacturer+"|"+d.Model), count(func(x store.Device) bool { return x.Model == d.Model && x.Manufacturer == d.Manufacturer })},
-		"seen lately":    {"seen=30", count(func(x store.Device) bool { return x.LastSeen != nil && !x.LastSeen.Before(month) })},
-		"not seen":       {"seen=not30", count(func(x store.Device) bool { return x.LastSeen == nil || x.LastSeen.Before(month) })},
-		"two filters":    {fmt.Sprintf("status=%d&net=%s", store.DeviceStatusActive, url.QueryEscape(d.NetworkType)), count(func(x store.Device) bool { return x.DeviceStatusID == store.DeviceStatusActive && x.NetworkType == d.NetworkType })},
+		"status":      {fmt.Sprintf("status=%d", store.DeviceStatusSuspended), count(func(x store.Device) bool { return x.DeviceStatusID == store.DeviceStatusSuspended })},
+		"plan":        {"plan=" + url.QueryEscape(d.RatePlan), count(func(x store.Device) bool { return x.RatePlan == d.RatePlan })},
+		"network":     {"net=" + url.QueryEscape(d.NetworkType), count(func(x store.Device) bool { return x.NetworkType == d.NetworkType })},
+		"model":       {"model=" + url.QueryEscape(d.Manufacturer+"|"+d.Model), count(func(x store.Device) bool { return x.Model == d.Model && x.Manufacturer == d.Manufacturer })},
+		"seen lately": {"seen=30", count(func(x store.Device) bool { return x.LastSeen != nil && !x.LastSeen.Before(month) })},
+		"not seen":    {"seen=not30", count(func(x store.Device) bool { return x.LastSeen == nil || x.LastSeen.Before(month) })},
+		"two filters": {fmt.Sprintf("status=%d&net=%s", store.DeviceStatusActive, url.QueryEscape(d.NetworkType)), count(func(x store.Device) bool {
+			return x.DeviceStatusID == store.DeviceStatusActive && x.NetworkType == d.NetworkType
+		})},
 		"no filter":      {"", total},
 		"nothing at all": {"plan=NO-SUCH-PLAN", 0},
 	} {
