@@ -1553,7 +1553,7 @@ func ChangeRequestResultsRegion(r CheckResults, errors map[string]string) templ.
 						return templ_7745c5c3_Err
 					}
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 145, "><summary>Rows ready to change</summary><div class=\"table-wrap scroll-y\" tabindex=\"0\" role=\"region\" aria-label=\"Rows ready to change\"><table data-testid=\"valid-rows\"><thead><tr><th>Row</th><th>Current device</th><th>Line</th><th>New ICCID</th><th>New IMEI</th><th>Network after</th><th>Plan after</th></tr></thead> <tbody>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 145, "><summary>Rows ready to change</summary><div class=\"table-wrap scroll-y\" tabindex=\"0\" role=\"region\" aria-label=\"Rows ready to change\"><table class=\"compact\" data-testid=\"valid-rows\"><thead><tr><th>Row</th><th>Current device</th><th>Line</th><th>New ICCID</th><th>New IMEI</th><th>Network after</th><th>Plan after</th></tr></thead> <tbody>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -2299,7 +2299,7 @@ func review(v Review) templ.Component {
 			}
 		}
 		if len(v.CostRows) > 0 {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 214, "<details><summary>Monthly price change per device</summary><div class=\"table-wrap scroll-y\" tabindex=\"0\" role=\"region\" aria-label=\"Monthly price change per device\"><table data-testid=\"cost-rows\"><thead><tr><th>Row</th><th>Line</th><th>Plan now</th><th>Plan after</th><th class=\"right\">Per month</th></tr></thead> <tbody>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 214, "<details><summary>Monthly price change per device</summary><div class=\"table-wrap scroll-y\" tabindex=\"0\" role=\"region\" aria-label=\"Monthly price change per device\"><table class=\"compact\" data-testid=\"cost-rows\"><thead><tr><th>Row</th><th>Line</th><th>Plan now</th><th>Plan after</th><th class=\"right\">Per month</th></tr></thead> <tbody>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
