@@ -97,7 +97,7 @@ var auditPages = []auditPage{
 
 	{"wizard: reason taken away, the submit bar says why", demo.AcmeManager, func(ctx context.Context, f *auditFixture) error {
 		return chromedp.Do(ctx,
-			chromedp.Evaluate[chromedp.Void](`(r => { r.value = ""; r.dispatchEvent(new Event("input", {bubbles: true})) })(document.getElementById("reason"))`),
+			chromedp.Evaluate[chromedp.Void](`(r => { r.value = ""; r.dispatchEvent(new Event("change", {bubbles: true})) })(document.getElementById("reason"))`),
 			chromedp.WaitVisible(chromedp.CSS(`[data-testid=blockers]`)))
 	}},
 	{"wizard: lines from the inventory", demo.AcmeManager, visit(func(f *auditFixture) string {

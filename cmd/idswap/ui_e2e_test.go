@@ -119,7 +119,9 @@ func TestBrowserWizardByKeyboard(t *testing.T) {
 	if href != "#reason" {
 		t.Fatalf("the missing reason links to %q", href)
 	}
-	if err := chromedp.Do(ctx, chromedp.SendKeys(chromedp.CSS(`#reason`), "SIMs failed in the field")); err != nil {
+	// The reason is checked when the person leaves the field (Tab), not at every key: a check
+	// while the rows are still being typed would show half-typed rows.
+	if err := chromedp.Do(ctx, chromedp.SendKeys(chromedp.CSS(`#reason`), "SIMs failed in the field"+kb.Tab)); err != nil {
 		t.Fatal(err)
 	}
 	waitJS(t, ctx, "reason given", `!document.querySelector("[data-testid=blockers]").innerText.includes("Give a reason")`)
