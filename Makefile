@@ -5,7 +5,7 @@
 GO ?= go
 GOLANGCI_LINT ?= github.com/golangci/golangci-lint/v2/cmd/golangci-lint@v2.15.0
 
-.PHONY: help run test tidy generate check-generated fmt vet staticcheck imports lint race fuzz bench build docker-check sqlserver-statements check-sqlserver-statements tsql-parse load
+.PHONY: help run test tidy generate check-generated fmt vet staticcheck imports lint race fuzz bench build docker-check sqlserver-statements check-sqlserver-statements tsql-parse load screenshots
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-18s %s\n", $$1, $$2}'
@@ -69,6 +69,9 @@ bench: ## the benchmarks (request checks, engine throughput, audit search)
 
 load: build ## offer 8,000 req/s for 10 s to a status endpoint of a fresh demo server on loopback; report rate, p50/p99, 503s, 500s, peak RSS
 	$(GO) run ./cmd/idswap-load --bin bin/idswap --rate 8000 --duration 10s
+
+screenshots: ## regenerate docs/screenshots from the real demo in Chromium (not part of make test)
+	IDSWAP_SCREENSHOTS=$(CURDIR)/docs/screenshots IDSWAP_REQUIRE_BROWSER=1 $(GO) test -count=1 -run '^TestScreenshots$$' -v ./cmd/idswap | grep -E 'wrote|FAIL|ok'
 
 build: ## a static binary in ./bin
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags='-s -w' -o bin/idswap ./cmd/idswap

@@ -411,7 +411,7 @@ func AuditResultsRegion(r AuditResults) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			} else {
-				templ_7745c5c3_Err = DevicesTableRegion(DeviceResults{Rows: r.Devices}, true).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = DeviceList(r.Devices, true).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

@@ -61,6 +61,7 @@ type BulkChangeRows struct {
 // ChangeRow is one row of a bulk change.
 type ChangeRow struct {
 	ID                                       int64
+	Number                                   int // 1…N within the request
 	DeviceURL                                string
 	Changes                                  []IdentChange
 	Status, StatusClass, Details             string

@@ -2,6 +2,8 @@ package views
 
 import (
 	"github.com/a-h/templ"
+
+	"github.com/idswap/idswap/internal/paths"
 )
 
 // ChangeRequestPageModel is the new change request: one form whose sections open as the request takes
@@ -23,6 +25,13 @@ type ChangeRequestPageModel struct {
 	Stock   *DemoStock // demo mode only
 	Steps   []Step
 	Results CheckResults
+	// Focus is the id of the element to focus after the form is re-rendered: the next thing
+	// to do (static/app.js). Empty: the first invalid field, if any.
+	Focus string
+	// DraftKey names the browser's saved copy of the unsent form (static/app.js keeps it, so an
+	// expired session or a reload loses nothing); per user, so people sharing a browser do not
+	// see each other's drafts.
+	DraftKey string
 }
 
 // TypeOption is one change type to choose.
@@ -33,8 +42,9 @@ type TypeOption struct {
 
 // Step is one step of the request in the progress list.
 type Step struct {
-	Label string
-	State string // "done", "current" or ""
+	Label  string
+	State  string // "done", "current" or ""
+	Anchor string // "#step-…" when the step's section is on the page
 }
 
 // DeviceSearch is the inventory search inside the request form.
@@ -78,6 +88,13 @@ type CheckResults struct {
 	HiddenValid  int
 	Plans        []PlanChoice // nil until every row passes
 	Review       *Review      // nil until every group has a plan
+	// Blockers say what stops the submit, where the submit would be; each links to its place.
+	Blockers []Blocker
+}
+
+// Blocker is one thing to do before the request can be submitted.
+type Blocker struct {
+	Text, Anchor string
 }
 
 // ErrorRow is a row with problems, shown with inputs to fix it.
@@ -154,4 +171,19 @@ func oobAttrs(oob bool) templ.Attributes {
 		return templ.Attributes{}
 	}
 	return templ.Attributes{"hx-swap-oob": "true"}
+}
+
+// liveCheck makes a field re-check the request as it changes: the results region, with the
+// review and the submit bar, is swapped in place, so the field being used keeps the focus.
+func liveCheck(trigger string) templ.Attributes {
+	return templ.Attributes{"hx-post": paths.NewBulkChangeChk, "hx-trigger": trigger, "hx-target": "#check-results",
+		"hx-select": "#check-results > *", "hx-swap": "innerHTML"}
+}
+
+// stepCurrent is a step's aria-current: "step" for the current one.
+func stepCurrent(s Step) templ.Attributes {
+	if s.State == "current" {
+		return templ.Attributes{"aria-current": "step"}
+	}
+	return templ.Attributes{}
 }

@@ -1,6 +1,9 @@
 package views
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // CountNoun says "1 row" or "12 rows", with thousands separated: "10,000 rows". It is the one
 // count formatter of the portal: templates use it, and so do the handlers' notices.
@@ -18,4 +21,49 @@ func thousands(n int) string {
 		s = s[:i] + "," + s[i:]
 	}
 	return s
+}
+
+// Plural picks the word for a count, without the count.
+func Plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// arrow is a sorted column's direction as an arrow.
+func arrow(dir string) string {
+	if dir == "descending" {
+		return "↓"
+	}
+	return "↑"
+}
+
+// changedFirst orders identifier changes: those with a new value first, the rest after.
+func changedFirst(cs []IdentChange) []IdentChange {
+	out := make([]IdentChange, 0, len(cs))
+	for _, c := range cs {
+		if c.New != "" {
+			out = append(out, c)
+		}
+	}
+	for _, c := range cs {
+		if c.New == "" {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// ChangesText is identifier changes as one plain line, for a title.
+func ChangesText(cs []IdentChange) string {
+	var parts []string
+	for _, c := range changedFirst(cs) {
+		if c.New != "" {
+			parts = append(parts, c.Kind+" "+c.Old+" → "+c.New)
+		} else {
+			parts = append(parts, c.Kind+" "+c.Old)
+		}
+	}
+	return strings.Join(parts, " · ")
 }

@@ -13,6 +13,10 @@ type Progress struct {
 type Segment struct {
 	X, Width int    // in the 0–1000 viewBox
 	Class    string // ok, bad, cancel, run
+	// Thin draws the segment as a thin line through the middle of the track: rows waiting for
+	// the carrier are under way, not done, and must not read as progress (a full bar at
+	// "0 of 5 finished" did).
+	Thin bool
 }
 
 // IdentChange is one identifier of a row or history entry: old → new (New empty: unchanged).

@@ -25,7 +25,7 @@ func progressOf(c change.Counts) views.Progress {
 		}
 		cum += s.n
 		end := (cum*1000 + c.Total/2) / c.Total
-		p.Segments = append(p.Segments, views.Segment{X: x, Width: end - x, Class: s.class})
+		p.Segments = append(p.Segments, views.Segment{X: x, Width: end - x, Class: s.class, Thin: s.class == "run"})
 		x = end
 	}
 	return p

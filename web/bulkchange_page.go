@@ -87,7 +87,7 @@ func (s *Server) changeRows(c echo.Context, b *store.BulkChange) (views.BulkChan
 		r.Empty = "This request has no rows."
 	}
 	for _, d := range cs {
-		row := views.ChangeRow{ID: d.ID, Changes: rowChanges(d.RowIdentifiers), Status: d.Status.Words(), StatusClass: string(d.Status),
+		row := views.ChangeRow{ID: d.ID, Number: d.Number, Changes: rowChanges(d.RowIdentifiers), Status: d.Status.Words(), StatusClass: string(d.Status),
 			Details: d.StatusDetails, RequestID: d.RequestID, Created: fmtTime(d.CreatedDate), Submitted: fmtTimePtr(d.SubmittedDate),
 			Processed: fmtTimePtr(d.ProcessedDate), LogURL: paths.BulkChangeRowLog(b.ID, d.ID)}
 		if d.DeviceID != nil {

@@ -83,6 +83,7 @@ type formState struct {
 	live         bool              // a live check: only the results region is rendered
 	submitting   bool              // a submit was refused: say what every group still needs
 	confirmError string
+	added        int // 1 + the index of a row just added from the search: the focus goes there
 }
 
 // applyEdits applies the steps that change the rows: fixes typed into the rows with problems,
@@ -122,6 +123,7 @@ func applyEdits(c echo.Context, rows []change.Row, st formState) ([]change.Row, 
 			st.notices = append(st.notices, fmt.Sprintf("%s is in the request already.", add))
 		} else {
 			rows = append(rows, change.Row{Current: add})
+			st.added = len(rows)
 			st.notices = append(st.notices, fmt.Sprintf("%s was added as row %d: give its new identifiers.", add, len(rows)))
 		}
 	}

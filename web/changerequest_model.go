@@ -108,8 +108,106 @@ func buildChangeForm(in changeInput, res *request.Result, st formState, d change
 	if f.Results.Review != nil {
 		f.Results.Review.Confirm = in.confirm
 	}
+	f.Results.Blockers = blockers(res, in, f)
 	f.Steps = steps(in, res)
+	for i, a := range []bool{true, true, f.Results.Checked, len(f.Results.Plans) > 0, f.Results.Review != nil} {
+		if a {
+			f.Steps[i].Anchor = stepAnchors[i]
+		}
+	}
+	if !st.live {
+		f.Focus = nextFocus(in, st, f)
+	}
+	if d.layout.User != nil {
+		f.DraftKey = "idswap.draft." + d.layout.User.Email
+	}
 	return f
+}
+
+var stepAnchors = []string{"#step-start", "#step-devices", "#step-checks", "#step-plan", "#step-review"}
+
+// fieldAnchors are the start step's fields in the order of the form, with the id of each.
+var fieldAnchors = []struct{ field, id string }{
+	{request.FieldTenant, "tenant"}, {request.FieldProvider, "provider"}, {request.FieldType, "type-" + string(change.ChangeICCID)},
+	{request.FieldReason, "reason"}, {request.FieldRows, "rows"}, {"csv", "csv"},
+}
+
+// blockers say what stops the submit once there are rows: the start step's missing answers,
+// rows with problems, plans not chosen. Empty when the request is ready, or has no rows yet.
+func blockers(res *request.Result, in changeInput, f views.ChangeRequestPageModel) []views.Blocker {
+	if res == nil || res.Ready || len(in.rows) == 0 {
+		return nil
+	}
+	var out []views.Blocker
+	for _, fa := range fieldAnchors {
+		if msg := res.Fields[fa.field]; msg != "" && fa.field != request.FieldRows {
+			out = append(out, views.Blocker{Text: msg, Anchor: "#" + fa.id})
+		}
+	}
+	if res.Invalid > 0 {
+		out = append(out, views.Blocker{Text: fmt.Sprintf("Fix or drop the %s with problems.", views.CountNoun(res.Invalid, "row", "rows")),
+			Anchor: "#step-checks"})
+	}
+	for _, p := range f.Results.Plans {
+		switch {
+		case p.Error != "":
+			out = append(out, views.Blocker{Text: p.Label + ": " + p.Error, Anchor: "#" + p.ID})
+		case !slices.ContainsFunc(p.Options, func(o views.Option) bool { return o.Selected && o.Value != "" }):
+			out = append(out, views.Blocker{Text: fmt.Sprintf("Choose a rate plan for the %s.", views.CountNoun(p.Rows, "device", "devices")) + " (" + p.Label + ")",
+				Anchor: "#" + p.ID})
+		}
+	}
+	if len(out) == 0 && res.Fields[request.FieldRows] != "" {
+		out = append(out, views.Blocker{Text: res.Fields[request.FieldRows], Anchor: "#rows"})
+	}
+	return out
+}
+
+// nextFocus is the id of the next thing to do after a step, so that a keyboard user does not
+// start again from the top: the search box after adding a device (to add more), then the
+// first row to fix, a plan to choose, a start field to answer, the count to confirm, Submit.
+func nextFocus(in changeInput, st formState, f views.ChangeRequestPageModel) string {
+	r := f.Results
+	if in.action == "search" {
+		return "q"
+	}
+	if len(r.ErrorRows) > 0 {
+		e := r.ErrorRows[0]
+		for _, a := range r.ErrorRows {
+			if a.Index == st.added-1 {
+				e = a
+			}
+		}
+		col := "current"
+		switch {
+		case len(e.CurrentErrors) > 0:
+		case len(e.ICCIDErrors) > 0:
+			col = "new_iccid"
+		case len(e.IMEIErrors) > 0:
+			col = "new_imei"
+		}
+		return fmt.Sprintf("fix-%d-%s", e.Index, col)
+	}
+	for _, p := range r.Plans {
+		if p.Error != "" || !slices.ContainsFunc(p.Options, func(o views.Option) bool { return o.Selected && o.Value != "" }) {
+			return p.ID
+		}
+	}
+	for _, fa := range fieldAnchors {
+		if f.Errors[fa.field] != "" {
+			return fa.id
+		}
+	}
+	if r.Review != nil {
+		if r.Review.NeedsConfirm && (r.Review.ConfirmError != "" || r.Review.Confirm == "") {
+			return "confirm"
+		}
+		return "submit"
+	}
+	if len(in.rows) == 0 {
+		return "rows"
+	}
+	return ""
 }
 
 func typeHint(t change.Type) string {

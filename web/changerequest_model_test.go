@@ -167,3 +167,46 @@ func TestBuildChangeFormErrorRows(t *testing.T) {
 		t.Errorf("a request with bad rows offers plans or a review: %+v", f.Results)
 	}
 }
+
+// What stops the submit is said where Submit would be, and the focus goes to the next thing
+// to do: the row to fix, the plan to choose, the missing reason, Submit.
+func TestBuildChangeFormBlockersAndFocus(t *testing.T) {
+	gold := change.Plan{Code: "GOLD", Name: "Gold", MonthlyCents: 4500, NetworkTypes: []string{"5G"}}
+	row := request.Row{Index: 0, Input: change.Row{Current: "8914800000420000037", NewICCID: "8914800000420009999"},
+		Current: "8914800000420000037", NewICCID: "8914800000420009999", NetworkType: "5G", Device: &store.Device{ICCID: "8914800000420000037"}, Plan: &gold}
+	result := func(fields map[string]string, chosen, ready bool) *request.Result {
+		return &request.Result{Tenant: &store.Tenant{ID: 1, Name: "Acme"}, Provider: &store.Provider{ID: 7, DisplayName: "Verizon"},
+			Type: change.ChangeICCID, Fields: fields, Ready: ready, Rows: []request.Row{row},
+			Groups: []request.Group{{PlanGroup: change.PlanGroup{Network: "5G"}, Key: "5G", Rows: 1, Compatible: []change.Plan{gold}, Choice: "GOLD", Chosen: chosen}}}
+	}
+	in := changeInput{rows: []change.Row{row.Input}, action: "check"}
+	for name, tc := range map[string]struct {
+		res      *request.Result
+		blockers []string // anchors
+		focus    string
+		review   bool
+	}{
+		"no reason":    {result(map[string]string{request.FieldReason: "Give a reason."}, true, false), []string{"#reason"}, "reason", false},
+		"no plan":      {result(map[string]string{}, false, false), []string{"#plan-5G"}, "plan-5G", false},
+		"both":         {result(map[string]string{request.FieldReason: "Give a reason."}, false, false), []string{"#reason", "#plan-5G"}, "plan-5G", false},
+		"ready":        {result(map[string]string{}, true, true), nil, "submit", true},
+		"a row to fix": {&request.Result{Fields: map[string]string{}, Invalid: 1, Rows: []request.Row{{Index: 0, Input: row.Input, Problems: []change.Problem{{Column: change.ColumnNewICCID, Message: "bad"}}}}}, []string{"#step-checks"}, "fix-0-new_iccid", false},
+	} {
+		t.Run(name, func(t *testing.T) {
+			f := buildChangeForm(in, tc.res, formState{}, formData(false))
+			var got []string
+			for _, b := range f.Results.Blockers {
+				got = append(got, b.Anchor)
+			}
+			if strings.Join(got, " ") != strings.Join(tc.blockers, " ") {
+				t.Errorf("blockers %v, want %v", f.Results.Blockers, tc.blockers)
+			}
+			if f.Focus != tc.focus {
+				t.Errorf("focus %q, want %q", f.Focus, tc.focus)
+			}
+			if (f.Results.Review != nil) != tc.review {
+				t.Errorf("review shown %v, want %v", f.Results.Review != nil, tc.review)
+			}
+		})
+	}
+}

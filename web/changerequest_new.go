@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 
 	"github.com/labstack/echo/v4"
@@ -60,6 +61,18 @@ func (s *Server) newChange(c echo.Context) error {
 		in.tenantID = scopeOf(u)
 	}
 	var notices []string
+	if t := change.Type(c.QueryParam("type")); slices.Contains(change.Types, t) {
+		in.typ = string(t)
+	}
+	// Lines chosen in the inventory (device_list.go), or a device page's "Change SIM / device".
+	tenantID, providerID, rows, ns, err := s.inventoryRows(c, u)
+	if err != nil {
+		return err
+	}
+	if len(rows) > 0 {
+		in.tenantID, in.providerID, in.rows = tenantID, providerID, rows
+	}
+	notices = append(notices, ns...)
 	if retry := c.QueryParam("retry"); retry != "" {
 		id, err := strconv.ParseInt(retry, 10, 64)
 		if err != nil {

@@ -49,7 +49,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 		status, msg = se.status, se.msg
 	case errors.As(err, &he):
 		status = he.Code
-		msg = http.StatusText(he.Code)
+		msg = errorHeading(he.Code) + "."
 		if status == http.StatusNotFound {
 			msg = "There is no page at this address."
 		}
@@ -74,7 +74,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 		retarget(c, "#alerts", "innerHTML")
 		werr = render(c, status, views.ErrorRegion(msg))
 	default:
-		heading := http.StatusText(status)
+		heading := errorHeading(status)
 		werr = render(c, status, views.ErrorPage(views.ErrorPageModel{Layout: layout(c, heading, ""), Status: status, Heading: heading, Message: msg}))
 	}
 	if werr != nil {
@@ -104,4 +104,33 @@ func codeFor(status int) apperr.Code {
 		return apperr.Unavailable
 	}
 	return apperr.Internal
+}
+
+// errorHeading is an error page's heading and title in the words a person uses, not the HTTP
+// status text ("Conflict", "Unprocessable Entity").
+func errorHeading(status int) string {
+	switch status {
+	case http.StatusBadRequest, http.StatusUnprocessableEntity:
+		return "Something in what was sent needs fixing"
+	case http.StatusUnauthorized:
+		return "Please sign in first"
+	case http.StatusForbidden:
+		return "You cannot open this"
+	case http.StatusNotFound:
+		return "Nothing here"
+	case http.StatusMethodNotAllowed:
+		return "This address cannot do that"
+	case http.StatusConflict:
+		return "Someone changed this in the meantime"
+	case http.StatusRequestEntityTooLarge:
+		return "What was sent is too big"
+	case http.StatusTooManyRequests:
+		return "Too many tries: wait a moment"
+	case http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		return "The service is busy: try again shortly"
+	}
+	if status >= 500 {
+		return "Something went wrong on our side"
+	}
+	return "This did not work"
 }

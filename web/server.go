@@ -30,6 +30,7 @@ type Store interface {
 	UserByID(ctx context.Context, id int64) (*store.User, error)
 	Tenants(ctx context.Context) ([]store.Tenant, error)
 	Devices(ctx context.Context, f store.DeviceFilter) ([]store.Device, int, error)
+	DeviceFacets(ctx context.Context, f store.DeviceFilter) ([]store.DeviceFacet, error)
 	Providers(ctx context.Context) ([]store.Provider, error)
 	BulkChange(ctx context.Context, tenantID, id int64) (*store.BulkChange, error)
 	BulkChanges(ctx context.Context, f store.BulkChangeFilter) ([]store.BulkChange, int, error)

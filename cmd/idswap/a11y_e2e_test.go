@@ -95,8 +95,25 @@ var auditPages = []auditPage{
 			chromedp.Evaluate[chromedp.Void](openDetails))
 	}},
 
+	{"wizard: reason taken away, the submit bar says why", demo.AcmeManager, func(ctx context.Context, f *auditFixture) error {
+		return chromedp.Do(ctx,
+			chromedp.Evaluate[chromedp.Void](`(r => { r.value = ""; r.dispatchEvent(new Event("change", {bubbles: true})) })(document.getElementById("reason"))`),
+			chromedp.WaitVisible(chromedp.CSS(`[data-testid=blockers]`)))
+	}},
+	{"wizard: lines from the inventory", demo.AcmeManager, visit(func(f *auditFixture) string {
+		return fmt.Sprintf("/bulk-changes/new?type=ChangeIMEIandICCID&device=%d&device=%d", f.deviceID, f.deviceID+1)
+	}, "[data-testid=error-row]")},
+
 	{"dashboard", demo.AcmeManager, visit(fixed("/"), "main h1")},
 	{"devices", demo.AcmeManager, visit(fixed("/devices"), "[data-testid=pager-summary]")},
+	{"devices: filtered, sorted, lines selected", demo.AcmeManager, func(ctx context.Context, f *auditFixture) error {
+		return chromedp.Do(ctx,
+			chromedp.Navigate(f.app.URL+"/devices?status=8&seen=30&sort=seen&dir=desc"),
+			chromedp.WaitVisible(chromedp.CSS(`[data-testid=select-device]`)),
+			chromedp.Click(chromedp.CSS(`tbody tr:nth-child(1) [data-testid=select-device]`)),
+			chromedp.Click(chromedp.CSS(`tbody tr:nth-child(2) [data-testid=select-device]`)),
+			chromedp.WaitVisible(chromedp.CSS(`[data-testid=selected-count]`)))
+	}},
 	{"device", demo.AcmeManager, visit(func(f *auditFixture) string { return fmt.Sprintf("/devices/%d", f.deviceID) }, "[data-testid=history-row]")},
 	{"device lookup by a former ICCID", demo.AcmeManager, visit(func(f *auditFixture) string { return "/devices/lookup?id=" + f.oldICCID }, "[data-testid=device-iccid]")},
 	{"bulk changes, filtered", demo.AcmeManager, visit(fixed("/bulk-changes?status=PROCESSED_WITH_ERRORS&type=ChangeICCID"), "main table")},

@@ -103,12 +103,17 @@ var TemplateColumns = []string{"current", "new_iccid", "new_imei", "note"}
 // InfoColumns are the columns a download of rows adds after TemplateColumns. An upload with a
 // header ignores them, and only them: any other unknown column is still refused, since its
 // values may be identifiers in the wrong place.
-var InfoColumns = append(append([]string{}, RowInfoColumns...), AuditInfoColumns...)
+var InfoColumns = append(append(append([]string{}, RowInfoColumns...), AuditInfoColumns...), InventoryInfoColumns...)
 
 // RowInfoColumns are the columns a download of a request's rows adds (sheet.RowsHeader).
 var RowInfoColumns = []string{"status", "outcome", "carrier_code", "details", "device_iccid", "device_imei", "device_mdn",
 	"device_eid", "service_plan", "row_id", "bulk_change_id", "device_id", "carrier_request_id", "created_utc",
 	"submitted_utc", "processed_utc"}
+
+// InventoryInfoColumns are the columns the inventory export adds after TemplateColumns; the
+// device_* and status/service_plan ones are shared with RowInfoColumns.
+var InventoryInfoColumns = []string{"device_iccid", "device_imei", "device_mdn", "device_eid", "status", "service_plan",
+	"make", "model", "network_type", "last_seen_utc", "description"}
 
 // AuditInfoColumns are the further columns of the audit export.
 var AuditInfoColumns = []string{"date_utc", "source", "id", "tenant", "row_status", "by", "entry", "response_status",

@@ -150,6 +150,7 @@ func Build(o Options) World {
 				if m.network == change.Network5G {
 					d.EID = g.eid()
 				}
+				d.LastSeen = lastSeen(status, n)
 				s.Devices = append(s.Devices, d)
 				c.Lines = append(c.Lines, tssim.Line{Account: AccountName, MDN: d.MSISDN, ICCID: d.ICCID, IMEI: d.IMEI,
 					EID: d.EID, State: state, ServicePlan: d.PlanCode})
@@ -227,4 +228,22 @@ func (g *gen) planFor(network string) string {
 		}
 	}
 	return fit[g.rng.IntN(len(fit))]
+}
+
+// lastSeen is when the carrier last saw a demo line: active lines within the last two months,
+// suspended ones three to five months ago, deactivated ones never. It draws nothing from the
+// generator, so every other demo value stays what it was; it is relative to now so that the
+// inventory's "last seen" filter has lines on both sides of its bounds.
+func lastSeen(status, n int) *time.Time {
+	var ago time.Duration
+	switch status {
+	case store.DeviceStatusActive:
+		ago = time.Duration(n*7919%(60*24)) * time.Hour
+	case store.DeviceStatusSuspended:
+		ago = time.Duration(90*24+n*7919%(60*24)) * time.Hour
+	default:
+		return nil
+	}
+	t := time.Now().UTC().Add(-ago).Truncate(time.Second)
+	return &t
 }

@@ -93,6 +93,16 @@ func RetryFailedRows(bulkChangeID int64) string {
 	return NewBulkChange + "?" + url.Values{"retry": {id(bulkChangeID)}}.Encode()
 }
 
+// ChangeDevices opens the wizard with devices' current identifiers and the change type set
+// (change.Type's value: ChangeICCID, ChangeIMEI, ChangeIMEIandICCID).
+func ChangeDevices(changeType string, deviceIDs ...int64) string {
+	v := url.Values{"type": {changeType}}
+	for _, d := range deviceIDs {
+		v.Add("device", id(d))
+	}
+	return NewBulkChange + "?" + v.Encode()
+}
+
 // Device is a device's page.
 func Device(deviceID int64) string { return Devices + "/" + id(deviceID) }
 

@@ -64,6 +64,8 @@ type DeviceChange struct {
 	ProcessedDate *time.Time    `db:"ProcessedDate"`
 	CreatedDate   time.Time     `db:"CreatedDate"`
 	ModifiedDate  *time.Time    `db:"ModifiedDate"`
+	// Number is the row's place in its request, 1…N: set by DeviceChanges only.
+	Number int `db:"RowNumber"`
 }
 
 // NewBulkChange is a checked request, ready to store.
@@ -452,7 +454,10 @@ func (db *DB) DeviceChanges(ctx context.Context, bulkChangeID int64, f DeviceCha
 	if err := t.get(ctx, &total, `SELECT COUNT(*) FROM M2M_DeviceChange WHERE `+where, args...); err != nil {
 		return nil, 0, err
 	}
-	q := deviceChangeSelect + ` WHERE ` + where + ` ORDER BY Id`
+	// A row's number is its place in the request whatever the filter: the rows before it, by id.
+	q := strings.Replace(deviceChangeSelect, "\nFROM M2M_DeviceChange", `, (SELECT COUNT(*) FROM M2M_DeviceChange n
+		WHERE n.BulkChangeId = M2M_DeviceChange.BulkChangeId AND n.Id <= M2M_DeviceChange.Id) AS RowNumber
+FROM M2M_DeviceChange`, 1) + ` WHERE ` + where + ` ORDER BY Id`
 	if f.Limit > 0 {
 		clause, pargs := t.db.dialect.page(f.Limit, f.Offset)
 		q, args = q+" "+clause, append(args, pargs...)

@@ -27,6 +27,10 @@ type Device struct {
 	Description       string     `db:"DeviceDescription"`
 	ModifiedDate      *time.Time `db:"ModifiedDate"`
 	CreatedDate       time.Time  `db:"CreatedDate"`
+	LastSeen          *time.Time `db:"LastUsageDate"` // the carrier's last usage of the line
+	Manufacturer      string     `db:"Manufacturer"`  // from the IMEI's range; empty when none fits
+	Model             string     `db:"Model"`
+	NetworkType       string     `db:"NetworkType"`
 }
 
 // Device statuses (DeviceStatus.Id) seeded by the first migration.
@@ -42,10 +46,22 @@ const deviceSelect = `SELECT d.Id, d.ServiceProviderId, d.TenantId, COALESCE(d.I
 	COALESCE(d.IMEI, '') AS IMEI, COALESCE(d.MSISDN, '') AS MSISDN, COALESCE(d.EID, '') AS EID,
 	d.DeviceStatusId, s.DisplayName AS StatusName, s.IsActiveStatus, d.CarrierRatePlanId,
 	COALESCE(d.RatePlan, '') AS RatePlan, COALESCE(p.RatePlanName, '') AS RatePlanName,
-	COALESCE(p.BaseRate, 0) AS MonthlyRate, d.DeviceDescription, d.ModifiedDate, d.CreatedDate
+	COALESCE(p.BaseRate, 0) AS MonthlyRate, d.DeviceDescription, d.ModifiedDate, d.CreatedDate, d.LastUsageDate
 FROM Device d
 JOIN DeviceStatus s ON s.Id = d.DeviceStatusId
 LEFT JOIN ThingSpaceCarrierRatePlan p ON p.Id = d.CarrierRatePlanId`
+
+// inventorySelect is deviceSelect with the make, model and network type of each device's IMEI
+// range: the inventory's columns and filters. The request checks (10,000 rows at a time) use
+// deviceSelect and find models their own way, so they pay nothing for the join.
+var inventorySelect = strings.Replace(deviceSelect, "\nFROM Device d", `, COALESCE(m.Manufacturer, '') AS Manufacturer,
+	COALESCE(m.Model, '') AS Model, COALESCE(m.NetworkType, '') AS NetworkType
+FROM Device d`, 1) + deviceModelJoin
+
+// deviceModelJoin finds a device's make, model and network type by its IMEI's range; the
+// ranges do not overlap (DeviceModelByIMEI), so a device joins at most one.
+const deviceModelJoin = `
+LEFT JOIN IMEI_DeviceType_CarrierRatePlan m ON m.IsActive = 1 AND d.IMEI >= m.FromIMEI AND d.IMEI <= m.ToIMEI`
 
 // DeviceFilter selects devices. TenantID is required unless AllTenants is set (admins).
 type DeviceFilter struct {
@@ -54,7 +70,39 @@ type DeviceFilter struct {
 	ServiceProviderID int64  // 0: any
 	Query             string // digits of any identifier: a prefix of ICCID, IMEI, MSISDN or EID, or an ICCID/IMEI suffix
 	StatusID          int    // 0: any
-	Limit, Offset     int
+	Plan              string // a carrier plan code; "": any
+	NetworkType       string // of the IMEI's range; "": any
+	Model             string // "Manufacturer|Model" of the IMEI's range; "": any
+	// SeenSince keeps lines the carrier saw at or after it; NotSeenSince those it did not
+	// (including never). Zero: no bound.
+	SeenSince, NotSeenSince time.Time
+	IDs                     []int64 // when set, only these devices (still within the tenant)
+	Sort                    string  // a DeviceSorts key; "": by id
+	Desc                    bool
+	Limit, Offset           int
+}
+
+// DeviceSorts are the columns the inventory sorts by, each with its id as the tie-break so a
+// page boundary never splits or repeats a device.
+var DeviceSorts = map[string]string{
+	"iccid":  "d.ICCID",
+	"imei":   "d.IMEI",
+	"mdn":    "d.MSISDN",
+	"status": "s.DisplayName",
+	"plan":   "d.RatePlan",
+	"model":  "m.Model",
+	"seen":   "d.LastUsageDate",
+}
+
+func deviceOrder(f DeviceFilter) string {
+	dir := ""
+	if f.Desc {
+		dir = " DESC"
+	}
+	if col, ok := DeviceSorts[f.Sort]; ok {
+		return col + dir + ", d.Id" + dir
+	}
+	return "d.Id" + dir
 }
 
 // Devices returns one page of devices matching f, newest identifiers first by id, and the
@@ -67,7 +115,7 @@ func (db *DB) Devices(ctx context.Context, f DeviceFilter) ([]Device, int, error
 	defer t.Rollback()
 	where, args := deviceWhere(f)
 	var total int
-	if err := t.get(ctx, &total, `SELECT COUNT(*) FROM Device d WHERE `+where, args...); err != nil {
+	if err := t.get(ctx, &total, `SELECT COUNT(*) FROM Device d JOIN DeviceStatus s ON s.Id = d.DeviceStatusId`+deviceModelJoin+` WHERE `+where, args...); err != nil {
 		return nil, 0, err
 	}
 	if f.Limit <= 0 {
@@ -75,7 +123,7 @@ func (db *DB) Devices(ctx context.Context, f DeviceFilter) ([]Device, int, error
 	}
 	clause, pargs := t.db.dialect.page(f.Limit, f.Offset)
 	var ds []Device
-	err = t.sel(ctx, &ds, deviceSelect+` WHERE `+where+` ORDER BY d.Id `+clause, append(args, pargs...)...)
+	err = t.sel(ctx, &ds, inventorySelect+` WHERE `+where+` ORDER BY `+deviceOrder(f)+` `+clause, append(args, pargs...)...)
 	return ds, total, err
 }
 
@@ -93,6 +141,33 @@ func deviceWhere(f DeviceFilter) (string, []any) {
 	if f.StatusID != 0 {
 		conds = append(conds, "d.DeviceStatusId = ?")
 		args = append(args, f.StatusID)
+	}
+	if f.Plan != "" {
+		conds = append(conds, "d.RatePlan = ?")
+		args = append(args, f.Plan)
+	}
+	if f.NetworkType != "" {
+		conds = append(conds, "m.NetworkType = ?")
+		args = append(args, f.NetworkType)
+	}
+	if f.Model != "" {
+		mk, md, _ := strings.Cut(f.Model, "|")
+		conds = append(conds, "m.Manufacturer = ? AND m.Model = ?")
+		args = append(args, mk, md)
+	}
+	if !f.SeenSince.IsZero() {
+		conds = append(conds, "d.LastUsageDate >= ?")
+		args = append(args, f.SeenSince.UTC())
+	}
+	if !f.NotSeenSince.IsZero() {
+		conds = append(conds, "(d.LastUsageDate IS NULL OR d.LastUsageDate < ?)")
+		args = append(args, f.NotSeenSince.UTC())
+	}
+	if len(f.IDs) > 0 {
+		conds = append(conds, "d.Id IN (?"+strings.Repeat(", ?", len(f.IDs)-1)+")")
+		for _, id := range f.IDs {
+			args = append(args, id)
+		}
 	}
 	if q := ident.Digits(f.Query); q != "" {
 		// A prefix is a range over the index (prefixCond). A suffix (the last digits printed
@@ -165,4 +240,30 @@ func (db *DB) DeviceByID(ctx context.Context, tenantID, id int64) (*Device, erro
 		return nil, notFound(err, "no device %d", id)
 	}
 	return &d, nil
+}
+
+// DeviceFacet is one kind of line a tenant has: the values the inventory's filters offer.
+type DeviceFacet struct {
+	StatusID     int    `db:"DeviceStatusId"`
+	Status       string `db:"StatusName"`
+	Plan         string `db:"RatePlan"`
+	NetworkType  string `db:"NetworkType"`
+	Manufacturer string `db:"Manufacturer"`
+	Model        string `db:"Model"`
+}
+
+// DeviceFacets lists the distinct statuses, plans and models of the devices f's tenant
+// scope holds (its other conditions are ignored), for the inventory's filters.
+func (db *DB) DeviceFacets(ctx context.Context, f DeviceFilter) ([]DeviceFacet, error) {
+	t, err := db.beginRead(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer t.Rollback()
+	where, args := deviceWhere(DeviceFilter{TenantID: f.TenantID, AllTenants: f.AllTenants, ServiceProviderID: f.ServiceProviderID})
+	var fs []DeviceFacet
+	err = t.sel(ctx, &fs, `SELECT DISTINCT d.DeviceStatusId, s.DisplayName AS StatusName, COALESCE(d.RatePlan, '') AS RatePlan,
+		COALESCE(m.NetworkType, '') AS NetworkType, COALESCE(m.Manufacturer, '') AS Manufacturer, COALESCE(m.Model, '') AS Model
+		FROM Device d JOIN DeviceStatus s ON s.Id = d.DeviceStatusId`+deviceModelJoin+` WHERE `+where, args...)
+	return fs, err
 }

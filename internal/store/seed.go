@@ -45,6 +45,7 @@ type SeedDevice struct {
 	PlanCode                 string
 	Description              string
 	ProviderDateAdded        time.Time
+	LastSeen                 *time.Time // the carrier's last usage; nil: never seen
 }
 
 // Seed writes data unless a tenant of the same name already exists, all in one transaction, so
@@ -145,13 +146,13 @@ func (db *DB) Seed(ctx context.Context, data SeedData, by string) (bool, int64, 
 		}
 		status := deviceStatusName(d.StatusID)
 		devices = append(devices, []any{pid, tid, d.ICCID, d.IMEI, d.MSISDN, nullIfEmpty(d.EID), d.StatusID, status,
-			planID, nullIfEmpty(d.PlanCode), d.Description, d.ProviderDateAdded, by, t.now})
+			planID, nullIfEmpty(d.PlanCode), d.Description, d.ProviderDateAdded, d.LastSeen, by, t.now})
 		tsDevices = append(tsDevices, []any{pid, d.ICCID, d.IMEI, d.MSISDN, status, nullIfEmpty(d.PlanCode), d.StatusID,
 			creds.AccountNumber, by, t.now})
 	}
 	if err := insertMany(ctx, t, "Device",
 		[]string{"ServiceProviderId", "TenantId", "ICCID", "IMEI", "MSISDN", "EID", "DeviceStatusId", "Status",
-			"CarrierRatePlanId", "RatePlan", "DeviceDescription", "ProviderDateAdded", "CreatedBy", "CreatedDate"}, devices); err != nil {
+			"CarrierRatePlanId", "RatePlan", "DeviceDescription", "ProviderDateAdded", "LastUsageDate", "CreatedBy", "CreatedDate"}, devices); err != nil {
 		return false, 0, err
 	}
 	if err := insertMany(ctx, t, "ThingSpaceDevice",
