@@ -112,7 +112,7 @@ func (db *DB) ClaimChange(ctx context.Context, changeID int64, by string, checkA
 		return time.Time{}, false, notFound(err, "no device change %d", changeID)
 	}
 	ok, err = moveRow(ctx, t, changeID, change.StatusNew, change.StatusProcessing,
-		`, SubmittedDate = ?, RequestId = NULL, StatusDetails = ?, ModifiedBy = ?`, []any{t.now, "Sending to ThingSpace", by}, ``)
+		`, SubmittedDate = ?, SentDate = NULL, RequestId = NULL, StatusDetails = ?, ModifiedBy = ?`, []any{t.now, "Sending to ThingSpace", by}, ``)
 	if err != nil || !ok {
 		return time.Time{}, false, err
 	}
@@ -177,7 +177,7 @@ func (db *DB) ReturnChange(ctx context.Context, r ReturnedChange) (ok bool, err 
 		return false, notFound(err, "no device change %d", r.ChangeID)
 	}
 	ok, err = moveRow(ctx, t, r.ChangeID, change.StatusProcessing, change.StatusNew,
-		`, SubmittedDate = NULL, RequestId = NULL, StatusDetails = ?, ModifiedBy = ?`, []any{r.Details, r.By},
+		`, SubmittedDate = NULL, SentDate = NULL, RequestId = NULL, StatusDetails = ?, ModifiedBy = ?`, []any{r.Details, r.By},
 		` AND SubmittedDate = ?`, r.SubmittedAt.UTC())
 	if err != nil {
 		return false, err
@@ -485,7 +485,7 @@ func (db *DB) FailBulkChange(ctx context.Context, f BatchFailure) (Failed, error
 	}
 	if f.ChangeID != 0 {
 		ok, err := moveRow(ctx, t, f.ChangeID, change.StatusProcessing, change.StatusNew,
-			`, SubmittedDate = NULL, RequestId = NULL`, nil, ` AND SubmittedDate = ?`, f.SubmittedAt.UTC())
+			`, SubmittedDate = NULL, SentDate = NULL, RequestId = NULL`, nil, ` AND SubmittedDate = ?`, f.SubmittedAt.UTC())
 		if err != nil {
 			return Failed{}, err
 		}
