@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"io"
 	"net/http"
 	"strings"
@@ -8,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/idswap/idswap/internal/apperr"
+	"github.com/idswap/idswap/internal/process"
 )
 
 // maxCallbackBytes bounds a callback body; the carrier's are a few hundred bytes.
@@ -17,7 +19,9 @@ const maxCallbackBytes = 1 << 20
 // The secret names the provider (an unknown one is 404 and nothing is stored). The body is
 // stored raw before anything is decided from it, and the answer is 200 at once — for
 // duplicates and unknown request ids too, since sending them again would change nothing. Only
-// a failure to store the callback is an error (500), so that the carrier sends it again.
+// a failure to store the callback is an error (500), so that the carrier sends it again. A
+// callback whose echoed username and password are not the listener's is stored as rejected and
+// answered 401.
 func (s *Server) thingspaceCallback(c echo.Context) error {
 	ctx := c.Request().Context()
 	providerID, err := s.store.ProviderIDByCallbackSecret(ctx, c.Param("secret"))
@@ -37,7 +41,12 @@ func (s *Server) thingspaceCallback(c echo.Context) error {
 	if s.engine == nil {
 		return c.NoContent(http.StatusServiceUnavailable)
 	}
-	if err := s.engine.HandleCallback(ctx, providerID, body); err != nil {
+	err = s.engine.HandleCallback(ctx, providerID, body)
+	if errors.Is(err, process.ErrCallbackRejected) {
+		// Stored as rejected, nothing changed: the echoed credentials are not the listener's.
+		return c.NoContent(http.StatusUnauthorized)
+	}
+	if err != nil {
 		s.log.ErrorContext(ctx, "callback not stored; the carrier will send it again", "provider", providerID, "err", err)
 		return c.NoContent(http.StatusInternalServerError)
 	}

@@ -160,8 +160,11 @@ type ReturnedChange struct {
 	// Resend, when above zero, enqueues a new jobs.KindSubmitChange with this resend count; zero
 	// leaves the sending to the job that is already retrying.
 	Resend int
-	Logs   []LogEntry
-	By     string
+	// Send enqueues the new jobs.KindSubmitChange even when Resend is zero (a row whose change
+	// never left, so sending it is not sending it again).
+	Send bool
+	Logs []LogEntry
+	By   string
 }
 
 // ReturnChange moves a sent row back to NEW and clears its SubmittedDate and RequestId, so it
@@ -189,7 +192,7 @@ func (db *DB) ReturnChange(ctx context.Context, r ReturnedChange) (ok bool, err 
 	if !ok {
 		return false, t.Commit()
 	}
-	if r.Resend > 0 {
+	if r.Resend > 0 || r.Send {
 		if err := enqueue(ctx, t, NewJob{Kind: jobs.KindSubmitChange,
 			Payload: jobs.SubmitChange{BulkChangeID: bulkID, ChangeID: r.ChangeID, Resend: r.Resend}}); err != nil {
 			return false, err
@@ -198,13 +201,22 @@ func (db *DB) ReturnChange(ctx context.Context, r ReturnedChange) (ok bool, err 
 	return true, t.Commit()
 }
 
-// ScheduleCheck enqueues the next carrier check of a row, with the log of the last one.
-func (db *DB) ScheduleCheck(ctx context.Context, c jobs.CheckChange, at time.Time, by string, logs ...LogEntry) error {
+// ScheduleCheck enqueues the next carrier check of a row, with the log of the last one, and
+// shows details ("waiting for the carrier …") on the row while its attempt is still the one
+// checked. Only the row is written (not its request), so no lock order is at stake.
+func (db *DB) ScheduleCheck(ctx context.Context, c jobs.CheckChange, at time.Time, by, details string, logs ...LogEntry) error {
 	t, err := db.begin(ctx)
 	if err != nil {
 		return err
 	}
 	defer t.Rollback()
+	if details != "" {
+		if _, err := t.exec(ctx, `UPDATE M2M_DeviceChange SET StatusDetails = ?, ModifiedBy = ?, ModifiedDate = ?
+			WHERE Id = ? AND Status = ? AND SubmittedDate = ?`, details, by, t.now, c.ChangeID,
+			string(change.StatusProcessing), c.SubmittedAt.UTC()); err != nil {
+			return fmt.Errorf("store: show the row waiting: %w", err)
+		}
+	}
 	if err := insertLogs(ctx, t, c.BulkChangeID, c.ChangeID, by, logs); err != nil {
 		return err
 	}

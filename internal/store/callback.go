@@ -100,7 +100,7 @@ func (db *DB) Callbacks(ctx context.Context, providerID int64) ([]CallbackLog, e
 func (db *DB) ChangeForCallback(ctx context.Context, providerID, logID int64, requestID, iccid, imei string) (row *DeviceChange, byLine bool, err error) {
 	provider := ` AND EXISTS (SELECT 1 FROM DeviceBulkChange b WHERE b.Id = M2M_DeviceChange.BulkChangeId AND b.ServiceProviderId = ?)`
 	unconfirmed := ` AND RequestId IS NULL AND Status = ? AND SubmittedDate IS NOT NULL
-		AND SubmittedDate <= (SELECT CallbackDate FROM ThingSpaceCallBackResponseLog WHERE Id = ?)` + provider
+		AND SubmittedDate < (SELECT CallbackDate FROM ThingSpaceCallBackResponseLog WHERE Id = ?)` + provider
 	open := string(change.StatusProcessing)
 	var cs []DeviceChange
 	err = db.db.SelectContext(ctx, &cs, db.dialect.rebind(`SELECT * FROM (

@@ -106,13 +106,6 @@ func (db *DB) MarkSent(ctx context.Context, changeID int64, submittedAt time.Tim
 	return n == 1, err
 }
 
-// SentDate is when the change request of a row's current attempt left (nil: it has not).
-func (db *DB) SentDate(ctx context.Context, changeID int64) (*time.Time, error) {
-	var at *time.Time
-	err := db.db.GetContext(ctx, &at, db.dialect.rebind(`SELECT SentDate FROM M2M_DeviceChange WHERE Id = ?`), changeID)
-	return at, notFound(err, "no device change %d", changeID)
-}
-
 // CorrectedChange is the carrier's later word about a finished row.
 type CorrectedChange struct {
 	ChangeID int64
@@ -194,8 +187,10 @@ func (db *DB) CorrectChange(ctx context.Context, c CorrectedChange) (Correction,
 		CreatedBy     string     `db:"CreatedBy"`
 		TenantID      int64      `db:"TenantId"`
 		From          string     `db:"FromEmail"`
+		Details       string     `db:"StatusDetails"`
 	}
-	if err := t.get(ctx, &b, `SELECT b.Status, b.ProcessedDate, b.CreatedBy, b.TenantId, COALESCE(sp.FromEmail, '') AS FromEmail
+	if err := t.get(ctx, &b, `SELECT b.Status, b.ProcessedDate, b.CreatedBy, b.TenantId, COALESCE(sp.FromEmail, '') AS FromEmail,
+		COALESCE(b.StatusDetails, '') AS StatusDetails
 		FROM DeviceBulkChange b JOIN ServiceProvider sp ON sp.Id = b.ServiceProviderId WHERE b.Id = ?`, bulkID); err != nil {
 		return Correction{}, err
 	}
@@ -210,8 +205,10 @@ func (db *DB) CorrectChange(ctx context.Context, c CorrectedChange) (Correction,
 		return out, t.Commit() // still running: completeIfDone decides the request's end as usual
 	}
 	// The request had finished: its status follows its rows. A request that failed as a whole
-	// (ERROR) stays so (Counts.Outcome); the correction is written over the final status without
-	// the forward-only batch moves, because the carrier, not the engine, moved it.
+	// (ERROR with the reason in StatusDetails, see FailBulkChange) stays so (Counts.Outcome);
+	// one that is ERROR only because every row failed is decided afresh. The correction is
+	// written over the final status without the forward-only batch moves, because the carrier,
+	// not the engine, moved it.
 	var byStatus []struct {
 		Status string `db:"Status"`
 		N      int    `db:"N"`
@@ -222,7 +219,11 @@ func (db *DB) CorrectChange(ctx context.Context, c CorrectedChange) (Correction,
 	for _, s := range byStatus {
 		out.Counts.Add(change.Status(s.Status), s.N)
 	}
-	final, ok := out.Counts.Outcome(out.Batch)
+	from := out.Batch
+	if from == change.BatchError && b.Details == "" {
+		from = change.BatchProcessing
+	}
+	final, ok := out.Counts.Outcome(from)
 	if !ok {
 		return Correction{}, fmt.Errorf("store: bulk change %d finished with open rows", bulkID)
 	}

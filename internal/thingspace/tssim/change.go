@@ -201,6 +201,16 @@ func (s *Sim) complete(p *pendingChange, delay time.Duration) {
 		return
 	}
 	s.mu.Lock()
+	hold := s.hold
+	s.mu.Unlock()
+	if hold != nil {
+		select {
+		case <-hold:
+		case <-s.closing:
+			return
+		}
+	}
+	s.mu.Lock()
 	cb, listener := s.applyLocked(p)
 	s.mu.Unlock()
 	s.deliver(p, cb, listener)

@@ -29,7 +29,9 @@ type Sim struct {
 	tokens      map[string]*oauthToken // access token → token
 	clientToken map[string]string      // client id → its current token
 	sessions    map[string]*session
-	faults      map[string]Fault // identifier → next change fails
+	faults      map[string]Fault        // identifier → next change fails
+	delivered   map[string]sentCallback // requestId → the callback sent for it (ReplayCallback)
+	hold        chan struct{}           // while set, accepted changes wait (HoldChanges)
 	stats       Stats
 	window      rateWindow
 	pending     int           // changes accepted and not yet finished
@@ -123,6 +125,7 @@ func New(cfg Config, seed Seed) (*Sim, error) {
 		clientToken: map[string]string{},
 		sessions:    map[string]*session{},
 		faults:      map[string]Fault{},
+		delivered:   map[string]sentCallback{},
 		stats:       newStats(),
 		httpc:       &http.Client{Timeout: 10 * time.Second},
 		ctx:         ctx,
