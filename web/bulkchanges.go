@@ -195,7 +195,7 @@ func (s *Server) changeRows(c echo.Context, b *store.BulkChange) (views.BulkChan
 	}
 	for _, d := range cs {
 		row := views.ChangeRow{ID: d.ID, Changes: rowChanges(d.RowIdentifiers), Status: string(d.Status), StatusClass: string(d.Status),
-			Details: d.StatusDetails, RequestID: d.RequestID, Created: fmtTime(d.CreatedDate), Submitted: fmtTimePtr(d.SubmittedDate),
+			Details: rowDetails(d), RequestID: d.RequestID, Created: fmtTime(d.CreatedDate), Submitted: fmtTimePtr(d.SubmittedDate),
 			Processed: fmtTimePtr(d.ProcessedDate), LogURL: fmt.Sprintf("%s/rows/%d/log", base, d.ID)}
 		if d.DeviceID != nil {
 			row.DeviceURL = fmt.Sprintf("/devices/%d", *d.DeviceID)
@@ -307,4 +307,18 @@ func (s *Server) bulkChangeCSV(c echo.Context) error {
 				fmtTimePtr(d.SubmittedDate), fmtTimePtr(d.ProcessedDate))
 		})
 	})
+}
+
+// rowDetails is what the row's Details column says: its StatusDetails ("Waiting for the carrier
+// to confirm …" while the carrier has not), after what an admin must know first — that the
+// carrier contradicted the row (needs attention) or corrected it after it had finished.
+func rowDetails(d store.DeviceChange) string {
+	out := d.StatusDetails
+	if d.CorrectedDate != nil {
+		out = "Corrected by the carrier at " + fmtTime(*d.CorrectedDate) + ": " + out
+	}
+	if d.AttentionReason != "" {
+		out = "Needs attention: " + d.AttentionReason + ". " + out
+	}
+	return out
 }

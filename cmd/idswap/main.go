@@ -31,6 +31,10 @@ Usage:
                                    add a user (password from IDSWAP_NEW_PASSWORD or standard input)
   idswap token create --email E [--name NAME]
                                    print a new API token for a user, once
+  idswap provider rotate-callback ID
+                                   new callback URL secret and listener credentials, registered
+  idswap provider confirm-successes ID on|off
+                                   apply Success callbacks only after a carrier lookup agrees
 
 The database is IDSWAP_DB (sqlite:PATH or sqlserver://…), or --demo for ./data/idswap.db.
 Run "idswap COMMAND -h" for a command's flags.
@@ -69,6 +73,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runUser(ctx, rest, getenv, stdin, stdout, stderr)
 	case "token":
 		return runToken(ctx, rest, getenv, stdout, stderr)
+	case "provider":
+		return runProvider(ctx, rest, getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

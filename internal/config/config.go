@@ -41,6 +41,10 @@ type Config struct {
 	Workers       int           // IDSWAP_WORKERS: goroutines claiming jobs
 	CarrierRate   float64       // IDSWAP_CARRIER_RATE: ThingSpace requests per second per provider
 	CallbackWait  time.Duration // IDSWAP_CALLBACK_WAIT: how long to wait for a callback before asking the carrier
+	CheckInterval time.Duration // IDSWAP_CHECK_INTERVAL: the first wait between carrier checks (then doubling, up to 1h)
+	// ConfirmHorizon (IDSWAP_CONFIRM_HORIZON) is how long a sent row waits for the carrier
+	// before it is given up as not confirmed.
+	ConfirmHorizon time.Duration
 	TSSimURL      string        // --tssim-url: in demo mode, use this simulator instead of an in-process one
 
 	// Mail.
@@ -125,6 +129,11 @@ func (c *Config) Resolve(getenv func(string) string) error {
 		bad("IDSWAP_CARRIER_RATE must be above 0 requests per second")
 	}
 	c.CallbackWait = durationEnv(getenv, "IDSWAP_CALLBACK_WAIT", 3*time.Minute, bad)
+	c.CheckInterval = durationEnv(getenv, "IDSWAP_CHECK_INTERVAL", time.Minute, bad)
+	c.ConfirmHorizon = durationEnv(getenv, "IDSWAP_CONFIRM_HORIZON", 24*time.Hour, bad)
+	if c.ConfirmHorizon < c.CallbackWait {
+		bad("IDSWAP_CONFIRM_HORIZON (%s) must not be shorter than IDSWAP_CALLBACK_WAIT (%s)", c.ConfirmHorizon, c.CallbackWait)
+	}
 
 	c.SMTP = SMTP{
 		Host:     getenv("IDSWAP_SMTP_HOST"),

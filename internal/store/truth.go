@@ -86,9 +86,15 @@ type CallbackRotateDetails struct {
 
 // SetConfirmSuccesses switches a provider's "confirm successes with the carrier" option.
 func (db *DB) SetConfirmSuccesses(ctx context.Context, providerID int64, on bool, by string) error {
-	_, err := db.db.ExecContext(ctx, db.dialect.rebind(`UPDATE ThingSpaceAuthentication SET ConfirmSuccesses = ?,
+	res, err := db.db.ExecContext(ctx, db.dialect.rebind(`UPDATE ThingSpaceAuthentication SET ConfirmSuccesses = ?,
 		ModifiedBy = ?, ModifiedDate = ? WHERE ServiceProviderId = ? AND IsDeleted = 0`), on, by, time.Now().UTC(), providerID)
-	return err
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return apperr.E(apperr.NotFound, "Authentication credentials not found for service provider %d", providerID)
+	}
+	return nil
 }
 
 // MarkSent records, just before a row's change request leaves, that it is leaving for the
