@@ -295,3 +295,61 @@ func TestClaimedButNeverSentIsRecoveredAtOnce(t *testing.T) {
 	r.checkInventoryMatchesCarrier()
 	r.checkHistory(rows)
 }
+
+// With "confirm successes with the carrier" on, a Success callback the carrier's list does not
+// (yet) show is not applied; once the list shows the change it is, one lookup a row.
+func TestConfirmSuccessesWithTheCarrier(t *testing.T) {
+	const rows = 3
+	r := newRig(t, rows, tssim.Config{})
+	if err := r.db.SetConfirmSuccesses(context.Background(), r.provider, true, "test"); err != nil {
+		t.Fatal(err)
+	}
+	r.sim.HoldChanges()
+	r.start(nil, func(e *process.Config, q *queue.Config) { e.CallbackWait = 10 * time.Minute }) // only callbacks settle rows
+	id := r.batch(change.ChangeICCID, rows)
+	r.waitFor("the rows to be accepted", func() bool { return r.rows(id)[0].RequestID != "" })
+	row := r.rows(id)[0]
+	l := r.listener()
+	// A Success with the right credentials, before the carrier has made the change.
+	body := fmt.Sprintf(`{"requestId":%q,"status":"Success","username":%q,"password":%q}`, row.RequestID, l.Username, l.Password)
+	if code := r.postCallback(body); code != http.StatusOK {
+		t.Fatalf("answered %d", code)
+	}
+	if again := r.rows(id)[0]; again.Status != change.StatusProcessing {
+		t.Fatalf("a Success the carrier's list does not show was applied: %s", again.Status)
+	}
+	r.sim.ReleaseChanges()
+	if b := r.waitFinal(id); b.Status != change.BatchProcessed {
+		t.Fatalf("batch %s %+v", b.Status, b.Counts)
+	}
+	if n := r.sim.Stats().Call(tssim.KindListDevices, http.StatusOK); n < rows+1 {
+		t.Errorf("%d device lookups, want one a row and one for the early Success", n)
+	}
+	r.checkNothingSentTwice(rows)
+	r.checkInventoryMatchesCarrier()
+}
+
+// Rotating the listener re-registers it with a new URL secret and credentials: the old URL is
+// gone, and the carrier's callbacks, with the new credentials, finish the rows.
+func TestRotateCallbackListener(t *testing.T) {
+	r := newRig(t, 2, tssim.Config{})
+	rn := r.start(nil, func(e *process.Config, q *queue.Config) { e.CallbackWait = 10 * time.Minute })
+	before := r.listener()
+	if err := rn.engine.RotateCallback(context.Background(), r.provider, "admin@test"); err != nil {
+		t.Fatal(err)
+	}
+	after := r.listener()
+	reg, ok := r.sim.Listener(account)
+	if !ok || after.Password == before.Password || reg.Username != after.Username || reg.Password != after.Password ||
+		strings.HasSuffix(reg.URL, callbackSecret) {
+		t.Fatalf("after the rotation the carrier has %+v; stored %+v (was %+v)", reg, after, before)
+	}
+	if code := r.postCallback(`{"requestId":"x","status":"Success"}`); code != http.StatusNotFound {
+		t.Fatalf("the old URL answered %d, want 404", code)
+	}
+	id := r.batch(change.ChangeICCID, 2)
+	if b := r.waitFinal(id); b.Status != change.BatchProcessed {
+		t.Fatalf("batch %s %+v", b.Status, b.Counts)
+	}
+	r.checkInventoryMatchesCarrier()
+}
