@@ -310,10 +310,18 @@ func (s *Server) bulkChangeCSV(c echo.Context) error {
 }
 
 // rowDetails is what the row's Details column says: its StatusDetails ("Waiting for the carrier
-// to confirm …" while the carrier has not), after what an admin must know first — that the
+// to confirm …" while the carrier has not; for a changed row whether its device has been seen
+// online since), after what an admin must know first — that the
 // carrier contradicted the row (needs attention) or corrected it after it had finished.
 func rowDetails(d store.DeviceChange) string {
 	out := d.StatusDetails
+	if d.Status == change.StatusProcessed {
+		if d.OnlineSince != nil {
+			out += " · Online with the new identifiers since " + fmtTime(*d.OnlineSince)
+		} else {
+			out += " · Not seen online yet"
+		}
+	}
 	if d.CorrectedDate != nil {
 		out = "Corrected by the carrier at " + fmtTime(*d.CorrectedDate) + ": " + out
 	}

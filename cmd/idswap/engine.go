@@ -44,7 +44,7 @@ func newEngine(cfg *config.Config, db *store.DB, log *slog.Logger, m *metrics.Me
 	}
 	pc := process.Config{Store: db, Logger: log.With("component", "engine"), WritesEnabled: cfg.WritesEnabled,
 		CarrierRate: cfg.CarrierRate, CallbackWait: cfg.CallbackWait, CheckInterval: cfg.CheckInterval,
-		ConfirmHorizon: cfg.ConfirmHorizon, Mail: mail, MailFrom: cfg.SMTP.From}
+		ConfirmHorizon: cfg.ConfirmHorizon, OnlineHorizon: cfg.OnlineHorizon, Mail: mail, MailFrom: cfg.SMTP.From}
 	if m != nil {
 		pc.OnRowFinal, pc.OnCarrierCall = m.RowFinal, m.CarrierCall
 		pc.OnEvent = func(ev process.Event) { m.Event(string(ev)) }

@@ -45,7 +45,8 @@ type Config struct {
 	// ConfirmHorizon (IDSWAP_CONFIRM_HORIZON) is how long a sent row waits for the carrier
 	// before it is given up as not confirmed.
 	ConfirmHorizon time.Duration
-	TSSimURL      string        // --tssim-url: in demo mode, use this simulator instead of an in-process one
+	OnlineHorizon  time.Duration // IDSWAP_ONLINE_HORIZON: how long changed devices are watched for coming online
+	TSSimURL       string        // --tssim-url: in demo mode, use this simulator instead of an in-process one
 
 	// Mail.
 	SMTP SMTP
@@ -131,6 +132,7 @@ func (c *Config) Resolve(getenv func(string) string) error {
 	c.CallbackWait = durationEnv(getenv, "IDSWAP_CALLBACK_WAIT", 3*time.Minute, bad)
 	c.CheckInterval = durationEnv(getenv, "IDSWAP_CHECK_INTERVAL", time.Minute, bad)
 	c.ConfirmHorizon = durationEnv(getenv, "IDSWAP_CONFIRM_HORIZON", 24*time.Hour, bad)
+	c.OnlineHorizon = durationEnv(getenv, "IDSWAP_ONLINE_HORIZON", 72*time.Hour, bad)
 	if c.ConfirmHorizon < c.CallbackWait {
 		bad("IDSWAP_CONFIRM_HORIZON (%s) must not be shorter than IDSWAP_CALLBACK_WAIT (%s)", c.ConfirmHorizon, c.CallbackWait)
 	}

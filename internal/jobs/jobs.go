@@ -17,7 +17,16 @@ const (
 	KindCheckChange = "change.check"
 	// KindSendEmail sends one EmailOutbox message; its payload is SendEmail.
 	KindSendEmail = "email.send"
+	// KindWatchOnline looks whether a finished request's changed devices have connected with
+	// their new identifiers; its payload is WatchOnline.
+	KindWatchOnline = "change.watch_online"
 )
+
+// WatchOnline is the payload of a KindWatchOnline job.
+type WatchOnline struct {
+	BulkChangeID int64 `json:"bulk_change_id"`
+	Round        int   `json:"round"` // 1 for the first look
+}
 
 // SubmitChange is the payload of a KindSubmitChange job.
 type SubmitChange struct {

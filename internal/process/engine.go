@@ -57,6 +57,9 @@ type Store interface {
 	MarkSent(ctx context.Context, changeID int64, submittedAt time.Time) (bool, error)
 	CorrectChange(ctx context.Context, c store.CorrectedChange) (store.Correction, error)
 	FlagChange(ctx context.Context, changeID int64, reason string, callbackLogID int64, by string, logs ...store.LogEntry) error
+	RowsNotSeenOnline(ctx context.Context, bulkID int64) ([]store.DeviceChange, error)
+	MarkOnline(ctx context.Context, changeID int64, at time.Time) error
+	Enqueue(ctx context.Context, jobs ...store.NewJob) error
 	OutboxEmail(ctx context.Context, id int64) (*store.OutboxEmail, error)
 	MarkEmailSent(ctx context.Context, id int64, messageID string) error
 	MarkEmailFailed(ctx context.Context, id int64, cause string, final bool) error
@@ -116,6 +119,11 @@ type Config struct {
 	// OnCarrierCall, when set, is called for every HTTP exchange with the carrier, with
 	// credentials redacted (beside the engine's own log in M2MDeviceBulkChangeLog).
 	OnCarrierCall func(thingspace.Exchange)
+	// OnlineInterval and OnlineHorizon: after a request ends, its changed devices are looked
+	// up OnlineInterval apart (doubling, at most 1h) until they connect with their new
+	// identifiers or OnlineHorizon passes. Defaults 5m and 72h (IDSWAP_ONLINE_HORIZON).
+	OnlineInterval time.Duration
+	OnlineHorizon  time.Duration
 	// OnEvent, when set, is called for every Event (corrections, rejected callbacks,
 	// contradictions), for the metrics.
 	OnEvent func(Event)
@@ -161,6 +169,12 @@ func New(cfg Config) *Engine {
 	if cfg.ConfirmHorizon <= 0 {
 		cfg.ConfirmHorizon = 24 * time.Hour
 	}
+	if cfg.OnlineInterval <= 0 {
+		cfg.OnlineInterval = 5 * time.Minute
+	}
+	if cfg.OnlineHorizon <= 0 {
+		cfg.OnlineHorizon = store.OnlineHorizon
+	}
 	if cfg.MaxResends < 0 {
 		cfg.MaxResends = 0
 	} else if cfg.MaxResends == 0 {
@@ -192,6 +206,7 @@ func (e *Engine) Handlers() map[string]func(context.Context, store.Job) error {
 		jobs.KindSubmitChange: e.Submit,
 		jobs.KindCheckChange:  e.Check,
 		jobs.KindSendEmail:    e.SendEmail,
+		jobs.KindWatchOnline:  e.WatchOnline,
 	}
 }
 

@@ -353,3 +353,43 @@ func TestRotateCallbackListener(t *testing.T) {
 	}
 	r.checkInventoryMatchesCarrier()
 }
+
+// After the change the lines are watched: a device that connects with its new SIM is seen
+// online since then; one that never connects stays "not seen online yet".
+func TestSwappedDevicesSeenOnline(t *testing.T) {
+	r := newRig(t, 2, tssim.Config{})
+	r.start(nil, func(e *process.Config, q *queue.Config) {
+		e.OnlineInterval, e.OnlineHorizon = 50*time.Millisecond, time.Minute
+	})
+	id := r.batch(change.ChangeICCID, 2)
+	if b := r.waitFinal(id); b.Status != change.BatchProcessed {
+		t.Fatalf("batch %s %+v", b.Status, b.Counts)
+	}
+	// The device of the first line connects with its new SIM; the second never does.
+	at := time.Now().Add(time.Second).UTC().Truncate(time.Second)
+	if !r.sim.Connect(r.lines[0].SpareICCID, at) {
+		t.Fatal("no such line at the carrier")
+	}
+	r.waitFor("the first device to be seen online", func() bool {
+		on, _, err := r.db.OnlineCounts(context.Background(), id)
+		return err == nil && on == 1
+	})
+	for _, row := range r.rows(id) {
+		switch row.ICCID {
+		case r.lines[0].ICCID:
+			if row.OnlineSince == nil || !row.OnlineSince.Equal(at) {
+				t.Errorf("row %d online since %v, want %v", row.ID, row.OnlineSince, at)
+			}
+		default:
+			if row.OnlineSince != nil {
+				t.Errorf("row %d seen online at %v, but its device never connected", row.ID, row.OnlineSince)
+			}
+		}
+	}
+	if on, notYet, err := r.db.OnlineCounts(context.Background(), id); err != nil || on != 1 || notYet != 1 {
+		t.Errorf("online counts %d/%d %v", on, notYet, err)
+	}
+	if c, err := r.db.TruthCounts(context.Background()); err != nil || c.NotOnline != 1 {
+		t.Errorf("truth counts %+v %v", c, err)
+	}
+}

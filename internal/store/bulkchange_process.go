@@ -436,6 +436,12 @@ func completeIfDone(ctx context.Context, t *tx, bulkID int64, by string) (*Compl
 	if err != nil {
 		return nil, err
 	}
+	if counts.Processed > 0 {
+		// Watch the changed devices until they connect with their new identifiers.
+		if err := enqueue(ctx, t, NewJob{Kind: jobs.KindWatchOnline, Payload: jobs.WatchOnline{BulkChangeID: bulkID, Round: 1}}); err != nil {
+			return nil, err
+		}
+	}
 	return &Completion{BulkChangeID: bulkID, Status: final, Counts: counts, OutboxID: outboxID}, nil
 }
 

@@ -352,16 +352,55 @@ type TruthCounts struct {
 	CallbacksRefused int `db:"Rejected"`
 	Attention        int `db:"Attention"`
 	Waiting          int `db:"Waiting"` // rows sent and not yet confirmed by the carrier
+	// NotOnline: rows changed within the online horizon whose device has not been seen online.
+	NotOnline int `db:"NotOnline"`
 }
 
-// TruthCounts counts corrected rows, rejected callbacks, open contradictions and rows waiting
-// for the carrier.
+// OnlineHorizon is how long after a change its device is watched for coming online
+// (IDSWAP_ONLINE_HORIZON's default).
+const OnlineHorizon = 72 * time.Hour
+
+// TruthCounts counts corrected rows, rejected callbacks, open contradictions, rows waiting for
+// the carrier and rows changed in the last OnlineHorizon not yet seen online.
 func (db *DB) TruthCounts(ctx context.Context) (TruthCounts, error) {
 	var c TruthCounts
 	err := db.db.GetContext(ctx, &c, db.dialect.rebind(`SELECT
 		(SELECT COUNT(*) FROM M2M_DeviceChange WHERE CorrectedDate IS NOT NULL) AS Corrected,
 		(SELECT COUNT(*) FROM ThingSpaceCallBackResponseLog WHERE RejectedReason IS NOT NULL) AS Rejected,
 		(SELECT COUNT(*) FROM M2M_DeviceChange WHERE AttentionDate IS NOT NULL) AS Attention,
-		(SELECT COUNT(*) FROM M2M_DeviceChange WHERE Status = ?) AS Waiting`), string(change.StatusProcessing))
+		(SELECT COUNT(*) FROM M2M_DeviceChange WHERE Status = ?) AS Waiting,
+		(SELECT COUNT(*) FROM M2M_DeviceChange WHERE Status = ? AND OnlineSince IS NULL AND ProcessedDate >= ?) AS NotOnline`),
+		string(change.StatusProcessing), string(change.StatusProcessed), time.Now().UTC().Add(-OnlineHorizon))
 	return c, err
+}
+
+// RowsNotSeenOnline lists a request's PROCESSED rows whose device has not been seen online since
+// the change.
+func (db *DB) RowsNotSeenOnline(ctx context.Context, bulkID int64) ([]DeviceChange, error) {
+	var out []DeviceChange
+	err := db.db.SelectContext(ctx, &out, db.dialect.rebind(deviceChangeSelect+` WHERE BulkChangeId = ? AND Status = ?
+		AND OnlineSince IS NULL ORDER BY Id`), bulkID, string(change.StatusProcessed))
+	return out, err
+}
+
+// MarkOnline records when a changed row's device was first seen online with its new
+// identifiers. Only the row is written.
+func (db *DB) MarkOnline(ctx context.Context, changeID int64, at time.Time) error {
+	_, err := db.db.ExecContext(ctx, db.dialect.rebind(`UPDATE M2M_DeviceChange SET OnlineSince = ?
+		WHERE Id = ? AND OnlineSince IS NULL`), at.UTC(), changeID)
+	return err
+}
+
+// OnlineCounts counts a request's changed rows whose device was seen online since, and those
+// not (yet).
+func (db *DB) OnlineCounts(ctx context.Context, bulkID int64) (online, notYet int, err error) {
+	var c struct {
+		Online int `db:"Online"`
+		NotYet int `db:"NotYet"`
+	}
+	err = db.db.GetContext(ctx, &c, db.dialect.rebind(`SELECT
+		COALESCE(SUM(CASE WHEN OnlineSince IS NOT NULL THEN 1 ELSE 0 END), 0) AS Online,
+		COALESCE(SUM(CASE WHEN OnlineSince IS NULL THEN 1 ELSE 0 END), 0) AS NotYet
+		FROM M2M_DeviceChange WHERE BulkChangeId = ? AND Status = ?`), bulkID, string(change.StatusProcessed))
+	return c.Online, c.NotYet, err
 }

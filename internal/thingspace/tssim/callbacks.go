@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/idswap/idswap/internal/thingspace"
 )
@@ -239,4 +240,43 @@ func (s *Sim) ReleaseChanges() {
 		close(s.hold)
 		s.hold = nil
 	}
+}
+
+// scheduleConnectLocked makes a line's device connect after a successful change, as
+// Config.ConnectAfter and NeverConnectRate say.
+func (s *Sim) scheduleConnectLocked(lineID int64) {
+	if s.cfg.ConnectAfter <= 0 || s.chanceLocked(s.cfg.NeverConnectRate) {
+		return
+	}
+	delay := time.Duration(s.rng.Int64N(int64(2 * s.cfg.ConnectAfter)))
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		if !s.wait(delay) {
+			return
+		}
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if l := s.lineByIDLocked(lineID); l != nil {
+			now := time.Now().UTC()
+			l.LastConnection = &now
+			s.persistLocked()
+		}
+	}()
+}
+
+// Connect makes the device of the line holding identifier connect to the network at at (its
+// lastConnectionDate). It reports whether the line exists.
+func (s *Sim) Connect(identifier string, at time.Time) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, l := range s.st.Lines {
+		if identifier != "" && (l.MDN == identifier || l.ICCID == identifier || l.IMEI == identifier) {
+			at := at.UTC()
+			l.LastConnection = &at
+			s.persistLocked()
+			return true
+		}
+	}
+	return false
 }

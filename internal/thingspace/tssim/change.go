@@ -345,6 +345,7 @@ func (s *Sim) applyLocked(p *pendingChange) (thingspace.Callback, *thingspace.Ca
 	}
 	line.ServicePlan = plan
 	s.stats.ChangesSucceeded++
+	s.scheduleConnectLocked(line.ID)
 	s.persistLocked()
 	resp, _ := json.Marshal(thingspace.ChangeIdentifierResponse{DeviceIDs: newIDs, ServicePlan: plan})
 	return thingspace.Callback{

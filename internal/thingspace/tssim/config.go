@@ -102,6 +102,12 @@ type Config struct {
 	// callback, as the carrier may (§12.3: no model in its SDK); listeners
 	// must then settle the outcome by asking about the line.
 	CallbacksWithoutStatus bool
+	// ConnectAfter: after a successful identifier change the device connects to the network
+	// with its new identifiers (lastConnectionDate) after a random delay in [0, 2×ConnectAfter),
+	// except a share NeverConnectRate of them, which never do. 0: devices connect only when told
+	// (Sim.Connect).
+	ConnectAfter     time.Duration
+	NeverConnectRate float64
 }
 
 // Defaults applied by New to zero fields.

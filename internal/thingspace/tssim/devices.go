@@ -174,6 +174,9 @@ func (s *Sim) deviceLocked(l *lineState, single bool) thingspace.Device {
 		LastActivationBy:    "tssim",
 		LastActivationDate:  created,
 	}
+	if l.LastConnection != nil {
+		d.LastConnectionDate = l.LastConnection.UTC().Format(time.RFC3339)
+	}
 	if single {
 		// UNCONFIRMED keys: the carrier's extendedAttributes are about the
 		// place of use; these help a reader of the simulator.

@@ -98,6 +98,9 @@ type lineState struct {
 	ID int64 `json:"id"` // the carrier's internal device id (paging cursor)
 	Line
 	CreatedAt time.Time `json:"createdAt"`
+	// LastConnection is when the device last connected to the network (lastConnectionDate);
+	// nil: never, as far as the simulator knows.
+	LastConnection *time.Time `json:"lastConnection,omitempty"`
 }
 
 // seedEpoch dates seeded lines, so device lists are the same on every run.
