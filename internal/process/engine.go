@@ -120,7 +120,7 @@ type Config struct {
 	// credentials redacted (beside the engine's own log in M2MDeviceBulkChangeLog).
 	OnCarrierCall func(thingspace.Exchange)
 	// OnlineInterval and OnlineHorizon: after a request ends, its changed devices are looked
-	// up OnlineInterval apart (doubling, at most 1h) until they connect with their new
+	// up OnlineInterval apart (doubling, at most 6h) until they connect with their new
 	// identifiers or OnlineHorizon passes. Defaults 5m and 72h (IDSWAP_ONLINE_HORIZON).
 	OnlineInterval time.Duration
 	OnlineHorizon  time.Duration

@@ -15,7 +15,7 @@ import (
 // about each changed line whose device has not been seen online since the change, and records
 // OnlineSince when the device list's lastConnectionDate is after the row's end and the line has
 // the new identifiers. Lines left are looked at again later (OnlineInterval, doubling, at most
-// 1h), until OnlineHorizon after the request ended; then they stay "not seen online yet". Every
+// maxWatchInterval), until OnlineHorizon after the request ended; then they stay "not seen online yet". Every
 // lookup waits on the provider's rate limiter like any other carrier call.
 func (e *Engine) WatchOnline(ctx context.Context, j store.Job) error {
 	var p jobs.WatchOnline
@@ -39,7 +39,11 @@ func (e *Engine) WatchOnline(ctx context.Context, j store.Job) error {
 		if err != nil {
 			return err
 		}
-		state, since, err := e.lastConnection(ctx, w)
+		var xs exchanges
+		state, since, err := e.lastConnection(thingspace.WithObserver(ctx, xs.add), w)
+		if lerr := e.store.AddLogs(ctx, withRow(xs.logs(), w)...); lerr != nil {
+			return lerr
+		}
 		if err != nil {
 			return later(err) // the carrier is busy: the whole round again, with backoff
 		}
@@ -55,13 +59,17 @@ func (e *Engine) WatchOnline(ctx context.Context, j store.Job) error {
 		return nil
 	}
 	d := e.cfg.OnlineInterval
-	for i := 1; i < p.Round && d < time.Hour; i++ {
+	for i := 1; i < p.Round && d < maxWatchInterval; i++ {
 		d *= 2
 	}
 	next := p
 	next.Round++
-	return e.store.Enqueue(ctx, store.NewJob{Kind: jobs.KindWatchOnline, Payload: next, RunAt: time.Now().Add(min(d, time.Hour))})
+	return e.store.Enqueue(ctx, store.NewJob{Kind: jobs.KindWatchOnline, Payload: next, RunAt: time.Now().Add(min(d, maxWatchInterval))})
 }
+
+// maxWatchInterval bounds the wait between two looks at a request's devices: about 16 looks in
+// 72 hours, each one lookup a line not yet seen, each in the row's log.
+const maxWatchInterval = 6 * time.Hour
 
 // lastConnection asks the carrier about a changed row's line: whether it has the new
 // identifiers, and when its device last connected.
