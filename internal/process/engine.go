@@ -59,6 +59,7 @@ type Store interface {
 	FlagChange(ctx context.Context, changeID int64, reason string, callbackLogID int64, by string, logs ...store.LogEntry) error
 	RowsNotSeenOnline(ctx context.Context, bulkID int64) ([]store.DeviceChange, error)
 	MarkOnline(ctx context.Context, changeID int64, at time.Time) error
+	OnlineCounts(ctx context.Context, bulkID int64) (online, notYet int, err error)
 	Enqueue(ctx context.Context, jobs ...store.NewJob) error
 	OutboxEmail(ctx context.Context, id int64) (*store.OutboxEmail, error)
 	MarkEmailSent(ctx context.Context, id int64, messageID string) error

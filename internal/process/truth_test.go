@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/idswap/idswap/internal/change"
+	"github.com/idswap/idswap/internal/notify/mailview"
 	"github.com/idswap/idswap/internal/process"
 	"github.com/idswap/idswap/internal/queue"
 	"github.com/idswap/idswap/internal/store"
@@ -96,6 +97,9 @@ func TestCallbacksAfterTheHorizonCorrectTheRows(t *testing.T) {
 	for _, m := range r.mail.Messages() {
 		if strings.Contains(m.Subject, "Correction") {
 			corrections++
+			if !strings.Contains(m.Text, mailview.CorrectionNote) || !strings.Contains(m.HTML, "email-correction") {
+				t.Errorf("the correction e-mail does not say it is one:\n%s", m.Text)
+			}
 		}
 	}
 	if corrections != rows {
@@ -358,7 +362,7 @@ func TestRotateCallbackListener(t *testing.T) {
 // online since then; one that never connects stays "not seen online yet".
 func TestSwappedDevicesSeenOnline(t *testing.T) {
 	r := newRig(t, 2, tssim.Config{})
-	r.start(nil, func(e *process.Config, q *queue.Config) {
+	rn := r.start(nil, func(e *process.Config, q *queue.Config) {
 		e.OnlineInterval, e.OnlineHorizon = 50*time.Millisecond, time.Minute
 	})
 	id := r.batch(change.ChangeICCID, 2)
@@ -391,5 +395,17 @@ func TestSwappedDevicesSeenOnline(t *testing.T) {
 	}
 	if c, err := r.db.TruthCounts(context.Background()); err != nil || c.NotOnline != 1 {
 		t.Errorf("truth counts %+v %v", c, err)
+	}
+	// The result e-mail, as composed now, counts them.
+	mails, _, err := r.db.OutboxEmails(context.Background(), 10, 0)
+	if err != nil || len(mails) != 1 {
+		t.Fatalf("outbox %+v %v", mails, err)
+	}
+	m, err := rn.engine.ComposeEmail(context.Background(), mails[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "1 of 2 (not seen online yet: 1)"; !strings.Contains(m.Text, "Seen online:  "+want) || !strings.Contains(m.HTML, want) {
+		t.Errorf("the e-mail does not count the devices seen online:\n%s", m.Text)
 	}
 }
