@@ -94,7 +94,7 @@ func (e *Engine) Check(ctx context.Context, j store.Job) error {
 		logs = append(logs, store.LogEntry{Description: store.LogResend, ResponseText: what +
 			"; the change never left (the process stopped first), so it is sent now"})
 		_, err := e.store.ReturnChange(rec, store.ReturnedChange{ChangeID: w.ID, SubmittedAt: p.SubmittedAt,
-			Details: "Sending: the process stopped before the change left", Resend: p.Resend, Send: true, Logs: logs, By: e.cfg.By})
+			Details: "Sending: the process stopped before the change left", Resend: p.Resend, Send: true, NotSent: true, Logs: logs, By: e.cfg.By})
 		return err
 
 	case w.RequestID == "" && state == lineUnchanged && p.Check >= e.cfg.Checks && p.Resend < e.cfg.MaxResends:

@@ -192,7 +192,8 @@ func TestLostCallbacksAreSettledByAskingTheCarrier(t *testing.T) {
 	// Two of the rows fail at the carrier; without a callback only the line shows it.
 	r.sim.InjectFault(r.lines[0].SpareICCID, tssim.Fault{Code: codeInUse})
 	r.sim.InjectFault(r.lines[1].SpareICCID, tssim.Fault{Code: codeInUse})
-	r.start(nil, nil)
+	// They are given up at the horizon: short, so the test does not wait for it.
+	r.start(nil, func(e *process.Config, _ *queue.Config) { e.ConfirmHorizon = 2 * time.Second })
 	id := r.batch(change.ChangeICCID, 10)
 	b := r.waitFinal(id)
 	if b.Status != change.BatchProcessedWithErrors || b.Counts.Processed != 8 || b.Counts.APIFailed != 2 {

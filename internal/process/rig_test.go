@@ -242,7 +242,8 @@ func (r *rig) engineConfig(db *store.DB) process.Config {
 	}
 	return process.Config{Store: db, Logger: slog.New(slog.NewTextHandler(r.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		WritesEnabled: true, CarrierRate: 1000, CallbackWait: 50 * time.Millisecond, CheckInterval: 50 * time.Millisecond,
-		Checks: 3, ConfirmHorizon: time.Second, CallTimeout: 5 * time.Second, Mail: smtp, MailFrom: "idswap@default.example"}
+		// The horizon is long: a slow (race-detector) run must not give rows up.
+		Checks: 3, ConfirmHorizon: 30 * time.Second, CallTimeout: 5 * time.Second, Mail: smtp, MailFrom: "idswap@default.example"}
 }
 
 func (r *rig) queueConfig(db *store.DB) queue.Config {

@@ -170,7 +170,7 @@ func (e *Engine) recoverClaim(ctx context.Context, w *store.ChangeWork) (*store.
 	logs = append(logs, store.LogEntry{Description: store.LogResend, ResponseText: what + "; it is sent now"})
 	// (what says "never left": the recovery's mark in the log)
 	ok, err := e.store.ReturnChange(ctx, store.ReturnedChange{ChangeID: w.ID, SubmittedAt: submittedAt,
-		Details: "Sending: the process stopped before the change left", Logs: logs, By: e.cfg.By})
+		Details: "Sending: the process stopped before the change left", NotSent: true, Logs: logs, By: e.cfg.By})
 	if err != nil || !ok {
 		return nil, err
 	}

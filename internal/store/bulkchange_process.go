@@ -163,6 +163,9 @@ type ReturnedChange struct {
 	// Send enqueues the new jobs.KindSubmitChange even when Resend is zero (a row whose change
 	// never left, so sending it is not sending it again).
 	Send bool
+	// NotSent returns the row only if its change still has not left (no SentDate): a sender
+	// that marked it in the meantime keeps it.
+	NotSent bool
 	Logs []LogEntry
 	By   string
 }
@@ -179,9 +182,13 @@ func (db *DB) ReturnChange(ctx context.Context, r ReturnedChange) (ok bool, err 
 	if err := t.get(ctx, &bulkID, `SELECT BulkChangeId FROM M2M_DeviceChange WHERE Id = ?`, r.ChangeID); err != nil {
 		return false, notFound(err, "no device change %d", r.ChangeID)
 	}
+	cond := ` AND SubmittedDate = ?`
+	if r.NotSent {
+		cond += ` AND SentDate IS NULL`
+	}
 	ok, err = moveRow(ctx, t, r.ChangeID, change.StatusProcessing, change.StatusNew,
 		`, SubmittedDate = NULL, SentDate = NULL, RequestId = NULL, StatusDetails = ?, ModifiedBy = ?`, []any{r.Details, r.By},
-		` AND SubmittedDate = ?`, r.SubmittedAt.UTC())
+		cond, r.SubmittedAt.UTC())
 	if err != nil {
 		return false, err
 	}
