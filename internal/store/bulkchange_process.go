@@ -166,8 +166,8 @@ type ReturnedChange struct {
 	// NotSent returns the row only if its change still has not left (no SentDate): a sender
 	// that marked it in the meantime keeps it.
 	NotSent bool
-	Logs []LogEntry
-	By   string
+	Logs    []LogEntry
+	By      string
 }
 
 // ReturnChange moves a sent row back to NEW and clears its SubmittedDate and RequestId, so it
