@@ -88,9 +88,20 @@ func (e *Engine) Check(ctx context.Context, j store.Job) error {
 		return e.finish(rec, store.FinishedChange{ChangeID: w.ID, From: change.StatusProcessing, SubmittedAt: &p.SubmittedAt,
 			To: change.StatusProcessed, Details: "ICCID/IMEI change completed successfully (confirmed by the carrier's device list)", Logs: logs})
 
+	case w.RequestID == "" && w.SentDate == nil && since < e.sendGrace():
+		// Claimed, its change has not left, and its sender may still be on the way (token,
+		// login, the rate limiter): taking the row from it now could go on for ever on a slow
+		// day. Look again once the sender has surely given up or died.
+		next := p
+		next.Check++
+		at := p.SubmittedAt.Add(e.sendGrace())
+		logs = append(logs, store.LogEntry{Description: store.LogWaiting, ResponseStatus: store.LogStatusProcessing,
+			ResponseText: what + "; the change has not left yet; asking again at " + at.UTC().Format(time.RFC3339)})
+		return e.store.ScheduleCheck(rec, next, at, e.cfg.By, "", logs...)
+
 	case w.RequestID == "" && w.SentDate == nil:
-		// Claimed, but its change never left (the sender died before it, or is still waiting
-		// for its turn and will find the attempt over): send it now. Not a resend.
+		// Claimed, but its change never left and its sender has had every chance (it died
+		// before it): send it now. Not a resend.
 		logs = append(logs, store.LogEntry{Description: store.LogResend, ResponseText: what +
 			"; the change never left (the process stopped first), so it is sent now"})
 		_, err := e.store.ReturnChange(rec, store.ReturnedChange{ChangeID: w.ID, SubmittedAt: p.SubmittedAt,
@@ -125,6 +136,10 @@ func (e *Engine) Check(ctx context.Context, j store.Job) error {
 			To: change.StatusAPIFailed, Details: msg, Logs: logs})
 	}
 }
+
+// sendGrace is how long after its claim a row's sender may still be about to send it: its token,
+// login and change calls, each bounded by CallTimeout, and a wait for the rate limiter.
+func (e *Engine) sendGrace() time.Duration { return 4 * e.cfg.CallTimeout }
 
 // checkDelay is the wait after the n-th check (n from 1): CheckInterval, doubling, at most
 // MaxCheckInterval.
