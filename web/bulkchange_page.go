@@ -88,7 +88,7 @@ func (s *Server) changeRows(c echo.Context, b *store.BulkChange) (views.BulkChan
 	}
 	for _, d := range cs {
 		row := views.ChangeRow{ID: d.ID, Number: d.Number, Changes: rowChanges(d.RowIdentifiers), Status: d.Status.Words(), StatusClass: string(d.Status),
-			Details: d.StatusDetails, RequestID: d.RequestID, Created: fmtTime(d.CreatedDate), Submitted: fmtTimePtr(d.SubmittedDate),
+			Details: rowDetails(d), RequestID: d.RequestID, Created: fmtTime(d.CreatedDate), Submitted: fmtTimePtr(d.SubmittedDate),
 			Processed: fmtTimePtr(d.ProcessedDate), LogURL: paths.BulkChangeRowLog(b.ID, d.ID)}
 		if d.DeviceID != nil {
 			row.DeviceURL = paths.Device(*d.DeviceID)
@@ -107,4 +107,17 @@ func withQuery(path string, q url.Values) string {
 		return path
 	}
 	return path + "?" + q.Encode()
+}
+
+// rowDetails is what the row's Details column says (change.RowNotes): its StatusDetails, whether
+// a changed row's device has been seen online since, after what an admin must know first.
+func rowDetails(d store.DeviceChange) string {
+	n := change.RowNotes{Status: d.Status, Details: d.StatusDetails, Attention: d.AttentionReason}
+	if d.OnlineSince != nil {
+		n.OnlineSince = fmtTime(*d.OnlineSince)
+	}
+	if d.CorrectedDate != nil {
+		n.Corrected = fmtTime(*d.CorrectedDate)
+	}
+	return n.Words()
 }

@@ -18,7 +18,9 @@ const maxCallbackBytes = 1 << 20
 // The secret names the provider (an unknown one is 404 and nothing is stored). The body is
 // stored raw before anything is decided from it, and the answer is 200 at once — for
 // duplicates and unknown request ids too, since sending them again would change nothing. Only
-// a failure to store the callback is an error (500), so that the carrier sends it again.
+// a failure to store the callback is an error (500), so that the carrier sends it again. A
+// callback whose echoed username and password are not the listener's is stored as rejected and
+// answered 401.
 func (s *Server) thingspaceCallback(c echo.Context) error {
 	ctx := c.Request().Context()
 	providerID, err := s.store.ProviderIDByCallbackSecret(ctx, c.Param("secret"))
@@ -38,7 +40,12 @@ func (s *Server) thingspaceCallback(c echo.Context) error {
 	if s.engine == nil {
 		return c.NoContent(http.StatusServiceUnavailable)
 	}
-	if err := s.engine.HandleCallback(ctx, providerID, body); err != nil {
+	err = s.engine.HandleCallback(ctx, providerID, body)
+	if apperr.Is(err, apperr.Unauthorized) { // process.ErrCallbackRejected
+		// Stored as rejected, nothing changed: the echoed credentials are not the listener's.
+		return c.NoContent(http.StatusUnauthorized)
+	}
+	if err != nil {
 		s.log.ErrorContext(ctx, "callback not stored; the carrier will send it again", "provider", providerID, "err", err)
 		return c.NoContent(http.StatusInternalServerError)
 	}

@@ -45,12 +45,16 @@ func runTenant(ctx context.Context, args []string, getenv func(string) string, s
 
 func runProvider(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
 	const usage = "usage: idswap provider create --name NAME --base-url URL --account ACCOUNT --client-id ID --username UWS_USER [--writes] [--callbacks]\n" +
-		"       idswap provider check ID"
+		"       idswap provider check ID\n" +
+		"       idswap provider rotate-callback ID\n" +
+		"       idswap provider confirm-successes ID on|off"
 	if len(args) == 0 {
 		return errors.New(usage)
 	}
 	cfg := &config.Config{}
 	switch args[0] {
+	case "rotate-callback", "confirm-successes":
+		return runProviderCarrier(ctx, args, getenv, stdout, stderr)
 	case "create":
 		fs := newFlagSet("provider create", stderr)
 		cfg.RegisterDB(fs)

@@ -21,6 +21,10 @@ import (
 // are cancelled and their leases released.
 const shutdownGrace = 20 * time.Second
 
+// queueLease is how long a claimed job is held without renewal: how long a dead process's jobs
+// wait to be taken over.
+const queueLease = 15 * time.Second
+
 // newMailer picks where result e-mails go: the SMTP server when IDSWAP_SMTP_HOST is set,
 // otherwise .eml files in the outbox folder (demo mode). outboxDir is "" for SMTP.
 func newMailer(cfg *config.Config) (sender notify.Sender, outboxDir string, err error) {
@@ -41,13 +45,18 @@ func newEngine(cfg *config.Config, db *store.DB, log *slog.Logger, m *metrics.Me
 		return nil, nil, "", err
 	}
 	pc := process.Config{Store: db, Logger: log.With("component", "engine"), WritesEnabled: cfg.WritesEnabled,
-		CarrierRate: cfg.CarrierRate, CallbackWait: cfg.CallbackWait, Mail: mail, MailFrom: cfg.SMTP.From}
+		CarrierRate: cfg.CarrierRate, CallbackWait: cfg.CallbackWait, CheckInterval: cfg.CheckInterval,
+		ConfirmHorizon: cfg.ConfirmHorizon, OnlineHorizon: cfg.OnlineHorizon, Mail: mail, MailFrom: cfg.SMTP.From}
 	if m != nil {
 		pc.OnRowFinal, pc.OnCarrierCall = m.RowFinal, m.CarrierCall
+		pc.OnEvent = func(ev process.Event) { m.Event(string(ev)) }
 	}
 	eng := process.New(pc)
 	eng.SetPublicURL(cfg.PublicURL)
-	q := queue.New(queue.Config{Store: db, Logger: log.With("component", "queue"), Workers: cfg.Workers, Grace: shutdownGrace})
+	// A 15 s lease (renewed every 5 s): a dead process's rows are taken over, and a row it had
+	// claimed but not sent is sent, within seconds of a restart rather than a minute.
+	q := queue.New(queue.Config{Store: db, Logger: log.With("component", "queue"), Workers: cfg.Workers, Grace: shutdownGrace,
+		Lease: queueLease})
 	for kind, h := range eng.Handlers() {
 		q.Handle(kind, h)
 	}

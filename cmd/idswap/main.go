@@ -40,6 +40,10 @@ Usage:
   idswap provider check ID         token, session and one page of devices; the carrier's answer in words
   idswap sync --provider ID [--default-tenant NAME]
                                    bring the inventory in line with the carrier now; prints counts
+  idswap provider rotate-callback ID
+                                   new callback URL secret and listener credentials, registered
+  idswap provider confirm-successes ID on|off
+                                   apply Success callbacks only after a carrier lookup agrees
 
 The database is IDSWAP_DB (sqlite:PATH or sqlserver://…), or --demo for ./data/idswap.db.
 Run "idswap COMMAND -h" for a command's flags.

@@ -117,10 +117,58 @@ func ResultSubject(bulkID int64, c Counts) string {
 	return fmt.Sprintf("Bulk change %d: %s", bulkID, c.Summary())
 }
 
+// correctionPrefix opens the subject of a correction e-mail.
+const correctionPrefix = "Correction: "
+
+// CorrectionSubject is the subject of the e-mail that tells the requester a finished batch's
+// result changed after all: the carrier's later word corrected a row.
+func CorrectionSubject(bulkID int64, c Counts) string {
+	return correctionPrefix + ResultSubject(bulkID, c)
+}
+
+// IsCorrection reports whether a result e-mail's subject is a correction's.
+func IsCorrection(subject string) bool {
+	return strings.HasPrefix(subject, correctionPrefix)
+}
+
 // RefusedNew says which new identifier of a row a carrier error code refused: the ICCID (the
 // SIM is unknown or already in use) or the IMEI/EID (the device is in use). A retry must not
 // offer that identifier again. Codes about anything else (the device, the plan, the session)
 // refuse neither, and the row may be sent again as it was.
 func RefusedNew(code string) (iccid, imei bool) {
 	return strings.Contains(code, ".ICCID."), strings.Contains(code, ".IMEI.") || strings.Contains(code, ".EID.")
+}
+
+// RowNotes is what a row's Details column says beyond its status. Times come formatted, as the
+// page shows them.
+type RowNotes struct {
+	Status  Status
+	Details string // the row's StatusDetails, e.g. "Waiting for the carrier to confirm …"
+	// Attention is why an admin must look (the carrier contradicted a finished row); "" if none.
+	Attention string
+	// Corrected is when the carrier's later word corrected the finished row; "" if never.
+	Corrected string
+	// OnlineSince is when a changed row's device was first seen online with its new
+	// identifiers; "" if not yet.
+	OnlineSince string
+}
+
+// Words puts what an admin must know first (needs attention, corrected), then the row's own
+// details, then for a changed row whether its device has been seen online since.
+func (n RowNotes) Words() string {
+	out := n.Details
+	if n.Status == StatusProcessed {
+		if n.OnlineSince != "" {
+			out += " · Online with the new identifiers since " + n.OnlineSince
+		} else {
+			out += " · Not seen online yet"
+		}
+	}
+	if n.Corrected != "" {
+		out = "Corrected by the carrier at " + n.Corrected + ": " + out
+	}
+	if n.Attention != "" {
+		out = "Needs attention: " + n.Attention + ". " + out
+	}
+	return out
 }

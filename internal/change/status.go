@@ -134,3 +134,15 @@ func (c Counts) Outcome(from BatchStatus) (BatchStatus, bool) {
 		return BatchProcessedWithErrors, true
 	}
 }
+
+// CheckCorrection returns an error unless the carrier's later word may move a finished row from
+// one status to the other. Only a row the carrier was not heard to confirm (API_FAILED) can turn
+// out PROCESSED; the other way round (a failure reported after a success) is never settled
+// automatically: the inventory would have to be undone on a callback alone, so it waits for an
+// admin (see the process package).
+func CheckCorrection(from, to Status) error {
+	if from == StatusAPIFailed && to == StatusProcessed {
+		return nil
+	}
+	return fmt.Errorf("change: a finished row cannot be corrected from %s to %s", from, to)
+}

@@ -50,7 +50,12 @@ type Config struct {
 	Workers       int           // IDSWAP_WORKERS: goroutines claiming jobs
 	CarrierRate   float64       // IDSWAP_CARRIER_RATE: ThingSpace requests per second per provider
 	CallbackWait  time.Duration // IDSWAP_CALLBACK_WAIT: how long to wait for a callback before asking the carrier
-	TSSimURL      string        // --tssim-url: in demo mode, use this simulator instead of an in-process one
+	CheckInterval time.Duration // IDSWAP_CHECK_INTERVAL: the first wait between carrier checks (then doubling, up to 1h)
+	// ConfirmHorizon (IDSWAP_CONFIRM_HORIZON) is how long a sent row waits for the carrier
+	// before it is given up as not confirmed.
+	ConfirmHorizon time.Duration
+	OnlineHorizon  time.Duration // IDSWAP_ONLINE_HORIZON: how long changed devices are watched for coming online
+	TSSimURL       string        // --tssim-url: in demo mode, use this simulator instead of an in-process one
 
 	// Mail.
 	SMTP SMTP
@@ -134,6 +139,12 @@ func (c *Config) Resolve(getenv func(string) string) error {
 		bad("IDSWAP_CARRIER_RATE must be above 0 requests per second")
 	}
 	c.CallbackWait = durationEnv(getenv, "IDSWAP_CALLBACK_WAIT", 3*time.Minute, bad)
+	c.CheckInterval = durationEnv(getenv, "IDSWAP_CHECK_INTERVAL", time.Minute, bad)
+	c.ConfirmHorizon = durationEnv(getenv, "IDSWAP_CONFIRM_HORIZON", 24*time.Hour, bad)
+	c.OnlineHorizon = durationEnv(getenv, "IDSWAP_ONLINE_HORIZON", 72*time.Hour, bad)
+	if c.ConfirmHorizon < c.CallbackWait {
+		bad("IDSWAP_CONFIRM_HORIZON (%s) must not be shorter than IDSWAP_CALLBACK_WAIT (%s)", c.ConfirmHorizon, c.CallbackWait)
+	}
 
 	c.SessionIdle = durationEnv(getenv, "IDSWAP_SESSION_IDLE", time.Hour, bad)
 	c.SessionMax = durationEnv(getenv, "IDSWAP_SESSION_MAX", 12*time.Hour, bad)

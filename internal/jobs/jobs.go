@@ -20,6 +20,9 @@ const (
 	// KindInventorySync lists a provider's whole account and brings the inventory in line
 	// (internal/inventory); its payload is InventorySync.
 	KindInventorySync = "inventory.sync"
+	// KindWatchOnline looks whether a finished request's changed devices have connected with
+	// their new identifiers; its payload is WatchOnline.
+	KindWatchOnline = "change.watch_online"
 )
 
 // InventorySync is the payload of a KindInventorySync job.
@@ -27,6 +30,12 @@ type InventorySync struct {
 	ProviderID      int64  `json:"provider_id"`
 	DefaultTenantID int64  `json:"default_tenant_id,omitempty"`
 	By              string `json:"by"`
+}
+
+// WatchOnline is the payload of a KindWatchOnline job.
+type WatchOnline struct {
+	BulkChangeID int64 `json:"bulk_change_id"`
+	Round        int   `json:"round"` // 1 for the first look
 }
 
 // SubmitChange is the payload of a KindSubmitChange job.

@@ -34,6 +34,7 @@ type Metrics struct {
 	callSeconds *prometheus.HistogramVec
 	callErrors  *prometheus.CounterVec
 	throttled   *prometheus.CounterVec
+	events      *prometheus.CounterVec
 }
 
 // Config is what New needs. Queue may be nil (no queue gauges, for a process without a
@@ -74,6 +75,10 @@ func New(cfg Config) *Metrics {
 			Name: "idswap_thingspace_errors_total",
 			Help: "ThingSpace API calls that failed, by operation and code: the carrier's errorCode or fault code, else the HTTP status, else \"transport\".",
 		}, []string{"op", "code"}),
+		events: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "idswap_carrier_truth_events_total",
+			Help: "Rows corrected by the carrier's later word, callbacks rejected and contradictions flagged, by event.",
+		}, []string{"event"}),
 	}
 	m.throttled = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "idswap_login_throttled_total",
@@ -87,10 +92,16 @@ func New(cfg Config) *Metrics {
 			m.rowsFinal.WithLabelValues(string(s))
 		}
 	}
-	m.reg.MustRegister(m.rowSeconds, m.rowsFinal, m.callSeconds, m.callErrors, m.throttled,
+	for _, ev := range []string{"corrected", "callback_rejected", "needs_attention"} {
+		m.events.WithLabelValues(ev)
+	}
+	m.reg.MustRegister(m.rowSeconds, m.rowsFinal, m.callSeconds, m.callErrors, m.throttled, m.events,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if cfg.Queue != nil {
 		m.reg.MustRegister(newQueueCollector(cfg.Queue, cfg.Now, cfg.Logger))
+		if ts, ok := cfg.Queue.(TruthStats); ok {
+			m.reg.MustRegister(newTruthCollector(ts, cfg.Logger))
+		}
 	}
 	return m
 }

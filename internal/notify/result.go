@@ -33,6 +33,9 @@ func ResultCSVName(bulkID int64) string { return fmt.Sprintf("bulk-change-%d.csv
 // ResultText is the plain-text part of the result e-mail.
 func ResultText(r Result) string {
 	var b strings.Builder
+	if r.Correction {
+		fmt.Fprintf(&b, "%s\n\n", mailview.CorrectionNote)
+	}
 	fmt.Fprintf(&b, "Bulk change %d. %s.\n\n", r.BulkChangeID, r.Headline)
 	if r.Reason != "" {
 		fmt.Fprintf(&b, "Reason: %s\n\n", r.Reason)
@@ -49,6 +52,9 @@ func ResultText(r Result) string {
 	}
 	if r.Cancelled > 0 {
 		facts = append(facts, [2]string{"Cancelled", fmt.Sprint(r.Cancelled)})
+	}
+	if r.Succeeded > 0 {
+		facts = append(facts, [2]string{"Seen online", r.OnlineFact()})
 	}
 	facts = append(facts, [2]string{"Completed", r.CompletedAt})
 	for _, f := range facts {

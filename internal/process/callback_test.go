@@ -20,7 +20,10 @@ func TestCallbacksWithoutStatusAreSettledByTheLine(t *testing.T) {
 	r := newRig(t, 6, tssim.Config{CallbacksWithoutStatus: true})
 	r.sim.InjectFault(r.lines[0].SpareICCID, tssim.Fault{Code: codeInUse})
 	// Long enough for every callback to arrive before the first check asks about its line.
-	r.start(nil, func(e *process.Config, _ *queue.Config) { e.CallbackWait = 2 * time.Second })
+	// The refused row is given up at the horizon: short, so the test does not wait for it.
+	r.start(nil, func(e *process.Config, _ *queue.Config) {
+		e.CallbackWait, e.ConfirmHorizon = 2*time.Second, 4*time.Second
+	})
 	id := r.batch(change.ChangeICCID, 6)
 	b := r.waitFinal(id)
 	if b.Counts.Processed != 5 || b.Counts.APIFailed != 1 {

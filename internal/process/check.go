@@ -32,12 +32,17 @@ func (s lineState) String() string {
 	return "the carrier does not show the line with either the old or the new identifiers"
 }
 
+// WaitingForCarrier starts the StatusDetails of a row the carrier has not confirmed yet.
+const WaitingForCarrier = "Waiting for the carrier to confirm"
+
 // Check is the jobs.KindCheckChange handler: a sent row's callback has not come, so the carrier is
-// asked about the line. The new identifiers finish the row PROCESSED. Otherwise the next check
-// is scheduled; after the last one a row the carrier accepted (it has a requestId) is
-// API_FAILED "carrier did not confirm", and a row whose send went unanswered is sent again —
-// the carrier has just shown, check after check, that the change did not happen — up to
-// MaxResends times.
+// asked about the line. The new identifiers finish the row PROCESSED. A send that got no answer
+// and whose line still shows the old identifiers after Checks checks is sent again — the
+// carrier has shown, check after check, that the change did not happen — up to MaxResends
+// times. Otherwise the row stays PROCESSING, "waiting for the carrier", and is asked about again
+// on a backoff schedule (CheckInterval doubling, at most MaxCheckInterval) until ConfirmHorizon
+// after its send; only then is it API_FAILED "carrier did not confirm", and even then a later
+// callback corrects it (see HandleCallback).
 func (e *Engine) Check(ctx context.Context, j store.Job) error {
 	var p jobs.CheckChange
 	if err := json.Unmarshal([]byte(j.Payload), &p); err != nil {
@@ -73,8 +78,9 @@ func (e *Engine) Check(ctx context.Context, j store.Job) error {
 	}
 	rec, cancel := detached(ctx)
 	defer cancel()
-	what := fmt.Sprintf("Check %d of %d, %s after the send: %s", p.Check, e.cfg.Checks,
-		time.Since(p.SubmittedAt).Round(time.Millisecond), state)
+	since := time.Since(p.SubmittedAt)
+	what := fmt.Sprintf("Check %d, %s after the send: %s", p.Check, since.Round(time.Millisecond), state)
+	horizon := p.SubmittedAt.Add(e.cfg.ConfirmHorizon)
 
 	switch {
 	case state == lineChanged:
@@ -82,28 +88,67 @@ func (e *Engine) Check(ctx context.Context, j store.Job) error {
 		return e.finish(rec, store.FinishedChange{ChangeID: w.ID, From: change.StatusProcessing, SubmittedAt: &p.SubmittedAt,
 			To: change.StatusProcessed, Details: "ICCID/IMEI change completed successfully (confirmed by the carrier's device list)", Logs: logs})
 
-	case p.Check < e.cfg.Checks:
+	case w.RequestID == "" && w.SentDate == nil && since < e.sendGrace():
+		// Claimed, its change has not left, and its sender may still be on the way (token,
+		// login, the rate limiter): taking the row from it now could go on for ever on a slow
+		// day. Look again once the sender has surely given up or died.
 		next := p
 		next.Check++
-		at := time.Now().Add(e.cfg.CheckInterval << (p.Check - 1))
+		at := p.SubmittedAt.Add(e.sendGrace())
 		logs = append(logs, store.LogEntry{Description: store.LogWaiting, ResponseStatus: store.LogStatusProcessing,
-			ResponseText: what + "; asking again at " + at.UTC().Format(time.RFC3339)})
-		return e.store.ScheduleCheck(rec, next, at, e.cfg.By, logs...)
+			ResponseText: what + "; the change has not left yet; asking again at " + at.UTC().Format(time.RFC3339)})
+		return e.store.ScheduleCheck(rec, next, at, e.cfg.By, "", logs...)
 
-	case w.RequestID == "" && state == lineUnchanged && p.Resend < e.cfg.MaxResends:
+	case w.RequestID == "" && w.SentDate == nil:
+		// Claimed, but its change never left and its sender has had every chance (it died
+		// before it): send it now. Not a resend.
+		logs = append(logs, store.LogEntry{Description: store.LogResend, ResponseText: what +
+			"; the change never left (the process stopped first), so it is sent now"})
+		_, err := e.store.ReturnChange(rec, store.ReturnedChange{ChangeID: w.ID, SubmittedAt: p.SubmittedAt,
+			Details: "Sending: the process stopped before the change left", Resend: p.Resend, Send: true, NotSent: true, Logs: logs, By: e.cfg.By})
+		return err
+
+	case w.RequestID == "" && state == lineUnchanged && p.Check >= e.cfg.Checks && p.Resend < e.cfg.MaxResends:
 		logs = append(logs, store.LogEntry{Description: store.LogResend, ResponseText: what +
 			"; the unanswered send did not make the change, so it is sent again"})
 		_, err := e.store.ReturnChange(rec, store.ReturnedChange{ChangeID: w.ID, SubmittedAt: p.SubmittedAt,
 			Details: "Sending again: the carrier shows the change was not made", Resend: p.Resend + 1, Logs: logs, By: e.cfg.By})
 		return err
 
+	case time.Now().Before(horizon):
+		next := p
+		next.Check++
+		at := time.Now().Add(e.checkDelay(p.Check))
+		if at.After(horizon) {
+			at = horizon
+		}
+		logs = append(logs, store.LogEntry{Description: store.LogWaiting, ResponseStatus: store.LogStatusProcessing,
+			ResponseText: what + "; asking again at " + at.UTC().Format(time.RFC3339)})
+		details := fmt.Sprintf("%s (asked %d times; next at %s; gives up at %s)", WaitingForCarrier, p.Check,
+			at.UTC().Format(time.RFC3339), horizon.UTC().Format(time.RFC3339))
+		return e.store.ScheduleCheck(rec, next, at, e.cfg.By, details, logs...)
+
 	default:
-		msg := "Carrier did not confirm the change: " + state.String()
+		msg := fmt.Sprintf("Carrier did not confirm the change within %s: %s", e.cfg.ConfirmHorizon, state)
 		logs = append(logs, store.LogEntry{Description: store.LogNotConfirmed, HasErrors: true, ErrorCode: CodeNotConfirmed,
 			ErrorText: msg, ResponseText: what})
 		return e.finish(rec, store.FinishedChange{ChangeID: w.ID, From: change.StatusProcessing, SubmittedAt: &p.SubmittedAt,
 			To: change.StatusAPIFailed, Details: msg, Logs: logs})
 	}
+}
+
+// sendGrace is how long after its claim a row's sender may still be about to send it: its token,
+// login and change calls, each bounded by CallTimeout, and a wait for the rate limiter.
+func (e *Engine) sendGrace() time.Duration { return 4 * e.cfg.CallTimeout }
+
+// checkDelay is the wait after the n-th check (n from 1): CheckInterval, doubling, at most
+// MaxCheckInterval.
+func (e *Engine) checkDelay(n int) time.Duration {
+	d := e.cfg.CheckInterval
+	for i := 1; i < n && d < e.cfg.MaxCheckInterval; i++ {
+		d *= 2
+	}
+	return min(d, e.cfg.MaxCheckInterval)
 }
 
 // lookup asks the carrier about a row's line: by its MDN, which no identifier change alters,

@@ -91,6 +91,10 @@ func (e *Engine) ComposeEmail(ctx context.Context, outboxID int64) (*notify.Mess
 	if status == change.BatchError {
 		model.Reason = b.StatusDetails
 	}
+	model.Correction = change.IsCorrection(o.Subject)
+	if model.SeenOnline, model.NotSeenOnline, err = e.store.OnlineCounts(ctx, b.ID); err != nil {
+		return nil, err
+	}
 	for _, r := range rows {
 		if !r.Status.Failed() {
 			continue

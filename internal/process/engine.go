@@ -45,13 +45,22 @@ type Store interface {
 	ClaimChange(ctx context.Context, changeID int64, by string, checkAfter time.Duration, resend int) (time.Time, bool, error)
 	RecordSent(ctx context.Context, changeID int64, requestID, by string, logs ...store.LogEntry) error
 	ReturnChange(ctx context.Context, r store.ReturnedChange) (bool, error)
-	ScheduleCheck(ctx context.Context, c jobs.CheckChange, at time.Time, by string, logs ...store.LogEntry) error
+	ScheduleCheck(ctx context.Context, c jobs.CheckChange, at time.Time, by, details string, logs ...store.LogEntry) error
 	FinishChange(ctx context.Context, f store.FinishedChange) (store.Finish, error)
 	FailBulkChange(ctx context.Context, f store.BatchFailure) (store.Failed, error)
 	AddLogs(ctx context.Context, logs ...store.LogEntry) error
 	LogCallback(ctx context.Context, c store.CallbackRecord) (int64, error)
 	LinkCallback(ctx context.Context, logID, bulkID, changeID int64) error
-	ChangeForCallback(ctx context.Context, providerID int64, requestID, iccid, imei string) (*store.DeviceChange, error)
+	ChangeForCallback(ctx context.Context, providerID, logID int64, requestID, iccid, imei string) (*store.DeviceChange, bool, error)
+	CallbackListener(ctx context.Context, providerID int64) (*store.CallbackListener, error)
+	SetCallbackListener(ctx context.Context, providerID int64, secret, username, password, by string) error
+	MarkSent(ctx context.Context, changeID int64, submittedAt time.Time) (bool, error)
+	CorrectChange(ctx context.Context, c store.CorrectedChange) (store.Correction, error)
+	FlagChange(ctx context.Context, changeID int64, reason string, callbackLogID int64, by string, logs ...store.LogEntry) error
+	RowsNotSeenOnline(ctx context.Context, bulkID int64) ([]store.DeviceChange, error)
+	MarkOnline(ctx context.Context, changeID int64, at time.Time) error
+	OnlineCounts(ctx context.Context, bulkID int64) (online, notYet int, err error)
+	Enqueue(ctx context.Context, jobs ...store.NewJob) error
 	OutboxEmail(ctx context.Context, id int64) (*store.OutboxEmail, error)
 	MarkEmailSent(ctx context.Context, id int64, messageID string) error
 	MarkEmailFailed(ctx context.Context, id int64, cause string, final bool) error
@@ -83,11 +92,17 @@ type Config struct {
 	// CallbackWait is how long after a send the engine waits for the callback before it asks
 	// the carrier about the line. Default 3m.
 	CallbackWait time.Duration
-	// Checks is how many times the carrier is asked about one send (the first CallbackWait
-	// after it, then CheckInterval, 2×CheckInterval, … apart) before the row is given up as
-	// API_FAILED "carrier did not confirm". Defaults 3 and 1m.
-	Checks        int
-	CheckInterval time.Duration
+	// A row the carrier has not confirmed stays PROCESSING, "waiting for the carrier", and the
+	// carrier is asked about its line CallbackWait after the send, then CheckInterval,
+	// 2×CheckInterval, 4×… apart (at most MaxCheckInterval), until ConfirmHorizon after the send;
+	// only then is it API_FAILED "carrier did not confirm" — and a later callback still corrects
+	// it. Defaults 1m, 1h and 24h (IDSWAP_CHECK_INTERVAL, IDSWAP_CONFIRM_HORIZON).
+	CheckInterval    time.Duration
+	MaxCheckInterval time.Duration
+	ConfirmHorizon   time.Duration
+	// Checks is how many checks of a send that got no answer must show the line unchanged
+	// before the row is sent again. Default 3.
+	Checks int
 	// MaxResends bounds how often a row whose send went unanswered (timeout, 5xx) is sent
 	// again after every check showed the carrier had not made the change. Default 2.
 	MaxResends int
@@ -105,6 +120,14 @@ type Config struct {
 	// OnCarrierCall, when set, is called for every HTTP exchange with the carrier, with
 	// credentials redacted (beside the engine's own log in M2MDeviceBulkChangeLog).
 	OnCarrierCall func(thingspace.Exchange)
+	// OnlineInterval and OnlineHorizon: after a request ends, its changed devices are looked
+	// up OnlineInterval apart (doubling, at most 6h) until they connect with their new
+	// identifiers or OnlineHorizon passes. Defaults 5m and 72h (IDSWAP_ONLINE_HORIZON).
+	OnlineInterval time.Duration
+	OnlineHorizon  time.Duration
+	// OnEvent, when set, is called for every Event (corrections, rejected callbacks,
+	// contradictions), for the metrics.
+	OnEvent func(Event)
 	// Hook, when set, is called at the crash points above; an error stops the job there, as
 	// if the process had died. For tests; nil in production.
 	Hook func(ctx context.Context, point string, changeID int64) error
@@ -141,6 +164,18 @@ func New(cfg Config) *Engine {
 	if cfg.CheckInterval <= 0 {
 		cfg.CheckInterval = time.Minute
 	}
+	if cfg.MaxCheckInterval <= 0 {
+		cfg.MaxCheckInterval = max(time.Hour, cfg.CheckInterval)
+	}
+	if cfg.ConfirmHorizon <= 0 {
+		cfg.ConfirmHorizon = 24 * time.Hour
+	}
+	if cfg.OnlineInterval <= 0 {
+		cfg.OnlineInterval = 5 * time.Minute
+	}
+	if cfg.OnlineHorizon <= 0 {
+		cfg.OnlineHorizon = store.OnlineHorizon
+	}
 	if cfg.MaxResends < 0 {
 		cfg.MaxResends = 0
 	} else if cfg.MaxResends == 0 {
@@ -155,6 +190,13 @@ func New(cfg Config) *Engine {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
+	// Every change request passes beforeSend (see sendMarker) on its way out.
+	hc := &http.Client{}
+	if cfg.HTTPClient != nil {
+		*hc = *cfg.HTTPClient
+	}
+	hc.Transport = sendMarker{next: hc.Transport}
+	cfg.HTTPClient = hc
 	return &Engine{cfg: cfg, store: cfg.Store, log: cfg.Logger,
 		clients: map[int64]carrierClient{}, limiters: map[int64]*rate.Limiter{}}
 }
@@ -165,6 +207,7 @@ func (e *Engine) Handlers() map[string]func(context.Context, store.Job) error {
 		jobs.KindSubmitChange: e.Submit,
 		jobs.KindCheckChange:  e.Check,
 		jobs.KindSendEmail:    e.SendEmail,
+		jobs.KindWatchOnline:  e.WatchOnline,
 	}
 }
 
@@ -223,7 +266,12 @@ func (e *Engine) RegisterCallbacks(ctx context.Context) error {
 			errs = append(errs, fmt.Errorf("provider %d: %w", p.ID, err))
 			continue
 		}
-		if err := e.register(ctx, client, e.CallbackURL(c.CallbackSecret)); err != nil {
+		l, err := e.listener(ctx, p.ID)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("provider %d: %w", p.ID, err))
+			continue
+		}
+		if err := e.register(ctx, client, e.CallbackURL(c.CallbackSecret), l); err != nil {
 			errs = append(errs, fmt.Errorf("provider %d: register the CarrierService listener: %w", p.ID, err))
 			continue
 		}
@@ -234,10 +282,10 @@ func (e *Engine) RegisterCallbacks(ctx context.Context) error {
 
 // register registers one listener, trying again a few times while the carrier is busy or
 // unreachable.
-func (e *Engine) register(ctx context.Context, client *thingspace.Client, listener string) error {
+func (e *Engine) register(ctx context.Context, client *thingspace.Client, listener string, l *store.CallbackListener) error {
 	wait := time.Second
 	for attempt := 1; ; attempt++ {
-		err := client.RegisterCallback(ctx, thingspace.ServiceCarrier, listener, "", "")
+		err := client.RegisterCallback(ctx, thingspace.ServiceCarrier, listener, l.Username, l.Password)
 		if err == nil || !thingspace.Retryable(err) || attempt == 4 {
 			return err
 		}

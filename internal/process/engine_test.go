@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/idswap/idswap/internal/change"
+	"github.com/idswap/idswap/internal/jobs"
 	"github.com/idswap/idswap/internal/notify/mailtest"
 	"github.com/idswap/idswap/internal/store"
 	"github.com/idswap/idswap/internal/thingspace/tssim"
@@ -31,9 +32,24 @@ func TestFiftyRowsFiveRefusedEndToEnd(t *testing.T) {
 		r.sim.InjectFault(l.SpareICCID, f)
 		refused[l.MDN] = f.Code
 	}
-	r.start(nil, nil)
+	rn := r.start(nil, nil)
 	id := r.batch(change.ChangeICCID, 50)
 	b := r.waitFinal(id)
+	// The finished request's online watch is looking at the lines; let its round end, so that
+	// the carrier's count and the log below are of the same calls.
+	r.waitFor("the first online watch", func() bool {
+		done, _, err := r.db.Jobs(context.Background(), store.JobDone, 1000, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, j := range done {
+			if j.Kind == jobs.KindWatchOnline {
+				return true
+			}
+		}
+		return false
+	})
+	rn.stop()
 
 	if b.Status != change.BatchProcessedWithErrors || b.Counts.Processed != 45 || b.Counts.APIFailed != 5 || b.Counts.Total != 50 {
 		t.Fatalf("batch %s %+v", b.Status, b.Counts)

@@ -186,7 +186,12 @@ func newRig(tb testing.TB, n int, simCfg tssim.Config) *rig {
 			http.Error(w, "down", http.StatusServiceUnavailable)
 			return
 		}
-		if err := e.HandleCallback(req.Context(), pid, body); err != nil {
+		err = e.HandleCallback(req.Context(), pid, body)
+		if errors.Is(err, process.ErrCallbackRejected) {
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		if err != nil {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
 			return
 		}
@@ -236,7 +241,8 @@ func (r *rig) engineConfig(db *store.DB) process.Config {
 	}
 	return process.Config{Store: db, Logger: slog.New(slog.NewTextHandler(r.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		WritesEnabled: true, CarrierRate: 1000, CallbackWait: 50 * time.Millisecond, CheckInterval: 50 * time.Millisecond,
-		Checks: 3, CallTimeout: 5 * time.Second, Mail: smtp, MailFrom: "idswap@default.example"}
+		// The horizon is long: a slow (race-detector) run must not give rows up.
+		Checks: 3, ConfirmHorizon: 30 * time.Second, CallTimeout: 5 * time.Second, Mail: smtp, MailFrom: "idswap@default.example"}
 }
 
 // queueConfig's lease is longer than any test runs: a live engine never loses a job to its own
@@ -472,4 +478,27 @@ func rawExec(path, q string, args ...any) error {
 	defer db.Close()
 	_, err = db.Exec(q, args...)
 	return err
+}
+
+// listener is the callback listener's credentials, as registered with the carrier.
+func (r *rig) listener() *store.CallbackListener {
+	r.t.Helper()
+	l, err := r.db.CallbackListener(context.Background(), r.provider)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	return l
+}
+
+// postCallback posts a callback body to the rig's listener URL, as anyone holding it could, and
+// returns the answer's status code.
+func (r *rig) postCallback(body string) int {
+	r.t.Helper()
+	res, err := http.Post(r.callback.URL+"/thingspace/callbacks/"+callbackSecret, "application/json", strings.NewReader(body))
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	_, _ = io.Copy(io.Discard, res.Body)
+	res.Body.Close()
+	return res.StatusCode
 }

@@ -55,6 +55,13 @@ func (e *Engine) Submit(ctx context.Context, j store.Job) error {
 	if err != nil {
 		return err
 	}
+	if w.Status == change.StatusProcessing && w.RequestID == "" && w.SubmittedDate != nil {
+		// Claimed by an earlier run of this job that died (or by another job): if its change
+		// request never left, settle the row now instead of after the whole check schedule.
+		if w, err = e.recoverClaim(ctx, w); err != nil || w == nil {
+			return err
+		}
+	}
 	if w.Status != change.StatusNew {
 		// PROCESSING: its claim scheduled the check that settles it. Final or cancelled:
 		// nothing to do.
@@ -99,9 +106,15 @@ func (e *Engine) Submit(ctx context.Context, j store.Job) error {
 		return err
 	}
 	var xs exchanges
-	requestID, sendErr := client.ChangeIdentifier(thingspace.WithObserver(ctx, xs.add), req)
+	mark := &sendMark{submittedAt: submittedAt}
+	requestID, sendErr := client.ChangeIdentifier(thingspace.WithObserver(e.withBeforeSend(ctx, w.ID, mark), xs.add), req)
 	if err := e.hook(ctx, HookSent, w.ID); err != nil {
 		return err
+	}
+	if mark.over {
+		// Another run took the row over before this request left: it is that run's now.
+		e.log.Info("submit: the row was taken over before its change left", "change", w.ID)
+		return nil
 	}
 
 	// From here on, write down what happened even if the job's context ends.
@@ -109,7 +122,11 @@ func (e *Engine) Submit(ctx context.Context, j store.Job) error {
 	defer cancel()
 	a := &attempt{job: j, row: w, submittedAt: submittedAt, requestID: requestID, sendErr: sendErr,
 		exchanges: xs.list(), logs: xs.logs(), cut: ctx.Err() != nil}
-	switch outcome := classifySend(sendErr, a.exchanges); {
+	outcome := classifySend(sendErr, a.exchanges)
+	if !mark.sent && outcome != accepted {
+		outcome = notSent // beforeSend stopped it, or it never got that far: nothing left
+	}
+	switch {
 	case outcome == accepted:
 		return e.sendAccepted(rec, a)
 	case outcome == ambiguous:
@@ -121,6 +138,43 @@ func (e *Engine) Submit(ctx context.Context, j store.Job) error {
 	default: // not sent, or refused before the carrier acted: safe to send again later
 		return e.sendNotTaken(rec, a)
 	}
+}
+
+// recoverClaim settles a row that an earlier run claimed and that has no answer recorded. When
+// its change request never left (no SentDate), the carrier is asked about the line at once: the
+// new identifiers finish it PROCESSED; otherwise it goes back to NEW and is returned for this
+// run to send — the earlier run can no longer send it (MarkSent fails once the claim is gone),
+// so it is never sent twice. A request that did leave (SentDate) may be at the carrier: the
+// checks settle it, as for any unanswered send. It returns the row as it is now, or nil when
+// there is nothing left to do.
+func (e *Engine) recoverClaim(ctx context.Context, w *store.ChangeWork) (*store.ChangeWork, error) {
+	if w.SentDate != nil {
+		return nil, nil
+	}
+	submittedAt := *w.SubmittedDate
+	state, logs, err := e.lookup(ctx, w)
+	if err != nil {
+		if len(logs) > 0 {
+			if lerr := e.store.AddLogs(ctx, withRow(logs, w)...); lerr != nil {
+				return nil, lerr
+			}
+		}
+		return nil, later(err)
+	}
+	what := "The row was claimed but its change never left (the process stopped first); " + state.String()
+	if state == lineChanged {
+		logs = append(logs, store.LogEntry{Description: store.LogCarrierCheck, ResponseText: what})
+		return nil, e.finish(ctx, store.FinishedChange{ChangeID: w.ID, From: change.StatusProcessing, SubmittedAt: &submittedAt,
+			To: change.StatusProcessed, Details: "ICCID/IMEI change completed successfully (confirmed by the carrier's device list)", Logs: logs})
+	}
+	logs = append(logs, store.LogEntry{Description: store.LogResend, ResponseText: what + "; it is sent now"})
+	// (what says "never left": the recovery's mark in the log)
+	ok, err := e.store.ReturnChange(ctx, store.ReturnedChange{ChangeID: w.ID, SubmittedAt: submittedAt,
+		Details: "Sending: the process stopped before the change left", NotSent: true, Logs: logs, By: e.cfg.By})
+	if err != nil || !ok {
+		return nil, err
+	}
+	return e.store.ChangeWork(ctx, w.ID)
 }
 
 // attempt is one send of a row to the carrier and what came of it.

@@ -38,7 +38,11 @@ const (
 	ActionBulkChangeCancel   AuditAction = "bulkchange.cancel"
 	ActionJobRequeue         AuditAction = "job.requeue"
 	ActionProviderWriteGate  AuditAction = "provider.write_gate"
-	ActionSeed               AuditAction = "seed"
+	// ActionProviderCallback: the callback listener's secret and credentials were rotated.
+	ActionProviderCallback AuditAction = "provider.callback_rotate"
+	// ActionChangeCorrected: the carrier's later word changed a finished row.
+	ActionChangeCorrected AuditAction = "change.corrected"
+	ActionSeed            AuditAction = "seed"
 )
 
 // BulkChangeCreateDetails are the details of ActionBulkChangeCreate.

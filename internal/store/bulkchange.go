@@ -60,10 +60,18 @@ type DeviceChange struct {
 	ChangeRequest string        `db:"ChangeRequest"`
 	RequestID     string        `db:"RequestId"`
 	SubmittedDate *time.Time    `db:"SubmittedDate"`
-	ProcessedBy   string        `db:"ProcessedBy"`
-	ProcessedDate *time.Time    `db:"ProcessedDate"`
-	CreatedDate   time.Time     `db:"CreatedDate"`
-	ModifiedDate  *time.Time    `db:"ModifiedDate"`
+	// SentDate is when the change request of the current attempt left (nil: it has not).
+	SentDate *time.Time `db:"SentDate"`
+	// CorrectedDate is when the carrier's later word changed the row after it had finished.
+	CorrectedDate *time.Time `db:"CorrectedDate"`
+	// AttentionReason is set while the row is on the admins' "needs attention" list.
+	AttentionReason string `db:"AttentionReason"`
+	// OnlineSince is when the device first connected after the change (nil: not seen yet).
+	OnlineSince   *time.Time `db:"OnlineSince"`
+	ProcessedBy   string     `db:"ProcessedBy"`
+	ProcessedDate *time.Time `db:"ProcessedDate"`
+	CreatedDate   time.Time  `db:"CreatedDate"`
+	ModifiedDate  *time.Time `db:"ModifiedDate"`
 	// Number is the row's place in its request, 1…N: set by DeviceChanges only.
 	Number int `db:"RowNumber"`
 }
@@ -429,7 +437,8 @@ const deviceChangeSelect = `SELECT Id, BulkChangeId, DeviceId, COALESCE(ICCID, '
 	COALESCE(MSISDN, '') AS MSISDN, COALESCE(EID, '') AS EID, COALESCE(NewICCID, '') AS NewICCID,
 	COALESCE(NewIMEI, '') AS NewIMEI, COALESCE(ServicePlan, '') AS ServicePlan, Status,
 	COALESCE(StatusDetails, '') AS StatusDetails, HasErrors, IsProcessed, ChangeRequest, COALESCE(RequestId, '') AS RequestId,
-	SubmittedDate, COALESCE(ProcessedBy, '') AS ProcessedBy, ProcessedDate, CreatedDate, ModifiedDate
+	SubmittedDate, COALESCE(ProcessedBy, '') AS ProcessedBy, ProcessedDate, CreatedDate, ModifiedDate,
+	SentDate, CorrectedDate, COALESCE(AttentionReason, '') AS AttentionReason, OnlineSince
 FROM M2M_DeviceChange`
 
 // DeviceChangeFilter selects the rows of one request.

@@ -35,6 +35,9 @@ const (
 	LogRetry              = "Retry Requested"
 	LogCancelled          = "Rows Cancelled"
 	LogComplete           = "Process Complete"
+	LogCorrected          = "Corrected by the carrier"
+	LogNeedsAttention     = "Needs attention"
+	LogCallbackRejected   = "Callback rejected"
 )
 
 // Log entry statuses (M2MDeviceBulkChangeLog.ResponseStatus), as the legacy M2M logs wrote them.

@@ -116,7 +116,7 @@ func (db *DB) claimChangeOnce(ctx context.Context, changeID int64, by string, ch
 		return time.Time{}, false, err
 	}
 	ok, err = moveRow(ctx, t, changeID, change.StatusNew, change.StatusProcessing,
-		`, SubmittedDate = ?, RequestId = NULL, StatusDetails = ?, ModifiedBy = ?`, []any{t.now, "Sending to ThingSpace", by}, ``)
+		`, SubmittedDate = ?, SentDate = NULL, RequestId = NULL, StatusDetails = ?, ModifiedBy = ?`, []any{t.now, "Sending to ThingSpace", by}, ``)
 	if err != nil || !ok {
 		return time.Time{}, false, err
 	}
@@ -168,8 +168,14 @@ type ReturnedChange struct {
 	// Resend, when above zero, enqueues a new jobs.KindSubmitChange with this resend count; zero
 	// leaves the sending to the job that is already retrying.
 	Resend int
-	Logs   []LogEntry
-	By     string
+	// Send enqueues the new jobs.KindSubmitChange even when Resend is zero (a row whose change
+	// never left, so sending it is not sending it again).
+	Send bool
+	// NotSent returns the row only if its change still has not left (no SentDate): a sender
+	// that marked it in the meantime keeps it.
+	NotSent bool
+	Logs    []LogEntry
+	By      string
 }
 
 // ReturnChange moves a sent row back to NEW and clears its SubmittedDate and RequestId, so it
@@ -187,9 +193,13 @@ func (db *DB) returnChangeOnce(ctx context.Context, r ReturnedChange) (ok bool, 
 	if _, err := lockBatch(ctx, t, bulkID); err != nil {
 		return false, err
 	}
+	cond := ` AND SubmittedDate = ?`
+	if r.NotSent {
+		cond += ` AND SentDate IS NULL`
+	}
 	ok, err = moveRow(ctx, t, r.ChangeID, change.StatusProcessing, change.StatusNew,
-		`, SubmittedDate = NULL, RequestId = NULL, StatusDetails = ?, ModifiedBy = ?`, []any{r.Details, r.By},
-		` AND SubmittedDate = ?`, r.SubmittedAt.UTC())
+		`, SubmittedDate = NULL, SentDate = NULL, RequestId = NULL, StatusDetails = ?, ModifiedBy = ?`, []any{r.Details, r.By},
+		cond, r.SubmittedAt.UTC())
 	if err != nil {
 		return false, err
 	}
@@ -200,7 +210,7 @@ func (db *DB) returnChangeOnce(ctx context.Context, r ReturnedChange) (ok bool, 
 	if !ok {
 		return false, t.Commit()
 	}
-	if r.Resend > 0 {
+	if r.Resend > 0 || r.Send {
 		if err := enqueue(ctx, t, NewJob{Kind: jobs.KindSubmitChange,
 			Payload: jobs.SubmitChange{BulkChangeID: bulkID, ChangeID: r.ChangeID, Resend: r.Resend}}); err != nil {
 			return false, err
@@ -209,13 +219,26 @@ func (db *DB) returnChangeOnce(ctx context.Context, r ReturnedChange) (ok bool, 
 	return true, t.Commit()
 }
 
-// ScheduleCheck enqueues the next carrier check of a row, with the log of the last one.
-func (db *DB) ScheduleCheck(ctx context.Context, c jobs.CheckChange, at time.Time, by string, logs ...LogEntry) error {
+// scheduleCheckOnce enqueues the next carrier check of a row, with the log of the last one, and
+// shows details ("waiting for the carrier …") on the row while its attempt is still the one
+// checked. The request is not written, but it is locked first all the same, so that this step
+// keeps the one lock order of every write transaction (see withRetry).
+func (db *DB) scheduleCheckOnce(ctx context.Context, c jobs.CheckChange, at time.Time, by, details string, logs ...LogEntry) error {
 	t, err := db.begin(ctx)
 	if err != nil {
 		return err
 	}
 	defer t.Rollback()
+	if _, err := lockBatch(ctx, t, c.BulkChangeID); err != nil {
+		return err
+	}
+	if details != "" {
+		if _, err := t.exec(ctx, `UPDATE M2M_DeviceChange SET StatusDetails = ?, ModifiedBy = ?, ModifiedDate = ?
+			WHERE Id = ? AND Status = ? AND SubmittedDate = ?`, details, by, t.now, c.ChangeID,
+			string(change.StatusProcessing), c.SubmittedAt.UTC()); err != nil {
+			return fmt.Errorf("store: show the row waiting: %w", err)
+		}
+	}
 	if err := insertLogs(ctx, t, c.BulkChangeID, c.ChangeID, by, logs); err != nil {
 		return err
 	}
@@ -434,6 +457,12 @@ func completeIfDone(ctx context.Context, t *tx, bulkID int64, by string) (*Compl
 	if err != nil {
 		return nil, err
 	}
+	if counts.Processed > 0 {
+		// Watch the changed devices until they connect with their new identifiers.
+		if err := enqueue(ctx, t, NewJob{Kind: jobs.KindWatchOnline, Payload: jobs.WatchOnline{BulkChangeID: bulkID, Round: 1}}); err != nil {
+			return nil, err
+		}
+	}
 	return &Completion{BulkChangeID: bulkID, Status: final, Counts: counts, OutboxID: outboxID}, nil
 }
 
@@ -490,7 +519,7 @@ func (db *DB) failBulkChangeOnce(ctx context.Context, f BatchFailure) (Failed, e
 	}
 	if f.ChangeID != 0 {
 		ok, err := moveRow(ctx, t, f.ChangeID, change.StatusProcessing, change.StatusNew,
-			`, SubmittedDate = NULL, RequestId = NULL`, nil, ` AND SubmittedDate = ?`, f.SubmittedAt.UTC())
+			`, SubmittedDate = NULL, SentDate = NULL, RequestId = NULL`, nil, ` AND SubmittedDate = ?`, f.SubmittedAt.UTC())
 		if err != nil {
 			return Failed{}, err
 		}

@@ -239,43 +239,56 @@ func TestCallbacksAreStoredAndMatched(t *testing.T) {
 		ctx := context.Background()
 		f := mustSeed(t, db)
 		_, rows := mustBatch(t, db, f, 2)
-		mustClaim(t, db, rows[0].ID)
-		mustClaim(t, db, rows[1].ID)
-		if err := db.RecordSent(ctx, rows[0].ID, "req-0", "engine"); err != nil {
-			t.Fatal(err)
-		}
-		c, err := db.ChangeForCallback(ctx, f.provider, "req-0", rows[1].ICCID, "")
-		if err != nil || c.ID != rows[0].ID {
-			t.Fatalf("by request id, before the line's identifiers: %+v %v", c, err)
-		}
-		if _, err := db.ChangeForCallback(ctx, f.provider+1, "req-0", "", ""); !apperr.Is(err, apperr.NotFound) {
-			t.Fatalf("another provider's request id: %v", err)
-		}
-		// The second row has no request id yet: its line's identifiers find it.
-		c, err = db.ChangeForCallback(ctx, f.provider, "unknown", "", rows[1].IMEI)
-		if err != nil || c.ID != rows[1].ID {
-			t.Fatalf("by identifiers: %+v %v", c, err)
-		}
-		if _, err := db.ChangeForCallback(ctx, f.provider, "unknown", rows[0].ICCID, ""); !apperr.Is(err, apperr.NotFound) {
-			t.Fatalf("a row with a request id matched by identifiers: %v", err)
-		}
-		id, err := db.LogCallback(ctx, store.CallbackRecord{ServiceProviderID: f.provider, RequestID: "req-0", Status: "Success", Body: `{"x":1}`, Count: 1})
+		// A callback stored before any row was sent settles none of them by the line.
+		early, err := db.LogCallback(ctx, store.CallbackRecord{ServiceProviderID: f.provider, RequestID: "early", Body: `{}`})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := db.FinishChange(ctx, store.FinishedChange{ChangeID: rows[0].ID, From: change.StatusProcessing,
-			To: change.StatusProcessed, CallbackLogID: id, By: "engine"}); err != nil {
+		mustClaim(t, db, rows[0].ID)
+		mustClaim(t, db, rows[1].ID)
+		if _, _, err := db.ChangeForCallback(ctx, f.provider, early, "early", rows[1].ICCID, ""); !apperr.Is(err, apperr.NotFound) {
+			t.Fatalf("a callback older than the send matched by the line: %v", err)
+		}
+		if err := db.RecordSent(ctx, rows[0].ID, "req-0", "engine"); err != nil {
 			t.Fatal(err)
+		}
+		logID, err := db.LogCallback(ctx, store.CallbackRecord{ServiceProviderID: f.provider, RequestID: "req-0", Status: "Success", Body: `{"x":1}`, Count: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, byLine, err := db.ChangeForCallback(ctx, f.provider, logID, "req-0", rows[1].ICCID, "")
+		if err != nil || c.ID != rows[0].ID || byLine {
+			t.Fatalf("by request id, before the line's identifiers: %+v %v %v", c, byLine, err)
+		}
+		if _, _, err := db.ChangeForCallback(ctx, f.provider+1, logID, "req-0", "", ""); !apperr.Is(err, apperr.NotFound) {
+			t.Fatalf("another provider's request id: %v", err)
+		}
+		// The second row has no request id yet: its line's identifiers find it.
+		c, byLine, err = db.ChangeForCallback(ctx, f.provider, logID, "unknown", "", rows[1].IMEI)
+		if err != nil || c.ID != rows[1].ID || !byLine {
+			t.Fatalf("by identifiers: %+v %v %v", c, byLine, err)
+		}
+		if _, _, err := db.ChangeForCallback(ctx, f.provider, logID, "unknown", rows[0].ICCID, ""); !apperr.Is(err, apperr.NotFound) {
+			t.Fatalf("a row with a request id matched by identifiers: %v", err)
+		}
+		if _, err := db.FinishChange(ctx, store.FinishedChange{ChangeID: rows[0].ID, From: change.StatusProcessing,
+			To: change.StatusProcessed, CallbackLogID: logID, By: "engine"}); err != nil {
+			t.Fatal(err)
+		}
+		// A replay of the finished request's callback, naming the line of the row still
+		// waiting: it belongs to its finished row, never to the waiting one.
+		if c, byLine, err := db.ChangeForCallback(ctx, f.provider, logID, "req-0", rows[1].ICCID, rows[1].IMEI); err != nil || c.ID != rows[0].ID || byLine {
+			t.Fatalf("a replayed callback found %+v (by line %v) %v, want its finished row", c, byLine, err)
 		}
 		// A carrier that hands out a request id again: the open row is the one meant.
 		if err := db.RecordSent(ctx, rows[1].ID, "req-0", "engine"); err != nil {
 			t.Fatal(err)
 		}
-		if c, err := db.ChangeForCallback(ctx, f.provider, "req-0", "", ""); err != nil || c.ID != rows[1].ID {
+		if c, _, err := db.ChangeForCallback(ctx, f.provider, logID, "req-0", "", ""); err != nil || c.ID != rows[1].ID {
 			t.Fatalf("a reused request id found %+v %v, want the open row", c, err)
 		}
 		cbs, err := db.Callbacks(ctx, f.provider)
-		if err != nil || len(cbs) != 1 || cbs[0].Body != `{"x":1}` || cbs[0].ChangeID == nil || *cbs[0].ChangeID != rows[0].ID || cbs[0].Processed == nil {
+		if err != nil || len(cbs) != 2 || cbs[1].Body != `{"x":1}` || cbs[1].ChangeID == nil || *cbs[1].ChangeID != rows[0].ID || cbs[1].Processed == nil {
 			t.Fatalf("stored callbacks: %+v %v", cbs, err)
 		}
 	})

@@ -17,6 +17,9 @@ type CallbackRecord struct {
 	Body              string // the raw body, exactly as received
 	ICCID             string // the line's ICCID named in the body, if any
 	Count             int    // callbackCount: the carrier's delivery attempt
+	// Rejected, when set, is why the callback was refused (its echoed credentials did not
+	// match the listener's); it is kept and decides nothing.
+	Rejected string
 }
 
 // LogCallback stores a callback raw in ThingSpaceCallBackResponseLog before anything is decided
@@ -28,8 +31,9 @@ func (db *DB) LogCallback(ctx context.Context, c CallbackRecord) (int64, error) 
 	}
 	defer t.Rollback()
 	id, err := t.insert(ctx, "ThingSpaceCallBackResponseLog",
-		[]string{"RequestId", "APIStatus", "APIResponse", "ServiceProviderId", "ICCID", "CallbackCount", "CallbackDate", "CreatedDate"},
-		nullIfEmpty(c.RequestID), nullIfEmpty(c.Status), c.Body, c.ServiceProviderID, nullIfEmpty(c.ICCID), nullIfZero(int64(c.Count)), t.now, t.now)
+		[]string{"RequestId", "APIStatus", "APIResponse", "ServiceProviderId", "ICCID", "CallbackCount", "CallbackDate", "CreatedDate", "RejectedReason"},
+		nullIfEmpty(c.RequestID), nullIfEmpty(c.Status), c.Body, c.ServiceProviderID, nullIfEmpty(c.ICCID), nullIfZero(int64(c.Count)), t.now, t.now,
+		nullIfEmpty(c.Rejected))
 	if err != nil {
 		return 0, err
 	}
@@ -69,46 +73,50 @@ type CallbackLog struct {
 	ChangeID     *int64     `db:"M2MDeviceChangeId"`
 	CallbackDate time.Time  `db:"CallbackDate"`
 	Processed    *time.Time `db:"ProcessedDate"`
+	Rejected     string     `db:"RejectedReason"`
 }
 
 // Callbacks lists the stored callbacks of one provider, oldest first.
 func (db *DB) Callbacks(ctx context.Context, providerID int64) ([]CallbackLog, error) {
 	var out []CallbackLog
 	err := db.db.SelectContext(ctx, &out, db.dialect.rebind(`SELECT Id, COALESCE(RequestId, '') AS RequestId,
-		COALESCE(APIStatus, '') AS APIStatus, APIResponse, M2MDeviceChangeId, CallbackDate, ProcessedDate
-		FROM ThingSpaceCallBackResponseLog WHERE ServiceProviderId = ? ORDER BY Id`), providerID)
+		COALESCE(APIStatus, '') AS APIStatus, APIResponse, M2MDeviceChangeId, CallbackDate, ProcessedDate,
+		COALESCE(RejectedReason, '') AS RejectedReason FROM ThingSpaceCallBackResponseLog WHERE ServiceProviderId = ? ORDER BY Id`), providerID)
 	return out, err
 }
 
-// ChangeForCallback finds the row a callback is about: the row of the provider's requests that
-// the carrier knows by requestID, or else the row, sent and not yet acknowledged with a
-// requestId, of the line with these identifiers (the ICCID or IMEI the callback names the line
-// by, as it was before the change). A callback can overtake the answer to the request it reports
-// on, or that answer can be lost; the line's identifiers then say which row it is. At most one
-// row per device is open at a time. All are looked for in one statement (each part an index
-// seek), so that a requestId recorded between two lookups cannot hide the row from both. An
-// open row comes before a finished one: a finished row with the requestId makes the callback a
-// duplicate, unless an open row has the same requestId (a carrier that hands out an id twice,
-// as the demo's simulator did after a restart).
-func (db *DB) ChangeForCallback(ctx context.Context, providerID int64, requestID, iccid, imei string) (*DeviceChange, error) {
+// ChangeForCallback finds the row a callback is about. A callback with a requestId belongs to
+// the row that owns that requestId and to no other, whatever that row's status: a replay of a
+// finished request's callback finds its finished row and changes nothing else. Only when no row
+// owns the requestId is the line looked for: the ICCID or IMEI the callback names the line by
+// (as it was before the change), among the provider's rows that were sent, got no answer (no
+// requestId yet) and are still PROCESSING — and only rows sent before the callback arrived
+// (logID's CallbackDate), so a callback stored before a row was sent never settles it. A
+// callback can overtake the answer to the request it reports on, or that answer can be lost; the
+// line then says which row it is. byLine reports which way the row was found. All are looked
+// for in one statement (each part an index seek), so that a requestId recorded between two
+// lookups cannot hide the row from both. Of several rows owning one requestId (a carrier that
+// handed out an id twice, as the demo's simulator did after a restart) the open one wins.
+func (db *DB) ChangeForCallback(ctx context.Context, providerID, logID int64, requestID, iccid, imei string) (row *DeviceChange, byLine bool, err error) {
 	provider := ` AND EXISTS (SELECT 1 FROM DeviceBulkChange b WHERE b.Id = M2M_DeviceChange.BulkChangeId AND b.ServiceProviderId = ?)`
-	unconfirmed := ` AND RequestId IS NULL AND Status = ? AND SubmittedDate IS NOT NULL` + provider
+	unconfirmed := ` AND RequestId IS NULL AND Status = ? AND SubmittedDate IS NOT NULL
+		AND SubmittedDate < (SELECT CallbackDate FROM ThingSpaceCallBackResponseLog WHERE Id = ?)` + provider
 	open := string(change.StatusProcessing)
 	// A requestId longer than the column was stored cut to it (RecordSent); look for it so.
 	requestID = clipColumn("M2M_DeviceChange", "RequestId", requestID)
 	var cs []DeviceChange
-	err := db.db.SelectContext(ctx, &cs, db.dialect.rebind(`SELECT * FROM (
+	err = db.db.SelectContext(ctx, &cs, db.dialect.rebind(`SELECT * FROM (
 		`+deviceChangeSelect+` WHERE RequestId = ?`+provider+`
 		UNION ALL `+deviceChangeSelect+` WHERE ICCID = ?`+unconfirmed+`
 		UNION ALL `+deviceChangeSelect+` WHERE IMEI = ?`+unconfirmed+`) m
-		ORDER BY CASE WHEN RequestId = ? AND Status = ? THEN 0 WHEN RequestId = '' THEN 1 ELSE 2 END, Id DESC`),
-		nullIfEmpty(requestID), providerID, nullIfEmpty(iccid), open, providerID, nullIfEmpty(imei), open, providerID,
-		requestID, open)
+		ORDER BY CASE WHEN RequestId = ? AND Status = ? THEN 0 WHEN RequestId = ? THEN 1 ELSE 2 END, Id DESC`),
+		nullIfEmpty(requestID), providerID, nullIfEmpty(iccid), open, logID, providerID, nullIfEmpty(imei), open, logID, providerID,
+		requestID, open, requestID)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if len(cs) == 0 {
-		return nil, apperr.E(apperr.NotFound, "no change for request %s", requestID)
+		return nil, false, apperr.E(apperr.NotFound, "no change for request %s", requestID)
 	}
-	return &cs[0], nil
+	return &cs[0], requestID == "" || cs[0].RequestID != requestID, nil
 }

@@ -5,8 +5,10 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/idswap/idswap/internal/change"
+	"github.com/idswap/idswap/internal/jobs"
 	"github.com/idswap/idswap/internal/store"
 )
 
@@ -38,11 +40,25 @@ func TestWriteTransactionsLockTheBatchBeforeItsRows(t *testing.T) {
 		To: change.StatusProcessed, RequestID: "req-1", By: "engine"}); err != nil {
 		t.Fatal(err)
 	}
+	mustFinish(t, db, rows[1].ID, change.StatusAPIFailed)
 	if _, err := db.CancelOpenRows(ctx, f.acme, bulk, "m@acme.example"); err != nil {
+		t.Fatal(err)
+	}
+	// The carrier's later word on the finished batch: a correction, then a contradiction.
+	if c, err := db.CorrectChange(ctx, store.CorrectedChange{ChangeID: rows[1].ID, From: change.StatusAPIFailed,
+		To: change.StatusProcessed, Details: "the carrier says it changed", By: "engine"}); err != nil || !c.Done {
+		t.Fatalf("correct: %+v %v", c, err)
+	}
+	if err := db.FlagChange(ctx, rows[0].ID, "the carrier said both", 0, "engine"); err != nil {
 		t.Fatal(err)
 	}
 	bulk2, rows2 := batchOf(t, db, f, f.acme, "m@acme.example", 3, 2, 100)
 	at2 := mustClaim(t, db, rows2[0].ID)
+	if err := db.ScheduleCheck(ctx, jobs.CheckChange{BulkChangeID: bulk2, ChangeID: rows2[0].ID, SubmittedAt: at2, Check: 2},
+		time.Now().Add(time.Minute), "engine", "waiting for the carrier",
+		store.LogEntry{Description: store.LogWaiting, ResponseStatus: store.LogStatusProcessing}); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := db.FailBulkChange(ctx, store.BatchFailure{BulkChangeID: bulk2, Reason: "no", ErrorCode: "X",
 		ChangeID: rows2[0].ID, SubmittedAt: at2, By: "engine"}); err != nil {
 		t.Fatal(err)
@@ -78,7 +94,7 @@ func TestWriteTransactionsLockTheBatchBeforeItsRows(t *testing.T) {
 			t.Errorf("a transaction writes a row before (or without) locking its batch:\n  %s", strings.Join(stmts, "\n  "))
 		}
 	}
-	if checked < 8 {
+	if checked < 12 {
 		t.Fatalf("only %d transactions wrote rows; the engine steps did not all run", checked)
 	}
 }

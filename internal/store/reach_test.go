@@ -45,7 +45,7 @@ func TestTheRemainingStoreMethodsRun(t *testing.T) {
 		}
 		at := mustClaim(t, db, rows[0].ID)
 		if err := db.ScheduleCheck(ctx, jobs.CheckChange{BulkChangeID: bulk, ChangeID: rows[0].ID, SubmittedAt: at, Check: 2},
-			time.Now().Add(time.Minute), "engine", store.LogEntry{Description: store.LogChangeFailed, ResponseStatus: store.LogStatusError,
+			time.Now().Add(time.Minute), "engine", "", store.LogEntry{Description: store.LogChangeFailed, ResponseStatus: store.LogStatusError,
 				HasErrors: true, ErrorCode: "E42"}); err != nil {
 			t.Fatal(err)
 		}

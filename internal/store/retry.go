@@ -7,6 +7,8 @@ import (
 	"time"
 
 	mssql "github.com/microsoft/go-mssqldb"
+
+	"github.com/idswap/idswap/internal/jobs"
 )
 
 // Deadlocks and lock timeouts. Every write transaction takes its locks in one order — the
@@ -68,6 +70,11 @@ func (db *DB) ReturnChange(ctx context.Context, r ReturnedChange) (ok bool, err 
 	return ok, err
 }
 
+// ScheduleCheck: see scheduleCheckOnce.
+func (db *DB) ScheduleCheck(ctx context.Context, c jobs.CheckChange, at time.Time, by, details string, logs ...LogEntry) error {
+	return withRetry(ctx, func() error { return db.scheduleCheckOnce(ctx, c, at, by, details, logs...) })
+}
+
 // FinishChange: see finishChangeOnce.
 func (db *DB) FinishChange(ctx context.Context, f FinishedChange) (out Finish, err error) {
 	err = withRetry(ctx, func() (e error) { out, e = db.finishChangeOnce(ctx, f); return e })
@@ -90,4 +97,15 @@ func (db *DB) RetryBulkChange(ctx context.Context, tenantID, bulkID int64, by, r
 func (db *DB) CancelOpenRows(ctx context.Context, tenantID, bulkChangeID int64, by string) (n int, err error) {
 	err = withRetry(ctx, func() (e error) { n, e = db.cancelOpenRowsOnce(ctx, tenantID, bulkChangeID, by); return e })
 	return n, err
+}
+
+// CorrectChange: see correctChangeOnce.
+func (db *DB) CorrectChange(ctx context.Context, c CorrectedChange) (out Correction, err error) {
+	err = withRetry(ctx, func() (e error) { out, e = db.correctChangeOnce(ctx, c); return e })
+	return out, err
+}
+
+// FlagChange: see flagChangeOnce.
+func (db *DB) FlagChange(ctx context.Context, changeID int64, reason string, callbackLogID int64, by string, logs ...LogEntry) error {
+	return withRetry(ctx, func() error { return db.flagChangeOnce(ctx, changeID, reason, callbackLogID, by, logs...) })
 }

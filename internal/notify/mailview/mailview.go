@@ -3,6 +3,8 @@
 // no portal page, layout or static asset.
 package mailview
 
+import "fmt"
+
 // Result is the result e-mail of a finished bulk change: the view model of ResultHTML.
 type Result struct {
 	BulkChangeID int64
@@ -21,7 +23,21 @@ type Result struct {
 	CompletedAt  string // e.g. "2026-03-01 14:05 UTC"
 	FailedRows   []FailedRow
 	MoreFailed   int // failed rows beyond those listed (all are in the attached CSV)
+	// Correction: the carrier's later word changed a row after the request had finished; this
+	// e-mail says so and gives the result as it is now.
+	Correction bool
+	// SeenOnline and NotSeenOnline count the changed rows whose device has, and has not (yet),
+	// connected with its new identifiers.
+	SeenOnline, NotSeenOnline int
 }
+
+// OnlineFact is how the e-mail states the online counts.
+func (m Result) OnlineFact() string {
+	return fmt.Sprintf("%d of %d (not seen online yet: %d)", m.SeenOnline, m.SeenOnline+m.NotSeenOnline, m.NotSeenOnline)
+}
+
+// CorrectionNote is the first sentence of a correction e-mail.
+const CorrectionNote = "Correction: the carrier reported a result after this bulk change had finished, and the rows, the inventory and the result below now follow the carrier."
 
 // FailedRow is one failed row of a result e-mail.
 type FailedRow struct {

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/idswap/idswap/internal/thingspace"
 )
@@ -137,6 +138,9 @@ func (s *Sim) deliver(p *pendingChange, cb thingspace.Callback, listener *things
 	}
 	cb.Username, cb.Password = listener.Username, listener.Password
 	cb.MaxCallbackThreshold = MaxCallbackAttempts
+	s.mu.Lock()
+	s.delivered[cb.RequestID] = sentCallback{account: p.account, cb: cb}
+	s.mu.Unlock()
 	for attempt := 1; attempt <= MaxCallbackAttempts; attempt++ {
 		cb.CallbackCount = attempt
 		body, _ := json.Marshal(cb)
@@ -179,4 +183,100 @@ func (s *Sim) post(target string, body []byte) bool {
 	}
 	s.mu.Unlock()
 	return acked
+}
+
+// ReplayCallback posts the callback of an earlier request once more, byte for byte as it was
+// first sent (the carrier redelivering an old result, or someone replaying it), to the
+// CarrierService listener registered now. It reports whether the listener acknowledged it;
+// false also when no callback was ever sent for requestID.
+func (s *Sim) ReplayCallback(requestID string) bool {
+	s.mu.Lock()
+	sc, ok := s.delivered[requestID]
+	var target string
+	if a := s.accountLocked(sc.account); ok && a != nil {
+		target = a.Listeners[thingspace.ServiceCarrier].URL
+	}
+	s.mu.Unlock()
+	if target == "" {
+		return false
+	}
+	body, _ := json.Marshal(sc.cb)
+	return s.post(target, body)
+}
+
+// Listener returns the CarrierService listener registered for an account.
+func (s *Sim) Listener(account string) (thingspace.CallbackListener, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if a := s.accountLocked(account); a != nil {
+		l, ok := a.Listeners[thingspace.ServiceCarrier]
+		return l, ok
+	}
+	return thingspace.CallbackListener{}, false
+}
+
+// sentCallback is a callback as it was delivered, and the account of its change.
+type sentCallback struct {
+	account string
+	cb      thingspace.Callback
+}
+
+// HoldChanges makes the carrier as slow as a test needs: changes it accepts from now on (and
+// those still waiting for CallbackDelay) are neither applied nor called back until
+// ReleaseChanges.
+func (s *Sim) HoldChanges() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.hold == nil {
+		s.hold = make(chan struct{})
+	}
+}
+
+// ReleaseChanges lets the held changes be applied and called back.
+func (s *Sim) ReleaseChanges() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.hold != nil {
+		close(s.hold)
+		s.hold = nil
+	}
+}
+
+// scheduleConnectLocked makes a line's device connect after a successful change, as
+// Config.ConnectAfter and NeverConnectRate say.
+func (s *Sim) scheduleConnectLocked(lineID int64) {
+	if s.cfg.ConnectAfter <= 0 || s.chanceLocked(s.cfg.NeverConnectRate) {
+		return
+	}
+	delay := time.Duration(s.rng.Int64N(int64(2 * s.cfg.ConnectAfter)))
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		if !s.wait(delay) {
+			return
+		}
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if l := s.lineByIDLocked(lineID); l != nil {
+			now := time.Now().UTC()
+			l.LastConnection = &now
+			s.persistLocked()
+		}
+	}()
+}
+
+// Connect makes the device of the line holding identifier connect to the network at at (its
+// lastConnectionDate). It reports whether the line exists.
+func (s *Sim) Connect(identifier string, at time.Time) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, l := range s.st.Lines {
+		if identifier != "" && (l.MDN == identifier || l.ICCID == identifier || l.IMEI == identifier) {
+			at := at.UTC()
+			l.LastConnection = &at
+			s.persistLocked()
+			return true
+		}
+	}
+	return false
 }

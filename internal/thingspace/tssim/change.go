@@ -201,6 +201,16 @@ func (s *Sim) complete(p *pendingChange, delay time.Duration) {
 		return
 	}
 	s.mu.Lock()
+	hold := s.hold
+	s.mu.Unlock()
+	if hold != nil {
+		select {
+		case <-hold:
+		case <-s.closing:
+			return
+		}
+	}
+	s.mu.Lock()
 	cb, listener := s.applyLocked(p)
 	s.mu.Unlock()
 	s.deliver(p, cb, listener)
@@ -335,6 +345,7 @@ func (s *Sim) applyLocked(p *pendingChange) (thingspace.Callback, *thingspace.Ca
 	}
 	line.ServicePlan = plan
 	s.stats.ChangesSucceeded++
+	s.scheduleConnectLocked(line.ID)
 	s.persistLocked()
 	resp, _ := json.Marshal(thingspace.ChangeIdentifierResponse{DeviceIDs: newIDs, ServicePlan: plan})
 	return thingspace.Callback{

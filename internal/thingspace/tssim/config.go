@@ -102,6 +102,12 @@ type Config struct {
 	// callback, as the carrier may (§12.3: no model in its SDK); listeners
 	// must then settle the outcome by asking about the line.
 	CallbacksWithoutStatus bool
+	// ConnectAfter: after a successful identifier change the device connects to the network
+	// with its new identifiers (lastConnectionDate) after a random delay in [0, 2×ConnectAfter),
+	// except a share NeverConnectRate of them, which never do. 0: devices connect only when told
+	// (Sim.Connect).
+	ConnectAfter     time.Duration
+	NeverConnectRate float64
 }
 
 // Defaults applied by New to zero fields.
@@ -137,6 +143,8 @@ func DefaultConfig() Config {
 		PageSize:              DefaultPageSize,
 		MaxPageSize:           DefaultMaxPageSize,
 		ServiceTypes:          DefaultServiceTypes(),
+		ConnectAfter:          30 * time.Second,
+		NeverConnectRate:      0.05,
 	}
 }
 
@@ -206,6 +214,8 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.BoolVar(&c.ListCursor, "list-cursor", c.ListCursor, "add largestDeviceIdSeen to device list responses (the carrier's model has none)")
 	fs.Var((*listFlag)(&c.ServiceTypes), "service-types", "comma-separated {serviceType} values the change-identifier call accepts (default "+strings.Join(DefaultServiceTypes(), ",")+")")
 	fs.BoolVar(&c.CallbacksWithoutStatus, "callbacks-without-status", c.CallbacksWithoutStatus, "leave \"status\" out of CarrierService callbacks")
+	fs.DurationVar(&c.ConnectAfter, "connect-after", c.ConnectAfter, "a changed device connects with its new identifiers after a random delay below twice this (0: only when told)")
+	fs.Float64Var(&c.NeverConnectRate, "never-connect", c.NeverConnectRate, "chance a changed device never connects (0..1)")
 }
 
 // listFlag parses a comma-separated list; setting it replaces the default.

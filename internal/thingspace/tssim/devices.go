@@ -183,6 +183,9 @@ func (s *Sim) deviceLocked(l *lineState, single bool) thingspace.Device {
 	for _, k := range slices.Sorted(maps.Keys(l.CustomFields)) {
 		d.CustomFields = append(d.CustomFields, thingspace.KeyValue{Key: k, Value: l.CustomFields[k]})
 	}
+	if l.LastConnection != nil {
+		d.LastConnectionDate = l.LastConnection.UTC().Format(time.RFC3339)
+	}
 	if single {
 		// UNCONFIRMED keys: the carrier's extendedAttributes are about the
 		// place of use; these help a reader of the simulator.

@@ -29,7 +29,9 @@ type Sim struct {
 	tokens      map[string]*oauthToken // access token → token
 	clientToken map[string]string      // client id → its current token
 	sessions    map[string]*session
-	faults      map[string]Fault // identifier → next change fails
+	faults      map[string]Fault        // identifier → next change fails
+	delivered   map[string]sentCallback // requestId → the callback sent for it (ReplayCallback)
+	hold        chan struct{}           // while set, accepted changes wait (HoldChanges)
 	stats       Stats
 	window      rateWindow
 	pending     int           // changes accepted and not yet finished
@@ -96,6 +98,9 @@ type lineState struct {
 	ID int64 `json:"id"` // the carrier's internal device id (paging cursor)
 	Line
 	CreatedAt time.Time `json:"createdAt"`
+	// LastConnection is when the device last connected to the network (lastConnectionDate);
+	// nil: never, as far as the simulator knows.
+	LastConnection *time.Time `json:"lastConnection,omitempty"`
 }
 
 // seedEpoch dates seeded lines, so device lists are the same on every run.
@@ -123,6 +128,7 @@ func New(cfg Config, seed Seed) (*Sim, error) {
 		clientToken: map[string]string{},
 		sessions:    map[string]*session{},
 		faults:      map[string]Fault{},
+		delivered:   map[string]sentCallback{},
 		stats:       newStats(),
 		httpc:       &http.Client{Timeout: 10 * time.Second},
 		ctx:         ctx,

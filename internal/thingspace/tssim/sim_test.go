@@ -453,7 +453,8 @@ func TestRegisterFlags(t *testing.T) {
 		"-timeout-rate=plans=0.5", "-hang=3s", "-rate-limit=12.5", "-token-lifetime=2m", "-session-idle=30s",
 		"-callback-delay=0", "-callback-retry-interval=1s", "-drop-callbacks=0.3", "-duplicate-callbacks=0.4",
 		"-strict-identifiers", "-state-file=/tmp/x.json", "-callback-port-allow-list", "-page-size=50",
-		"-max-page-size=500", "-list-cursor", "-service-types=4G, 5G", "-callbacks-without-status"})
+		"-max-page-size=500", "-list-cursor", "-service-types=4G, 5G", "-callbacks-without-status",
+		"-connect-after=90s", "-never-connect=0.25"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -462,7 +463,8 @@ func TestRegisterFlags(t *testing.T) {
 		Hang: 3 * time.Second, RateLimit: 12.5, TokenLifetime: 2 * time.Minute, SessionIdle: 30 * time.Second,
 		CallbackDelay: 0, CallbackRetryInterval: time.Second, DropCallbackRate: 0.3, DuplicateCallbackRate: 0.4,
 		StrictIdentifiers: true, StateFile: "/tmp/x.json", CallbackPortAllowList: true, PageSize: 50,
-		MaxPageSize: 500, ListCursor: true, ServiceTypes: []string{"4G", "5G"}, CallbacksWithoutStatus: true}
+		MaxPageSize: 500, ListCursor: true, ServiceTypes: []string{"4G", "5G"}, CallbacksWithoutStatus: true,
+		ConnectAfter: 90 * time.Second, NeverConnectRate: 0.25}
 	if got, w := mustMarshal(t, cfg), mustMarshal(t, want); got != w {
 		t.Errorf("flags gave\n%s\nwant\n%s", got, w)
 	}
@@ -542,5 +544,36 @@ func TestFetchStock(t *testing.T) {
 	}
 	if _, err := tssim.FetchStock(context.Background(), env.URL+"/nowhere"); err == nil || !strings.Contains(err.Error(), "HTTP 404") {
 		t.Fatalf("stock from a wrong URL: %v", err)
+	}
+}
+
+// A changed device connects with its new identifiers after ConnectAfter's random delay: the
+// device list shows its lastConnectionDate.
+func TestChangedDevicesConnect(t *testing.T) {
+	e := MustEnv(t, tssim.Config{ConnectAfter: 5 * time.Millisecond})
+	ctx := context.Background()
+	if _, err := e.Client.ChangeIdentifier(ctx, thingspace.ChangeIdentifierRequest{DeviceIDs: ids(line1ICCID, "iccid"),
+		DeviceIDsTo: ids(spareSIM, "iccid"), Change4GOption: thingspace.ChangeICCID}); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		d, err := e.Client.FindDevice(ctx, thingspace.DeviceID{ID: spareSIM, Kind: thingspace.KindICCID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.LastConnectionDate != "" {
+			if _, err := time.Parse(time.RFC3339, d.LastConnectionDate); err != nil {
+				t.Fatalf("lastConnectionDate %q: %v", d.LastConnectionDate, err)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the changed device never connected")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if !e.Sim.Connect(line1MDN, time.Now()) || e.Sim.Connect("no-such-line", time.Now()) {
+		t.Error("Connect found the wrong lines")
 	}
 }

@@ -1,0 +1,403 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/idswap/idswap/internal/apperr"
+	"github.com/idswap/idswap/internal/change"
+)
+
+// The carrier is the truth (issue 11): the callback listener's own credentials, the moment a
+// change request left, corrections of finished rows by the carrier's later word, and the
+// contradictions only an admin can settle.
+
+// CallbackListener is what the carrier echoes in every callback of a provider's listener, and
+// how the provider takes successes.
+type CallbackListener struct {
+	Username string
+	Password string
+	// ConfirmSuccesses: a Success callback is applied only after a lookup shows the line
+	// with the new identifiers (one more carrier call a row).
+	ConfirmSuccesses bool
+}
+
+// CallbackListener reads a provider's listener credentials (the password unsealed). A provider
+// whose listener was registered before it had credentials has empty ones: the carrier then
+// echoes empty ones.
+func (db *DB) CallbackListener(ctx context.Context, providerID int64) (*CallbackListener, error) {
+	var r struct {
+		Username string `db:"CallbackUsername"`
+		Password string `db:"CallbackPassword"`
+		Confirm  bool   `db:"ConfirmSuccesses"`
+	}
+	if err := db.db.GetContext(ctx, &r, db.dialect.rebind(`SELECT COALESCE(CallbackUsername, '') AS CallbackUsername,
+		COALESCE(CallbackPassword, '') AS CallbackPassword, ConfirmSuccesses
+		FROM ThingSpaceAuthentication WHERE ServiceProviderId = ? AND IsDeleted = 0`), providerID); err != nil {
+		return nil, notFound(err, "Authentication credentials not found for service provider %d", providerID)
+	}
+	l := &CallbackListener{Username: r.Username, ConfirmSuccesses: r.Confirm}
+	if r.Password != "" {
+		var err error
+		if l.Password, err = db.sealer.open(r.Password); err != nil {
+			return nil, fmt.Errorf("CallbackPassword of provider %d: %w", providerID, err)
+		}
+	}
+	return l, nil
+}
+
+// SetCallbackListener stores a provider's listener: the secret of its URL and the username and
+// password the carrier is to echo (sealed). An empty secret keeps the current one. It writes
+// an audit event; the caller registers the listener with the carrier.
+func (db *DB) SetCallbackListener(ctx context.Context, providerID int64, secret, username, password, by string) error {
+	if username == "" || password == "" {
+		return apperr.E(apperr.Invalid, "a callback listener needs a username and a password")
+	}
+	t, err := db.begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer t.Rollback()
+	set, args := `CallbackUsername = ?, CallbackPassword = ?`, []any{username, db.sealer.seal(password)}
+	if secret != "" {
+		set += `, CallbackSecret = ?, CallbackSecretHash = ?`
+		args = append(args, db.sealer.seal(secret), CallbackSecretHash(secret))
+	}
+	res, err := t.exec(ctx, `UPDATE ThingSpaceAuthentication SET `+set+`, ModifiedBy = ?, ModifiedDate = ?
+		WHERE ServiceProviderId = ? AND IsDeleted = 0`, append(args, by, t.now, providerID)...)
+	if err != nil {
+		return fmt.Errorf("store: set the callback listener: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return apperr.E(apperr.NotFound, "Authentication credentials not found for service provider %d", providerID)
+	}
+	if err := insertAudit(ctx, t, AuditEvent{Actor: by, Action: ActionProviderCallback, EntityType: "ServiceProvider",
+		EntityID: fmt.Sprint(providerID), Details: CallbackRotateDetails{NewSecret: secret != ""}}); err != nil {
+		return err
+	}
+	return t.Commit()
+}
+
+// CallbackRotateDetails are the details of ActionProviderCallback.
+type CallbackRotateDetails struct {
+	NewSecret bool `json:"new_secret"`
+}
+
+// SetConfirmSuccesses switches a provider's "confirm successes with the carrier" option.
+func (db *DB) SetConfirmSuccesses(ctx context.Context, providerID int64, on bool, by string) error {
+	res, err := db.db.ExecContext(ctx, db.dialect.rebind(`UPDATE ThingSpaceAuthentication SET ConfirmSuccesses = ?,
+		ModifiedBy = ?, ModifiedDate = ? WHERE ServiceProviderId = ? AND IsDeleted = 0`), on, by, time.Now().UTC(), providerID)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return apperr.E(apperr.NotFound, "Authentication credentials not found for service provider %d", providerID)
+	}
+	return nil
+}
+
+// MarkSent records, just before a row's change request leaves, that it is leaving for the
+// attempt claimed at submittedAt. A claimed row without it was never sent: after a crash it can
+// be sent at once, where a row with it may have reached the carrier. ok is false when the
+// attempt is over (the row was returned, finished or claimed again): the request must not leave.
+func (db *DB) MarkSent(ctx context.Context, changeID int64, submittedAt time.Time) (ok bool, err error) {
+	res, err := db.db.ExecContext(ctx, db.dialect.rebind(`UPDATE M2M_DeviceChange SET SentDate = COALESCE(SentDate, ?)
+		WHERE Id = ? AND Status = ? AND SubmittedDate = ?`),
+		time.Now().UTC(), changeID, string(change.StatusProcessing), submittedAt.UTC())
+	if err != nil {
+		return false, fmt.Errorf("store: mark change %d sent: %w", changeID, err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// CorrectedChange is the carrier's later word about a finished row.
+type CorrectedChange struct {
+	ChangeID int64
+	From     change.Status // the final status the row must still have
+	To       change.Status
+	Details  string
+	// RequestID fills in the carrier's requestId when the row did not have it yet.
+	RequestID     string
+	CallbackLogID int64
+	Logs          []LogEntry
+	By            string
+}
+
+// Correction is what CorrectChange did.
+type Correction struct {
+	Done bool // false: the row no longer had From; nothing was written
+	Row  DeviceChange
+	// Batch is the request's status after the correction, and OutboxID the correction e-mail.
+	Batch    change.BatchStatus
+	Counts   change.Counts
+	OutboxID int64
+}
+
+// correctChangeOnce moves a finished row to what the carrier says after all, in one transaction:
+// the row's status; for PROCESSED the inventory and the history (as FinishChange writes them);
+// the log; an audit event; and, when the request had finished, its counts and status recomputed
+// and a short correction e-mail to the requester. The request is locked before the row.
+func (db *DB) correctChangeOnce(ctx context.Context, c CorrectedChange) (Correction, error) {
+	if err := change.CheckCorrection(c.From, c.To); err != nil {
+		return Correction{}, err
+	}
+	t, err := db.begin(ctx)
+	if err != nil {
+		return Correction{}, err
+	}
+	defer t.Rollback()
+	var bulkID int64
+	if err := t.get(ctx, &bulkID, `SELECT BulkChangeId FROM M2M_DeviceChange WHERE Id = ?`, c.ChangeID); err != nil {
+		return Correction{}, notFound(err, "no device change %d", c.ChangeID)
+	}
+	if _, err := lockBatch(ctx, t, bulkID); err != nil {
+		return Correction{}, err
+	}
+	var out Correction
+	if err := t.get(ctx, &out.Row, deviceChangeSelect+` WHERE Id = ?`, c.ChangeID); err != nil {
+		return Correction{}, notFound(err, "no device change %d", c.ChangeID)
+	}
+	res, err := t.exec(ctx, `UPDATE M2M_DeviceChange SET Status = ?, StatusDetails = ?, HasErrors = ?, CorrectedDate = ?,
+		ModifiedBy = ?, ModifiedDate = ?, RequestId = COALESCE(RequestId, ?) WHERE Id = ? AND Status = ?`,
+		string(c.To), c.Details, c.To.Failed(), t.now, c.By, t.now, nullIfEmpty(clipColumn("M2M_DeviceChange", "RequestId", c.RequestID)),
+		c.ChangeID, string(c.From))
+	if err != nil {
+		return Correction{}, fmt.Errorf("store: correct change %d: %w", c.ChangeID, err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		if err := insertLogs(ctx, t, bulkID, c.ChangeID, c.By, c.Logs); err != nil {
+			return Correction{}, err
+		}
+		return out, t.Commit()
+	}
+	logs := c.Logs
+	if c.To == change.StatusProcessed {
+		more, err := applyChange(ctx, t, out.Row, c.By)
+		if err != nil {
+			return Correction{}, err
+		}
+		logs = append(logs, more...)
+	}
+	if err := insertLogs(ctx, t, bulkID, c.ChangeID, c.By, logs); err != nil {
+		return Correction{}, err
+	}
+	if c.CallbackLogID != 0 {
+		if err := stampCallback(ctx, t, c.CallbackLogID, bulkID, c.ChangeID); err != nil {
+			return Correction{}, err
+		}
+	}
+	var b struct {
+		Status        string     `db:"Status"`
+		ProcessedDate *time.Time `db:"ProcessedDate"`
+		CreatedBy     string     `db:"CreatedBy"`
+		TenantID      int64      `db:"TenantId"`
+		Notify        string     `db:"NotificationEmail"`
+		From          string     `db:"FromEmail"`
+		Details       string     `db:"StatusDetails"`
+	}
+	if err := t.get(ctx, &b, `SELECT b.Status, b.ProcessedDate, b.CreatedBy, b.TenantId,
+		COALESCE(sp.NotificationEmail, '') AS NotificationEmail, COALESCE(sp.FromEmail, '') AS FromEmail,
+		COALESCE(b.StatusDetails, '') AS StatusDetails
+		FROM DeviceBulkChange b JOIN ServiceProvider sp ON sp.Id = b.ServiceProviderId WHERE b.Id = ?`, bulkID); err != nil {
+		return Correction{}, err
+	}
+	tenant := b.TenantID
+	if err := insertAudit(ctx, t, AuditEvent{TenantID: &tenant, Actor: c.By, Action: ActionChangeCorrected,
+		EntityType: "M2M_DeviceChange", EntityID: fmt.Sprint(c.ChangeID),
+		Details: CorrectionDetails{BulkChangeID: bulkID, From: c.From, To: c.To}}); err != nil {
+		return Correction{}, err
+	}
+	out.Done, out.Batch = true, change.BatchStatus(b.Status)
+	if b.ProcessedDate == nil {
+		return out, t.Commit() // still running: completeIfDone decides the request's end as usual
+	}
+	// The request had finished: its status follows its rows. A request that failed as a whole
+	// (ERROR with the reason in StatusDetails, see FailBulkChange) stays so (Counts.Outcome);
+	// one that is ERROR only because every row failed is decided afresh. The correction is
+	// written over the final status without the forward-only batch moves, because the carrier,
+	// not the engine, moved it.
+	var byStatus []struct {
+		Status string `db:"Status"`
+		N      int    `db:"N"`
+	}
+	if err := t.sel(ctx, &byStatus, `SELECT Status, COUNT(*) AS N FROM M2M_DeviceChange WHERE BulkChangeId = ? GROUP BY Status`, bulkID); err != nil {
+		return Correction{}, err
+	}
+	for _, s := range byStatus {
+		out.Counts.Add(change.Status(s.Status), s.N)
+	}
+	from := out.Batch
+	if from == change.BatchError && b.Details == "" {
+		from = change.BatchProcessing
+	}
+	final, ok := out.Counts.Outcome(from)
+	if !ok {
+		return Correction{}, fmt.Errorf("store: bulk change %d finished with open rows", bulkID)
+	}
+	if _, err := t.exec(ctx, `UPDATE DeviceBulkChange SET Status = ?, ModifiedBy = ?, ModifiedDate = ? WHERE Id = ?`,
+		string(final), c.By, t.now, bulkID); err != nil {
+		return Correction{}, fmt.Errorf("store: recompute bulk change %d: %w", bulkID, err)
+	}
+	summary := fmt.Sprintf("Corrected: %s (was %s)", change.Describe(final, out.Counts).Headline, out.Batch.Words())
+	if err := insertLogs(ctx, t, bulkID, 0, c.By, []LogEntry{{Description: LogCorrected, ResponseText: summary,
+		ResponseStatus: string(final), HasErrors: final != change.BatchProcessed && final != change.BatchCancelled}}); err != nil {
+		return Correction{}, err
+	}
+	out.Batch = final
+	if out.OutboxID, err = insertOutbox(ctx, t, bulkID, ResultRecipients(b.CreatedBy, b.Notify), b.From,
+		change.CorrectionSubject(bulkID, out.Counts)); err != nil {
+		return Correction{}, err
+	}
+	return out, t.Commit()
+}
+
+// CorrectionDetails are the details of ActionChangeCorrected.
+type CorrectionDetails struct {
+	BulkChangeID int64         `json:"bulk_change_id"`
+	From         change.Status `json:"from"`
+	To           change.Status `json:"to"`
+}
+
+// flagChangeOnce puts a finished row on the admins' "needs attention" list: the carrier said two
+// things about it that cannot be settled automatically. The row's status and the inventory stay
+// as they are; the reason, the log and the callback are kept.
+func (db *DB) flagChangeOnce(ctx context.Context, changeID int64, reason string, callbackLogID int64, by string, logs ...LogEntry) error {
+	t, err := db.begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer t.Rollback()
+	var bulkID int64
+	if err := t.get(ctx, &bulkID, `SELECT BulkChangeId FROM M2M_DeviceChange WHERE Id = ?`, changeID); err != nil {
+		return notFound(err, "no device change %d", changeID)
+	}
+	if _, err := lockBatch(ctx, t, bulkID); err != nil {
+		return err
+	}
+	if _, err := t.exec(ctx, `UPDATE M2M_DeviceChange SET AttentionReason = ?, AttentionDate = COALESCE(AttentionDate, ?),
+		ModifiedBy = ?, ModifiedDate = ? WHERE Id = ?`, clipColumn("M2M_DeviceChange", "AttentionReason", reason), t.now, by, t.now, changeID); err != nil {
+		return fmt.Errorf("store: flag change %d: %w", changeID, err)
+	}
+	logs = append(logs, LogEntry{Description: LogNeedsAttention, HasErrors: true, ErrorText: reason})
+	if err := insertLogs(ctx, t, bulkID, changeID, by, logs); err != nil {
+		return err
+	}
+	if callbackLogID != 0 {
+		if err := stampCallback(ctx, t, callbackLogID, bulkID, changeID); err != nil {
+			return err
+		}
+	}
+	return t.Commit()
+}
+
+// Attention is a row on the "needs attention" list.
+type Attention struct {
+	ChangeID     int64         `db:"Id"`
+	BulkChangeID int64         `db:"BulkChangeId"`
+	TenantID     int64         `db:"TenantId"`
+	MSISDN       string        `db:"MSISDN"`
+	Status       change.Status `db:"Status"`
+	Reason       string        `db:"AttentionReason"`
+	Since        time.Time     `db:"AttentionDate"`
+}
+
+// NeedsAttention lists the flagged rows, oldest first (the filtered index
+// IX_M2M_DeviceChange_Attention holds exactly them).
+func (db *DB) NeedsAttention(ctx context.Context, limit int) ([]Attention, error) {
+	if limit <= 0 {
+		limit = 100
+	}
+	var out []Attention
+	page, args := db.dialect.page(limit, 0)
+	err := db.db.SelectContext(ctx, &out, db.dialect.rebind(`SELECT m.Id, m.BulkChangeId, b.TenantId,
+		COALESCE(m.MSISDN, '') AS MSISDN, m.Status, COALESCE(m.AttentionReason, '') AS AttentionReason, m.AttentionDate
+		FROM M2M_DeviceChange m JOIN DeviceBulkChange b ON b.Id = m.BulkChangeId
+		WHERE m.AttentionDate IS NOT NULL ORDER BY m.AttentionDate, m.Id `+page), args...)
+	return out, err
+}
+
+// ClearAttention takes a row off the "needs attention" list once an admin has settled it.
+func (db *DB) ClearAttention(ctx context.Context, changeID int64, by string) error {
+	t, err := db.begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer t.Rollback()
+	var bulkID int64
+	if err := t.get(ctx, &bulkID, `SELECT BulkChangeId FROM M2M_DeviceChange WHERE Id = ? AND AttentionDate IS NOT NULL`, changeID); err != nil {
+		return notFound(err, "device change %d needs no attention", changeID)
+	}
+	if _, err := lockBatch(ctx, t, bulkID); err != nil {
+		return err
+	}
+	if _, err := t.exec(ctx, `UPDATE M2M_DeviceChange SET AttentionReason = NULL, AttentionDate = NULL, ModifiedBy = ?,
+		ModifiedDate = ? WHERE Id = ?`, by, t.now, changeID); err != nil {
+		return err
+	}
+	if err := insertLogs(ctx, t, bulkID, changeID, by, []LogEntry{{Description: LogNeedsAttention,
+		ResponseText: "settled by " + by}}); err != nil {
+		return err
+	}
+	return t.Commit()
+}
+
+// TruthCounts are the numbers behind the issue-11 metrics.
+type TruthCounts struct {
+	Corrected        int `db:"Corrected"`
+	CallbacksRefused int `db:"Rejected"`
+	Attention        int `db:"Attention"`
+	Waiting          int `db:"Waiting"` // rows sent and not yet confirmed by the carrier
+	// NotOnline: rows changed within the online horizon whose device has not been seen online.
+	NotOnline int `db:"NotOnline"`
+}
+
+// OnlineHorizon is how long after a change its device is watched for coming online
+// (IDSWAP_ONLINE_HORIZON's default).
+const OnlineHorizon = 72 * time.Hour
+
+// TruthCounts counts corrected rows, rejected callbacks, open contradictions, rows waiting for
+// the carrier and rows changed in the last OnlineHorizon not yet seen online.
+func (db *DB) TruthCounts(ctx context.Context) (TruthCounts, error) {
+	var c TruthCounts
+	err := db.db.GetContext(ctx, &c, db.dialect.rebind(`SELECT
+		(SELECT COUNT(*) FROM M2M_DeviceChange WHERE CorrectedDate IS NOT NULL) AS Corrected,
+		(SELECT COUNT(*) FROM ThingSpaceCallBackResponseLog WHERE RejectedReason IS NOT NULL) AS Rejected,
+		(SELECT COUNT(*) FROM M2M_DeviceChange WHERE AttentionDate IS NOT NULL) AS Attention,
+		(SELECT COUNT(*) FROM M2M_DeviceChange WHERE Status = ?) AS Waiting,
+		(SELECT COUNT(*) FROM M2M_DeviceChange WHERE Status = ? AND OnlineSince IS NULL AND ProcessedDate >= ?) AS NotOnline`),
+		string(change.StatusProcessing), string(change.StatusProcessed), time.Now().UTC().Add(-OnlineHorizon))
+	return c, err
+}
+
+// RowsNotSeenOnline lists a request's PROCESSED rows whose device has not been seen online since
+// the change.
+func (db *DB) RowsNotSeenOnline(ctx context.Context, bulkID int64) ([]DeviceChange, error) {
+	var out []DeviceChange
+	err := db.db.SelectContext(ctx, &out, db.dialect.rebind(deviceChangeSelect+` WHERE BulkChangeId = ? AND Status = ?
+		AND OnlineSince IS NULL ORDER BY Id`), bulkID, string(change.StatusProcessed))
+	return out, err
+}
+
+// MarkOnline records when a changed row's device was first seen online with its new
+// identifiers. Only the row is written.
+func (db *DB) MarkOnline(ctx context.Context, changeID int64, at time.Time) error {
+	_, err := db.db.ExecContext(ctx, db.dialect.rebind(`UPDATE M2M_DeviceChange SET OnlineSince = ?
+		WHERE Id = ? AND OnlineSince IS NULL`), at.UTC(), changeID)
+	return err
+}
+
+// OnlineCounts counts a request's changed rows whose device was seen online since, and those
+// not (yet).
+func (db *DB) OnlineCounts(ctx context.Context, bulkID int64) (online, notYet int, err error) {
+	var c struct {
+		Online int `db:"Online"`
+		NotYet int `db:"NotYet"`
+	}
+	err = db.db.GetContext(ctx, &c, db.dialect.rebind(`SELECT
+		COALESCE(SUM(CASE WHEN OnlineSince IS NOT NULL THEN 1 ELSE 0 END), 0) AS Online,
+		COALESCE(SUM(CASE WHEN OnlineSince IS NULL THEN 1 ELSE 0 END), 0) AS NotYet
+		FROM M2M_DeviceChange WHERE BulkChangeId = ? AND Status = ?`), bulkID, string(change.StatusProcessed))
+	return c.Online, c.NotYet, err
+}
