@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -31,7 +30,8 @@ func (e *env) apiClient(email string) *apiClient {
 	return &apiClient{t: e.t, e: e, token: tok}
 }
 
-// call sends a request and decodes the JSON answer into a map.
+// call sends a request and decodes the JSON answer into a map. It goes through apiDo, so the
+// request and the answer are checked against the OpenAPI document.
 func (a *apiClient) call(method, path, body string, headers ...string) (int, map[string]any) {
 	a.t.Helper()
 	req, _ := http.NewRequest(method, a.e.srv.URL+path, strings.NewReader(body))
@@ -42,12 +42,7 @@ func (a *apiClient) call(method, path, body string, headers ...string) (int, map
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
 	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		a.t.Fatal(err)
-	}
-	defer res.Body.Close()
-	raw, _ := io.ReadAll(res.Body)
+	res, raw := apiDo(a.t, req)
 	var out map[string]any
 	if err := json.Unmarshal(raw, &out); err != nil {
 		a.t.Fatalf("%s %s: %d, not JSON: %s", method, path, res.StatusCode, raw)

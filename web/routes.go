@@ -37,7 +37,9 @@ func (s *Server) routes(secure bool) {
 	e.GET(static.Prefix+"*", echo.WrapHandler(static.Handler()))
 	e.POST(paths.CallbackRoute, s.thingspaceCallback)
 
-	// The JSON API: bearer tokens, no session, no CSRF (api.go).
+	// The JSON API: bearer tokens, no session, no CSRF (api.go). Its OpenAPI document is
+	// public: it describes the API, not anyone's data (openapi.go).
+	e.GET(paths.APIOpenAPI, s.openAPI)
 	api := e.Group(paths.APIv1, s.apiAuth)
 	api.POST(under(paths.APIv1, paths.APIBulkChanges), s.apiCreateBulkChange)
 	api.GET(under(paths.APIv1, paths.APIBulkChanges), s.apiBulkChanges)

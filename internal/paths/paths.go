@@ -29,6 +29,7 @@ const (
 
 	APIv1          = "/api/v1"
 	APIBulkChanges = APIv1 + "/bulk-changes"
+	APIOpenAPI     = APIv1 + "/openapi.json"
 
 	ThingSpaceCallback = "/thingspace/callbacks"
 
