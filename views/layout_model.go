@@ -14,6 +14,13 @@ type Layout struct {
 	User  *User  // nil on the login page
 	CSRF  string // the session's CSRF token: forms carry it, htmx sends it as a header
 	Flash *Flash
+	// Incidents are the open operational incidents, shown to admins in a banner on every page.
+	Incidents []Incident
+}
+
+// Incident is one open incident as the admins' banner shows it.
+type Incident struct {
+	Title, Detail, Since string
 }
 
 // User is the signed-in person as the layout shows them.

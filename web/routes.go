@@ -52,7 +52,7 @@ func (s *Server) routes(secure bool) {
 	portal.POST(paths.Login, s.login)
 	portal.POST(paths.Logout, s.logout)
 
-	signedIn := portal.Group("", s.requireUser)
+	signedIn := portal.Group("", s.requireUser, s.loadIncidents)
 	signedIn.GET(paths.Dashboard, s.dashboard)
 
 	// The inventory, and a device by any identifier it ever had.

@@ -73,6 +73,8 @@ type Config struct {
 	// OutboxDir is the folder demo mode writes e-mails into as .eml files; empty when mail
 	// goes to an SMTP server.
 	OutboxDir string
+	// Incidents feeds the admins' incident banner (internal/alerting); nil: no banner.
+	Incidents IncidentSource
 }
 
 // Server is the HTTP handler of the whole portal and API.
@@ -89,6 +91,7 @@ type Server struct {
 	stock     DemoStock // nil outside demo mode
 	engine    Engine
 	outboxDir string
+	incidents IncidentSource
 }
 
 // New builds the server and its routes.
@@ -106,6 +109,7 @@ func New(cfg Config) *Server {
 		stock:     cfg.DemoStock,
 		engine:    cfg.Engine,
 		outboxDir: cfg.OutboxDir,
+		incidents: cfg.Incidents,
 	}
 	if s.now == nil {
 		s.now = time.Now

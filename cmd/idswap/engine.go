@@ -7,7 +7,9 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/idswap/idswap/internal/alerting"
 	"github.com/idswap/idswap/internal/config"
+	"github.com/idswap/idswap/internal/jobs"
 	"github.com/idswap/idswap/internal/metrics"
 	"github.com/idswap/idswap/internal/notify"
 	"github.com/idswap/idswap/internal/process"
@@ -48,6 +50,13 @@ func newEngine(cfg *config.Config, db *store.DB, log *slog.Logger, m *metrics.Me
 	q := queue.New(queue.Config{Store: db, Logger: log.With("component", "queue"), Workers: cfg.Workers, Grace: shutdownGrace})
 	for kind, h := range eng.Handlers() {
 		q.Handle(kind, h)
+	}
+	// The alert evaluator: a periodic job that opens and clears incidents and e-mails admins.
+	alerts := alerting.New(alerting.Config{Store: db, Mail: mail, From: cfg.SMTP.From, Logger: log.With("component", "alerts"),
+		BaseURL: func() string { return cfg.PublicURL }, QueueAge: cfg.AlertQueueAge, CarrierFailures: cfg.AlertCarrierFailures})
+	q.Handle(jobs.KindEvaluateAlerts, alerts.Handle)
+	if err := alerts.Start(context.Background()); err != nil {
+		return nil, nil, "", err
 	}
 	db.OnEnqueue = q.Wake
 	return eng, q, outboxDir, nil

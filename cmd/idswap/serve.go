@@ -88,6 +88,7 @@ func newApp(ctx context.Context, cfg *config.Config, getenv func(string) string,
 		DemoStock:  stock,
 		Engine:     a.engine,
 		OutboxDir:  outboxDir,
+		Incidents:  db,
 	})
 	return a, nil
 }

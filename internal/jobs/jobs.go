@@ -17,7 +17,18 @@ const (
 	KindCheckChange = "change.check"
 	// KindSendEmail sends one EmailOutbox message; its payload is SendEmail.
 	KindSendEmail = "email.send"
+	// KindEvaluateAlerts checks the watched conditions, opens and clears incidents and tells
+	// admins (internal/alerting); it schedules its own next run. No payload.
+	KindEvaluateAlerts = "alerts.evaluate"
+	// KindDeliverWebhook posts one event to one tenant endpoint (internal/webhook); its payload
+	// is DeliverWebhook.
+	KindDeliverWebhook = "webhook.deliver"
 )
+
+// DeliverWebhook is the payload of a KindDeliverWebhook job.
+type DeliverWebhook struct {
+	DeliveryID int64 `json:"delivery_id"`
+}
 
 // SubmitChange is the payload of a KindSubmitChange job.
 type SubmitChange struct {
