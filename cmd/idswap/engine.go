@@ -15,6 +15,7 @@ import (
 	"github.com/idswap/idswap/internal/process"
 	"github.com/idswap/idswap/internal/queue"
 	"github.com/idswap/idswap/internal/store"
+	"github.com/idswap/idswap/internal/webhook"
 )
 
 // shutdownGrace is how long jobs in flight get to finish when the process stops; after it they
@@ -55,6 +56,8 @@ func newEngine(cfg *config.Config, db *store.DB, log *slog.Logger, m *metrics.Me
 	alerts := alerting.New(alerting.Config{Store: db, Mail: mail, From: cfg.SMTP.From, Logger: log.With("component", "alerts"),
 		BaseURL: func() string { return cfg.PublicURL }, QueueAge: cfg.AlertQueueAge, CarrierFailures: cfg.AlertCarrierFailures})
 	q.Handle(jobs.KindEvaluateAlerts, alerts.Handle)
+	// Tenants' webhooks: one job per delivery, retried with the queue's backoff.
+	q.Handle(jobs.KindDeliverWebhook, (&webhook.Deliverer{Store: db, Logger: log.With("component", "webhooks")}).Handle)
 	if err := alerts.Start(context.Background()); err != nil {
 		return nil, nil, "", err
 	}
