@@ -44,6 +44,8 @@ func (s *Server) routes(secure bool) {
 	api.POST(under(paths.APIv1, paths.APIBulkChanges), s.apiCreateBulkChange)
 	api.GET(under(paths.APIv1, paths.APIBulkChanges), s.apiBulkChanges)
 	api.GET(under(paths.APIv1, paths.APIBulkChangeRoute), s.apiBulkChange)
+	api.POST(under(paths.APIv1, paths.APIWebhooks), s.apiCreateWebhook)
+	api.GET(under(paths.APIv1, paths.APIWebhooks), s.apiWebhooks)
 
 	// The portal: session, user, CSRF. A body past 16 MB is refused before the CSRF check
 	// reads the form (limitBody).
@@ -78,6 +80,12 @@ func (s *Server) routes(secure bool) {
 	signedIn.GET(paths.BulkChangeRowLogRoute, s.bulkChangeRowLog)
 	signedIn.POST(paths.BulkChangeCancelRoute, s.cancelBulkChange)
 	signedIn.POST(paths.BulkChangeRetryRoute, s.retryBulkChange, requireAdmin)
+
+	// The tenant's webhook endpoints, each with its delivery log and "send again" (webhook.go).
+	signedIn.GET(paths.Webhooks, s.webhooks)
+	signedIn.POST(paths.Webhooks, s.addWebhook)
+	signedIn.GET(paths.WebhookRoute, s.webhookLog)
+	signedIn.POST(paths.WebhookRedeliverRoute, s.redeliverWebhook)
 
 	// Admins: the audit search (?format=csv streams the whole result; the timeout above skips
 	// it) and the outbox of result e-mails.

@@ -35,6 +35,7 @@ type Store interface {
 	Ping(ctx context.Context) error
 	CheckCurrent(ctx context.Context) error
 	pageStore
+	webhookStore
 
 	// The engine's side: callbacks, an admin's retry, the outbox.
 	ProviderIDByCallbackSecret(ctx context.Context, secret string) (int64, error)
@@ -73,6 +74,8 @@ type Config struct {
 	// OutboxDir is the folder demo mode writes e-mails into as .eml files; empty when mail
 	// goes to an SMTP server.
 	OutboxDir string
+	// WebhookLoopbackHTTP allows webhook endpoints at http:// on this machine (demo mode).
+	WebhookLoopbackHTTP bool
 	// Incidents feeds the admins' incident banner (internal/alerting); nil: no banner.
 	Incidents IncidentSource
 }
@@ -92,24 +95,27 @@ type Server struct {
 	engine    Engine
 	outboxDir string
 	incidents IncidentSource
+	// webhookLoopback allows http:// webhook endpoints on this machine (demo mode).
+	webhookLoopback bool
 }
 
 // New builds the server and its routes.
 func New(cfg Config) *Server {
 	s := &Server{
-		e:         echo.New(),
-		log:       cfg.Logger,
-		store:     cfg.Store,
-		auth:      cfg.Auth,
-		sessions:  newSessions(cfg.SessionKey, cfg.SecureOnly),
-		demo:      cfg.DemoLogins,
-		metrics:   cfg.Metrics,
-		now:       cfg.Now,
-		requests:  cfg.Requests,
-		stock:     cfg.DemoStock,
-		engine:    cfg.Engine,
-		outboxDir: cfg.OutboxDir,
-		incidents: cfg.Incidents,
+		e:               echo.New(),
+		log:             cfg.Logger,
+		store:           cfg.Store,
+		auth:            cfg.Auth,
+		sessions:        newSessions(cfg.SessionKey, cfg.SecureOnly),
+		demo:            cfg.DemoLogins,
+		metrics:         cfg.Metrics,
+		now:             cfg.Now,
+		requests:        cfg.Requests,
+		stock:           cfg.DemoStock,
+		engine:          cfg.Engine,
+		outboxDir:       cfg.OutboxDir,
+		incidents:       cfg.Incidents,
+		webhookLoopback: cfg.WebhookLoopbackHTTP,
 	}
 	if s.now == nil {
 		s.now = time.Now

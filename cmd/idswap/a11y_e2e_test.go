@@ -103,6 +103,20 @@ var auditPages = []auditPage{
 	{"bulk change, running", demo.AcmeManager, visit(func(f *auditFixture) string { return fmt.Sprintf("/bulk-changes/%d", f.running) }, "[data-testid=bulk-status]")},
 	{"bulk change, finished with a failed row", demo.AcmeManager, visit(func(f *auditFixture) string { return fmt.Sprintf("/bulk-changes/%d", f.finished) }, "[data-testid=bulk-status]")},
 	{"row log", demo.AcmeManager, visit(func(f *auditFixture) string { return fmt.Sprintf("/bulk-changes/%d/rows/%d/log", f.finished, f.failed) }, "main .crumbs")},
+	{"webhooks", demo.AcmeManager, visit(fixed("/webhooks"), "#webhook-url")},
+	{"webhooks: a bad URL refused", demo.AcmeManager, func(ctx context.Context, f *auditFixture) error {
+		return chromedp.Do(ctx,
+			chromedp.SendKeys(chromedp.CSS(`#webhook-url`), "http://erp.acme.example/hook"),
+			chromedp.Submit(chromedp.CSS(`#webhook-url`)),
+			chromedp.WaitVisible(chromedp.CSS(`#webhook-error`)))
+	}},
+	{"webhooks: endpoint added, its secret shown once", demo.AcmeManager, func(ctx context.Context, f *auditFixture) error {
+		return chromedp.Do(ctx,
+			chromedp.SetValue(chromedp.CSS(`#webhook-url`), "http://127.0.0.1:9/hook"),
+			chromedp.Submit(chromedp.CSS(`#webhook-url`)),
+			chromedp.WaitVisible(chromedp.CSS(`[data-testid=webhook-secret]`)))
+	}},
+	{"webhook deliveries", demo.AcmeManager, visit(fixed("/webhooks/1"), "main h1")},
 	{"not found", demo.AcmeManager, visit(fixed("/no-such-page"), "main h1")},
 
 	{"dashboard (admin)", demo.AdminEmail, visit(fixed("/"), "main h1")},

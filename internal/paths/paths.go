@@ -30,6 +30,9 @@ const (
 	APIv1          = "/api/v1"
 	APIBulkChanges = APIv1 + "/bulk-changes"
 	APIOpenAPI     = APIv1 + "/openapi.json"
+	APIWebhooks    = APIv1 + "/webhooks"
+
+	Webhooks = "/webhooks"
 
 	ThingSpaceCallback = "/thingspace/callbacks"
 
@@ -54,7 +57,17 @@ const (
 	OutboxEMLRoute        = OutboxMessageRoute + "/eml"
 	APIBulkChangeRoute    = APIBulkChanges + "/:id"
 	CallbackRoute         = ThingSpaceCallback + "/:secret"
+	WebhookRoute          = Webhooks + "/:id"
+	WebhookRedeliverRoute = WebhookRoute + "/deliveries/:deliveryID/redeliver"
 )
+
+// Webhook is a webhook endpoint's page: its delivery log.
+func Webhook(endpointID int64) string { return Webhooks + "/" + id(endpointID) }
+
+// WebhookRedeliver sends one delivery of an endpoint again.
+func WebhookRedeliver(endpointID, deliveryID int64) string {
+	return Webhook(endpointID) + "/deliveries/" + id(deliveryID) + "/redeliver"
+}
 
 func id(n int64) string { return strconv.FormatInt(n, 10) }
 

@@ -299,3 +299,18 @@ func rowFailedWebhooks(ctx context.Context, t *tx, row DeviceChange, to string, 
 	return enqueueWebhooks(ctx, t, tenantID, EventBulkChangeRowFailed, BulkChangeEvent{BulkChangeID: row.BulkChangeID, Status: to,
 		RowID: row.ID, ICCID: row.ICCID, IMEI: row.IMEI, NewICCID: row.NewICCID, NewIMEI: row.NewIMEI, Details: details})
 }
+
+// AnnounceEvent queues an event for the tenant's subscribed endpoints in a transaction of its
+// own. Code that announces something it commits in the same transaction uses enqueueWebhooks
+// there instead (a scheduled request starting, say, once scheduling lands).
+func (db *DB) AnnounceEvent(ctx context.Context, tenantID int64, event string, data any) error {
+	t, err := db.begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer t.Rollback()
+	if err := enqueueWebhooks(ctx, t, tenantID, event, data); err != nil {
+		return err
+	}
+	return t.Commit()
+}
