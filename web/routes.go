@@ -87,6 +87,10 @@ func (s *Server) routes(secure bool) {
 	signedIn.GET(paths.WebhookRoute, s.webhookLog)
 	signedIn.POST(paths.WebhookRedeliverRoute, s.redeliverWebhook)
 
+	// The compliance report of a period (report_compliance.go); the CSV is made whole to hash it.
+	signedIn.GET(paths.ComplianceReport, s.complianceReport)
+	signedIn.GET(paths.ComplianceReportCSV, s.complianceCSV)
+
 	// Admins: the audit search (?format=csv streams the whole result; the timeout above skips
 	// it) and the outbox of result e-mails.
 	admin := signedIn.Group(paths.Admin, requireAdmin)

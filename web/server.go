@@ -36,6 +36,7 @@ type Store interface {
 	CheckCurrent(ctx context.Context) error
 	pageStore
 	webhookStore
+	reportStore
 
 	// The engine's side: callbacks, an admin's retry, the outbox.
 	ProviderIDByCallbackSecret(ctx context.Context, secret string) (int64, error)

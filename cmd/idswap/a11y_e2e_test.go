@@ -117,9 +117,11 @@ var auditPages = []auditPage{
 			chromedp.WaitVisible(chromedp.CSS(`[data-testid=webhook-secret]`)))
 	}},
 	{"webhook deliveries", demo.AcmeManager, visit(fixed("/webhooks/1"), "main h1")},
+	{"compliance report", demo.AcmeManager, visit(fixed("/reports/compliance?from=2020-01-01&to=2035-12-31"), "[data-testid=report-result]")},
 	{"not found", demo.AcmeManager, visit(fixed("/no-such-page"), "main h1")},
 
 	{"dashboard (admin)", demo.AdminEmail, visit(fixed("/"), "main h1")},
+	{"compliance report (admin)", demo.AdminEmail, visit(fixed("/reports/compliance?tenant=0&from=2020-01-01&to=2035-12-31"), "[data-testid=report-result]")},
 	{"bulk changes (admin)", demo.AdminEmail, visit(fixed("/bulk-changes"), "main table")},
 	{"bulk change with retry (admin)", demo.AdminEmail, visit(func(f *auditFixture) string { return fmt.Sprintf("/bulk-changes/%d", f.finished) }, "[data-testid=bulk-status]")},
 	{"audit, with results", demo.AdminEmail, visit(func(f *auditFixture) string { return "/admin/audit?q=" + f.oldICCID }, "[data-testid=audit-hit]")},

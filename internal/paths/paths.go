@@ -34,6 +34,9 @@ const (
 
 	Webhooks = "/webhooks"
 
+	ComplianceReport    = "/reports/compliance"
+	ComplianceReportCSV = "/reports/compliance.csv"
+
 	ThingSpaceCallback = "/thingspace/callbacks"
 
 	Healthz   = "/healthz"
