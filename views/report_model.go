@@ -23,3 +23,18 @@ type ComplianceLine struct {
 	OldICCID, NewICCID, OldIMEI, NewIMEI string
 	Sent, Confirmed, CarrierRequest      string
 }
+
+// DailySummarySettings is the form of a daily summary's time and recipients.
+type DailySummarySettings struct {
+	Layout
+	Tenants    []Option // admins: which summary to set (0: every tenant, to the admins); nil for a manager
+	Scope      string   // whose summary: the tenant's name, or "every tenant"
+	TenantID   string
+	SendAt     string
+	TimeZone   string
+	Recipients string
+	Active     bool
+	AdminsToo  bool // the all-tenants summary also goes to every admin
+	LastSent   string
+	Error      string
+}

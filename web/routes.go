@@ -90,6 +90,9 @@ func (s *Server) routes(secure bool) {
 	// The compliance report of a period (report_compliance.go); the CSV is made whole to hash it.
 	signedIn.GET(paths.ComplianceReport, s.complianceReport)
 	signedIn.GET(paths.ComplianceReportCSV, s.complianceCSV)
+	// The daily summary e-mail's time and recipients (report_daily.go).
+	signedIn.GET(paths.DailySummary, s.dailySummary)
+	signedIn.POST(paths.DailySummary, s.saveDailySummary)
 
 	// Admins: the audit search (?format=csv streams the whole result; the timeout above skips
 	// it) and the outbox of result e-mails.

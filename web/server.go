@@ -37,6 +37,7 @@ type Store interface {
 	pageStore
 	webhookStore
 	reportStore
+	dailyStore
 
 	// The engine's side: callbacks, an admin's retry, the outbox.
 	ProviderIDByCallbackSecret(ctx context.Context, secret string) (int64, error)

@@ -118,9 +118,17 @@ var auditPages = []auditPage{
 	}},
 	{"webhook deliveries", demo.AcmeManager, visit(fixed("/webhooks/1"), "main h1")},
 	{"compliance report", demo.AcmeManager, visit(fixed("/reports/compliance?from=2020-01-01&to=2035-12-31"), "[data-testid=report-result]")},
+	{"daily summary settings", demo.AcmeManager, visit(fixed("/reports/daily"), "#summary-at")},
+	{"daily summary settings, a bad address refused", demo.AcmeManager, func(ctx context.Context, f *auditFixture) error {
+		return chromedp.Do(ctx,
+			chromedp.SetValue(chromedp.CSS(`#summary-to`), "not an address"),
+			chromedp.Submit(chromedp.CSS(`#summary-to`)),
+			chromedp.WaitVisible(chromedp.CSS(`#summary-error`)))
+	}},
 	{"not found", demo.AcmeManager, visit(fixed("/no-such-page"), "main h1")},
 
 	{"dashboard (admin)", demo.AdminEmail, visit(fixed("/"), "main h1")},
+	{"daily summary settings (admin)", demo.AdminEmail, visit(fixed("/reports/daily?tenant=0"), "#summary-at")},
 	{"compliance report (admin)", demo.AdminEmail, visit(fixed("/reports/compliance?tenant=0&from=2020-01-01&to=2035-12-31"), "[data-testid=report-result]")},
 	{"bulk changes (admin)", demo.AdminEmail, visit(fixed("/bulk-changes"), "main table")},
 	{"bulk change with retry (admin)", demo.AdminEmail, visit(func(f *auditFixture) string { return fmt.Sprintf("/bulk-changes/%d", f.finished) }, "[data-testid=bulk-status]")},

@@ -14,6 +14,7 @@ import (
 	"github.com/idswap/idswap/internal/notify"
 	"github.com/idswap/idswap/internal/process"
 	"github.com/idswap/idswap/internal/queue"
+	"github.com/idswap/idswap/internal/report"
 	"github.com/idswap/idswap/internal/store"
 	"github.com/idswap/idswap/internal/webhook"
 )
@@ -59,6 +60,13 @@ func newEngine(cfg *config.Config, db *store.DB, log *slog.Logger, m *metrics.Me
 	// Tenants' webhooks: one job per delivery, retried with the queue's backoff.
 	q.Handle(jobs.KindDeliverWebhook, (&webhook.Deliverer{Store: db, Logger: log.With("component", "webhooks")}).Handle)
 	if err := alerts.Start(context.Background()); err != nil {
+		return nil, nil, "", err
+	}
+	// The daily summary e-mails: a periodic job that sends each schedule's once a local day.
+	daily := &report.Daily{Store: db, Mail: mail, From: cfg.SMTP.From, BaseURL: func() string { return cfg.PublicURL },
+		Logger: log.With("component", "reports")}
+	q.Handle(jobs.KindDailySummary, daily.Handle)
+	if err := daily.Start(context.Background()); err != nil {
 		return nil, nil, "", err
 	}
 	db.OnEnqueue = q.Wake

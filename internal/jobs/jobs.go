@@ -23,6 +23,9 @@ const (
 	// KindDeliverWebhook posts one event to one tenant endpoint (internal/webhook); its payload
 	// is DeliverWebhook.
 	KindDeliverWebhook = "webhook.deliver"
+	// KindDailySummary sends the daily summaries that are due (internal/report); it schedules
+	// its own next run. No payload.
+	KindDailySummary = "report.daily"
 )
 
 // DeliverWebhook is the payload of a KindDeliverWebhook job.

@@ -36,6 +36,7 @@ const (
 
 	ComplianceReport    = "/reports/compliance"
 	ComplianceReportCSV = "/reports/compliance.csv"
+	DailySummary        = "/reports/daily"
 
 	ThingSpaceCallback = "/thingspace/callbacks"
 

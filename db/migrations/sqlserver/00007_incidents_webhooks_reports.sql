@@ -1,5 +1,6 @@
--- Issue 15: operational incidents (the admin banner and alert e-mails) and tenants' webhooks.
--- Twin of db/migrations/sqlite/00007_incidents_webhooks.sql.
+-- Issue 15: operational incidents (the admin banner and alert e-mails), tenants' webhooks and
+-- the daily summary e-mail's schedule.
+-- Twin of db/migrations/sqlite/00007_incidents_webhooks_reports.sql.
 
 -- +goose Up
 
@@ -51,7 +52,23 @@ CREATE TABLE WebhookDelivery (
 );
 CREATE INDEX IX_WebhookDelivery_Endpoint ON WebhookDelivery (EndpointId, CreatedDate);
 
+-- When the daily summary goes out and to whom: one row per tenant, and one (TenantId NULL) for
+-- the admins' summary of every tenant. SendAt is HH:MM in the tenant's TimeZone (UTC for the
+-- all-tenants row); LastSentDay (yyyy-mm-dd, local) makes it once a day.
+CREATE TABLE ReportSchedule (
+    Id           BIGINT IDENTITY(1,1) NOT NULL PRIMARY KEY,
+    TenantId     INT            NULL REFERENCES Tenant (Id),
+    SendAt       NVARCHAR(5)    NOT NULL,
+    Recipients   NVARCHAR(2000) NOT NULL,
+    IsActive     BIT            NOT NULL DEFAULT 1,
+    LastSentDay  NVARCHAR(10)   NULL,
+    ModifiedBy   NVARCHAR(320)  NOT NULL,
+    ModifiedDate DATETIME2(3)   NOT NULL
+);
+CREATE UNIQUE INDEX UX_ReportSchedule_Tenant ON ReportSchedule (TenantId) WHERE TenantId IS NOT NULL;
+
 -- +goose Down
+DROP TABLE ReportSchedule;
 DROP TABLE WebhookDelivery;
 DROP TABLE WebhookEndpoint;
 DROP TABLE Incident;
