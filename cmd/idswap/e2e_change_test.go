@@ -173,7 +173,7 @@ func TestTokenCreateAndTheAPI(t *testing.T) {
 		t.Fatalf("token create: %v\n%s", err, errOut.String())
 	}
 	token := strings.TrimSpace(out.String())
-	if !strings.HasPrefix(token, "idsw_") || !strings.Contains(errOut.String(), "only time the token is shown") {
+	if !strings.HasPrefix(token, "idsw_") || !strings.Contains(errOut.String(), "This is the only time it is shown") {
 		t.Fatalf("token %q, message %q", token, errOut.String())
 	}
 	var d store.SeedDevice
@@ -190,6 +190,7 @@ func TestTokenCreateAndTheAPI(t *testing.T) {
 		status int
 	}{"with the token": {token, 200}, "without": {"", 401}} {
 		req, _ := http.NewRequest(http.MethodPost, app.URL+paths.APIBulkChanges, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
 		if tc.token != "" {
 			req.Header.Set("Authorization", "Bearer "+tc.token)
 		}

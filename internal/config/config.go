@@ -52,6 +52,10 @@ type Config struct {
 	CallbackWait  time.Duration // IDSWAP_CALLBACK_WAIT: how long to wait for a callback before asking the carrier
 	TSSimURL      string        // --tssim-url: in demo mode, use this simulator instead of an in-process one
 
+	// Alerts (internal/alerting): the admin banner and e-mails.
+	AlertQueueAge        time.Duration // IDSWAP_ALERT_QUEUE_AGE: the oldest due job waiting longer is an incident
+	AlertCarrierFailures int           // IDSWAP_ALERT_CARRIER_FAILURES: more failed carrier calls in 10 minutes is an incident
+
 	// Mail.
 	SMTP SMTP
 
@@ -134,6 +138,14 @@ func (c *Config) Resolve(getenv func(string) string) error {
 		bad("IDSWAP_CARRIER_RATE must be above 0 requests per second")
 	}
 	c.CallbackWait = durationEnv(getenv, "IDSWAP_CALLBACK_WAIT", 3*time.Minute, bad)
+	c.AlertQueueAge = durationEnv(getenv, "IDSWAP_ALERT_QUEUE_AGE", 15*time.Minute, bad)
+	if c.AlertQueueAge < time.Minute {
+		bad("IDSWAP_ALERT_QUEUE_AGE must be at least 1m")
+	}
+	c.AlertCarrierFailures = intEnv(getenv, "IDSWAP_ALERT_CARRIER_FAILURES", 20, bad)
+	if c.AlertCarrierFailures < 1 {
+		bad("IDSWAP_ALERT_CARRIER_FAILURES must be at least 1")
+	}
 
 	c.SessionIdle = durationEnv(getenv, "IDSWAP_SESSION_IDLE", time.Hour, bad)
 	c.SessionMax = durationEnv(getenv, "IDSWAP_SESSION_MAX", 12*time.Hour, bad)

@@ -34,6 +34,7 @@ type Metrics struct {
 	callSeconds *prometheus.HistogramVec
 	callErrors  *prometheus.CounterVec
 	throttled   *prometheus.CounterVec
+	authFails   *prometheus.CounterVec
 }
 
 // Config is what New needs. Queue may be nil (no queue gauges, for a process without a
@@ -74,6 +75,10 @@ func New(cfg Config) *Metrics {
 			Name: "idswap_thingspace_errors_total",
 			Help: "ThingSpace API calls that failed, by operation and code: the carrier's errorCode or fault code, else the HTTP status, else \"transport\".",
 		}, []string{"op", "code"}),
+		authFails: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "idswap_thingspace_auth_failures_total",
+			Help: "ThingSpace calls refused for the credentials (a token or login refused, or 401/403), by operation: a provider's key, secret or UWS user needs fixing.",
+		}, []string{"op"}),
 	}
 	m.throttled = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "idswap_login_throttled_total",
@@ -87,7 +92,11 @@ func New(cfg Config) *Metrics {
 			m.rowsFinal.WithLabelValues(string(s))
 		}
 	}
-	m.reg.MustRegister(m.rowSeconds, m.rowsFinal, m.callSeconds, m.callErrors, m.throttled,
+	// The two sign-in calls too: an alert on refused credentials reads a series that exists.
+	for _, op := range []string{thingspace.OpToken, thingspace.OpLogin} {
+		m.authFails.WithLabelValues(op)
+	}
+	m.reg.MustRegister(m.rowSeconds, m.rowsFinal, m.callSeconds, m.callErrors, m.throttled, m.authFails,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if cfg.Queue != nil {
 		m.reg.MustRegister(newQueueCollector(cfg.Queue, cfg.Now, cfg.Logger))
@@ -121,6 +130,10 @@ func (m *Metrics) CarrierCall(ex thingspace.Exchange) {
 	m.callSeconds.WithLabelValues(op).Observe(ex.Duration.Seconds())
 	if ex.Err != nil {
 		m.callErrors.WithLabelValues(op, errorCode(ex)).Inc()
+		var ae *thingspace.APIError
+		if errors.As(ex.Err, &ae) && ae.Class == thingspace.ClassUnauthorized {
+			m.authFails.WithLabelValues(op).Inc()
+		}
 	}
 }
 
