@@ -10,10 +10,17 @@ package views
 // Layout is what every full page needs besides its body.
 type Layout struct {
 	Title string
-	Nav   string // the navigation item to mark current: "dashboard", "devices", "changes", "new", "audit", "outbox"
+	Nav   string // the navigation item to mark current: "dashboard", "devices", "changes", "new", "webhooks", "reports", "audit", "outbox"
 	User  *User  // nil on the login page
 	CSRF  string // the session's CSRF token: forms carry it, htmx sends it as a header
 	Flash *Flash
+	// Incidents are the open operational incidents, shown to admins in a banner on every page.
+	Incidents []Incident
+}
+
+// Incident is one open incident as the admins' banner shows it.
+type Incident struct {
+	Title, Detail, Since string
 }
 
 // User is the signed-in person as the layout shows them.

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
-	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -56,12 +55,7 @@ func TestAPIGolden(t *testing.T) {
 			if c.token != "" {
 				req.Header.Set("Authorization", "Bearer "+c.token)
 			}
-			res, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer res.Body.Close()
-			raw, _ := io.ReadAll(res.Body)
+			res, raw := apiDo(t, req)
 			var v any
 			if err := json.Unmarshal(raw, &v); err != nil {
 				t.Fatalf("%d, not JSON: %s", res.StatusCode, raw)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -31,7 +30,8 @@ func (e *env) apiClient(email string) *apiClient {
 	return &apiClient{t: e.t, e: e, token: tok}
 }
 
-// call sends a request and decodes the JSON answer into a map.
+// call sends a request and decodes the JSON answer into a map. It goes through apiDo, so the
+// request and the answer are checked against the OpenAPI document.
 func (a *apiClient) call(method, path, body string, headers ...string) (int, map[string]any) {
 	a.t.Helper()
 	req, _ := http.NewRequest(method, a.e.srv.URL+path, strings.NewReader(body))
@@ -42,12 +42,7 @@ func (a *apiClient) call(method, path, body string, headers ...string) (int, map
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
 	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		a.t.Fatal(err)
-	}
-	defer res.Body.Close()
-	raw, _ := io.ReadAll(res.Body)
+	res, raw := apiDo(a.t, req)
 	var out map[string]any
 	if err := json.Unmarshal(raw, &out); err != nil {
 		a.t.Fatalf("%s %s: %d, not JSON: %s", method, path, res.StatusCode, raw)
@@ -211,5 +206,52 @@ func TestAPIReadsAndTenants(t *testing.T) {
 	if status, out = acmeAPI.call(http.MethodGet, paths.APIBulkChanges+"?status=DONE", ""); status != http.StatusUnprocessableEntity ||
 		!strings.Contains(fmt.Sprint(out["error"]), "status must be one of") {
 		t.Fatalf("bad status: %d %v", status, out)
+	}
+}
+
+func TestAPIWebhooks(t *testing.T) {
+	e := newEnv(t)
+	acme, globex, admin := e.apiClient(demo.AcmeManager), e.apiClient(demo.GlobexManager), e.apiClient(demo.AdminEmail)
+
+	status, out := acme.call(http.MethodPost, paths.APIWebhooks, `{"url": "https://erp.acme.example/idswap", "events": ["bulk_change.completed", "bulk_change.row_failed"]}`)
+	secret, _ := out["secret"].(string)
+	if status != http.StatusCreated || !strings.HasPrefix(secret, "whsec_") || out["tenant_id"] != float64(e.tenantID(demo.TenantAcme)) {
+		t.Fatalf("create: %d %v", status, out)
+	}
+	// The secret is shown once: the list has no secret, and the other tenant sees nothing.
+	status, list := acme.call(http.MethodGet, paths.APIWebhooks, "")
+	hooks := list["webhooks"].([]any)
+	if status != http.StatusOK || len(hooks) != 1 || strings.Contains(fmt.Sprint(list), secret) {
+		t.Fatalf("list: %d %v", status, list)
+	}
+	if _, list = globex.call(http.MethodGet, paths.APIWebhooks, ""); len(list["webhooks"].([]any)) != 0 {
+		t.Fatalf("Globex sees Acme's webhooks: %v", list)
+	}
+	for name, tc := range map[string]struct {
+		client  *apiClient
+		body    string
+		status  int
+		message string
+	}{
+		"plain http":      {acme, `{"url": "http://erp.acme.example/idswap", "events": ["bulk_change.completed"]}`, 422, "Use https://"},
+		"http loopback":   {acme, `{"url": "http://127.0.0.1:9/idswap", "events": ["bulk_change.completed"]}`, 422, "Use https://"},
+		"unknown event":   {acme, `{"url": "https://erp.acme.example/x", "events": ["bulk_change.deleted"]}`, 422, "is not an event"},
+		"no events":       {acme, `{"url": "https://erp.acme.example/x", "events": []}`, 422, "Choose at least one event"},
+		"unknown field":   {acme, `{"url": "https://erp.acme.example/x", "events": ["bulk_change.completed"], "secret": "mine"}`, 400, `Unknown field "secret"; the fields are url, events`},
+		"admin no tenant": {admin, `{"url": "https://ops.example/x", "events": ["bulk_change.completed"]}`, 422, "Choose the tenant"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			status, out := tc.client.call(http.MethodPost, paths.APIWebhooks, tc.body)
+			if status != tc.status || !strings.Contains(fmt.Sprint(out), tc.message) {
+				t.Fatalf("%d %v; want %d with %q", status, out, tc.status, tc.message)
+			}
+		})
+	}
+	status, out = admin.call(http.MethodPost, paths.APIWebhooks, fmt.Sprintf(`{"tenant_id": %d, "url": "https://ops.globex.example/x", "events": ["bulk_change.scheduled_started"]}`, e.tenantID(demo.TenantGlobex)))
+	if status != http.StatusCreated || out["tenant_id"] != float64(e.tenantID(demo.TenantGlobex)) {
+		t.Fatalf("admin create: %d %v", status, out)
+	}
+	if _, list = admin.call(http.MethodGet, paths.APIWebhooks, ""); len(list["webhooks"].([]any)) != 2 {
+		t.Fatalf("admin list: %v", list)
 	}
 }

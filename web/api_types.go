@@ -189,3 +189,33 @@ type apiCancelled struct {
 	Message    string        `json:"message"`
 	BulkChange apiBulkChange `json:"bulk_change"`
 }
+
+// apiWebhookRequest is the body of POST /api/v1/webhooks.
+type apiWebhookRequest struct {
+	TenantID int64    `json:"tenant_id"` // admins only
+	URL      string   `json:"url"`
+	Events   []string `json:"events"`
+}
+
+// apiWebhook is an endpoint as the API shows it; its secret is never shown again.
+type apiWebhook struct {
+	ID            int64     `json:"id"`
+	TenantID      int64     `json:"tenant_id"`
+	URL           string    `json:"url"`
+	Events        []string  `json:"events"`
+	Active        bool      `json:"active"`
+	CreatedBy     string    `json:"created_by"`
+	CreatedAt     time.Time `json:"created_at"`
+	DeliveriesURL string    `json:"deliveries_url"` // the portal page with the delivery log
+}
+
+// apiWebhookCreated is the 201 body: the endpoint and its signing secret, shown this once.
+type apiWebhookCreated struct {
+	apiWebhook
+	Secret string `json:"secret"`
+}
+
+// apiWebhookList is GET /api/v1/webhooks.
+type apiWebhookList struct {
+	Webhooks []apiWebhook `json:"webhooks"`
+}

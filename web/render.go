@@ -28,6 +28,7 @@ func layout(c echo.Context, title, nav string) views.Layout {
 	l := views.Layout{Title: title, Nav: nav, CSRF: csrfToken(c)}
 	if u := currentUser(c); u != nil {
 		l.User = &views.User{Name: u.DisplayName, Email: u.Email, Tenant: u.TenantName, IsAdmin: u.IsAdmin()}
+		l.Incidents = incidentsOf(c)
 	}
 	sess := session(c)
 	if sess == nil {

@@ -46,12 +46,16 @@ func (s *Server) routes(secure bool) {
 	e.GET(static.Prefix+"*", echo.WrapHandler(static.Handler()))
 	e.POST(paths.CallbackRoute, s.thingspaceCallback)
 
-	// The JSON API: bearer tokens, no session, no CSRF (api.go).
+	// The JSON API: bearer tokens, no session, no CSRF (api.go). Its OpenAPI document is
+	// public: it describes the API, not anyone's data (openapi.go).
+	e.GET(paths.APIOpenAPI, s.openAPI)
 	api := e.Group(paths.APIv1, requireJSON, s.apiAuth)
 	api.POST(under(paths.APIv1, paths.APIBulkChanges), s.apiCreateBulkChange)
 	api.GET(under(paths.APIv1, paths.APIBulkChanges), s.apiBulkChanges)
 	api.GET(under(paths.APIv1, paths.APIBulkChangeRoute), s.apiBulkChange)
 	api.POST(under(paths.APIv1, paths.APICancelRoute), s.apiCancelBulkChange)
+	api.POST(under(paths.APIv1, paths.APIWebhooks), s.apiCreateWebhook)
+	api.GET(under(paths.APIv1, paths.APIWebhooks), s.apiWebhooks)
 
 	// The portal: session, user, CSRF. A body past 16 MB is refused before the CSRF check
 	// reads the form (limitBody).
@@ -60,7 +64,7 @@ func (s *Server) routes(secure bool) {
 	portal.POST(paths.Login, s.login)
 	portal.POST(paths.Logout, s.logout)
 
-	signedIn := portal.Group("", s.requireUser)
+	signedIn := portal.Group("", s.requireUser, s.loadIncidents)
 	signedIn.GET(paths.Dashboard, s.dashboard)
 
 	// The inventory, and a device by any identifier it ever had.
@@ -95,6 +99,21 @@ func (s *Server) routes(secure bool) {
 	signedIn.GET(paths.AccountTokens, s.accountTokens)
 	signedIn.POST(paths.AccountTokens, s.createAccountToken)
 	signedIn.POST(paths.AccountTokenRevokeRt, s.revokeAccountToken)
+
+	// The tenant's webhook endpoints, each with its delivery log and "send again" (webhook.go).
+	signedIn.GET(paths.Webhooks, s.webhooks)
+	signedIn.POST(paths.Webhooks, s.addWebhook)
+	signedIn.GET(paths.WebhookRoute, s.webhookLog)
+	signedIn.POST(paths.WebhookRedeliverRoute, s.redeliverWebhook)
+
+	// The compliance report of a period (report_compliance.go); the file (CSV or .xlsx) is made
+	// whole to hash it.
+	signedIn.GET(paths.ComplianceReport, s.complianceReport)
+	signedIn.GET(paths.ComplianceReportCSV, s.complianceCSV)
+	signedIn.GET(paths.ComplianceReportXLSX, s.complianceXLSX)
+	// The daily summary e-mail's time and recipients (report_daily.go).
+	signedIn.GET(paths.DailySummary, s.dailySummary)
+	signedIn.POST(paths.DailySummary, s.saveDailySummary)
 
 	// Admins: the audit search (?format=csv streams the whole result; the timeout above skips
 	// it) and the outbox of result e-mails.

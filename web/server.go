@@ -39,6 +39,9 @@ type Store interface {
 	CheckCurrent(ctx context.Context) error
 	pageStore
 	accountStore
+	webhookStore
+	reportStore
+	dailyStore
 
 	// The engine's side: callbacks, an admin's retry, the outbox.
 	ProviderIDByCallbackSecret(ctx context.Context, secret string) (int64, error)
@@ -88,6 +91,10 @@ type Config struct {
 	// OutboxDir is the folder demo mode writes e-mails into as .eml files; empty when mail
 	// goes to an SMTP server.
 	OutboxDir string
+	// WebhookLoopbackHTTP allows webhook endpoints at http:// on this machine (demo mode).
+	WebhookLoopbackHTTP bool
+	// Incidents feeds the admins' incident banner (internal/alerting); nil: no banner.
+	Incidents IncidentSource
 }
 
 // Server is the HTTP handler of the whole portal and API.
@@ -106,25 +113,30 @@ type Server struct {
 	stock     DemoStock // nil outside demo mode
 	engine    Engine
 	outboxDir string
+	incidents IncidentSource
+	// webhookLoopback allows http:// webhook endpoints on this machine (demo mode).
+	webhookLoopback bool
 }
 
 // New builds the server and its routes.
 func New(cfg Config) *Server {
 	s := &Server{
-		e:         echo.New(),
-		log:       cfg.Logger,
-		store:     cfg.Store,
-		auth:      cfg.Auth,
-		sessions:  newSessions(cfg.Store, cfg.SessionKey, cfg.SecureOnly, cfg.SessionIdle, cfg.SessionMax),
-		demo:      cfg.DemoLogins,
-		metrics:   requireMetricsTokenIfAny(cfg.Metrics, cfg.MetricsToken),
-		maxFlight: cfg.MaxInflight,
-		idle:      cfg.SessionIdle,
-		now:       cfg.Now,
-		requests:  cfg.Requests,
-		stock:     cfg.DemoStock,
-		engine:    cfg.Engine,
-		outboxDir: cfg.OutboxDir,
+		e:               echo.New(),
+		log:             cfg.Logger,
+		store:           cfg.Store,
+		auth:            cfg.Auth,
+		sessions:        newSessions(cfg.Store, cfg.SessionKey, cfg.SecureOnly, cfg.SessionIdle, cfg.SessionMax),
+		demo:            cfg.DemoLogins,
+		metrics:         requireMetricsTokenIfAny(cfg.Metrics, cfg.MetricsToken),
+		maxFlight:       cfg.MaxInflight,
+		idle:            cfg.SessionIdle,
+		now:             cfg.Now,
+		requests:        cfg.Requests,
+		stock:           cfg.DemoStock,
+		engine:          cfg.Engine,
+		outboxDir:       cfg.OutboxDir,
+		incidents:       cfg.Incidents,
+		webhookLoopback: cfg.WebhookLoopbackHTTP,
 	}
 	if s.now == nil {
 		s.now = time.Now

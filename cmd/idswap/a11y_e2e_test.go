@@ -120,11 +120,35 @@ var auditPages = []auditPage{
 	{"bulk change, running", demo.AcmeManager, visit(func(f *auditFixture) string { return fmt.Sprintf("/bulk-changes/%d", f.running) }, "[data-testid=bulk-status]")},
 	{"bulk change, finished with a failed row", demo.AcmeManager, visit(func(f *auditFixture) string { return fmt.Sprintf("/bulk-changes/%d", f.finished) }, "[data-testid=bulk-status]")},
 	{"row log", demo.AcmeManager, visit(func(f *auditFixture) string { return fmt.Sprintf("/bulk-changes/%d/rows/%d/log", f.finished, f.failed) }, "main .crumbs")},
+	{"webhooks", demo.AcmeManager, visit(fixed("/webhooks"), "#webhook-url")},
+	{"webhooks: a bad URL refused", demo.AcmeManager, func(ctx context.Context, f *auditFixture) error {
+		return chromedp.Do(ctx,
+			chromedp.SendKeys(chromedp.CSS(`#webhook-url`), "http://erp.acme.example/hook"),
+			chromedp.Submit(chromedp.CSS(`#webhook-url`)),
+			chromedp.WaitVisible(chromedp.CSS(`#webhook-error`)))
+	}},
+	{"webhooks: endpoint added, its secret shown once", demo.AcmeManager, func(ctx context.Context, f *auditFixture) error {
+		return chromedp.Do(ctx,
+			chromedp.SetValue(chromedp.CSS(`#webhook-url`), "http://127.0.0.1:9/hook"),
+			chromedp.Submit(chromedp.CSS(`#webhook-url`)),
+			chromedp.WaitVisible(chromedp.CSS(`[data-testid=webhook-secret]`)))
+	}},
+	{"webhook deliveries", demo.AcmeManager, visit(fixed("/webhooks/1"), "main h1")},
+	{"compliance report", demo.AcmeManager, visit(fixed("/reports/compliance?from=2020-01-01&to=2035-12-31"), "[data-testid=report-result]")},
+	{"daily summary settings", demo.AcmeManager, visit(fixed("/reports/daily"), "#summary-at")},
+	{"daily summary settings, a bad address refused", demo.AcmeManager, func(ctx context.Context, f *auditFixture) error {
+		return chromedp.Do(ctx,
+			chromedp.SetValue(chromedp.CSS(`#summary-to`), "not an address"),
+			chromedp.Submit(chromedp.CSS(`#summary-to`)),
+			chromedp.WaitVisible(chromedp.CSS(`#summary-error`)))
+	}},
 	{"not found", demo.AcmeManager, visit(fixed("/no-such-page"), "main h1")},
 	{"your sessions", demo.AcmeManager, visit(fixed("/account/sessions"), "[data-testid=session-row]")},
 	{"your API tokens", demo.AcmeManager, visit(fixed("/account/tokens"), "[data-testid=token-form]")},
 
 	{"dashboard (admin)", demo.AdminEmail, visit(fixed("/"), "main h1")},
+	{"daily summary settings (admin)", demo.AdminEmail, visit(fixed("/reports/daily?tenant=0"), "#summary-at")},
+	{"compliance report (admin)", demo.AdminEmail, visit(fixed("/reports/compliance?tenant=0&from=2020-01-01&to=2035-12-31"), "[data-testid=report-result]")},
 	{"bulk changes (admin)", demo.AdminEmail, visit(fixed("/bulk-changes"), "main table")},
 	{"bulk change with retry (admin)", demo.AdminEmail, visit(func(f *auditFixture) string { return fmt.Sprintf("/bulk-changes/%d", f.finished) }, "[data-testid=bulk-status]")},
 	{"audit, with results", demo.AdminEmail, visit(func(f *auditFixture) string { return "/admin/audit?q=" + f.oldICCID }, "[data-testid=audit-hit]")},

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/idswap/idswap/internal/alerting"
 	"github.com/idswap/idswap/internal/config"
 	"github.com/idswap/idswap/internal/inventory"
 	"github.com/idswap/idswap/internal/jobs"
@@ -14,7 +15,9 @@ import (
 	"github.com/idswap/idswap/internal/notify"
 	"github.com/idswap/idswap/internal/process"
 	"github.com/idswap/idswap/internal/queue"
+	"github.com/idswap/idswap/internal/report"
 	"github.com/idswap/idswap/internal/store"
+	"github.com/idswap/idswap/internal/webhook"
 )
 
 // shutdownGrace is how long jobs in flight get to finish when the process stops; after it they
@@ -64,6 +67,22 @@ func newEngine(cfg *config.Config, db *store.DB, log *slog.Logger, m *metrics.Me
 	inv := inventory.New(db)
 	inv.Log = log.With("component", "inventory")
 	q.Handle(jobs.KindInventorySync, inv.Handle)
+	// The alert evaluator: a periodic job that opens and clears incidents and e-mails admins.
+	alerts := alerting.New(alerting.Config{Store: db, Mail: mail, From: cfg.SMTP.From, Logger: log.With("component", "alerts"),
+		BaseURL: func() string { return cfg.PublicURL }, QueueAge: cfg.AlertQueueAge, CarrierFailures: cfg.AlertCarrierFailures})
+	q.Handle(jobs.KindEvaluateAlerts, alerts.Handle)
+	// Tenants' webhooks: one job per delivery, retried with the queue's backoff.
+	q.Handle(jobs.KindDeliverWebhook, (&webhook.Deliverer{Store: db, Logger: log.With("component", "webhooks")}).Handle)
+	if err := alerts.Start(context.Background()); err != nil {
+		return nil, nil, "", err
+	}
+	// The daily summary e-mails: a periodic job that sends each schedule's once a local day.
+	daily := &report.Daily{Store: db, Mail: mail, From: cfg.SMTP.From, BaseURL: func() string { return cfg.PublicURL },
+		Logger: log.With("component", "reports")}
+	q.Handle(jobs.KindDailySummary, daily.Handle)
+	if err := daily.Start(context.Background()); err != nil {
+		return nil, nil, "", err
+	}
 	db.OnEnqueue = q.Wake
 	return eng, q, outboxDir, nil
 }

@@ -101,6 +101,9 @@ func newApp(ctx context.Context, cfg *config.Config, getenv func(string) string,
 		DemoStock:      stock,
 		Engine:         a.engine,
 		OutboxDir:      outboxDir,
+		Incidents:      db,
+		// Demo mode lets a webhook go to a receiver on this machine over plain http.
+		WebhookLoopbackHTTP: cfg.Demo,
 	})
 	return a, nil
 }

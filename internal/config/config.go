@@ -57,6 +57,10 @@ type Config struct {
 	OnlineHorizon  time.Duration // IDSWAP_ONLINE_HORIZON: how long changed devices are watched for coming online
 	TSSimURL       string        // --tssim-url: in demo mode, use this simulator instead of an in-process one
 
+	// Alerts (internal/alerting): the admin banner and e-mails.
+	AlertQueueAge        time.Duration // IDSWAP_ALERT_QUEUE_AGE: the oldest due job waiting longer is an incident
+	AlertCarrierFailures int           // IDSWAP_ALERT_CARRIER_FAILURES: more failed carrier calls in 10 minutes is an incident
+
 	// Mail.
 	SMTP SMTP
 
@@ -144,6 +148,14 @@ func (c *Config) Resolve(getenv func(string) string) error {
 	c.OnlineHorizon = durationEnv(getenv, "IDSWAP_ONLINE_HORIZON", 72*time.Hour, bad)
 	if c.ConfirmHorizon < c.CallbackWait {
 		bad("IDSWAP_CONFIRM_HORIZON (%s) must not be shorter than IDSWAP_CALLBACK_WAIT (%s)", c.ConfirmHorizon, c.CallbackWait)
+	}
+	c.AlertQueueAge = durationEnv(getenv, "IDSWAP_ALERT_QUEUE_AGE", 15*time.Minute, bad)
+	if c.AlertQueueAge < time.Minute {
+		bad("IDSWAP_ALERT_QUEUE_AGE must be at least 1m")
+	}
+	c.AlertCarrierFailures = intEnv(getenv, "IDSWAP_ALERT_CARRIER_FAILURES", 20, bad)
+	if c.AlertCarrierFailures < 1 {
+		bad("IDSWAP_ALERT_CARRIER_FAILURES must be at least 1")
 	}
 
 	c.SessionIdle = durationEnv(getenv, "IDSWAP_SESSION_IDLE", time.Hour, bad)

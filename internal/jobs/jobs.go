@@ -23,7 +23,21 @@ const (
 	// KindWatchOnline looks whether a finished request's changed devices have connected with
 	// their new identifiers; its payload is WatchOnline.
 	KindWatchOnline = "change.watch_online"
+	// KindEvaluateAlerts checks the watched conditions, opens and clears incidents and tells
+	// admins (internal/alerting); it schedules its own next run. No payload.
+	KindEvaluateAlerts = "alerts.evaluate"
+	// KindDeliverWebhook posts one event to one tenant endpoint (internal/webhook); its payload
+	// is DeliverWebhook.
+	KindDeliverWebhook = "webhook.deliver"
+	// KindDailySummary sends the daily summaries that are due (internal/report); it schedules
+	// its own next run. No payload.
+	KindDailySummary = "report.daily"
 )
+
+// DeliverWebhook is the payload of a KindDeliverWebhook job.
+type DeliverWebhook struct {
+	DeliveryID int64 `json:"delivery_id"`
+}
 
 // InventorySync is the payload of a KindInventorySync job.
 type InventorySync struct {

@@ -35,6 +35,7 @@ type Metrics struct {
 	callErrors  *prometheus.CounterVec
 	throttled   *prometheus.CounterVec
 	events      *prometheus.CounterVec
+	authFails   *prometheus.CounterVec
 }
 
 // Config is what New needs. Queue may be nil (no queue gauges, for a process without a
@@ -79,6 +80,10 @@ func New(cfg Config) *Metrics {
 			Name: "idswap_carrier_truth_events_total",
 			Help: "Rows corrected by the carrier's later word, callbacks rejected and contradictions flagged, by event.",
 		}, []string{"event"}),
+		authFails: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "idswap_thingspace_auth_failures_total",
+			Help: "ThingSpace calls refused for the credentials (a token or login refused, or 401/403), by operation: a provider's key, secret or UWS user needs fixing.",
+		}, []string{"op"}),
 	}
 	m.throttled = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "idswap_login_throttled_total",
@@ -95,7 +100,11 @@ func New(cfg Config) *Metrics {
 	for _, ev := range []string{"corrected", "callback_rejected", "needs_attention"} {
 		m.events.WithLabelValues(ev)
 	}
-	m.reg.MustRegister(m.rowSeconds, m.rowsFinal, m.callSeconds, m.callErrors, m.throttled, m.events,
+	// The two sign-in calls too: an alert on refused credentials reads a series that exists.
+	for _, op := range []string{thingspace.OpToken, thingspace.OpLogin} {
+		m.authFails.WithLabelValues(op)
+	}
+	m.reg.MustRegister(m.rowSeconds, m.rowsFinal, m.callSeconds, m.callErrors, m.throttled, m.events, m.authFails,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if cfg.Queue != nil {
 		m.reg.MustRegister(newQueueCollector(cfg.Queue, cfg.Now, cfg.Logger))
@@ -132,6 +141,10 @@ func (m *Metrics) CarrierCall(ex thingspace.Exchange) {
 	m.callSeconds.WithLabelValues(op).Observe(ex.Duration.Seconds())
 	if ex.Err != nil {
 		m.callErrors.WithLabelValues(op, errorCode(ex)).Inc()
+		var ae *thingspace.APIError
+		if errors.As(ex.Err, &ae) && ae.Class == thingspace.ClassUnauthorized {
+			m.authFails.WithLabelValues(op).Inc()
+		}
 	}
 }
 

@@ -30,6 +30,15 @@ const (
 
 	APIv1          = "/api/v1"
 	APIBulkChanges = APIv1 + "/bulk-changes"
+	APIOpenAPI     = APIv1 + "/openapi.json"
+	APIWebhooks    = APIv1 + "/webhooks"
+
+	Webhooks = "/webhooks"
+
+	ComplianceReport     = "/reports/compliance"
+	ComplianceReportCSV  = "/reports/compliance.csv"
+	ComplianceReportXLSX = "/reports/compliance.xlsx"
+	DailySummary         = "/reports/daily"
 
 	ThingSpaceCallback = "/thingspace/callbacks"
 
@@ -56,7 +65,17 @@ const (
 	APIBulkChangeRoute    = APIBulkChanges + "/:id"
 	APICancelRoute        = APIBulkChangeRoute + "/cancel"
 	CallbackRoute         = ThingSpaceCallback + "/:secret"
+	WebhookRoute          = Webhooks + "/:id"
+	WebhookRedeliverRoute = WebhookRoute + "/deliveries/:deliveryID/redeliver"
 )
+
+// Webhook is a webhook endpoint's page: its delivery log.
+func Webhook(endpointID int64) string { return Webhooks + "/" + id(endpointID) }
+
+// WebhookRedeliver sends one delivery of an endpoint again.
+func WebhookRedeliver(endpointID, deliveryID int64) string {
+	return Webhook(endpointID) + "/deliveries/" + id(deliveryID) + "/redeliver"
+}
 
 func id(n int64) string { return strconv.FormatInt(n, 10) }
 

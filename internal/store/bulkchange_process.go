@@ -340,6 +340,11 @@ func (db *DB) finishChangeOnce(ctx context.Context, f FinishedChange) (Finish, e
 			return Finish{}, err
 		}
 	}
+	if f.To.Failed() {
+		if err := rowFailedWebhooks(ctx, t, row, string(f.To), f.Details); err != nil {
+			return Finish{}, err
+		}
+	}
 	if out.Completion, err = completeIfDone(ctx, t, row.BulkChangeID, f.By); err != nil {
 		return Finish{}, err
 	}
@@ -462,6 +467,10 @@ func completeIfDone(ctx context.Context, t *tx, bulkID int64, by string) (*Compl
 		if err := enqueue(ctx, t, NewJob{Kind: jobs.KindWatchOnline, Payload: jobs.WatchOnline{BulkChangeID: bulkID, Round: 1}}); err != nil {
 			return nil, err
 		}
+	}
+	if err := enqueueWebhooks(ctx, t, b.TenantID, EventBulkChangeCompleted, BulkChangeEvent{BulkChangeID: bulkID, Status: string(final),
+		Total: counts.Total, Processed: counts.Processed, Failed: counts.Failed(), Cancelled: counts.Cancelled}); err != nil {
+		return nil, err
 	}
 	return &Completion{BulkChangeID: bulkID, Status: final, Counts: counts, OutboxID: outboxID}, nil
 }
