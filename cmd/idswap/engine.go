@@ -43,7 +43,7 @@ func newEngine(cfg *config.Config, db *store.DB, log *slog.Logger, m *metrics.Me
 	pc := process.Config{Store: db, Logger: log.With("component", "engine"), WritesEnabled: cfg.WritesEnabled,
 		CarrierRate: cfg.CarrierRate, CallbackWait: cfg.CallbackWait, Mail: mail, MailFrom: cfg.SMTP.From}
 	if m != nil {
-		pc.OnRowFinal, pc.OnCarrierCall = m.RowFinal, m.CarrierCall
+		pc.OnRowFinal, pc.OnCarrierCall, pc.OnRateWait = m.RowFinal, m.CarrierCall, m.RateWait
 	}
 	eng := process.New(pc)
 	eng.SetPublicURL(cfg.PublicURL)

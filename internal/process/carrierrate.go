@@ -1,0 +1,166 @@
+package process
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/idswap/idswap/internal/store"
+)
+
+// CarrierSlotStore grants request slots of a provider's carrier rate, shared by every process on
+// the database (store.DB.GrantCarrierSlots).
+type CarrierSlotStore interface {
+	GrantCarrierSlots(ctx context.Context, providerID int64, n int, rate float64, by string) (store.CarrierGrant, error)
+}
+
+// CarrierLimiterConfig sets up a CarrierLimiter; zero fields take the defaults below.
+type CarrierLimiterConfig struct {
+	Store      CarrierSlotStore
+	ProviderID int64
+	// Rate is the provider's carrier requests per second for the whole deployment.
+	Rate float64
+	// Slots is how many slots one trip to the database takes. Default a quarter second's worth:
+	// small enough that slots a process holds but does not use (it ran out of work, or stopped)
+	// cost the others little, large enough that the database is asked four times a second.
+	Slots int
+	// By names this process in CarrierRateSchedule.GrantedTo. Default host:pid.
+	By     string
+	Logger *slog.Logger
+	// OnWait, when set, is called after every wait with how long it took.
+	OnWait func(time.Duration)
+	// Now and Sleep are the process's clock; tests replace them.
+	Now   func() time.Time
+	Sleep func(ctx context.Context, d time.Duration) error
+}
+
+// CarrierLimiter is the wait before each ThingSpace request of one provider (the client's
+// Limiter). It takes slots of the deployment's one schedule from the database a few at a time
+// and lets one request go at each slot's time, so all processes together keep to the rate and
+// one process alone reaches it (see store.GrantCarrierSlots). A slot whose time passed with no
+// request waiting is dropped, not used late: a late request could land next to another
+// process's slot. So held slots that a process never uses (shutdown, no more work) are lost,
+// never sent in a burst later. A local limiter at the rate, burst one, smooths what is left:
+// the grants are placed on this process's clock through the database's "now", and that reading
+// can be off by a round trip.
+type CarrierLimiter struct {
+	cfg    CarrierLimiterConfig
+	smooth *rate.Limiter
+	turn   chan struct{} // one goroutine at a time takes a slot or asks for more
+
+	// Guarded by turn.
+	grant  store.CarrierGrant
+	next   int           // the grant's next unused slot
+	offset time.Duration // this process's clock minus the database's, when the grant came
+}
+
+// NewCarrierLimiter builds the limiter of one provider.
+func NewCarrierLimiter(cfg CarrierLimiterConfig) *CarrierLimiter {
+	if cfg.Slots <= 0 {
+		cfg.Slots = max(1, int(cfg.Rate/4))
+	}
+	if cfg.By == "" {
+		host, _ := os.Hostname()
+		cfg.By = fmt.Sprintf("%s:%d", host, os.Getpid())
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Sleep == nil {
+		cfg.Sleep = sleep
+	}
+	return &CarrierLimiter{cfg: cfg, smooth: rate.NewLimiter(rate.Limit(cfg.Rate), 1), turn: make(chan struct{}, 1)}
+}
+
+// Wait blocks until this process may send the provider one request, or ctx ends.
+func (l *CarrierLimiter) Wait(ctx context.Context) error {
+	began := l.cfg.Now()
+	at, err := l.slot(ctx)
+	if err != nil {
+		return err
+	}
+	if err := l.cfg.Sleep(ctx, at.Sub(l.cfg.Now())); err != nil {
+		return err
+	}
+	now := l.cfg.Now()
+	r := l.smooth.ReserveN(now, 1)
+	if err := l.cfg.Sleep(ctx, r.DelayFrom(now)); err != nil {
+		r.CancelAt(l.cfg.Now())
+		return err
+	}
+	if l.cfg.OnWait != nil {
+		l.cfg.OnWait(l.cfg.Now().Sub(began))
+	}
+	return nil
+}
+
+// slot returns the time, on this process's clock, of the next slot held, asking the database
+// for more when none is left.
+func (l *CarrierLimiter) slot(ctx context.Context) (time.Time, error) {
+	select {
+	case l.turn <- struct{}{}:
+	case <-ctx.Done():
+		return time.Time{}, ctx.Err()
+	}
+	defer func() { <-l.turn }()
+	backoff := 100 * time.Millisecond
+	for {
+		if at, ok := l.takeLocked(); ok {
+			return at, nil
+		}
+		g, err := l.cfg.Store.GrantCarrierSlots(ctx, l.cfg.ProviderID, l.cfg.Slots, l.cfg.Rate, l.cfg.By)
+		if err != nil {
+			if ctx.Err() != nil {
+				return time.Time{}, ctx.Err()
+			}
+			// Without the database there is no deployment-wide rate: carrier requests wait.
+			l.cfg.Logger.Warn("carrier rate: cannot take slots; requests to the carrier wait", "provider", l.cfg.ProviderID, "err", err, "retry_in", backoff)
+			if err := l.cfg.Sleep(ctx, backoff); err != nil {
+				return time.Time{}, err
+			}
+			backoff = min(2*backoff, 5*time.Second)
+			continue
+		}
+		l.grant, l.next, l.offset = g, 0, l.cfg.Now().Sub(g.Now)
+	}
+}
+
+// takeLocked hands out the next slot that has not passed (by more than half a slot: waking up
+// takes a moment), dropping those that have.
+func (l *CarrierLimiter) takeLocked() (time.Time, bool) {
+	if l.grant.Slots == 0 {
+		return time.Time{}, false
+	}
+	grace := l.grant.End.Sub(l.grant.Start) / time.Duration(2*l.grant.Slots)
+	now := l.cfg.Now()
+	for l.next < l.grant.Slots {
+		at := l.grant.At(l.next).Add(l.offset)
+		l.next++
+		if !at.Before(now.Add(-grace)) {
+			return at, true
+		}
+	}
+	return time.Time{}, false
+}
+
+// sleep waits d or until ctx ends.
+func sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
