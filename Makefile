@@ -5,7 +5,7 @@
 GO ?= go
 GOLANGCI_LINT ?= github.com/golangci/golangci-lint/v2/cmd/golangci-lint@v2.15.0
 
-.PHONY: help run test tidy generate check-generated fmt vet staticcheck imports lint race fuzz bench build docker-check sqlserver-statements check-sqlserver-statements tsql-parse
+.PHONY: help run test tidy generate check-generated fmt vet staticcheck imports lint race fuzz bench bench-rate build docker-check sqlserver-statements check-sqlserver-statements tsql-parse
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-18s %s\n", $$1, $$2}'
@@ -66,6 +66,9 @@ fuzz: ## fuzz the identifier parsers for a few seconds
 
 bench: ## the benchmarks (request checks, engine throughput, audit search)
 	$(GO) test -run='^$$' -bench=. -benchmem -timeout 30m ./...
+
+bench-rate: ## one serve and two worker processes on one SQLite file share IDSWAP_CARRIER_RATE=20 against the simulator limiting at 20/s; then serve alone (about 2 minutes)
+	$(GO) test -run='^$$' -bench=CarrierRateAcrossProcesses -benchtime=1x -timeout 15m ./cmd/idswap
 
 build: ## a static binary in ./bin
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags='-s -w' -o bin/idswap ./cmd/idswap

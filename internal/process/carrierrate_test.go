@@ -136,7 +136,7 @@ func (f *fakeTime) Sleep(ctx context.Context, d time.Duration) error {
 }
 
 // TestOneProcessAloneReachesTheCarrierRate: one worker of one process that always has work
-// sends at exactly the rate: its k-th request leaves k/rate after the first, across grants.
+// sends at the rate (less the limiter's 5% headroom): its k-th request leaves k/rate after the first, across grants.
 // Slots it held when it stopped are not used by the next process, and slots that passed while
 // nobody waited are dropped, not spent in a burst.
 func TestOneProcessAloneReachesTheCarrierRate(t *testing.T) {
@@ -151,24 +151,27 @@ func TestOneProcessAloneReachesTheCarrierRate(t *testing.T) {
 	ctx := context.Background()
 	lim := newLimiter()
 	start := clk.Now()
-	const n = 53 // ten grants of five slots and some
+	// Slots are laid out with the limiter's 5% headroom: 20/1.05 a second, a grant of four
+	// slots lasting 210ms, so each slot 52.5ms.
+	const slot = 52500 * time.Microsecond
+	const n = 43 // ten grants of four slots and some
 	for k := range n {
 		if err := lim.Wait(ctx); err != nil {
 			t.Fatal(err)
 		}
-		if got, want := clk.Now().Sub(start), time.Duration(k)*50*time.Millisecond; got != want {
+		if got, want := clk.Now().Sub(start), time.Duration(k)*slot; got != want {
 			t.Fatalf("request %d left %v after the first, want %v", k, got, want)
 		}
 	}
-	// The process stops holding two slots of its last grant (53 = 10×5 + 3). The next process
-	// gets the slot after them.
+	// The process stops holding one slot of its last grant (43 = 10×4 + 3). The next process
+	// gets the slot after it.
 	stopped := clk.Now()
 	next := newLimiter()
 	if err := next.Wait(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if got := clk.Now().Sub(stopped); got != 150*time.Millisecond {
-		t.Fatalf("the next process's first request left %v after the stopped one's last, want 150ms", got)
+	if got := clk.Now().Sub(stopped); got != 2*slot {
+		t.Fatalf("the next process's first request left %v after the stopped one's last, want %v", got, 2*slot)
 	}
 	// Ten seconds with no work: the slots held are gone; the next request leaves at once and
 	// the one after it a slot later.
@@ -178,8 +181,8 @@ func TestOneProcessAloneReachesTheCarrierRate(t *testing.T) {
 		if err := next.Wait(ctx); err != nil {
 			t.Fatal(err)
 		}
-		if got := clk.Now().Sub(idle); got != time.Duration(k)*50*time.Millisecond {
-			t.Fatalf("request %d after the pause left %v after it, want %v", k, got, time.Duration(k)*50*time.Millisecond)
+		if got := clk.Now().Sub(idle); got != time.Duration(k)*slot {
+			t.Fatalf("request %d after the pause left %v after it, want %v", k, got, time.Duration(k)*slot)
 		}
 	}
 	// A wait whose context ends returns its error.

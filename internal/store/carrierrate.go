@@ -51,7 +51,9 @@ func (db *DB) GrantCarrierSlots(ctx context.Context, providerID int64, n int, ra
 	if len(by) > grantToWidth {
 		by = by[:grantToWidth]
 	}
-	length := time.Duration(math.Ceil(float64(n)*1000/rate)) * time.Millisecond
+	// Less a nanosecond's worth before rounding up, so that float noise (206.00000000000003)
+	// does not cost a whole millisecond.
+	length := time.Duration(math.Ceil(float64(n)*1000/rate-1e-6)) * time.Millisecond
 	var g CarrierGrant
 	err := withRetry(ctx, func() (e error) {
 		g, e = db.grantCarrierSlotsOnce(ctx, providerID, n, length, by)
