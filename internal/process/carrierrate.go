@@ -51,12 +51,21 @@ type CarrierLimiterConfig struct {
 type CarrierLimiter struct {
 	cfg    CarrierLimiterConfig
 	smooth *rate.Limiter
-	turn   chan struct{} // one goroutine at a time takes a slot or asks for more
+	turn   chan struct{} // one goroutine at a time takes a slot or installs a grant
 
 	// Guarded by turn.
+	grant    store.CarrierGrant
+	next     int           // the grant's next unused slot
+	offset   time.Duration // this process's clock minus the database's (clockOffset)
+	pending  *heldGrant    // the grant after this one, fetched ahead
+	inflight chan struct{} // closed when the fetch under way ends; nil when none is
+	backoff  time.Duration // before the next fetch after a failed one
+}
+
+// heldGrant is a grant and the offset that places it on this process's clock.
+type heldGrant struct {
 	grant  store.CarrierGrant
-	next   int           // the grant's next unused slot
-	offset time.Duration // this process's clock minus the database's (clockOffset)
+	offset time.Duration
 }
 
 // jitterGuard is the headroom the schedule keeps: slots are laid out as if each second were
@@ -119,42 +128,87 @@ func (l *CarrierLimiter) Wait(ctx context.Context) error {
 	return nil
 }
 
-// slot returns the time, on this process's clock, of the next slot held, asking the database
-// for more when none is left.
+// slot returns the time, on this process's clock, of the next slot held. The next grant is
+// fetched in the background while the current one runs out (prefetchLocked), so that a busy
+// process's grants follow one another without a gap and no request waits for the database
+// (on SQLite a grant waits for the one writer, which took hundreds of milliseconds on a loaded
+// machine); a waiter blocks on the database only when no grant is left at all.
 func (l *CarrierLimiter) slot(ctx context.Context) (time.Time, error) {
-	select {
-	case l.turn <- struct{}{}:
-	case <-ctx.Done():
-		return time.Time{}, ctx.Err()
-	}
-	defer func() { <-l.turn }()
-	backoff := 100 * time.Millisecond
 	for {
-		if at, ok := l.takeLocked(); ok {
+		select {
+		case l.turn <- struct{}{}:
+		case <-ctx.Done():
+			return time.Time{}, ctx.Err()
+		}
+		at, ok := l.takeLocked()
+		if !ok && l.pending != nil {
+			l.grant, l.next, l.offset = l.pending.grant, 0, l.pending.offset
+			l.pending = nil
+			at, ok = l.takeLocked()
+		}
+		if ok {
+			l.prefetchLocked(at)
+			<-l.turn
 			return at, nil
+		}
+		l.fetchLocked()
+		wait := l.inflight
+		<-l.turn
+		select {
+		case <-wait:
+		case <-ctx.Done():
+			return time.Time{}, ctx.Err()
+		}
+	}
+}
+
+// prefetchLocked starts fetching the next grant once the current one has less than half its
+// length left after the slot just taken.
+func (l *CarrierLimiter) prefetchLocked(taken time.Time) {
+	end := l.grant.End.Add(l.offset)
+	if l.pending == nil && end.Sub(taken) <= l.grant.End.Sub(l.grant.Start)/2 {
+		l.fetchLocked()
+	}
+}
+
+// fetchLocked starts a fetch of the next grant unless one is under way. The fetch outlives the
+// waiter that started it (its slots go to whoever waits next); without the database there is
+// no deployment-wide rate, so carrier requests wait, and fetches are retried with a backoff.
+func (l *CarrierLimiter) fetchLocked() {
+	if l.inflight != nil {
+		return
+	}
+	done := make(chan struct{})
+	l.inflight = done
+	backoff := l.backoff
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		if backoff > 0 {
+			_ = l.cfg.Sleep(ctx, backoff)
 		}
 		before := l.cfg.Now()
 		g, err := l.cfg.Store.GrantCarrierSlots(ctx, l.cfg.ProviderID, l.cfg.Slots, l.cfg.Rate, l.cfg.By)
 		after := l.cfg.Now()
+		l.turn <- struct{}{}
 		if err != nil {
-			if ctx.Err() != nil {
-				return time.Time{}, ctx.Err()
-			}
-			// Without the database there is no deployment-wide rate: carrier requests wait.
-			l.cfg.Logger.Warn("carrier rate: cannot take slots; requests to the carrier wait", "provider", l.cfg.ProviderID, "err", err, "retry_in", backoff)
-			if err := l.cfg.Sleep(ctx, backoff); err != nil {
-				return time.Time{}, err
-			}
-			backoff = min(2*backoff, 5*time.Second)
-			continue
+			l.backoff = min(max(2*l.backoff, 100*time.Millisecond), 5*time.Second)
+			l.cfg.Logger.Warn("carrier rate: cannot take slots; requests to the carrier wait", "provider", l.cfg.ProviderID, "err", err, "retry_in", l.backoff)
+		} else {
+			l.backoff = 0
+			l.pending = &heldGrant{grant: g, offset: clockOffset(before, after, g.Now)}
 		}
-		l.grant, l.next, l.offset = g, 0, clockOffset(before, after, g.Now)
-	}
+		l.inflight = nil
+		close(done)
+		<-l.turn
+	}()
 }
 
-// slotGrace is how late a slot may still be taken: a request sent later than that lands too
-// close to the next slot, which may be another process's.
-const slotGrace = 5 * time.Millisecond
+// slotGrace is how late a slot may still be used: a request sent later than that lands too
+// close to the slots after it, which may be another process's. It is well inside jitterGuard,
+// and not smaller than a busy machine's timer lateness (a grace of half a slot, 0.5 ms at
+// 1,000/s, lost nearly every slot under the race detector).
+const slotGrace = 50 * time.Millisecond
 
 // takeLocked hands out the next slot that has not passed (by more than slotGrace), dropping
 // those that have.
@@ -162,12 +216,11 @@ func (l *CarrierLimiter) takeLocked() (time.Time, bool) {
 	if l.grant.Slots == 0 {
 		return time.Time{}, false
 	}
-	grace := min(slotGrace, l.grant.End.Sub(l.grant.Start)/time.Duration(2*l.grant.Slots))
 	now := l.cfg.Now()
 	for l.next < l.grant.Slots {
 		at := l.grant.At(l.next).Add(l.offset)
 		l.next++
-		if !at.Before(now.Add(-grace)) {
+		if !at.Before(now.Add(-slotGrace)) {
 			return at, true
 		}
 	}
