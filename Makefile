@@ -5,7 +5,7 @@
 GO ?= go
 GOLANGCI_LINT ?= github.com/golangci/golangci-lint/v2/cmd/golangci-lint@v2.15.0
 
-.PHONY: help run test tidy generate check-generated fmt vet staticcheck imports lint race fuzz bench build docker-check sqlserver-statements check-sqlserver-statements tsql-parse load screenshots
+.PHONY: help run test tidy generate check-generated fmt vet staticcheck imports lint race fuzz bench bench-rate build docker-check sqlserver-statements check-sqlserver-statements tsql-parse load screenshots
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-18s %s\n", $$1, $$2}'
@@ -72,6 +72,9 @@ load: build ## offer 8,000 req/s for 10 s to a status endpoint of a fresh demo s
 
 screenshots: ## regenerate docs/screenshots from the real demo in Chromium (not part of make test)
 	IDSWAP_SCREENSHOTS=$(CURDIR)/docs/screenshots IDSWAP_REQUIRE_BROWSER=1 $(GO) test -count=1 -run '^TestScreenshots$$' -v ./cmd/idswap | grep -E 'wrote|FAIL|ok'
+
+bench-rate: ## one serve and two worker processes on one SQLite file share IDSWAP_CARRIER_RATE=20 against the simulator limiting at 20/s; then serve alone (about 2 minutes)
+	$(GO) test -run='^$$' -bench=CarrierRateAcrossProcesses -benchtime=1x -timeout 15m ./cmd/idswap
 
 build: ## a static binary in ./bin
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags='-s -w' -o bin/idswap ./cmd/idswap

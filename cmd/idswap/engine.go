@@ -51,7 +51,7 @@ func newEngine(cfg *config.Config, db *store.DB, log *slog.Logger, m *metrics.Me
 		CarrierRate: cfg.CarrierRate, CallbackWait: cfg.CallbackWait, CheckInterval: cfg.CheckInterval,
 		ConfirmHorizon: cfg.ConfirmHorizon, OnlineHorizon: cfg.OnlineHorizon, Mail: mail, MailFrom: cfg.SMTP.From}
 	if m != nil {
-		pc.OnRowFinal, pc.OnCarrierCall = m.RowFinal, m.CarrierCall
+		pc.OnRowFinal, pc.OnCarrierCall, pc.OnRateWait = m.RowFinal, m.CarrierCall, m.RateWait
 		pc.OnEvent = func(ev process.Event) { m.Event(string(ev)) }
 	}
 	eng := process.New(pc)

@@ -1,6 +1,6 @@
 // Package metrics is idswap's Prometheus instrumentation: how long rows take and how they end,
 // how the carrier answers, and how far the job queue is behind. It keeps its own registry — no
-// global state — and is fed through two hooks the engine calls (RowFinal, CarrierCall), while the
+// global state — and is fed through hooks the engine calls (RowFinal, CarrierCall, RateWait), while the
 // queue's numbers are read from the database at scrape time.
 package metrics
 
@@ -36,6 +36,7 @@ type Metrics struct {
 	throttled   *prometheus.CounterVec
 	events      *prometheus.CounterVec
 	authFails   *prometheus.CounterVec
+	rateWait    prometheus.Histogram
 }
 
 // Config is what New needs. Queue may be nil (no queue gauges, for a process without a
@@ -84,6 +85,12 @@ func New(cfg Config) *Metrics {
 			Name: "idswap_thingspace_auth_failures_total",
 			Help: "ThingSpace calls refused for the credentials (a token or login refused, or 401/403), by operation: a provider's key, secret or UWS user needs fixing.",
 		}, []string{"op"}),
+		rateWait: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "idswap_carrier_rate_wait_seconds",
+			Help: "Time a carrier request waited for its slot of the deployment-wide carrier rate (IDSWAP_CARRIER_RATE).",
+			// From a free slot at once to a queue of workers many times the rate deep.
+			Buckets: []float64{0.001, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30},
+		}),
 	}
 	m.throttled = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "idswap_login_throttled_total",
@@ -104,7 +111,7 @@ func New(cfg Config) *Metrics {
 	for _, op := range []string{thingspace.OpToken, thingspace.OpLogin} {
 		m.authFails.WithLabelValues(op)
 	}
-	m.reg.MustRegister(m.rowSeconds, m.rowsFinal, m.callSeconds, m.callErrors, m.throttled, m.events, m.authFails,
+	m.reg.MustRegister(m.rowSeconds, m.rowsFinal, m.callSeconds, m.callErrors, m.throttled, m.events, m.authFails, m.rateWait,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if cfg.Queue != nil {
 		m.reg.MustRegister(newQueueCollector(cfg.Queue, cfg.Now, cfg.Logger))
@@ -147,6 +154,10 @@ func (m *Metrics) CarrierCall(ex thingspace.Exchange) {
 		}
 	}
 }
+
+// RateWait records how long one carrier request waited for the carrier rate. The engine calls
+// it through its OnRateWait hook.
+func (m *Metrics) RateWait(d time.Duration) { m.rateWait.Observe(d.Seconds()) }
 
 // errorCode names a failed call: the carrier's own code when it sent one, else the HTTP status,
 // else "transport" (no answer at all: refused connection, timeout).

@@ -136,6 +136,8 @@ func TestScrapeAfterTheHooks(t *testing.T) {
 	m.RowFinal(change.StatusProcessed, 3*time.Second)
 	m.RowFinal(change.StatusProcessed, 7*time.Second)
 	m.RowFinal(change.StatusAPIFailed, 40*time.Second)
+	m.RateWait(0)
+	m.RateWait(1500 * time.Millisecond)
 
 	srv := httptest.NewServer(m.Handler())
 	defer srv.Close()
@@ -148,6 +150,9 @@ func TestScrapeAfterTheHooks(t *testing.T) {
 	}
 	if h := find(fams, "idswap_row_processing_seconds"); h == nil || h.GetHistogram().GetSampleCount() != 3 || h.GetHistogram().GetSampleSum() != 50 {
 		t.Errorf("row processing histogram: %v", h)
+	}
+	if h := find(fams, "idswap_carrier_rate_wait_seconds"); h == nil || h.GetHistogram().GetSampleCount() != 2 || h.GetHistogram().GetSampleSum() != 1.5 {
+		t.Errorf("carrier rate wait histogram: %v", h)
 	}
 	if h := find(fams, "idswap_thingspace_call_seconds", "op", thingspace.OpPlans); h == nil || h.GetHistogram().GetSampleCount() < 1 {
 		t.Errorf("plans latency: %v", h)

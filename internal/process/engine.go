@@ -27,8 +27,6 @@ import (
 	"sync"
 	"time"
 
-	"golang.org/x/time/rate"
-
 	"github.com/idswap/idswap/internal/change"
 	"github.com/idswap/idswap/internal/jobs"
 	"github.com/idswap/idswap/internal/notify"
@@ -67,6 +65,7 @@ type Store interface {
 	BulkChange(ctx context.Context, tenantID, id int64) (*store.BulkChange, error)
 	DeviceChanges(ctx context.Context, bulkChangeID int64, f store.DeviceChangeFilter) ([]store.DeviceChange, int, error)
 	FailureCodes(ctx context.Context, bulkChangeID int64) (map[int64]string, error)
+	CarrierSlotStore
 }
 
 // Crash points: where Config.Hook is called, so that tests can stop the engine there.
@@ -87,8 +86,11 @@ type Config struct {
 	// it and the provider's WriteIsEnabled are both open.
 	WritesEnabled bool
 	// CarrierRate is ThingSpace requests per second per provider, shared by every worker of
-	// this process (token, login and lookups count). Default 50.
+	// every process on the database (token, login and lookups count; see CarrierLimiter).
+	// Default 50.
 	CarrierRate float64
+	// OnRateWait, when set, is called after every wait for the carrier rate with its length.
+	OnRateWait func(time.Duration)
 	// CallbackWait is how long after a send the engine waits for the callback before it asks
 	// the carrier about the line. Default 3m.
 	CallbackWait time.Duration
@@ -140,8 +142,8 @@ type Engine struct {
 	log   *slog.Logger
 
 	mu        sync.Mutex
-	clients   map[int64]carrierClient // by provider
-	limiters  map[int64]*rate.Limiter // by provider; outlive clients rebuilt for new credentials
+	clients   map[int64]carrierClient   // by provider
+	limiters  map[int64]*CarrierLimiter // by provider; outlive clients rebuilt for new credentials
 	publicURL string
 }
 
@@ -198,7 +200,7 @@ func New(cfg Config) *Engine {
 	hc.Transport = sendMarker{next: hc.Transport}
 	cfg.HTTPClient = hc
 	return &Engine{cfg: cfg, store: cfg.Store, log: cfg.Logger,
-		clients: map[int64]carrierClient{}, limiters: map[int64]*rate.Limiter{}}
+		clients: map[int64]carrierClient{}, limiters: map[int64]*CarrierLimiter{}}
 }
 
 // Handlers returns the engine's job handlers by job kind, for the queue to run.
@@ -310,9 +312,11 @@ func (e *Engine) client(c *store.Credentials) (*thingspace.Client, error) {
 	}
 	lim, ok := e.limiters[c.ServiceProviderID]
 	if !ok {
-		// A burst of one: requests leave evenly spaced, so no one-second window of the
-		// carrier's sees more than the rate.
-		lim = rate.NewLimiter(rate.Limit(e.cfg.CarrierRate), 1)
+		// One schedule for the whole deployment, kept in the database: requests leave evenly
+		// spaced across all processes, so no one-second window of the carrier's sees more
+		// than the rate.
+		lim = NewCarrierLimiter(CarrierLimiterConfig{Store: e.store, ProviderID: c.ServiceProviderID,
+			Rate: e.cfg.CarrierRate, Logger: e.log, OnWait: e.cfg.OnRateWait})
 		e.limiters[c.ServiceProviderID] = lim
 	}
 	client, err := thingspace.New(thingspace.Config{BaseURL: c.BaseURL, TokenURL: c.AuthTokenURL, LoginPath: c.AuthURL,
