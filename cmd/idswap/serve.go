@@ -12,7 +12,9 @@ import (
 
 	"github.com/idswap/idswap/internal/auth"
 	"github.com/idswap/idswap/internal/config"
+	"github.com/idswap/idswap/internal/inventory"
 	"github.com/idswap/idswap/internal/metrics"
+	"github.com/idswap/idswap/internal/onboard"
 	"github.com/idswap/idswap/internal/process"
 	"github.com/idswap/idswap/internal/queue"
 	"github.com/idswap/idswap/internal/request"
@@ -87,6 +89,8 @@ func newApp(ctx context.Context, cfg *config.Config, getenv func(string) string,
 		DemoStock:  stock,
 		Engine:     a.engine,
 		OutboxDir:  outboxDir,
+		Onboard:    onboard.New(db),
+		Inventory:  inventory.New(db),
 	})
 	return a, nil
 }

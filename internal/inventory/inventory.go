@@ -358,12 +358,14 @@ func parseTime(s string) *time.Time {
 	return nil
 }
 
-// RequestSync queues a sync of a provider to run on the job queue (the admin's "sync now").
-func (s *Service) RequestSync(ctx context.Context, a store.Actor, providerID int64) error {
+// RequestSync queues a sync of a provider to run on the job queue (the admin's "sync now", and
+// the schedule). A sync of the provider already queued or running is enough: then nothing is
+// queued and queued is false.
+func (s *Service) RequestSync(ctx context.Context, a store.Actor, providerID int64) (queued bool, err error) {
 	if _, err := s.db.ProviderByID(ctx, providerID); err != nil {
-		return err
+		return false, err
 	}
-	return s.db.Enqueue(ctx, store.NewJob{Kind: jobs.KindInventorySync, Payload: jobs.InventorySync{ProviderID: providerID, By: a.Name}, MaxAttempts: 3})
+	return s.db.QueueSync(ctx, providerID, a)
 }
 
 // Handle runs a jobs.KindInventorySync job. A killed run is simply run again: the restart matches what the
