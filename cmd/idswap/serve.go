@@ -126,6 +126,13 @@ func (a *app) serve(ctx context.Context, stdout io.Writer) error {
 	}
 	cancelReg()
 	stopQueue := startQueue(a.queue, a.log)
+	// The demo's devices are seeded rather than synced from its simulator, which need not list
+	// them the same way; the schedule stays off in demo mode.
+	every := a.cfg.SyncEvery
+	if a.demo != nil {
+		every = 0
+	}
+	stopSchedule := startSyncSchedule(inventory.New(a.db), every, a.log.With("component", "schedule"))
 
 	var serveErr error
 	select {
@@ -138,6 +145,7 @@ func (a *app) serve(ctx context.Context, stdout io.Writer) error {
 	if err := srv.Shutdown(shutCtx); err != nil && !errors.Is(err, http.ErrServerClosed) && serveErr == nil {
 		serveErr = err
 	}
+	stopSchedule()
 	stopQueue()
 	if errors.Is(serveErr, http.ErrServerClosed) {
 		return nil

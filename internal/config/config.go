@@ -41,7 +41,10 @@ type Config struct {
 	Workers       int           // IDSWAP_WORKERS: goroutines claiming jobs
 	CarrierRate   float64       // IDSWAP_CARRIER_RATE: ThingSpace requests per second per provider
 	CallbackWait  time.Duration // IDSWAP_CALLBACK_WAIT: how long to wait for a callback before asking the carrier
-	TSSimURL      string        // --tssim-url: in demo mode, use this simulator instead of an in-process one
+	// SyncEvery is IDSWAP_SYNC_EVERY: how often serve queues an inventory sync of every
+	// provider; 0 turns the schedule off.
+	SyncEvery time.Duration
+	TSSimURL  string // --tssim-url: in demo mode, use this simulator instead of an in-process one
 
 	// Mail.
 	SMTP SMTP
@@ -125,6 +128,15 @@ func (c *Config) Resolve(getenv func(string) string) error {
 		bad("IDSWAP_CARRIER_RATE must be above 0 requests per second")
 	}
 	c.CallbackWait = durationEnv(getenv, "IDSWAP_CALLBACK_WAIT", 3*time.Minute, bad)
+	c.SyncEvery = 6 * time.Hour
+	if v := getenv("IDSWAP_SYNC_EVERY"); v == "0" {
+		c.SyncEvery = 0
+	} else {
+		c.SyncEvery = durationEnv(getenv, "IDSWAP_SYNC_EVERY", c.SyncEvery, bad)
+		if c.SyncEvery < time.Minute {
+			bad("IDSWAP_SYNC_EVERY must be 0 (off) or at least 1m, not %q", v)
+		}
+	}
 
 	c.SMTP = SMTP{
 		Host:     getenv("IDSWAP_SMTP_HOST"),

@@ -385,3 +385,23 @@ func (s *Service) Handle(ctx context.Context, j store.Job) error {
 	}
 	return nil
 }
+
+// QueueAll queues a sync of every provider that has none queued or running: the schedule's tick
+// (IDSWAP_SYNC_EVERY). It returns how many it queued.
+func (s *Service) QueueAll(ctx context.Context, by string) (int, error) {
+	ps, err := s.db.Providers(ctx)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, p := range ps {
+		queued, err := s.RequestSync(ctx, store.Actor{Name: by}, p.ID)
+		if err != nil {
+			return n, err
+		}
+		if queued {
+			n++
+		}
+	}
+	return n, nil
+}
