@@ -275,7 +275,7 @@ func ProviderPage(p ProviderPageModel) templ.Component {
 			}
 			if p.Check != nil {
 				if p.Check.OK {
-					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 23, "<div class=\"alert ok\" role=\"status\" data-testid=\"check-result\">The carrier accepted the credentials.<ul>")
+					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 23, "<div class=\"alert ok wrap-anywhere\" role=\"status\" data-testid=\"check-result\">The carrier accepted the credentials.<ul>")
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
@@ -303,7 +303,7 @@ func ProviderPage(p ProviderPageModel) templ.Component {
 						return templ_7745c5c3_Err
 					}
 				} else {
-					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 27, "<div class=\"alert error\" role=\"alert\" data-testid=\"check-result\">The connection test failed: ")
+					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 27, "<div class=\"alert error wrap-anywhere\" role=\"alert\" data-testid=\"check-result\">The connection test failed: ")
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
