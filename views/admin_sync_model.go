@@ -6,7 +6,6 @@ type SyncPageModel struct {
 	Layout
 	Providers []SyncProvider
 	Runs      SyncRunsModel
-	Outside   []OutsideChangeRow
 }
 
 // SyncProvider is a provider and its "Sync now" button.
@@ -19,6 +18,7 @@ type SyncProvider struct {
 // SyncRunsModel is the runs region; it polls itself while a sync is queued or running.
 type SyncRunsModel struct {
 	Rows    []SyncRunRow
+	Outside []OutsideChangeRow
 	Live    bool
 	PollURL string
 }

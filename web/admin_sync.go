@@ -31,14 +31,6 @@ func (s *Server) adminSync(c echo.Context) error {
 	for _, p := range ps {
 		m.Providers = append(m.Providers, views.SyncProvider{Name: p.Name, URL: paths.SyncProvider(p.ID), Pending: pending[p.ID]})
 	}
-	oc, err := s.store.OutsideChanges(ctx, 0, 100)
-	if err != nil {
-		return err
-	}
-	for _, o := range oc {
-		m.Outside = append(m.Outside, views.OutsideChangeRow{When: stamp(&o.ChangeDate), Tenant: o.TenantName, DeviceID: o.DeviceID,
-			DeviceURL: paths.Device(o.DeviceID), OldICCID: o.OldICCID, NewICCID: o.NewICCID, OldIMEI: o.OldIMEI, NewIMEI: o.NewIMEI})
-	}
 	return render(c, http.StatusOK, views.SyncPage(m))
 }
 
@@ -70,6 +62,14 @@ func (s *Server) syncRuns(c echo.Context, ps []store.Provider) (views.SyncRunsMo
 		return views.SyncRunsModel{}, err
 	}
 	m := views.SyncRunsModel{PollURL: paths.AdminSyncRuns, Live: len(pending) > 0}
+	oc, err := s.store.OutsideChanges(ctx, 0, 100)
+	if err != nil {
+		return views.SyncRunsModel{}, err
+	}
+	for _, o := range oc {
+		m.Outside = append(m.Outside, views.OutsideChangeRow{When: stamp(&o.ChangeDate), Tenant: o.TenantName, DeviceID: o.DeviceID,
+			DeviceURL: paths.Device(o.DeviceID), OldICCID: o.OldICCID, NewICCID: o.NewICCID, OldIMEI: o.OldIMEI, NewIMEI: o.NewIMEI})
+	}
 	for _, r := range runs {
 		if r.Status == store.SyncRunning {
 			m.Live = true
