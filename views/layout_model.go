@@ -10,7 +10,7 @@ package views
 // Layout is what every full page needs besides its body.
 type Layout struct {
 	Title string
-	Nav   string // the navigation item to mark current: "dashboard", "devices", "changes", "new", "webhooks", "reports", "audit", "outbox"
+	Nav   string // the navigation item to mark current: "dashboard", "devices", "changes", "new", "webhooks", "reports", "admin", "audit", "outbox", "password"
 	User  *User  // nil on the login page
 	CSRF  string // the session's CSRF token: forms carry it, htmx sends it as a header
 	Flash *Flash

@@ -20,7 +20,9 @@ import (
 	"github.com/idswap/idswap/internal/auth"
 	"github.com/idswap/idswap/internal/change"
 	"github.com/idswap/idswap/internal/demo"
+	"github.com/idswap/idswap/internal/inventory"
 	"github.com/idswap/idswap/internal/notify"
+	"github.com/idswap/idswap/internal/onboard"
 	"github.com/idswap/idswap/internal/paths"
 	"github.com/idswap/idswap/internal/process"
 	"github.com/idswap/idswap/internal/request"
@@ -140,6 +142,8 @@ func newEnv(t *testing.T, edit ...func(*web.Config)) *env {
 		Requests:   request.New(db),
 		Engine:     eng,
 		OutboxDir:  outbox,
+		Onboard:    onboard.New(db),
+		Inventory:  inventory.New(db),
 	}
 	for _, fn := range edit {
 		fn(&cfg)

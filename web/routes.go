@@ -66,6 +66,8 @@ func (s *Server) routes(secure bool) {
 
 	signedIn := portal.Group("", s.requireUser, s.loadIncidents)
 	signedIn.GET(paths.Dashboard, s.dashboard)
+	signedIn.GET(paths.AccountPassword, s.passwordForm)
+	signedIn.POST(paths.AccountPassword, s.changePassword)
 
 	// The inventory, and a device by any identifier it ever had.
 	signedIn.GET(paths.Devices, s.devices)
@@ -125,6 +127,35 @@ func (s *Server) routes(secure bool) {
 	admin.GET(under(paths.Admin, paths.OutboxHTMLRoute), s.outboxHTML)
 	admin.GET(under(paths.Admin, paths.OutboxAttachmentRoute), s.outboxAttachment)
 	admin.GET(under(paths.Admin, paths.OutboxEMLRoute), s.outboxEML)
+
+	// The admin console (admin_*.go): set-up and administration, every form audited.
+	admin.GET("", s.adminIndex)
+	admin.GET(under(paths.Admin, paths.AdminTenants), s.adminTenants)
+	admin.POST(under(paths.Admin, paths.AdminTenants), s.createTenant)
+	admin.POST(under(paths.Admin, paths.TenantRenameRoute), s.renameTenant)
+	admin.POST(under(paths.Admin, paths.TenantActiveRoute), s.setTenantActive)
+	admin.GET(under(paths.Admin, paths.AdminUsers), s.adminUsers)
+	admin.POST(under(paths.Admin, paths.AdminUsers), s.createUser)
+	admin.POST(under(paths.Admin, paths.UserActiveRoute), s.setUserActive)
+	admin.POST(under(paths.Admin, paths.UserPasswordRoute), s.resetPassword)
+	admin.GET(under(paths.Admin, paths.AdminProviders), s.adminProviders)
+	admin.POST(under(paths.Admin, paths.AdminProviders), s.saveProvider)
+	admin.GET(under(paths.Admin, paths.AdminNewProvider), s.newProvider)
+	admin.GET(under(paths.Admin, paths.ProviderRoute), s.providerPage)
+	admin.POST(under(paths.Admin, paths.ProviderRoute), s.saveProvider)
+	admin.GET(under(paths.Admin, paths.AdminPlans), s.adminPlans)
+	admin.POST(under(paths.Admin, paths.AdminPlansImport), s.importPlans)
+	admin.POST(under(paths.Admin, paths.PlanRoute), s.setPlan)
+	admin.GET(under(paths.Admin, paths.AdminDeviceModels), s.adminDeviceModels)
+	admin.POST(under(paths.Admin, paths.AdminModelsCheck), s.previewDeviceModels)
+	admin.POST(under(paths.Admin, paths.AdminDeviceModels), s.storeDeviceModels)
+	admin.GET(under(paths.Admin, paths.AdminInventory), s.adminInventory)
+	admin.POST(under(paths.Admin, paths.AdminAssign), s.assignLines)
+	admin.POST(under(paths.Admin, paths.AdminRules), s.addRule)
+	admin.POST(under(paths.Admin, paths.RuleDeleteRoute), s.deleteRule)
+	admin.GET(under(paths.Admin, paths.AdminSync), s.adminSync)
+	admin.GET(under(paths.Admin, paths.AdminSyncRuns), s.syncRunsRegion)
+	admin.POST(under(paths.Admin, paths.SyncProviderRoute), s.syncNow)
 }
 
 // bulkTimeout bounds a request that checks or stores a whole change request: up to

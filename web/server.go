@@ -13,7 +13,9 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/idswap/idswap/internal/inventory"
 	"github.com/idswap/idswap/internal/notify"
+	"github.com/idswap/idswap/internal/onboard"
 	"github.com/idswap/idswap/internal/store"
 	"github.com/idswap/idswap/views"
 )
@@ -49,6 +51,12 @@ type Store interface {
 	CancelOpenRows(ctx context.Context, tenantID, bulkChangeID int64, by string) (int, error)
 	OutboxEmails(ctx context.Context, limit, offset int) ([]store.OutboxEmail, int, error)
 	OutboxEmail(ctx context.Context, id int64) (*store.OutboxEmail, error)
+
+	// The admin console's reads (admin_*.go); its writes go through Onboard and Inventory.
+	DeviceModels(ctx context.Context) ([]store.DeviceModel, error)
+	SyncRuns(ctx context.Context, providerID int64, limit int) ([]store.SyncRun, error)
+	PendingSyncs(ctx context.Context) (map[int64]bool, error)
+	OutsideChanges(ctx context.Context, providerID int64, limit int) ([]store.OutsideChange, error)
 }
 
 // Engine is the bulk-change engine as the handlers use it.
@@ -95,6 +103,10 @@ type Config struct {
 	WebhookLoopbackHTTP bool
 	// Incidents feeds the admins' incident banner (internal/alerting); nil: no banner.
 	Incidents IncidentSource
+	// Onboard and Inventory are the admin console's services (tenants, users, providers,
+	// plans, device models; sync and assignment) and the change-my-password page's.
+	Onboard   *onboard.Service
+	Inventory *inventory.Service
 }
 
 // Server is the HTTP handler of the whole portal and API.
@@ -116,6 +128,8 @@ type Server struct {
 	incidents IncidentSource
 	// webhookLoopback allows http:// webhook endpoints on this machine (demo mode).
 	webhookLoopback bool
+	onboard         *onboard.Service
+	inventory       *inventory.Service
 }
 
 // New builds the server and its routes.
@@ -137,6 +151,8 @@ func New(cfg Config) *Server {
 		outboxDir:       cfg.OutboxDir,
 		incidents:       cfg.Incidents,
 		webhookLoopback: cfg.WebhookLoopbackHTTP,
+		onboard:         cfg.Onboard,
+		inventory:       cfg.Inventory,
 	}
 	if s.now == nil {
 		s.now = time.Now

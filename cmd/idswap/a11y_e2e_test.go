@@ -145,6 +145,13 @@ var auditPages = []auditPage{
 	{"not found", demo.AcmeManager, visit(fixed("/no-such-page"), "main h1")},
 	{"your sessions", demo.AcmeManager, visit(fixed("/account/sessions"), "[data-testid=session-row]")},
 	{"your API tokens", demo.AcmeManager, visit(fixed("/account/tokens"), "[data-testid=token-form]")},
+	{"change my password, wrong current one", demo.AcmeManager, func(ctx context.Context, f *auditFixture) error {
+		return chromedp.Do(ctx, chromedp.Navigate(f.app.URL+"/account/password"),
+			chromedp.SendKeys(chromedp.CSS(`#current`), "not-my-password"),
+			chromedp.SendKeys(chromedp.CSS(`#next`), "a-new-password-123"),
+			chromedp.Submit(chromedp.CSS(`#next`)),
+			chromedp.WaitVisible(chromedp.CSS(`[data-testid=form-error]`)))
+	}},
 
 	{"dashboard (admin)", demo.AdminEmail, visit(fixed("/"), "main h1")},
 	{"daily summary settings (admin)", demo.AdminEmail, visit(fixed("/reports/daily?tenant=0"), "#summary-at")},
@@ -172,6 +179,49 @@ var auditPages = []auditPage{
 		return visit(func(*auditFixture) string { return fmt.Sprintf("/admin/outbox/%d", id) }, "main h1")(ctx, f)
 	}},
 	{"not found (admin)", demo.AdminEmail, visit(fixed("/admin/outbox/99999999"), "main h1")},
+	{"admin console", demo.AdminEmail, visit(fixed("/admin"), "[data-testid=admin-links]")},
+	{"tenants, a duplicate name refused", demo.AdminEmail, func(ctx context.Context, f *auditFixture) error {
+		return chromedp.Do(ctx, chromedp.Navigate(f.app.URL+"/admin/tenants"),
+			chromedp.SendKeys(chromedp.CSS(`#tenant-name`), demo.TenantAcme),
+			chromedp.Submit(chromedp.CSS(`#tenant-name`)),
+			chromedp.WaitVisible(chromedp.CSS(`[data-testid=form-error]`)))
+	}},
+	{"users", demo.AdminEmail, visit(fixed("/admin/users"), "[data-testid=users]")},
+	{"providers", demo.AdminEmail, visit(fixed("/admin/providers"), "[data-testid=providers]")},
+	{"provider", demo.AdminEmail, func(ctx context.Context, f *auditFixture) error {
+		ps, err := f.db.Providers(ctx)
+		if err != nil || len(ps) == 0 {
+			return fmt.Errorf("providers: %v %v", ps, err)
+		}
+		return visit(func(*auditFixture) string { return fmt.Sprintf("/admin/providers/%d", ps[0].ID) }, "[data-testid=provider-form]")(ctx, f)
+	}},
+	{"new provider, connection test failed", demo.AdminEmail, func(ctx context.Context, f *auditFixture) error {
+		return chromedp.Do(ctx, chromedp.Navigate(f.app.URL+"/admin/providers/new"),
+			chromedp.SendKeys(chromedp.CSS(`#p-name`), "Unreachable"),
+			chromedp.SendKeys(chromedp.CSS(`#p-url`), "http://127.0.0.1:1"),
+			chromedp.SendKeys(chromedp.CSS(`#p-account`), "0000999999-00001"),
+			chromedp.SendKeys(chromedp.CSS(`#p-client`), "cid"),
+			chromedp.SendKeys(chromedp.CSS(`#p-secret`), "secret"),
+			chromedp.SendKeys(chromedp.CSS(`#p-user`), "uws"),
+			chromedp.SendKeys(chromedp.CSS(`#p-password`), "uws-password"),
+			chromedp.Click(chromedp.CSS(`[data-testid=provider-save]`)),
+			chromedp.WaitVisible(chromedp.CSS(`[data-testid=provider-save-anyway]`)))
+	}},
+	{"plans", demo.AdminEmail, visit(fixed("/admin/plans"), "[data-testid=plans]")},
+	{"device models, a file with bad rows", demo.AdminEmail, func(ctx context.Context, f *auditFixture) error {
+		// The file is made in the page, as a person's chosen file would be.
+		const upload = `(() => {
+			const dt = new DataTransfer();
+			dt.items.add(new File(["tac,imei_from,imei_to,manufacturer,model,network_type\n35000001,,,Acme,M1,LTE-M\n1234,,,Acme,,6G\n"], "tac.csv", {type: "text/csv"}));
+			document.querySelector("#models-file").files = dt.files;
+			document.querySelector("[data-testid=models-upload]").submit();
+		})()`
+		return chromedp.Do(ctx, chromedp.Navigate(f.app.URL+"/admin/device-models"), chromedp.WaitVisible(chromedp.CSS(`#models-file`)),
+			chromedp.Evaluate[chromedp.Void](upload),
+			chromedp.WaitVisible(chromedp.CSS(`[data-testid=models-errors]`)))
+	}},
+	{"inventory (admin)", demo.AdminEmail, visit(fixed("/admin/inventory"), "[data-testid=rules]")},
+	{"sync", demo.AdminEmail, visit(fixed("/admin/sync"), "[data-testid=sync-runs]")},
 }
 
 // auditResult is what one audit of a page at one width found.

@@ -50,19 +50,26 @@ func (s *syncBuffer) String() string {
 // test failed.
 func startApp(t *testing.T, args ...string) *runningApp {
 	t.Helper()
-	dir := t.TempDir()
 	getenv := func(k string) string {
 		if k == "IDSWAP_LOG_LEVEL" {
 			return "warn"
 		}
 		return ""
 	}
+	return startServe(t, getenv, append([]string{"--demo"}, args...)...)
+}
+
+// startServe runs `idswap serve` with a data folder of its own on a free port, with args added
+// and the environment getenv gives, and stops it when the test ends.
+func startServe(t *testing.T, getenv func(string) string, args ...string) *runningApp {
+	t.Helper()
+	dir := t.TempDir()
 	ctx, cancel := context.WithCancel(context.Background())
 	outR, outW := io.Pipe()
 	logs := &syncBuffer{}
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, append([]string{"serve", "--demo", "--data", dir, "--addr", "127.0.0.1:0"}, args...), getenv, strings.NewReader(""), outW, logs)
+		done <- run(ctx, append([]string{"serve", "--data", dir, "--addr", "127.0.0.1:0"}, args...), getenv, strings.NewReader(""), outW, logs)
 		_ = outW.Close() // a pipe writer's Close never fails
 	}()
 	urlc := make(chan string, 1)
@@ -196,11 +203,17 @@ func newBrowserFor(t *testing.T, limit time.Duration) context.Context {
 // signIn signs a demo user in through the form.
 func signIn(t *testing.T, ctx context.Context, app *runningApp, email string) {
 	t.Helper()
+	signInWith(t, ctx, app, email, "idswap-demo")
+}
+
+// signInWith signs a user in through the form with their password.
+func signInWith(t *testing.T, ctx context.Context, app *runningApp, email, password string) {
+	t.Helper()
 	err := chromedp.Do(ctx,
 		chromedp.Navigate(app.URL+paths.Login),
 		chromedp.WaitVisible(chromedp.CSS(`#email`)),
 		chromedp.SendKeys(chromedp.CSS(`#email`), email),
-		chromedp.SendKeys(chromedp.CSS(`#password`), "idswap-demo"),
+		chromedp.SendKeys(chromedp.CSS(`#password`), password),
 		chromedp.Submit(chromedp.CSS(`#password`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid=whoami]`)),
 	)

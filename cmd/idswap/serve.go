@@ -14,7 +14,9 @@ import (
 
 	"github.com/idswap/idswap/internal/auth"
 	"github.com/idswap/idswap/internal/config"
+	"github.com/idswap/idswap/internal/inventory"
 	"github.com/idswap/idswap/internal/metrics"
+	"github.com/idswap/idswap/internal/onboard"
 	"github.com/idswap/idswap/internal/paths"
 	"github.com/idswap/idswap/internal/process"
 	"github.com/idswap/idswap/internal/queue"
@@ -102,6 +104,8 @@ func newApp(ctx context.Context, cfg *config.Config, getenv func(string) string,
 		Engine:         a.engine,
 		OutboxDir:      outboxDir,
 		Incidents:      db,
+		Onboard:        onboard.New(db),
+		Inventory:      inventory.New(db),
 		// Demo mode lets a webhook go to a receiver on this machine over plain http.
 		WebhookLoopbackHTTP: cfg.Demo,
 	})
@@ -158,6 +162,13 @@ func (a *app) serve(ctx context.Context, stdout io.Writer) error {
 	}
 	cancelReg()
 	stopQueue := startQueue(a.queue, a.log)
+	// The demo's devices are seeded rather than synced from its simulator, which need not list
+	// them the same way; the schedule stays off in demo mode.
+	every := a.cfg.SyncEvery
+	if a.demo != nil {
+		every = 0
+	}
+	stopSchedule := startSyncSchedule(inventory.New(a.db), every, a.log.With("component", "schedule"))
 
 	var serveErr error
 	select {
@@ -170,6 +181,7 @@ func (a *app) serve(ctx context.Context, stdout io.Writer) error {
 	if err := srv.Shutdown(shutCtx); err != nil && !errors.Is(err, http.ErrServerClosed) && serveErr == nil {
 		serveErr = err
 	}
+	stopSchedule()
 	stopQueue()
 	if errors.Is(serveErr, http.ErrServerClosed) {
 		return nil

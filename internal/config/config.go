@@ -60,6 +60,9 @@ type Config struct {
 	// Alerts (internal/alerting): the admin banner and e-mails.
 	AlertQueueAge        time.Duration // IDSWAP_ALERT_QUEUE_AGE: the oldest due job waiting longer is an incident
 	AlertCarrierFailures int           // IDSWAP_ALERT_CARRIER_FAILURES: more failed carrier calls in 10 minutes is an incident
+	// SyncEvery is IDSWAP_SYNC_EVERY: how often serve queues an inventory sync of every
+	// provider; 0 turns the schedule off.
+	SyncEvery time.Duration
 
 	// Mail.
 	SMTP SMTP
@@ -195,6 +198,15 @@ func (c *Config) Resolve(getenv func(string) string) error {
 	c.MetricsToken = getenv("IDSWAP_METRICS_TOKEN")
 	if c.MetricsToken != "" && len(c.MetricsToken) < 16 {
 		bad("IDSWAP_METRICS_TOKEN must have at least 16 characters")
+	}
+	c.SyncEvery = 6 * time.Hour
+	if v := getenv("IDSWAP_SYNC_EVERY"); v == "0" {
+		c.SyncEvery = 0
+	} else {
+		c.SyncEvery = durationEnv(getenv, "IDSWAP_SYNC_EVERY", c.SyncEvery, bad)
+		if c.SyncEvery < time.Minute {
+			bad("IDSWAP_SYNC_EVERY must be 0 (off) or at least 1m, not %q", v)
+		}
 	}
 
 	c.SMTP = SMTP{

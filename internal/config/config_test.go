@@ -38,7 +38,7 @@ func env(m map[string]string, more ...string) func(string) string {
 
 func TestResolveReadsTheEnvironment(t *testing.T) {
 	c := &config.Config{Addr: "127.0.0.1:9000"}
-	err := c.Resolve(env(validEnvs, "IDSWAP_WORKERS", "3", "IDSWAP_CALLBACK_WAIT", "90s",
+	err := c.Resolve(env(validEnvs, "IDSWAP_WORKERS", "3", "IDSWAP_CALLBACK_WAIT", "90s", "IDSWAP_SYNC_EVERY", "30m",
 		"IDSWAP_PUBLIC_URL", "https://idswap.example/", "IDSWAP_SMTP_TLS", "TLS"))
 	if err != nil {
 		t.Fatal(err)
@@ -46,7 +46,7 @@ func TestResolveReadsTheEnvironment(t *testing.T) {
 	if !bytes.Equal(c.SecretKey, key32) || !bytes.Equal(c.SessionKey, otherKey) {
 		t.Fatalf("keys: %x %x", c.SecretKey, c.SessionKey)
 	}
-	if c.Workers != 3 || c.CallbackWait != 90*time.Second || c.SMTP.TLS != "tls" || c.SMTP.Port != 587 {
+	if c.Workers != 3 || c.CallbackWait != 90*time.Second || c.SyncEvery != 30*time.Minute || c.SMTP.TLS != "tls" || c.SMTP.Port != 587 {
 		t.Fatalf("engine and mail: %+v", c)
 	}
 	if c.PublicURL != "https://idswap.example" || c.PublicURLFromAddr || !c.SecureOnly {
@@ -77,12 +77,13 @@ func TestResolveWithoutADatabaseSaysHowToGiveOne(t *testing.T) {
 func TestResolveReportsEveryProblemAtOnce(t *testing.T) {
 	err := (&config.Config{Addr: "no-port"}).Resolve(env(map[string]string{"IDSWAP_DB": "postgres://x"},
 		"IDSWAP_SESSION_KEY", "too-short", "IDSWAP_WORKERS", "0", "IDSWAP_CARRIER_RATE", "fast",
-		"IDSWAP_CALLBACK_WAIT", "-1s", "IDSWAP_SMTP_TLS", "ssl", "IDSWAP_WRITES_ENABLED", "yes please"))
+		"IDSWAP_CALLBACK_WAIT", "-1s", "IDSWAP_SYNC_EVERY", "5s", "IDSWAP_SMTP_TLS", "ssl", "IDSWAP_WRITES_ENABLED", "yes please"))
 	if err == nil {
 		t.Fatal("a configuration full of mistakes resolved")
 	}
 	for _, want := range []string{"IDSWAP_DB must start with", "IDSWAP_SECRET_KEY is not set", "IDSWAP_SESSION_KEY must be 32 bytes",
 		"IDSWAP_WORKERS must be between", "IDSWAP_CARRIER_RATE must be a number", "IDSWAP_CALLBACK_WAIT must be a positive duration",
+		"IDSWAP_SYNC_EVERY must be 0 (off) or at least 1m",
 		"IDSWAP_SMTP_TLS must be none", "IDSWAP_WRITES_ENABLED must be true or false", `--addr "no-port"`} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("the error does not say %q:\n%v", want, err)
@@ -118,5 +119,20 @@ func TestResolveInDemoModeReadsTheKeyFilesAndWritesNothing(t *testing.T) {
 	}
 	if c.DSN != "sqlite:"+filepath.Join(dir, "idswap.db") || !c.WritesEnabled || c.DemoPassword != config.DefaultDemoPassword {
 		t.Fatalf("demo defaults: %+v", c)
+	}
+}
+
+func TestSyncEveryDefaultsToSixHoursAndZeroTurnsItOff(t *testing.T) {
+	for _, c := range []struct {
+		v    string
+		want time.Duration
+	}{{"", 6 * time.Hour}, {"0", 0}, {"2h", 2 * time.Hour}} {
+		cfg := &config.Config{Addr: "127.0.0.1:9000"}
+		if err := cfg.Resolve(env(validEnvs, "IDSWAP_SYNC_EVERY", c.v)); err != nil {
+			t.Fatal(err)
+		}
+		if cfg.SyncEvery != c.want {
+			t.Errorf("IDSWAP_SYNC_EVERY=%q: %v, want %v", c.v, cfg.SyncEvery, c.want)
+		}
 	}
 }

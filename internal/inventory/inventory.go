@@ -358,12 +358,14 @@ func parseTime(s string) *time.Time {
 	return nil
 }
 
-// RequestSync queues a sync of a provider to run on the job queue (the admin's "sync now").
-func (s *Service) RequestSync(ctx context.Context, a store.Actor, providerID int64) error {
+// RequestSync queues a sync of a provider to run on the job queue (the admin's "sync now", and
+// the schedule). A sync of the provider already queued or running is enough: then nothing is
+// queued and queued is false.
+func (s *Service) RequestSync(ctx context.Context, a store.Actor, providerID int64) (queued bool, err error) {
 	if _, err := s.db.ProviderByID(ctx, providerID); err != nil {
-		return err
+		return false, err
 	}
-	return s.db.Enqueue(ctx, store.NewJob{Kind: jobs.KindInventorySync, Payload: jobs.InventorySync{ProviderID: providerID, By: a.Name}, MaxAttempts: 3})
+	return s.db.QueueSync(ctx, providerID, a)
 }
 
 // Handle runs a jobs.KindInventorySync job. A killed run is simply run again: the restart matches what the
@@ -382,4 +384,24 @@ func (s *Service) Handle(ctx context.Context, j store.Job) error {
 			"updated", run.Updated, "changed_outside", run.ChangedOutside, "gone", run.Gone, "unassigned", run.Unassigned)
 	}
 	return nil
+}
+
+// QueueAll queues a sync of every provider that has none queued or running: the schedule's tick
+// (IDSWAP_SYNC_EVERY). It returns how many it queued.
+func (s *Service) QueueAll(ctx context.Context, by string) (int, error) {
+	ps, err := s.db.Providers(ctx)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, p := range ps {
+		queued, err := s.RequestSync(ctx, store.Actor{Name: by}, p.ID)
+		if err != nil {
+			return n, err
+		}
+		if queued {
+			n++
+		}
+	}
+	return n, nil
 }

@@ -63,3 +63,30 @@ func randomSecret() string {
 	_, _ = rand.Read(b)
 	return base64.RawURLEncoding.EncodeToString(b)
 }
+
+// CheckInput tests credentials as an admin entered them, before they are saved: providerID 0 is
+// a new provider; for an existing one, an empty secret means the stored one (as on save).
+// Nothing is stored. Bad input is an apperr error, as on save.
+func (s *Service) CheckInput(ctx context.Context, providerID int64, in ProviderInput) (*CheckResult, error) {
+	if err := in.check(providerID == 0); err != nil {
+		return nil, err
+	}
+	creds := in.change(providerID).Credentials
+	if providerID != 0 && (creds.ClientSecret == "" || creds.Password == "") {
+		stored, err := s.db.ThingSpaceCredentials(ctx, providerID)
+		if err != nil {
+			return nil, err
+		}
+		if creds.ClientSecret == "" {
+			creds.ClientSecret = stored.ClientSecret
+		}
+		if creds.Password == "" {
+			creds.Password = stored.Password
+		}
+	}
+	c, err := NewClient(&creds, s.HTTPClient, 0)
+	if err != nil {
+		return nil, err
+	}
+	return Check(ctx, c), nil
+}

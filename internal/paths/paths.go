@@ -28,6 +28,23 @@ const (
 	AdminAudit  = Admin + "/audit"
 	AdminOutbox = Admin + "/outbox"
 
+	AdminTenants      = Admin + "/tenants"
+	AdminUsers        = Admin + "/users"
+	AdminProviders    = Admin + "/providers"
+	AdminNewProvider  = AdminProviders + "/new"
+	AdminPlans        = Admin + "/plans"
+	AdminPlansImport  = AdminPlans + "/import"
+	AdminDeviceModels = Admin + "/device-models"
+	AdminModelsCheck  = AdminDeviceModels + "/preview"
+	AdminInventory    = Admin + "/inventory"
+	AdminAssign       = AdminInventory + "/assign"
+	AdminRules        = AdminInventory + "/rules"
+	AdminSync         = Admin + "/sync"
+	AdminSyncRuns     = AdminSync + "/runs"
+
+	// AccountPassword is where every signed-in user changes their own password.
+	AccountPassword = "/account/password"
+
 	APIv1          = "/api/v1"
 	APIBulkChanges = APIv1 + "/bulk-changes"
 	APIOpenAPI     = APIv1 + "/openapi.json"
@@ -64,6 +81,14 @@ const (
 	OutboxEMLRoute        = OutboxMessageRoute + "/eml"
 	APIBulkChangeRoute    = APIBulkChanges + "/:id"
 	APICancelRoute        = APIBulkChangeRoute + "/cancel"
+	TenantRenameRoute     = AdminTenants + "/:id/rename"
+	TenantActiveRoute     = AdminTenants + "/:id/active"
+	UserActiveRoute       = AdminUsers + "/:id/active"
+	UserPasswordRoute     = AdminUsers + "/:id/password"
+	ProviderRoute         = AdminProviders + "/:id"
+	PlanRoute             = AdminPlans + "/:id"
+	RuleDeleteRoute       = AdminRules + "/:id/delete"
+	SyncProviderRoute     = AdminSync + "/:id"
 	CallbackRoute         = ThingSpaceCallback + "/:secret"
 	WebhookRoute          = Webhooks + "/:id"
 	WebhookRedeliverRoute = WebhookRoute + "/deliveries/:deliveryID/redeliver"
@@ -159,6 +184,52 @@ func OutboxAttachment(messageID int64, name string) string {
 
 // OutboxEML is an outbox e-mail as the .eml file demo mode wrote.
 func OutboxEML(messageID int64) string { return OutboxMessage(messageID) + "/eml" }
+
+// TenantRename renames a tenant.
+func TenantRename(tenantID int64) string { return AdminTenants + "/" + id(tenantID) + "/rename" }
+
+// TenantActive deactivates or reactivates a tenant.
+func TenantActive(tenantID int64) string { return AdminTenants + "/" + id(tenantID) + "/active" }
+
+// UserActive disables or re-enables a user.
+func UserActive(userID int64) string { return AdminUsers + "/" + id(userID) + "/active" }
+
+// UserPassword is an admin's reset of a user's password.
+func UserPassword(userID int64) string { return AdminUsers + "/" + id(userID) + "/password" }
+
+// Provider is a provider's settings page.
+func Provider(providerID int64) string { return AdminProviders + "/" + id(providerID) }
+
+// Plans is the plan catalogue of a provider.
+func Plans(providerID int64) string {
+	return AdminPlans + "?" + url.Values{"provider": {id(providerID)}}.Encode()
+}
+
+// Plan sets a plan's price and network types.
+func Plan(planID int64) string { return AdminPlans + "/" + id(planID) }
+
+// Inventory is the admin inventory of a provider.
+func Inventory(providerID int64) string {
+	return AdminInventory + "?" + url.Values{"provider": {id(providerID)}}.Encode()
+}
+
+// InventoryFiltered is the admin inventory of a provider with its line filter.
+func InventoryFiltered(providerID int64, q, group string) string {
+	v := url.Values{"provider": {id(providerID)}}
+	if q != "" {
+		v.Set("q", q)
+	}
+	if group != "" {
+		v.Set("group", group)
+	}
+	return AdminInventory + "?" + v.Encode()
+}
+
+// RuleDelete deletes an assignment rule.
+func RuleDelete(ruleID int64) string { return AdminRules + "/" + id(ruleID) + "/delete" }
+
+// SyncProvider queues a sync of a provider ("Sync now").
+func SyncProvider(providerID int64) string { return AdminSync + "/" + id(providerID) }
 
 // Callback is the carrier's callback URL path of a provider, its secret being the credential.
 func Callback(secret string) string { return ThingSpaceCallback + "/" + url.PathEscape(secret) }

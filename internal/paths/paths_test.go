@@ -18,6 +18,8 @@ func TestBuilders(t *testing.T) {
 		{paths.BulkChangeStatusAt(7, "PROCESSING.1.0"), "/bulk-changes/7/status?v=PROCESSING.1.0"},
 		{paths.OutboxAttachment(4, "rows of #7.csv"), "/admin/outbox/4/attachments/rows%20of%20%237.csv"},
 		{paths.OutboxEML(4), "/admin/outbox/4/eml"},
+		{paths.InventoryFiltered(2, "8914", "Acme Logistics"), "/admin/inventory?group=Acme+Logistics&provider=2&q=8914"},
+		{paths.InventoryFiltered(2, "", ""), "/admin/inventory?provider=2"},
 		{paths.Absolute("https://x.example//", paths.BulkChange(1)), "https://x.example/bulk-changes/1"},
 	} {
 		if c.got != c.want {
@@ -44,6 +46,14 @@ func TestBuildersFillTheirRoutes(t *testing.T) {
 		{paths.CallbackRoute, "/thingspace/callbacks/s3cret", paths.Callback("s3cret")},
 		{paths.AccountSessionEndRt, "/account/sessions/7/end", paths.AccountSessionEnd(7)},
 		{paths.AccountTokenRevokeRt, "/account/tokens/7/revoke", paths.AccountTokenRevoke(7)},
+		{paths.TenantRenameRoute, "/admin/tenants/7/rename", paths.TenantRename(7)},
+		{paths.TenantActiveRoute, "/admin/tenants/7/active", paths.TenantActive(7)},
+		{paths.UserActiveRoute, "/admin/users/7/active", paths.UserActive(7)},
+		{paths.UserPasswordRoute, "/admin/users/7/password", paths.UserPassword(7)},
+		{paths.ProviderRoute, "/admin/providers/7", paths.Provider(7)},
+		{paths.PlanRoute, "/admin/plans/7", paths.Plan(7)},
+		{paths.RuleDeleteRoute, "/admin/inventory/rules/7/delete", paths.RuleDelete(7)},
+		{paths.SyncProviderRoute, "/admin/sync/7", paths.SyncProvider(7)},
 	} {
 		if c.built != c.filled {
 			t.Errorf("builder of %s gives %q, want %q", c.pattern, c.built, c.filled)

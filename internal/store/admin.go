@@ -269,6 +269,11 @@ func (db *DB) SetUserActive(ctx context.Context, id int64, active bool, a Actor)
 	if err := a.audit(ctx, t, ActionUserActive, "AppUser", id, tenant, ActiveDetails{IsActive: active}); err != nil {
 		return err
 	}
+	if !active { // a disabled user can do nothing from this moment: their sessions end with it
+		if _, err := endSessionsOf(ctx, t, id, SessionEndDisabled); err != nil {
+			return err
+		}
+	}
 	return t.Commit()
 }
 
@@ -288,6 +293,11 @@ func (db *DB) ChangePassword(ctx context.Context, id int64, hash string, own boo
 		return err
 	}
 	if err := a.audit(ctx, t, ActionUserPassword, "AppUser", id, tenant, PasswordDetails{Own: own}); err != nil {
+		return err
+	}
+	// A new password ends every session the old one opened, the changer's own included: a
+	// session stolen before the change must not outlive it.
+	if _, err := endSessionsOf(ctx, t, id, SessionEndPassword); err != nil {
 		return err
 	}
 	return t.Commit()

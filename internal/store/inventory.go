@@ -2,11 +2,13 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/idswap/idswap/internal/apperr"
+	"github.com/idswap/idswap/internal/jobs"
 )
 
 // InventoryLine is one line of a provider as the inventory holds it: the carrier-side copy
@@ -395,6 +397,87 @@ func (db *DB) OpenChangeTargets(ctx context.Context, deviceIDs []int64) (map[int
 	}
 	for _, r := range rows {
 		out[r.DeviceID] = append(out[r.DeviceID], [2]string{r.ICCID, r.IMEI})
+	}
+	return out, nil
+}
+
+// OutsideChange is an identifier change a sync found at the carrier that idswap did not make.
+type OutsideChange struct {
+	ID         int64     `db:"Id"`
+	DeviceID   int64     `db:"DeviceId"`
+	TenantName string    `db:"TenantName"`
+	OldICCID   string    `db:"OldICCID"`
+	NewICCID   string    `db:"NewICCID"`
+	OldIMEI    string    `db:"OldIMEI"`
+	NewIMEI    string    `db:"NewIMEI"`
+	ChangedBy  string    `db:"ChangedBy"`
+	ChangeDate time.Time `db:"ChangeDate"`
+}
+
+// OutsideChanges lists the latest identifier changes syncs found at the carrier, newest first;
+// providerID 0 means every provider.
+func (db *DB) OutsideChanges(ctx context.Context, providerID int64, limit int) ([]OutsideChange, error) {
+	t, err := db.beginRead(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer t.Rollback()
+	clause, pargs := t.db.dialect.page(limit, 0)
+	var out []OutsideChange
+	err = t.sel(ctx, &out, `SELECT h.Id, h.DeviceId, tn.Name AS TenantName, COALESCE(h.OldICCID, '') AS OldICCID,
+		COALESCE(h.NewICCID, '') AS NewICCID, COALESCE(h.OldIMEI, '') AS OldIMEI, COALESCE(h.NewIMEI, '') AS NewIMEI,
+		h.ChangedBy, h.ChangeDate
+		FROM DeviceIdentifierChangeHistory h JOIN Tenant tn ON tn.Id = h.TenantId
+		WHERE h.ChangeReason = ? AND (? = 0 OR h.ServiceProviderId = ?)
+		ORDER BY h.Id DESC `+clause, append([]any{OutsideChangeReason, providerID, providerID}, pargs...)...)
+	return out, err
+}
+
+// QueueSync queues a sync of a provider on the job queue and records who asked, unless a sync
+// of the provider is already queued or running: then it queues nothing and answers false, so
+// that neither the schedule nor a second click piles up syncs behind one another.
+func (db *DB) QueueSync(ctx context.Context, providerID int64, a Actor) (queued bool, err error) {
+	t, err := db.begin(ctx)
+	if err != nil {
+		return false, err
+	}
+	defer t.Rollback()
+	pending, err := pendingSyncs(ctx, t)
+	if err != nil || pending[providerID] {
+		return false, err
+	}
+	if err := enqueue(ctx, t, NewJob{Kind: jobs.KindInventorySync, Payload: jobs.InventorySync{ProviderID: providerID, By: a.Name},
+		MaxAttempts: 3}); err != nil {
+		return false, err
+	}
+	if err := a.audit(ctx, t, ActionInventorySyncReq, "ServiceProvider", providerID, nil, nil); err != nil {
+		return false, err
+	}
+	return true, t.Commit()
+}
+
+// PendingSyncs lists the providers with a sync queued or running on the job queue.
+func (db *DB) PendingSyncs(ctx context.Context) (map[int64]bool, error) {
+	t, err := db.beginRead(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer t.Rollback()
+	return pendingSyncs(ctx, t)
+}
+
+func pendingSyncs(ctx context.Context, t *tx) (map[int64]bool, error) {
+	var payloads []string
+	if err := t.sel(ctx, &payloads, `SELECT Payload FROM Job WHERE Kind = ? AND Status IN ('`+JobQueued+`', '`+JobRunning+`')`,
+		jobs.KindInventorySync); err != nil {
+		return nil, err
+	}
+	out := map[int64]bool{}
+	for _, p := range payloads {
+		var j jobs.InventorySync
+		if json.Unmarshal([]byte(p), &j) == nil {
+			out[j.ProviderID] = true
+		}
 	}
 	return out, nil
 }

@@ -1,0 +1,22 @@
+package views
+
+// TenantsPageModel lists tenants with their forms.
+type TenantsPageModel struct {
+	Layout
+	Rows    []TenantRow
+	NewName string
+	// Error is the answer to the form that failed; ErrorFor names it: 0 the create form,
+	// otherwise the tenant whose row's form it was.
+	Error    string
+	ErrorFor int64
+}
+
+// TenantRow is one tenant.
+type TenantRow struct {
+	ID             int64
+	Name           string
+	Active         bool
+	Devices, Users int
+	RenameURL      string
+	ActiveURL      string
+}
