@@ -202,6 +202,9 @@ func TestABatchThatCannotRunFailsAndCanBeRetried(t *testing.T) {
 		if b.Status != change.BatchError || b.StatusDetails != "Write operations are disabled" || b.Counts.Error != 3 {
 			t.Fatalf("failed batch: %s %q %+v", b.Status, b.StatusDetails, b.Counts)
 		}
+		if n, err := db.UnsentFailedRows(ctx, bulk); err != nil || n != 3 {
+			t.Fatalf("UnsentFailedRows of the failed batch: %d %v, want 3", n, err)
+		}
 		if _, err := db.RetryBulkChange(ctx, f.globex, bulk, "admin", ""); !apperr.Is(err, apperr.NotFound) {
 			t.Fatalf("another tenant's retry: %v", err)
 		}
@@ -212,6 +215,9 @@ func TestABatchThatCannotRunFailsAndCanBeRetried(t *testing.T) {
 		b, _ = db.BulkChange(ctx, 0, bulk)
 		if b.Status != change.BatchProcessing || b.StatusDetails != "" || b.ProcessedDate != nil || b.Counts.New != 3 {
 			t.Fatalf("retried batch: %s %q %+v", b.Status, b.StatusDetails, b.Counts)
+		}
+		if n, err := db.UnsentFailedRows(ctx, bulk); err != nil || n != 0 {
+			t.Fatalf("UnsentFailedRows after the retry: %d %v, want 0", n, err)
 		}
 		if _, err := db.RetryBulkChange(ctx, 0, bulk, "admin@example.com", ""); !apperr.Is(err, apperr.Conflict) {
 			t.Fatalf("retry of a running batch: %v", err)
