@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -38,6 +39,15 @@ func TestBrowserXLSXFromAFinishedRequestGoesBackThroughTheWizard(t *testing.T) {
 		}
 	}
 	signIn(t, ctx, app, demo.AcmeManager)
+
+	// The device's history offers the identifiers of the change to copy, old and new.
+	if err := chromedp.Do(ctx, chromedp.Navigate(app.URL+paths.Device(*rows[0].DeviceID)), chromedp.WaitVisible(chromedp.CSS(`[data-testid=history-row]`))); err != nil {
+		t.Fatal(err)
+	}
+	named, _ := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll("[data-testid=device-history] [data-testid=copy]")].filter(b => !b.hidden).map(b => b.getAttribute("aria-label"))`))
+	if !slices.Contains(named, "Copy ICCID "+rows[0].ICCID) || !slices.Contains(named, "Copy ICCID "+rows[0].NewICCID) {
+		t.Fatalf("history copy buttons %q, want the old ICCID %s and the new %s", named, rows[0].ICCID, rows[0].NewICCID)
+	}
 
 	// The request's page offers the workbook; headless Chromium does not save downloads, so
 	// the page fetches it with its own session, as the link would.
