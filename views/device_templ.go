@@ -409,7 +409,7 @@ func DevicePage(p DevicePageModel) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = Changes(h.Changes).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = ChangesCopyable(h.Changes).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -538,7 +538,7 @@ func DevicePage(p DevicePageModel) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = Changes(r.Changes).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = ChangesCopyable(r.Changes).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -223,7 +224,7 @@ func TestBrowserInventoryStartsAChange(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitJS(t, ctx, "sorted by ICCID", `location.search.includes("sort=iccid")`)
-	iccids, _ := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll("[data-testid=device-row] th.key")].map(e => e.innerText.trim())`))
+	iccids, _ := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll("[data-testid=device-row] th.key a")].map(e => e.innerText.trim())`))
 	for i := 1; i < len(iccids); i++ {
 		if iccids[i-1] > iccids[i] {
 			t.Fatalf("not sorted by ICCID: %q before %q", iccids[i-1], iccids[i])
@@ -233,14 +234,23 @@ func TestBrowserInventoryStartsAChange(t *testing.T) {
 	if strings.Join(nums, ",") != "1,2,3" {
 		t.Fatalf("row numbers %q", nums)
 	}
+	// Each line offers its ICCID to copy, named for a screen reader, and stays one line.
+	named, _ := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll("[data-testid=device-row] th.key [data-testid=copy]")].filter(b => !b.hidden).map(b => b.getAttribute("aria-label"))`))
+	if len(named) != len(iccids) || len(named) == 0 || named[0] != "Copy ICCID "+iccids[0] {
+		t.Fatalf("inventory copy buttons %q for ICCIDs %q", named, iccids)
+	}
+	if tall, _ := chromedp.Run(ctx, chromedp.Evaluate[[]int](`[...document.querySelectorAll("[data-testid=device-row]")].map(r => Math.round(r.getBoundingClientRect().height))`)); len(tall) == 0 || slices.Max(tall) > 48 {
+		t.Fatalf("inventory rows %v px tall: more than one line", tall)
+	}
 
-	// Export what the filter matches: a header and one line a device.
+	// Export what the filter matches: a header and one line a device, in the wizard's columns
+	// first (current, new_iccid, new_imei) so the file can go back as it is.
 	csv, err := chromedp.Run(ctx, chromedp.Evaluate[string](`fetch(document.querySelector("[data-testid=export-csv]").href).then(r => r.text())`, chromedp.EvalAwaitPromise))
 	if err != nil {
 		t.Fatal(err)
 	}
 	lines := strings.Split(strings.TrimSpace(csv), "\n")
-	if len(lines) != suspended+1 || !strings.HasPrefix(lines[0], "ICCID,IMEI,MDN") || !strings.Contains(csv, iccids[0]) {
+	if len(lines) != suspended+1 || !strings.HasPrefix(strings.TrimPrefix(lines[0], "\uFEFF"), "current,new_iccid,new_imei,") || !strings.Contains(csv, iccids[0]) {
 		t.Fatalf("export: %d lines for %d devices; first %q", len(lines), suspended, lines[0])
 	}
 
@@ -309,7 +319,7 @@ func TestBrowserInventoryStartsAChange(t *testing.T) {
 
 	// The request list: one line a request on a desktop, the whole row a link; the request's
 	// rows are numbered 1…N, and a request nothing finished of shows an empty bar.
-	id, _ := demoBatch(t, db, 5)
+	id, batch := demoBatch(t, db, 5)
 	err = chromedp.Do(ctx,
 		chromedp.EmulateViewport(1366, 900),
 		chromedp.Navigate(app.URL+paths.BulkChanges),
@@ -337,6 +347,11 @@ func TestBrowserInventoryStartsAChange(t *testing.T) {
 	numbers, _ := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll("[data-testid=change-row] td:first-child")].map(e => e.innerText.trim())`))
 	if strings.Join(numbers, ",") != "1,2,3,4,5" {
 		t.Fatalf("row numbers %q, want 1…5", numbers)
+	}
+	// Each row offers its new SIM to copy.
+	newSIMs, _ := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll("[data-testid=change-row] [data-testid=copy]")].filter(b => !b.hidden).map(b => b.dataset.copy)`))
+	if len(newSIMs) != len(batch) || newSIMs[0] != batch[0].NewICCID || newSIMs[4] != batch[4].NewICCID {
+		t.Fatalf("the rows' copy buttons are for %q", newSIMs)
 	}
 	tall, _ = chromedp.Run(ctx, chromedp.Evaluate[[]int](`[...document.querySelectorAll("[data-testid=change-row]")].map(r => Math.round(r.getBoundingClientRect().height))`))
 	for _, h := range tall {
