@@ -59,7 +59,7 @@ fmt: ## fail if a Go file is not gofmt-formatted
 	@files=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$files" ]; then echo "gofmt wants to change:"; echo "$$files"; exit 1; fi
 
 race: ## every test, with the race detector
-	$(GO) test -race -count=1 -timeout 12m ./...
+	$(GO) test -race -count=1 -timeout 14m ./...
 
 fuzz: ## fuzz the identifier parsers for a few seconds
 	$(GO) test -run='^$$' -fuzz=FuzzParse -fuzztime=10s ./internal/ident
