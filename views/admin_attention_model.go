@@ -11,13 +11,13 @@ type AdminAttentionPageModel struct {
 
 // AttentionRow is one flagged row and its "Mark settled" form.
 type AttentionRow struct {
-	BulkChangeID         int64
-	RequestURL, RowLog   string
-	DeviceID             int64 // 0: the row names no device
-	DeviceURL            string
-	OldICCID, NewICCID   string
-	OldIMEI, NewIMEI     string
-	MSISDN, Status       string
-	Reason, Since        string
-	SettleURL            string
+	BulkChangeID       int64
+	RequestURL, RowLog string
+	DeviceID           int64 // 0: the row names no device
+	DeviceURL          string
+	OldICCID, NewICCID string
+	OldIMEI, NewIMEI   string
+	MSISDN, Status     string
+	Reason, Since      string
+	SettleURL          string
 }
