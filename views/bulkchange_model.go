@@ -31,6 +31,7 @@ type BulkChangeStatus struct {
 	Final                              bool
 	Finished                           string // when the batch finished
 	Summary                            string // "12 of 40 rows finished"
+	Online                             string // changed rows seen online and not yet; "" when none changed
 	Counts                             []CountCell
 	Progress                           Progress
 	CSRF                               string

@@ -38,6 +38,16 @@ func (s *Server) bulkStatus(c echo.Context, b *store.BulkChange) views.BulkChang
 	if b.Counts.Failed() > 0 {
 		st.RetryURL = paths.RetryFailedRows(b.ID)
 	}
+	// Whether the changed lines came back online with their new identifiers: the carrier's
+	// "changed" is not yet a working device. A failed query hides the line, not the page.
+	if b.Counts.Processed > 0 {
+		on, notYet, err := s.store.OnlineCounts(c.Request().Context(), b.ID)
+		if err != nil {
+			s.log.WarnContext(c.Request().Context(), "count rows online", slog.Int64("bulk_change", b.ID), slog.Any("err", err))
+		} else {
+			st.Online = change.OnlineSummary(on, notYet)
+		}
+	}
 	// "Run again" only when it can run: some row was never sent. A failed query hides it;
 	// the page still shows everything else.
 	if u.IsAdmin() && b.Status == change.BatchError {

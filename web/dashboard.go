@@ -61,6 +61,8 @@ func (s *Server) dashboard(c echo.Context) error {
 			w.Error, change.StatusError.Words()), TestID: "stat-week-failed"},
 		{Label: "rows " + change.StatusCancelled.Words(), Value: fmt.Sprint(w.Cancelled), Hint: "withdrawn before they were sent",
 			TestID: "stat-week-cancelled"},
+		{Label: "changed lines back online", Value: fmt.Sprint(d.WeekOnline), Hint: change.OnlineSummary(d.WeekOnline, d.WeekNotOnline),
+			TestID: "stat-week-online"},
 	}
 	p.Waiting = views.Stat{Label: "rows waiting for the carrier", Value: fmt.Sprint(d.Waiting), TestID: "stat-waiting"}
 	if d.OldestWaiting != nil {

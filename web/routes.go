@@ -130,6 +130,8 @@ func (s *Server) routes(secure bool) {
 
 	// The admin console (admin_*.go): set-up and administration, every form audited.
 	admin.GET("", s.adminIndex)
+	admin.GET(under(paths.Admin, paths.AdminAttention), s.adminAttention)
+	admin.POST(under(paths.Admin, paths.AttentionSettleRoute), s.settleAttention)
 	admin.GET(under(paths.Admin, paths.AdminTenants), s.adminTenants)
 	admin.POST(under(paths.Admin, paths.AdminTenants), s.createTenant)
 	admin.POST(under(paths.Admin, paths.TenantRenameRoute), s.renameTenant)

@@ -57,6 +57,12 @@ type Store interface {
 	SyncRuns(ctx context.Context, providerID int64, limit int) ([]store.SyncRun, error)
 	PendingSyncs(ctx context.Context) (map[int64]bool, error)
 	OutsideChanges(ctx context.Context, providerID int64, limit int) ([]store.OutsideChange, error)
+
+	// The rows the carrier contradicted, and an admin settling one (admin_attention.go).
+	NeedsAttention(ctx context.Context, limit int) ([]store.Attention, error)
+	ClearAttention(ctx context.Context, changeID int64, a store.Actor) error
+	// A request's changed rows seen online since, and not yet (bulk change page).
+	OnlineCounts(ctx context.Context, bulkID int64) (online, notYet int, err error)
 }
 
 // Engine is the bulk-change engine as the handlers use it.

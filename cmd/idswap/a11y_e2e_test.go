@@ -180,6 +180,12 @@ var auditPages = []auditPage{
 	}},
 	{"not found (admin)", demo.AdminEmail, visit(fixed("/admin/outbox/99999999"), "main h1")},
 	{"admin console", demo.AdminEmail, visit(fixed("/admin"), "[data-testid=admin-links]")},
+	{"needs attention, one row flagged", demo.AdminEmail, func(ctx context.Context, f *auditFixture) error {
+		if err := f.db.FlagChange(ctx, f.failed, "the carrier confirmed the change after reporting it failed", 0, "a11y test"); err != nil {
+			return err
+		}
+		return visit(fixed("/admin/attention"), "[data-testid=attention-row]")(ctx, f)
+	}},
 	{"tenants, a duplicate name refused", demo.AdminEmail, func(ctx context.Context, f *auditFixture) error {
 		return chromedp.Do(ctx, chromedp.Navigate(f.app.URL+"/admin/tenants"),
 			chromedp.SendKeys(chromedp.CSS(`#tenant-name`), demo.TenantAcme),

@@ -172,3 +172,10 @@ func (n RowNotes) Words() string {
 	}
 	return out
 }
+
+// OnlineSummary says how many changed rows' devices have connected with their new identifiers
+// since the change, and how many not yet: "3 online with the new identifiers, 1 not seen
+// online yet". The request page and the dashboard say it this way.
+func OnlineSummary(online, notYet int) string {
+	return fmt.Sprintf("%d online with the new identifiers, %d not seen online yet", online, notYet)
+}

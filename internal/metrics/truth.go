@@ -22,12 +22,13 @@ func (m *Metrics) Event(name string) {
 }
 
 // truthCollector reads, at scrape time, what the database says about rows corrected late,
-// callbacks rejected, contradictions open and rows waiting for the carrier: the whole
-// installation's numbers, not this process's.
+// callbacks rejected, contradictions open, rows waiting for the carrier and changed rows not
+// yet seen online: the whole installation's numbers, not this process's.
 type truthCollector struct {
 	stats                                   TruthStats
 	log                                     *slog.Logger
 	corrected, rejected, attention, waiting *prometheus.Desc
+	notOnline                               *prometheus.Desc
 }
 
 func newTruthCollector(s TruthStats, log *slog.Logger) *truthCollector {
@@ -36,6 +37,8 @@ func newTruthCollector(s TruthStats, log *slog.Logger) *truthCollector {
 		rejected:  prometheus.NewDesc("idswap_callbacks_rejected", "Callbacks stored as rejected: their echoed credentials were not the listener's.", nil, nil),
 		attention: prometheus.NewDesc("idswap_rows_needing_attention", "Rows the carrier contradicted in a way only an admin can settle.", nil, nil),
 		waiting:   prometheus.NewDesc("idswap_rows_waiting_for_carrier", "Rows sent and not yet confirmed by the carrier.", nil, nil),
+		notOnline: prometheus.NewDesc("idswap_rows_not_seen_online",
+			"Rows changed within the online horizon (store.OnlineHorizon) whose device has not yet connected with its new identifiers.", nil, nil),
 	}
 }
 
@@ -45,6 +48,7 @@ func (c *truthCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- c.rejected
 	ch <- c.attention
 	ch <- c.waiting
+	ch <- c.notOnline
 }
 
 // Collect implements prometheus.Collector; a database that does not answer leaves these
@@ -61,4 +65,5 @@ func (c *truthCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(c.rejected, prometheus.GaugeValue, float64(s.CallbacksRefused))
 	ch <- prometheus.MustNewConstMetric(c.attention, prometheus.GaugeValue, float64(s.Attention))
 	ch <- prometheus.MustNewConstMetric(c.waiting, prometheus.GaugeValue, float64(s.Waiting))
+	ch <- prometheus.MustNewConstMetric(c.notOnline, prometheus.GaugeValue, float64(s.NotOnline))
 }

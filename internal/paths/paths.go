@@ -41,6 +41,7 @@ const (
 	AdminRules        = AdminInventory + "/rules"
 	AdminSync         = Admin + "/sync"
 	AdminSyncRuns     = AdminSync + "/runs"
+	AdminAttention    = Admin + "/attention"
 
 	// AccountPassword is where every signed-in user changes their own password.
 	AccountPassword = "/account/password"
@@ -89,6 +90,7 @@ const (
 	PlanRoute             = AdminPlans + "/:id"
 	RuleDeleteRoute       = AdminRules + "/:id/delete"
 	SyncProviderRoute     = AdminSync + "/:id"
+	AttentionSettleRoute  = AdminAttention + "/:id/settle"
 	CallbackRoute         = ThingSpaceCallback + "/:secret"
 	WebhookRoute          = Webhooks + "/:id"
 	WebhookRedeliverRoute = WebhookRoute + "/deliveries/:deliveryID/redeliver"
@@ -103,6 +105,9 @@ func WebhookRedeliver(endpointID, deliveryID int64) string {
 }
 
 func id(n int64) string { return strconv.FormatInt(n, 10) }
+
+// AttentionSettle takes a row (M2M_DeviceChange id) off the "needs attention" list.
+func AttentionSettle(changeID int64) string { return AdminAttention + "/" + id(changeID) + "/settle" }
 
 // BulkChange is a request's page.
 func BulkChange(bulkChangeID int64) string { return BulkChanges + "/" + id(bulkChangeID) }

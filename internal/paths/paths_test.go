@@ -54,6 +54,7 @@ func TestBuildersFillTheirRoutes(t *testing.T) {
 		{paths.PlanRoute, "/admin/plans/7", paths.Plan(7)},
 		{paths.RuleDeleteRoute, "/admin/inventory/rules/7/delete", paths.RuleDelete(7)},
 		{paths.SyncProviderRoute, "/admin/sync/7", paths.SyncProvider(7)},
+		{paths.AttentionSettleRoute, "/admin/attention/7/settle", paths.AttentionSettle(7)},
 	} {
 		if c.built != c.filled {
 			t.Errorf("builder of %s gives %q, want %q", c.pattern, c.built, c.filled)

@@ -42,7 +42,9 @@ const (
 	ActionProviderCallback AuditAction = "provider.callback_rotate"
 	// ActionChangeCorrected: the carrier's later word changed a finished row.
 	ActionChangeCorrected AuditAction = "change.corrected"
-	ActionSeed            AuditAction = "seed"
+	// ActionChangeSettled: an admin took a row off the "needs attention" list.
+	ActionChangeSettled AuditAction = "change.settled"
+	ActionSeed          AuditAction = "seed"
 )
 
 // BulkChangeCreateDetails are the details of ActionBulkChangeCreate.

@@ -18,6 +18,8 @@ type DashboardFilter struct {
 type Dashboard struct {
 	WeekBatches int           // bulk changes created since WeekStart
 	WeekRows    change.Counts // their rows, by status now
+	// Their changed rows whose device has connected with the new identifiers since, and not yet.
+	WeekOnline, WeekNotOnline int
 	// Rows sent and waiting for the carrier's answer, and the one waiting longest.
 	Waiting                   int
 	OldestWaiting             *time.Time
@@ -69,6 +71,20 @@ func (db *DB) Dashboard(ctx context.Context, f DashboardFilter) (*Dashboard, err
 	for _, s := range byStatus {
 		d.WeekRows.Add(change.Status(s.Status), s.N)
 	}
+
+	var online struct {
+		Online int `db:"Online"`
+		NotYet int `db:"NotYet"`
+	}
+	if err := t.get(ctx, &online, `SELECT
+		COALESCE(SUM(CASE WHEN c.OnlineSince IS NOT NULL THEN 1 ELSE 0 END), 0) AS Online,
+		COALESCE(SUM(CASE WHEN c.OnlineSince IS NULL THEN 1 ELSE 0 END), 0) AS NotYet
+		FROM M2M_DeviceChange c JOIN DeviceBulkChange b ON b.Id = c.BulkChangeId
+		WHERE b.IsDeleted = 0 AND b.CreatedDate >= ? AND c.Status = ?`+tenant,
+		append([]any{f.WeekStart, string(change.StatusProcessed)}, targs...)...); err != nil {
+		return nil, err
+	}
+	d.WeekOnline, d.WeekNotOnline = online.Online, online.NotYet
 
 	var waiting struct {
 		N      int    `db:"N"`

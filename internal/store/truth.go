@@ -294,13 +294,15 @@ func (db *DB) flagChangeOnce(ctx context.Context, changeID int64, reason string,
 
 // Attention is a row on the "needs attention" list.
 type Attention struct {
-	ChangeID     int64         `db:"Id"`
-	BulkChangeID int64         `db:"BulkChangeId"`
-	TenantID     int64         `db:"TenantId"`
-	MSISDN       string        `db:"MSISDN"`
-	Status       change.Status `db:"Status"`
-	Reason       string        `db:"AttentionReason"`
-	Since        time.Time     `db:"AttentionDate"`
+	ChangeID     int64  `db:"Id"`
+	BulkChangeID int64  `db:"BulkChangeId"`
+	TenantID     int64  `db:"TenantId"`
+	DeviceID     *int64 `db:"DeviceId"`
+	// The row's identifiers before the change and the new ones it asked for.
+	RowIdentifiers
+	Status change.Status `db:"Status"`
+	Reason string        `db:"AttentionReason"`
+	Since  time.Time     `db:"AttentionDate"`
 }
 
 // NeedsAttention lists the flagged rows, oldest first (the filtered index
@@ -311,24 +313,33 @@ func (db *DB) NeedsAttention(ctx context.Context, limit int) ([]Attention, error
 	}
 	var out []Attention
 	page, args := db.dialect.page(limit, 0)
-	err := db.db.SelectContext(ctx, &out, db.dialect.rebind(`SELECT m.Id, m.BulkChangeId, b.TenantId,
-		COALESCE(m.MSISDN, '') AS MSISDN, m.Status, COALESCE(m.AttentionReason, '') AS AttentionReason, m.AttentionDate
+	err := db.db.SelectContext(ctx, &out, db.dialect.rebind(`SELECT m.Id, m.BulkChangeId, b.TenantId, m.DeviceId,
+		COALESCE(m.ICCID, '') AS ICCID, COALESCE(m.IMEI, '') AS IMEI, COALESCE(m.MSISDN, '') AS MSISDN,
+		COALESCE(m.EID, '') AS EID, COALESCE(m.NewICCID, '') AS NewICCID, COALESCE(m.NewIMEI, '') AS NewIMEI, m.Status, COALESCE(m.AttentionReason, '') AS AttentionReason, m.AttentionDate
 		FROM M2M_DeviceChange m JOIN DeviceBulkChange b ON b.Id = m.BulkChangeId
 		WHERE m.AttentionDate IS NOT NULL ORDER BY m.AttentionDate, m.Id `+page), args...)
 	return out, err
 }
 
-// ClearAttention takes a row off the "needs attention" list once an admin has settled it.
-func (db *DB) ClearAttention(ctx context.Context, changeID int64, by string) error {
+// ClearAttention takes a row off the "needs attention" list once an admin has settled it: the
+// row's log and the audit (change.settled, with the reason that was cleared) say who did.
+func (db *DB) ClearAttention(ctx context.Context, changeID int64, a Actor) error {
 	t, err := db.begin(ctx)
 	if err != nil {
 		return err
 	}
 	defer t.Rollback()
-	var bulkID int64
-	if err := t.get(ctx, &bulkID, `SELECT BulkChangeId FROM M2M_DeviceChange WHERE Id = ? AND AttentionDate IS NOT NULL`, changeID); err != nil {
+	var row struct {
+		BulkID   int64  `db:"BulkChangeId"`
+		TenantID int64  `db:"TenantId"`
+		Reason   string `db:"AttentionReason"`
+	}
+	if err := t.get(ctx, &row, `SELECT m.BulkChangeId, b.TenantId, COALESCE(m.AttentionReason, '') AS AttentionReason
+		FROM M2M_DeviceChange m JOIN DeviceBulkChange b ON b.Id = m.BulkChangeId
+		WHERE m.Id = ? AND m.AttentionDate IS NOT NULL`, changeID); err != nil {
 		return notFound(err, "device change %d needs no attention", changeID)
 	}
+	bulkID, by := row.BulkID, a.Name
 	if _, err := lockBatch(ctx, t, bulkID); err != nil {
 		return err
 	}
@@ -340,7 +351,17 @@ func (db *DB) ClearAttention(ctx context.Context, changeID int64, by string) err
 		ResponseText: "settled by " + by}}); err != nil {
 		return err
 	}
+	if err := a.audit(ctx, t, ActionChangeSettled, "M2M_DeviceChange", changeID, &row.TenantID,
+		SettledDetails{BulkChangeID: bulkID, Reason: row.Reason}); err != nil {
+		return err
+	}
 	return t.Commit()
+}
+
+// SettledDetails are the details of ActionChangeSettled.
+type SettledDetails struct {
+	BulkChangeID int64  `json:"bulk_change_id"`
+	Reason       string `json:"reason"` // what the row was flagged for
 }
 
 // TruthCounts are the numbers behind the issue-11 metrics.

@@ -25,10 +25,10 @@ func TestNeedsAttentionListAndClear(t *testing.T) {
 		if c, err := db.TruthCounts(ctx); err != nil || c.Attention != 1 {
 			t.Fatalf("counts %+v %v", c, err)
 		}
-		if err := db.ClearAttention(ctx, rows[1].ID, "admin@x"); err != nil {
+		if err := db.ClearAttention(ctx, rows[1].ID, store.Actor{Name: "admin@x"}); err != nil {
 			t.Fatal(err)
 		}
-		if err := db.ClearAttention(ctx, rows[1].ID, "admin@x"); !apperr.Is(err, apperr.NotFound) {
+		if err := db.ClearAttention(ctx, rows[1].ID, store.Actor{Name: "admin@x"}); !apperr.Is(err, apperr.NotFound) {
 			t.Fatalf("clearing twice: %v", err)
 		}
 		if list, err := db.NeedsAttention(ctx, 10); err != nil || len(list) != 0 {
