@@ -42,7 +42,7 @@ func Decode[P any](fn func(ctx context.Context, j store.Job, p P) error) Handler
 	return func(ctx context.Context, j store.Job) error {
 		var p P
 		if err := json.Unmarshal([]byte(j.Payload), &p); err != nil {
-			return fmt.Errorf("queue: job %d (%s): payload %q does not decode into %T: %w", j.ID, j.Kind, j.Payload, p, err)
+			return fmt.Errorf("queue: job %d (%s): payload %s does not decode into %T: %w", j.ID, j.Kind, j.Payload, p, err)
 		}
 		return fn(ctx, j, p)
 	}
