@@ -119,12 +119,8 @@ func (s *Server) complianceReport(c echo.Context) error {
 	return render(c, status, views.ComplianceReportPage(p))
 }
 
-// complianceCSV and complianceXLSX are the downloads; the audit trail records each with the
-// file's SHA-256.
-func (s *Server) complianceCSV(c echo.Context) error { return s.complianceDownload(c, sheet.CSV) }
-
-func (s *Server) complianceXLSX(c echo.Context) error { return s.complianceDownload(c, sheet.XLSX) }
-
+// complianceDownload is the report's file (CSV or .xlsx); the audit trail records each download
+// with the file's SHA-256.
 func (s *Server) complianceDownload(c echo.Context, format sheet.Format) error {
 	ctx := c.Request().Context()
 	u := currentUser(c)
