@@ -89,14 +89,11 @@ func (s *Server) complianceReport(c echo.Context) error {
 	f, ok := complianceFilter(u, q, errs)
 	p := views.ComplianceReport{Layout: layout(c, "Compliance report", "reports"), From: q.Get("from"), To: q.Get("to"), Errors: errs}
 	if u.IsAdmin() {
-		ts, err := s.store.Tenants(ctx)
+		ts, err := s.tenants(ctx)
 		if err != nil {
 			return err
 		}
-		p.Tenants = []views.Option{}
-		for _, t := range ts {
-			p.Tenants = append(p.Tenants, views.Option{Value: fmt.Sprint(t.ID), Label: t.Name, Selected: t.ID == f.TenantID})
-		}
+		p.Tenants = ts.options(f.TenantID)
 	}
 	status := http.StatusOK
 	if len(errs) > 0 {
