@@ -9,14 +9,9 @@ import (
 	"github.com/idswap/idswap/internal/store"
 )
 
-// bulkChangeRowsCSV streams every row of a request as CSV, row by row as the database returns them.
-func (s *Server) bulkChangeCSV(c echo.Context) error { return s.bulkChangeSheet(c, sheet.CSV) }
-
-// bulkChangeXLSX is every row of a request as an .xlsx workbook.
-func (s *Server) bulkChangeXLSX(c echo.Context) error { return s.bulkChangeSheet(c, sheet.XLSX) }
-
 // bulkChangeSheet writes a request's rows in the layout of the e-mail's attachment
-// (sheet.RowsHeader): the template's columns first, so the file can be edited and uploaded.
+// (sheet.RowsHeader): the template's columns first, so the file can be edited and uploaded. A
+// CSV is streamed row by row as the database returns them; an .xlsx is a workbook.
 func (s *Server) bulkChangeSheet(c echo.Context, f sheet.Format) error {
 	b, err := s.bulkChangeFor(c)
 	if err != nil {

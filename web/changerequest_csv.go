@@ -20,14 +20,9 @@ import (
 // them as text (internal/sheet: a text cell in .xlsx, a leading apostrophe in CSV); the reader
 // takes the marks off again (sheet.Unmark), so the Rows box shows plain identifiers.
 
-// changeTemplate is the CSV template: the header the parser knows, and one example row per
-// change type. Rows whose note starts with "example" are skipped when the file comes back, so
-// a template uploaded unchanged adds nothing.
-func (s *Server) changeTemplate(c echo.Context) error { return s.writeTemplate(c, sheet.CSV) }
-
-// changeTemplateXLSX is the same template as an Excel workbook.
-func (s *Server) changeTemplateXLSX(c echo.Context) error { return s.writeTemplate(c, sheet.XLSX) }
-
+// writeTemplate is the template (CSV or an Excel workbook): the header the parser knows, and one
+// example row per change type. Rows whose note starts with "example" are skipped when the file
+// comes back, so a template uploaded unchanged adds nothing.
 func (s *Server) writeTemplate(c echo.Context, f sheet.Format) error {
 	return s.streamSheet(c, f, "idswap-change-template."+string(f), templateHeader(), func(write func(...sheet.Cell) error) error {
 		for _, r := range templateExamples {

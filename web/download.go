@@ -12,6 +12,12 @@ import (
 	"github.com/idswap/idswap/internal/sheet"
 )
 
+// inFormat is the route of one file format of a download: each download is one handler that
+// takes the format, and the routes (CSV, .xlsx) name the format it answers in.
+func inFormat(f sheet.Format, h func(echo.Context, sheet.Format) error) echo.HandlerFunc {
+	return func(c echo.Context) error { return h(c, f) }
+}
+
 // streamSheet answers with a spreadsheet download (CSV or .xlsx) named filename: the header,
 // then every record that each writes. Every cell goes through the one writer (internal/sheet),
 // which neutralises formulas and keeps identifiers as text. A CSV is sent as the database

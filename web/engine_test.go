@@ -13,6 +13,7 @@ import (
 	"github.com/idswap/idswap/internal/auth"
 	"github.com/idswap/idswap/internal/change"
 	"github.com/idswap/idswap/internal/demo"
+	"github.com/idswap/idswap/internal/jobs"
 	"github.com/idswap/idswap/internal/paths"
 	"github.com/idswap/idswap/internal/store"
 	"github.com/idswap/idswap/web"
@@ -125,7 +126,7 @@ func TestOutboxListsAndShowsTheResultEmail(t *testing.T) {
 		t.Fatalf("outbox: %v %v", mails, err)
 	}
 	mail := mails[0]
-	if err := e.engine.SendEmail(ctx, store.Job{Payload: fmt.Sprintf(`{"outbox_id":%d}`, mail.ID), Attempts: 1, MaxAttempts: 3}); err != nil {
+	if err := e.engine.Handlers()[jobs.KindSendEmail](ctx, store.Job{Payload: fmt.Sprintf(`{"outbox_id":%d}`, mail.ID), Attempts: 1, MaxAttempts: 3}); err != nil {
 		t.Fatal(err)
 	}
 

@@ -89,14 +89,11 @@ func (s *Server) complianceReport(c echo.Context) error {
 	f, ok := complianceFilter(u, q, errs)
 	p := views.ComplianceReport{Layout: layout(c, "Compliance report", "reports"), From: q.Get("from"), To: q.Get("to"), Errors: errs}
 	if u.IsAdmin() {
-		ts, err := s.store.Tenants(ctx)
+		ts, err := s.tenants(ctx)
 		if err != nil {
 			return err
 		}
-		p.Tenants = []views.Option{}
-		for _, t := range ts {
-			p.Tenants = append(p.Tenants, views.Option{Value: fmt.Sprint(t.ID), Label: t.Name, Selected: t.ID == f.TenantID})
-		}
+		p.Tenants = ts.options(f.TenantID)
 	}
 	status := http.StatusOK
 	if len(errs) > 0 {
@@ -119,12 +116,8 @@ func (s *Server) complianceReport(c echo.Context) error {
 	return render(c, status, views.ComplianceReportPage(p))
 }
 
-// complianceCSV and complianceXLSX are the downloads; the audit trail records each with the
-// file's SHA-256.
-func (s *Server) complianceCSV(c echo.Context) error { return s.complianceDownload(c, sheet.CSV) }
-
-func (s *Server) complianceXLSX(c echo.Context) error { return s.complianceDownload(c, sheet.XLSX) }
-
+// complianceDownload is the report's file (CSV or .xlsx); the audit trail records each download
+// with the file's SHA-256.
 func (s *Server) complianceDownload(c echo.Context, format sheet.Format) error {
 	ctx := c.Request().Context()
 	u := currentUser(c)

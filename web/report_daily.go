@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"strconv"
 
@@ -90,14 +89,11 @@ func (s *Server) renderDaily(c echo.Context, status int, tenantID int64, form *v
 		p.SendAt, p.Recipients, p.Active, p.Error = form.SendAt, form.Recipients, form.Active, form.Error
 	}
 	if u.IsAdmin() {
-		ts, err := s.store.Tenants(ctx)
+		ts, err := s.tenants(ctx)
 		if err != nil {
 			return err
 		}
-		p.Tenants = []views.Option{{Value: "0", Label: "Every tenant (to the admins)", Selected: tenantID == 0}}
-		for _, t := range ts {
-			p.Tenants = append(p.Tenants, views.Option{Value: fmt.Sprint(t.ID), Label: t.Name, Selected: t.ID == tenantID})
-		}
+		p.Tenants = append([]views.Option{{Value: "0", Label: "Every tenant (to the admins)", Selected: tenantID == 0}}, ts.options(tenantID)...)
 	}
 	p.TenantID = strconv.FormatInt(tenantID, 10)
 	p.Layout = layout(c, "Daily summary", "reports")

@@ -126,15 +126,12 @@ func (s *Server) renderWebhooks(c echo.Context, status int, p views.Webhooks, ch
 	}
 	names := map[int64]string{}
 	if u.IsAdmin() {
-		ts, err := s.store.Tenants(ctx)
+		ts, err := s.tenants(ctx)
 		if err != nil {
 			return err
 		}
-		p.Tenants = []views.Option{}
-		for _, t := range ts {
-			names[t.ID] = t.Name
-			p.Tenants = append(p.Tenants, views.Option{Value: fmt.Sprint(t.ID), Label: t.Name, Selected: c.FormValue("tenant") == fmt.Sprint(t.ID)})
-		}
+		chosen, _ := strconv.ParseInt(c.FormValue("tenant"), 10, 64) // not a number: none chosen
+		names, p.Tenants = ts.names(), ts.options(chosen)
 	}
 	for _, ep := range eps {
 		p.Endpoints = append(p.Endpoints, views.WebhookRow{ID: ep.ID, URL: paths.Webhook(ep.ID), Target: ep.URL, Tenant: names[ep.TenantID],

@@ -4,10 +4,7 @@ import (
 	"context"
 	_ "embed"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -273,26 +270,7 @@ func TestBrowserAccessibilityAudit(t *testing.T) {
 	// wait there, so a request stays running for as long as its page is audited.
 	cfg := tssim.DefaultConfig()
 	cfg.CallbackDelay = 500 * time.Millisecond
-	sim, err := tssim.New(cfg, demo.Build(demo.Options{}).Carrier)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var hold atomic.Bool
-	release := make(chan struct{})
-	carrier := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if hold.Load() && r.Method == http.MethodPut && strings.HasSuffix(r.URL.Path, "/actions/deviceId") {
-			select {
-			case <-release:
-			case <-r.Context().Done():
-			}
-			http.Error(w, "the test's carrier is closing", http.StatusServiceUnavailable)
-			return
-		}
-		sim.Handler().ServeHTTP(w, r)
-	}))
-	t.Cleanup(func() { carrier.Close(); sim.Close() })
-	app := startApp(t, "--tssim-url", carrier.URL)
-	t.Cleanup(func() { close(release) }) // before the app and the carrier stop
+	app, hold := startAppHolding(t, cfg)
 	db, _ := app.openDB(t)
 	ctx := newBrowserFor(t, 4*time.Minute)
 	bg := context.Background()
@@ -339,7 +317,7 @@ func TestBrowserAccessibilityAudit(t *testing.T) {
 		if p.name == "dashboard" {
 			// The wizard is done with; the requests are wanted from here on.
 			f.failed = waitFinished(t, db, f.finished)
-			hold.Store(true)
+			hold()
 			f.running = auditBatch(t, db, u, ds[3:6], []string{sims[2].ICCID, sims[3].ICCID, sims[4].ICCID})
 		}
 		pageStart := time.Now()

@@ -5,10 +5,13 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -19,6 +22,7 @@ import (
 	"github.com/idswap/idswap/internal/demo"
 	"github.com/idswap/idswap/internal/paths"
 	"github.com/idswap/idswap/internal/store"
+	"github.com/idswap/idswap/internal/thingspace/tssim"
 )
 
 // runningApp is `idswap serve --demo` started in-process on a free port with its own data folder.
@@ -57,6 +61,35 @@ func startApp(t *testing.T, args ...string) *runningApp {
 		return ""
 	}
 	return startServe(t, getenv, append([]string{"--demo"}, args...)...)
+}
+
+// startAppHolding is startApp on a carrier simulator (cfg) behind a gate: once hold is called,
+// every change request waits at the carrier until the test ends, so a request stays running for
+// as long as a test looks at it. The waiting requests are answered 503 before the app and the
+// carrier stop.
+func startAppHolding(t *testing.T, cfg tssim.Config) (app *runningApp, hold func()) {
+	t.Helper()
+	sim, err := tssim.New(cfg, demo.Build(demo.Options{}).Carrier)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var holding atomic.Bool
+	release := make(chan struct{})
+	carrier := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if holding.Load() && r.Method == http.MethodPut && strings.HasSuffix(r.URL.Path, "/actions/deviceId") {
+			select {
+			case <-release:
+			case <-r.Context().Done():
+			}
+			http.Error(w, "the test's carrier is closing", http.StatusServiceUnavailable)
+			return
+		}
+		sim.Handler().ServeHTTP(w, r)
+	}))
+	t.Cleanup(func() { carrier.Close(); sim.Close() })
+	app = startApp(t, "--tssim-url", carrier.URL)
+	t.Cleanup(func() { close(release) }) // before the app and the carrier stop
+	return app, func() { holding.Store(true) }
 }
 
 // startServe runs `idswap serve` with a data folder of its own on a free port, with args added

@@ -66,13 +66,13 @@ func newEngine(cfg *config.Config, db *store.DB, log *slog.Logger, m *metrics.Me
 	// An admin's "sync now" is a job on the same queue (inventory.Service.RequestSync).
 	inv := inventory.New(db)
 	inv.Log = log.With("component", "inventory")
-	q.Handle(jobs.KindInventorySync, inv.Handle)
+	q.Handle(jobs.KindInventorySync, queue.Decode(inv.Handle))
 	// The alert evaluator: a periodic job that opens and clears incidents and e-mails admins.
 	alerts := alerting.New(alerting.Config{Store: db, Mail: mail, From: cfg.SMTP.From, Logger: log.With("component", "alerts"),
 		BaseURL: func() string { return cfg.PublicURL }, QueueAge: cfg.AlertQueueAge, CarrierFailures: cfg.AlertCarrierFailures})
 	q.Handle(jobs.KindEvaluateAlerts, alerts.Handle)
 	// Tenants' webhooks: one job per delivery, retried with the queue's backoff.
-	q.Handle(jobs.KindDeliverWebhook, (&webhook.Deliverer{Store: db, Logger: log.With("component", "webhooks")}).Handle)
+	q.Handle(jobs.KindDeliverWebhook, queue.Decode((&webhook.Deliverer{Store: db, Logger: log.With("component", "webhooks")}).Handle))
 	if err := alerts.Start(context.Background()); err != nil {
 		return nil, nil, "", err
 	}

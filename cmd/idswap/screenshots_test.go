@@ -3,12 +3,9 @@ package main
 import (
 	"context"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -33,26 +30,7 @@ func TestScreenshots(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The carrier holds change requests once told to, so the running request stays running.
-	sim, err := tssim.New(tssim.DefaultConfig(), demo.Build(demo.Options{}).Carrier)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var hold atomic.Bool
-	release := make(chan struct{})
-	carrier := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if hold.Load() && r.Method == http.MethodPut && strings.HasSuffix(r.URL.Path, "/actions/deviceId") {
-			select {
-			case <-release:
-			case <-r.Context().Done():
-			}
-			http.Error(w, "closing", http.StatusServiceUnavailable)
-			return
-		}
-		sim.Handler().ServeHTTP(w, r)
-	}))
-	t.Cleanup(func() { carrier.Close(); sim.Close() })
-	app := startApp(t, "--tssim-url", carrier.URL)
-	t.Cleanup(func() { close(release) })
+	app, hold := startAppHolding(t, tssim.DefaultConfig())
 	db, _ := app.openDB(t)
 	ctx := newBrowserFor(t, 3*time.Minute)
 	signIn(t, ctx, app, demo.AcmeManager)
@@ -85,7 +63,7 @@ func TestScreenshots(t *testing.T) {
 	}
 
 	// The inventory, filtered to the active lines, two of them selected.
-	err = chromedp.Do(ctx,
+	err := chromedp.Do(ctx,
 		chromedp.Navigate(app.URL+paths.Devices+"?status=8"),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid=select-device]`)),
 		chromedp.Click(chromedp.CSS(`tbody tr:nth-child(2) [data-testid=select-device]`)),
@@ -136,7 +114,7 @@ func TestScreenshots(t *testing.T) {
 		t.Fatal(err)
 	}
 	shoot("request-finished")
-	hold.Store(true)
+	hold()
 	running := auditBatch(t, db, u, ds[3:8], []string{sims[3].ICCID, sims[4].ICCID, sims[5].ICCID, sims[6].ICCID, sims[7].ICCID})
 	if err := chromedp.Do(ctx, chromedp.Navigate(app.URL+paths.BulkChange(running)), chromedp.WaitVisible(chromedp.CSS(`[data-testid=bulk-status]`)),
 		chromedp.Sleep(3*time.Second)); err != nil {

@@ -11,8 +11,6 @@ package inventory
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"slices"
@@ -370,11 +368,7 @@ func (s *Service) RequestSync(ctx context.Context, a store.Actor, providerID int
 
 // Handle runs a jobs.KindInventorySync job. A killed run is simply run again: the restart matches what the
 // first run wrote and adds nothing twice.
-func (s *Service) Handle(ctx context.Context, j store.Job) error {
-	var p jobs.InventorySync
-	if err := json.Unmarshal([]byte(j.Payload), &p); err != nil {
-		return fmt.Errorf("inventory: job %d payload: %w", j.ID, err)
-	}
+func (s *Service) Handle(ctx context.Context, j store.Job, p jobs.InventorySync) error {
 	run, err := s.Sync(ctx, p.ProviderID, Options{DefaultTenantID: p.DefaultTenantID, By: p.By})
 	if err != nil {
 		return err

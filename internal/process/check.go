@@ -2,7 +2,6 @@ package process
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -43,11 +42,7 @@ const WaitingForCarrier = "Waiting for the carrier to confirm"
 // on a backoff schedule (CheckInterval doubling, at most MaxCheckInterval) until ConfirmHorizon
 // after its send; only then is it API_FAILED "carrier did not confirm", and even then a later
 // callback corrects it (see HandleCallback).
-func (e *Engine) Check(ctx context.Context, j store.Job) error {
-	var p jobs.CheckChange
-	if err := json.Unmarshal([]byte(j.Payload), &p); err != nil {
-		return fmt.Errorf("process: check payload: %w", err)
-	}
+func (e *Engine) Check(ctx context.Context, j store.Job, p jobs.CheckChange) error {
 	w, err := e.store.ChangeWork(ctx, p.ChangeID)
 	if apperr.Is(err, apperr.NotFound) {
 		return nil

@@ -3,7 +3,6 @@ package process
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
@@ -24,11 +23,7 @@ const maxFailedInBody = 100
 // and hands it to the mail sender. A failure is retried by the queue; the outbox row says how
 // the attempts went. The Message-ID is fixed per outbox row, so a message sent again after a
 // crash between sending and recording is recognisable as the same one.
-func (e *Engine) SendEmail(ctx context.Context, j store.Job) error {
-	var p jobs.SendEmail
-	if err := json.Unmarshal([]byte(j.Payload), &p); err != nil {
-		return fmt.Errorf("process: e-mail payload: %w", err)
-	}
+func (e *Engine) SendEmail(ctx context.Context, j store.Job, p jobs.SendEmail) error {
 	o, err := e.store.OutboxEmail(ctx, p.OutboxID)
 	if err != nil {
 		return err

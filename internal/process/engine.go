@@ -31,6 +31,7 @@ import (
 	"github.com/idswap/idswap/internal/jobs"
 	"github.com/idswap/idswap/internal/notify"
 	"github.com/idswap/idswap/internal/paths"
+	"github.com/idswap/idswap/internal/queue"
 	"github.com/idswap/idswap/internal/store"
 	"github.com/idswap/idswap/internal/thingspace"
 )
@@ -204,12 +205,12 @@ func New(cfg Config) *Engine {
 }
 
 // Handlers returns the engine's job handlers by job kind, for the queue to run.
-func (e *Engine) Handlers() map[string]func(context.Context, store.Job) error {
-	return map[string]func(context.Context, store.Job) error{
-		jobs.KindSubmitChange: e.Submit,
-		jobs.KindCheckChange:  e.Check,
-		jobs.KindSendEmail:    e.SendEmail,
-		jobs.KindWatchOnline:  e.WatchOnline,
+func (e *Engine) Handlers() map[string]queue.Handler {
+	return map[string]queue.Handler{
+		jobs.KindSubmitChange: queue.Decode(e.Submit),
+		jobs.KindCheckChange:  queue.Decode(e.Check),
+		jobs.KindSendEmail:    queue.Decode(e.SendEmail),
+		jobs.KindWatchOnline:  queue.Decode(e.WatchOnline),
 	}
 }
 

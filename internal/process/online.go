@@ -2,8 +2,6 @@ package process
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"time"
 
 	"github.com/idswap/idswap/internal/jobs"
@@ -17,11 +15,7 @@ import (
 // the new identifiers. Lines left are looked at again later (OnlineInterval, doubling, at most
 // maxWatchInterval), until OnlineHorizon after the request ended; then they stay "not seen online yet". Every
 // lookup waits on the provider's rate limiter like any other carrier call.
-func (e *Engine) WatchOnline(ctx context.Context, j store.Job) error {
-	var p jobs.WatchOnline
-	if err := json.Unmarshal([]byte(j.Payload), &p); err != nil {
-		return fmt.Errorf("process: watch payload: %w", err)
-	}
+func (e *Engine) WatchOnline(ctx context.Context, j store.Job, p jobs.WatchOnline) error {
 	rows, err := e.store.RowsNotSeenOnline(ctx, p.BulkChangeID)
 	if err != nil || len(rows) == 0 {
 		return err

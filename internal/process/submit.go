@@ -2,7 +2,6 @@ package process
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -42,11 +41,7 @@ const (
 //   - refused as invalid (400): the row is API_FAILED with the carrier's code;
 //   - no answer, or a 5xx (the carrier may have acted): nothing is sent again; the scheduled
 //     check asks the carrier about the line before anything else happens.
-func (e *Engine) Submit(ctx context.Context, j store.Job) error {
-	var p jobs.SubmitChange
-	if err := json.Unmarshal([]byte(j.Payload), &p); err != nil {
-		return fmt.Errorf("process: submit payload: %w", err)
-	}
+func (e *Engine) Submit(ctx context.Context, j store.Job, p jobs.SubmitChange) error {
 	w, err := e.store.ChangeWork(ctx, p.ChangeID)
 	if apperr.Is(err, apperr.NotFound) {
 		e.log.Warn("submit: the row is gone", "change", p.ChangeID)

@@ -16,6 +16,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"math"
@@ -32,6 +33,20 @@ import (
 // the job was on its last attempt (store.Job.Last). A handler that wants a minimum wait before
 // the retry returns an error with a RetryAfter() time.Duration method (see Later).
 type Handler func(ctx context.Context, j store.Job) error
+
+// Decode adapts a handler that takes its job's payload already decoded into a Handler: the one
+// place a job's JSON payload becomes its type (internal/jobs). A payload that does not decode is
+// an error naming the job and its kind, so it is retried and in the end buried where admins see
+// it, never run with a zero payload.
+func Decode[P any](fn func(ctx context.Context, j store.Job, p P) error) Handler {
+	return func(ctx context.Context, j store.Job) error {
+		var p P
+		if err := json.Unmarshal([]byte(j.Payload), &p); err != nil {
+			return fmt.Errorf("queue: job %d (%s): payload %s does not decode into %T: %w", j.ID, j.Kind, j.Payload, p, err)
+		}
+		return fn(ctx, j, p)
+	}
+}
 
 // Store is the part of the database the queue uses.
 type Store interface {

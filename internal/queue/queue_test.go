@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -353,5 +354,32 @@ func TestShutdownLetsJobsFinishOrReleasesThem(t *testing.T) {
 	// Nothing was claimed after the shutdown began.
 	if running := jobsIn(t, db, store.JobRunning); len(running) != 0 {
 		t.Fatalf("jobs left running: %+v", running)
+	}
+}
+
+// TestDecode: the adapter hands the handler its payload decoded, and a payload that does not
+// decode is an error naming the job, without running the handler on a zero payload.
+func TestDecode(t *testing.T) {
+	var got jobs.SubmitChange
+	calls := 0
+	h := queue.Decode(func(_ context.Context, j store.Job, p jobs.SubmitChange) error {
+		calls++
+		got = p
+		return nil
+	})
+	if err := h(context.Background(), store.Job{ID: 7, Kind: jobs.KindSubmitChange, Payload: `{"bulk_change_id":3,"change_id":11,"resend":2}`}); err != nil {
+		t.Fatal(err)
+	}
+	if want := (jobs.SubmitChange{BulkChangeID: 3, ChangeID: 11, Resend: 2}); got != want || calls != 1 {
+		t.Fatalf("decoded %+v in %d calls, want %+v in 1", got, calls, want)
+	}
+	err := h(context.Background(), store.Job{ID: 8, Kind: jobs.KindSubmitChange, Payload: `{"change_id":"eleven"}`})
+	if err == nil || calls != 1 {
+		t.Fatalf("bad payload: err %v, %d calls; want an error and no call", err, calls)
+	}
+	for _, part := range []string{"job 8", jobs.KindSubmitChange, `"eleven"`} {
+		if !strings.Contains(err.Error(), part) {
+			t.Errorf("error %q does not name %s", err, part)
+		}
 	}
 }

@@ -254,31 +254,25 @@ func (db *DB) AddUser(ctx context.Context, nu NewUser, a Actor) (int64, error) {
 // SetUserActive disables (or re-enables) a user. A disabled user's session and tokens stop
 // working at their next request: the session and token lookups read IsActive every time.
 func (db *DB) SetUserActive(ctx context.Context, id int64, active bool, a Actor) error {
-	t, err := db.begin(ctx)
-	if err != nil {
-		return err
+	end := "" // a disabled user can do nothing from this moment: their sessions end with it
+	if !active {
+		end = SessionEndDisabled
 	}
-	defer t.Rollback()
-	var tenant *int64
-	if err := t.get(ctx, &tenant, `SELECT TenantId FROM AppUser WHERE Id = ? AND IsDeleted = 0`, id); err != nil {
-		return notFound(err, "no user %d", id)
-	}
-	if _, err := t.exec(ctx, `UPDATE AppUser SET IsActive = ?, ModifiedBy = ?, ModifiedDate = ? WHERE Id = ?`, active, a.Name, t.now, id); err != nil {
-		return err
-	}
-	if err := a.audit(ctx, t, ActionUserActive, "AppUser", id, tenant, ActiveDetails{IsActive: active}); err != nil {
-		return err
-	}
-	if !active { // a disabled user can do nothing from this moment: their sessions end with it
-		if _, err := endSessionsOf(ctx, t, id, SessionEndDisabled); err != nil {
-			return err
-		}
-	}
-	return t.Commit()
+	return db.updateUser(ctx, id, a, ActionUserActive, ActiveDetails{IsActive: active}, end, `IsActive = ?`, active)
 }
 
 // ChangePassword replaces a user's password hash and records it (never the password).
 func (db *DB) ChangePassword(ctx context.Context, id int64, hash string, own bool, a Actor) error {
+	// A new password ends every session the old one opened, the changer's own included: a
+	// session stolen before the change must not outlive it.
+	return db.updateUser(ctx, id, a, ActionUserPassword, PasswordDetails{Own: own}, SessionEndPassword,
+		`PasswordHash = ?, FailedLoginCount = 0`, hash)
+}
+
+// updateUser makes one change to a live user in one transaction: the UPDATE (set, with its
+// args, and who and when), the audit record under the user's tenant and, when endReason is not
+// empty, the end of every session the user has open, so none outlives the change.
+func (db *DB) updateUser(ctx context.Context, id int64, a Actor, action AuditAction, details any, endReason, set string, args ...any) error {
 	t, err := db.begin(ctx)
 	if err != nil {
 		return err
@@ -288,17 +282,17 @@ func (db *DB) ChangePassword(ctx context.Context, id int64, hash string, own boo
 	if err := t.get(ctx, &tenant, `SELECT TenantId FROM AppUser WHERE Id = ? AND IsDeleted = 0`, id); err != nil {
 		return notFound(err, "no user %d", id)
 	}
-	if _, err := t.exec(ctx, `UPDATE AppUser SET PasswordHash = ?, FailedLoginCount = 0, ModifiedBy = ?, ModifiedDate = ?
-		WHERE Id = ?`, hash, a.Name, t.now, id); err != nil {
+	args = append(args, a.Name, t.now, id)
+	if _, err := t.exec(ctx, `UPDATE AppUser SET `+set+`, ModifiedBy = ?, ModifiedDate = ? WHERE Id = ?`, args...); err != nil {
 		return err
 	}
-	if err := a.audit(ctx, t, ActionUserPassword, "AppUser", id, tenant, PasswordDetails{Own: own}); err != nil {
+	if err := a.audit(ctx, t, action, "AppUser", id, tenant, details); err != nil {
 		return err
 	}
-	// A new password ends every session the old one opened, the changer's own included: a
-	// session stolen before the change must not outlive it.
-	if _, err := endSessionsOf(ctx, t, id, SessionEndPassword); err != nil {
-		return err
+	if endReason != "" {
+		if _, err := endSessionsOf(ctx, t, id, endReason); err != nil {
+			return err
+		}
 	}
 	return t.Commit()
 }

@@ -93,6 +93,17 @@ func lockBatch(ctx context.Context, t *tx, id int64) (change.BatchStatus, error)
 	return change.BatchStatus(s), nil
 }
 
+// lockBatchOf locks the request of device change changeID (see lockBatch) and returns its id:
+// batch, then row, the lock order of every write transaction (see withRetry).
+func lockBatchOf(ctx context.Context, t *tx, changeID int64) (int64, error) {
+	var bulkID int64
+	if err := t.get(ctx, &bulkID, `SELECT BulkChangeId FROM M2M_DeviceChange WHERE Id = ?`, changeID); err != nil {
+		return 0, notFound(err, "no device change %d", changeID)
+	}
+	_, err := lockBatch(ctx, t, bulkID)
+	return bulkID, err
+}
+
 // ClaimChange records that a NEW row is about to be sent, before the request leaves: the row
 // becomes PROCESSING with SubmittedDate = now, its request becomes PROCESSING if it was NEW, and
 // the first carrier check of this attempt is scheduled checkAfter from now, so that a row whose
@@ -107,12 +118,8 @@ func (db *DB) claimChangeOnce(ctx context.Context, changeID int64, by string, ch
 		return time.Time{}, false, err
 	}
 	defer t.Rollback()
-	var bulkID int64
-	if err := t.get(ctx, &bulkID, `SELECT BulkChangeId FROM M2M_DeviceChange WHERE Id = ?`, changeID); err != nil {
-		return time.Time{}, false, notFound(err, "no device change %d", changeID)
-	}
-	// Batch, then row: the lock order of every write transaction (see withRetry).
-	if _, err := lockBatch(ctx, t, bulkID); err != nil {
+	bulkID, err := lockBatchOf(ctx, t, changeID)
+	if err != nil {
 		return time.Time{}, false, err
 	}
 	ok, err = moveRow(ctx, t, changeID, change.StatusNew, change.StatusProcessing,
@@ -140,11 +147,8 @@ func (db *DB) recordSentOnce(ctx context.Context, changeID int64, requestID, by 
 		return err
 	}
 	defer t.Rollback()
-	var bulkID int64
-	if err := t.get(ctx, &bulkID, `SELECT BulkChangeId FROM M2M_DeviceChange WHERE Id = ?`, changeID); err != nil {
-		return notFound(err, "no device change %d", changeID)
-	}
-	if _, err := lockBatch(ctx, t, bulkID); err != nil {
+	bulkID, err := lockBatchOf(ctx, t, changeID)
+	if err != nil {
 		return err
 	}
 	if _, err := t.exec(ctx, `UPDATE M2M_DeviceChange SET RequestId = ?,
@@ -186,11 +190,8 @@ func (db *DB) returnChangeOnce(ctx context.Context, r ReturnedChange) (ok bool, 
 		return false, err
 	}
 	defer t.Rollback()
-	var bulkID int64
-	if err := t.get(ctx, &bulkID, `SELECT BulkChangeId FROM M2M_DeviceChange WHERE Id = ?`, r.ChangeID); err != nil {
-		return false, notFound(err, "no device change %d", r.ChangeID)
-	}
-	if _, err := lockBatch(ctx, t, bulkID); err != nil {
+	bulkID, err := lockBatchOf(ctx, t, r.ChangeID)
+	if err != nil {
 		return false, err
 	}
 	cond := ` AND SubmittedDate = ?`

@@ -148,11 +148,8 @@ func (db *DB) correctChangeOnce(ctx context.Context, c CorrectedChange) (Correct
 		return Correction{}, err
 	}
 	defer t.Rollback()
-	var bulkID int64
-	if err := t.get(ctx, &bulkID, `SELECT BulkChangeId FROM M2M_DeviceChange WHERE Id = ?`, c.ChangeID); err != nil {
-		return Correction{}, notFound(err, "no device change %d", c.ChangeID)
-	}
-	if _, err := lockBatch(ctx, t, bulkID); err != nil {
+	bulkID, err := lockBatchOf(ctx, t, c.ChangeID)
+	if err != nil {
 		return Correction{}, err
 	}
 	var out Correction
@@ -269,11 +266,8 @@ func (db *DB) flagChangeOnce(ctx context.Context, changeID int64, reason string,
 		return err
 	}
 	defer t.Rollback()
-	var bulkID int64
-	if err := t.get(ctx, &bulkID, `SELECT BulkChangeId FROM M2M_DeviceChange WHERE Id = ?`, changeID); err != nil {
-		return notFound(err, "no device change %d", changeID)
-	}
-	if _, err := lockBatch(ctx, t, bulkID); err != nil {
+	bulkID, err := lockBatchOf(ctx, t, changeID)
+	if err != nil {
 		return err
 	}
 	if _, err := t.exec(ctx, `UPDATE M2M_DeviceChange SET AttentionReason = ?, AttentionDate = COALESCE(AttentionDate, ?),

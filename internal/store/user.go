@@ -87,32 +87,33 @@ func createUser(ctx context.Context, t *tx, nu NewUser, by string) (int64, error
 
 // UserByEmail finds an active user by e-mail address.
 func (db *DB) UserByEmail(ctx context.Context, email string) (*User, error) {
-	t, err := db.beginRead(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer t.Rollback()
-	var u User
-	err = t.get(ctx, &u, `SELECT `+userColumns+` FROM AppUser u LEFT JOIN Tenant t ON t.Id = u.TenantId
-		WHERE u.Email = ? AND u.IsDeleted = 0`, NormalizeEmail(email))
+	u, err := db.userWhere(ctx, `u.Email = ?`, NormalizeEmail(email))
 	if err != nil {
 		return nil, notFound(err, "no user with e-mail %s", email)
 	}
-	return &u, nil
+	return u, nil
 }
 
 // UserByID finds a user by id.
 func (db *DB) UserByID(ctx context.Context, id int64) (*User, error) {
+	u, err := db.userWhere(ctx, `u.Id = ?`, id)
+	if err != nil {
+		return nil, notFound(err, "no user %d", id)
+	}
+	return u, nil
+}
+
+// userWhere reads the one live user that cond (on AppUser u) with arg names.
+func (db *DB) userWhere(ctx context.Context, cond string, arg any) (*User, error) {
 	t, err := db.beginRead(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer t.Rollback()
 	var u User
-	err = t.get(ctx, &u, `SELECT `+userColumns+` FROM AppUser u LEFT JOIN Tenant t ON t.Id = u.TenantId
-		WHERE u.Id = ? AND u.IsDeleted = 0`, id)
-	if err != nil {
-		return nil, notFound(err, "no user %d", id)
+	if err := t.get(ctx, &u, `SELECT `+userColumns+` FROM AppUser u LEFT JOIN Tenant t ON t.Id = u.TenantId
+		WHERE `+cond+` AND u.IsDeleted = 0`, arg); err != nil {
+		return nil, err
 	}
 	return &u, nil
 }

@@ -19,7 +19,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -149,11 +148,7 @@ type Deliverer struct {
 
 // Handle is the jobs.KindDeliverWebhook handler. An answer other than 2xx, or none, is an
 // error, so the queue tries again with its backoff; the delivery log records every attempt.
-func (d *Deliverer) Handle(ctx context.Context, j store.Job) error {
-	var p jobs.DeliverWebhook
-	if err := json.Unmarshal([]byte(j.Payload), &p); err != nil {
-		return fmt.Errorf("webhook: payload: %w", err)
-	}
+func (d *Deliverer) Handle(ctx context.Context, j store.Job, p jobs.DeliverWebhook) error {
 	del, ep, secret, err := d.Store.WebhookDelivery(ctx, p.DeliveryID)
 	if err != nil {
 		return err

@@ -81,7 +81,7 @@ func TestDeliverySignedAndRetried(t *testing.T) {
 
 	q := queue.New(queue.Config{Store: db, Workers: 2, Poll: 20 * time.Millisecond, Backoff: 20 * time.Millisecond, MaxBackoff: 50 * time.Millisecond})
 	d := &webhook.Deliverer{Store: db}
-	q.Handle(jobs.KindDeliverWebhook, d.Handle)
+	q.Handle(jobs.KindDeliverWebhook, queue.Decode(d.Handle))
 	q.Handle(jobs.KindSubmitChange, func(context.Context, store.Job) error { return nil }) // the row's own job: not this test's
 	db.OnEnqueue = q.Wake
 	runCtx, cancel := context.WithCancel(ctx)
@@ -194,7 +194,7 @@ func TestSendAgain(t *testing.T) {
 		}
 		for _, j := range js {
 			if j.Kind == jobs.KindDeliverWebhook {
-				if err := d.Handle(ctx, j); err != nil {
+				if err := queue.Decode(d.Handle)(ctx, j); err != nil {
 					t.Fatal(err)
 				}
 			}
