@@ -207,7 +207,15 @@ func TestBrowserOnboardingFromAnEmptyDatabase(t *testing.T) {
 	}
 	step("keep the plan and review", chromedp.Focus(chromedp.CSS("#"+cssEscape(id))), chromedp.KeyEvent(kb.ArrowDown),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid=review]`)))
-	step("submit", chromedp.Click(chromedp.CSS(`[data-testid=submit]`)), chromedp.WaitVisible(chromedp.CSS(`[data-testid=bulk-change-id]`)))
+	// The plan choice re-checks the results region (htmx), which replaces the submit bar: click
+	// the button as it is once no request is in flight, rather than a node found before the swap.
+	step("submit ready", chromedp.WaitVisible(chromedp.CSS(`[data-testid=submit]`)))
+	pctx, cancelPoll := context.WithTimeout(ctx, 45*time.Second)
+	if _, err := chromedp.Run(pctx, chromedp.Poll[bool](`!document.querySelector(".htmx-request") && (document.querySelector("[data-testid=submit]").click(), true)`)); err != nil {
+		t.Fatalf("submit: %v", err)
+	}
+	cancelPoll()
+	step("submitted", chromedp.WaitVisible(chromedp.CSS(`[data-testid=bulk-change-id]`)))
 	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(300 * time.Millisecond) {
 		// The badge shows words; its class is the status code (views: StatusClass).
 		status, err := chromedp.Run(ctx, chromedp.Evaluate[string](`Array.from((document.querySelector("[data-testid=bulk-status-badge]") || {classList: []}).classList).filter(c => c !== "badge").join(" ")`))
