@@ -35,6 +35,10 @@ func (s *Server) outbox(c echo.Context) error {
 func outboxRow(m store.OutboxEmail) views.OutboxRow {
 	r := views.OutboxRow{ID: m.ID, URL: paths.OutboxMessage(m.ID), To: m.To, Subject: m.Subject, Status: m.Status,
 		Attempts: m.Attempts, LastError: m.LastError, Created: stamp(&m.CreatedDate), Sent: stamp(m.SentDate)}
+	if !m.Addressed() {
+		// The e-mail job chooses recipients and subject on its first attempt (process.SendEmail).
+		r.Subject, r.To = "Result e-mail (addressed when it is first sent)", "not yet chosen"
+	}
 	if m.BulkChangeID != nil {
 		r.BulkChangeID, r.BulkURL = *m.BulkChangeID, paths.BulkChange(*m.BulkChangeID)
 		if m.BulkStatus != "" {

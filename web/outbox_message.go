@@ -46,7 +46,8 @@ func (s *Server) outboxMessage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	p := views.OutboxMessage{Layout: layout(c, m.Subject, "outbox"), Row: outboxRow(*m)}
+	row := outboxRow(*m)
+	p := views.OutboxMessage{Layout: layout(c, row.Subject, "outbox"), Row: row}
 	msg, err := s.composeEmail(c, m.ID)
 	if err != nil {
 		p.ComposeProblem = "The message cannot be shown: " + apperr.MessageOf(err)

@@ -9,7 +9,9 @@ import (
 
 	"github.com/idswap/idswap/internal/change"
 	"github.com/idswap/idswap/internal/demo"
+	"github.com/idswap/idswap/internal/jobs"
 	"github.com/idswap/idswap/internal/paths"
+	"github.com/idswap/idswap/internal/store"
 )
 
 // A request that ends with one row changed and two cancelled says so everywhere: on its page,
@@ -53,9 +55,16 @@ func TestChangedAndCancelledIsSaidSoEverywhere(t *testing.T) {
 		t.Error("the dashboard's recent requests do not say partly changed")
 	}
 
-	// The e-mail.
+	// The e-mail: its job addresses it (subject and recipients) and sends it.
 	mails, _, err := e.db.OutboxEmails(ctx, 10, 0)
 	if err != nil || len(mails) != 1 {
+		t.Fatalf("outbox: %v %v", mails, err)
+	}
+	if err := e.engine.Handlers()[jobs.KindSendEmail](ctx, store.Job{Payload: fmt.Sprintf(`{"outbox_id":%d}`, mails[0].ID),
+		Attempts: 1, MaxAttempts: 3}); err != nil {
+		t.Fatal(err)
+	}
+	if mails, _, err = e.db.OutboxEmails(ctx, 10, 0); err != nil || len(mails) != 1 {
 		t.Fatalf("outbox: %v %v", mails, err)
 	}
 	wantSubject := fmt.Sprintf("Bulk change %d: %s", id, summary)

@@ -75,6 +75,9 @@ type CheckChange struct {
 // SendEmail is the payload of a KindSendEmail job.
 type SendEmail struct {
 	OutboxID int64 `json:"outbox_id"`
+	// Correction: the e-mail reports a correction of a finished request rather than its result
+	// (it chooses the subject when the job addresses the e-mail).
+	Correction bool `json:"correction,omitempty"`
 }
 
 // Later wraps err so that the queue retries the job no sooner than after (its backoff still

@@ -27,6 +27,24 @@ func ResultMessage(ctx context.Context, r Result, csv []byte) (html, text string
 	return b.String(), ResultText(r), []Attachment{{Name: ResultCSVName(r.BulkChangeID), ContentType: "text/csv", Data: csv}}, nil
 }
 
+// Recipients is the addresses of one or more comma-separated lists, each once (compared without
+// case), in the order given. A result e-mail goes to Recipients(requester, the provider's
+// notification address).
+func Recipients(lists ...string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, a := range lists {
+		for part := range strings.SplitSeq(a, ",") {
+			part = strings.TrimSpace(part)
+			if part != "" && !seen[strings.ToLower(part)] {
+				seen[strings.ToLower(part)] = true
+				out = append(out, part)
+			}
+		}
+	}
+	return out
+}
+
 // ResultCSVName is the file name of a bulk change's attached rows.
 func ResultCSVName(bulkID int64) string { return fmt.Sprintf("bulk-change-%d.csv", bulkID) }
 

@@ -23,6 +23,11 @@ const maxFailedInBody = 100
 // and hands it to the mail sender. A failure is retried by the queue; the outbox row says how
 // the attempts went. The Message-ID is fixed per outbox row, so a message sent again after a
 // crash between sending and recording is recognisable as the same one.
+//
+// The store writes the outbox row, due and unaddressed, in the transaction that completes (or
+// corrects) the request, so the e-mail exists exactly when the completion does. Who receives
+// it and its subject are decided here, on the first attempt (addressResult), and kept on the
+// row, so every later attempt sends the same message.
 func (e *Engine) SendEmail(ctx context.Context, j store.Job, p jobs.SendEmail) error {
 	o, err := e.store.OutboxEmail(ctx, p.OutboxID)
 	if err != nil {
@@ -30,6 +35,11 @@ func (e *Engine) SendEmail(ctx context.Context, j store.Job, p jobs.SendEmail) e
 	}
 	if o.Status == store.EmailSent {
 		return nil
+	}
+	if !o.Addressed() {
+		if o, err = e.addressResult(ctx, o, p.Correction); err != nil {
+			return err
+		}
 	}
 	if e.cfg.Mail == nil {
 		return errors.New("process: no mail sender is configured")
@@ -51,6 +61,30 @@ func (e *Engine) SendEmail(ctx context.Context, j store.Job, p jobs.SendEmail) e
 	return e.store.MarkEmailSent(rec, o.ID, m.ID)
 }
 
+// addressResult gives a request's result e-mail its recipients (the requester and the
+// provider's notification address, each once), its sender (the provider's, or the configured
+// default) and its subject (change.ResultSubject, or change.CorrectionSubject for a
+// correction), from the request as it is now: the body, rendered at the same time, reads the
+// same counts.
+func (e *Engine) addressResult(ctx context.Context, o *store.OutboxEmail, correction bool) (*store.OutboxEmail, error) {
+	if o.BulkChangeID == nil {
+		return nil, apperr.E(apperr.NotFound, "e-mail %d belongs to no bulk change", o.ID)
+	}
+	b, err := e.store.BulkChange(ctx, 0, *o.BulkChangeID)
+	if err != nil {
+		return nil, err
+	}
+	who, err := e.store.ResultParties(ctx, b.ID)
+	if err != nil {
+		return nil, err
+	}
+	subject := change.ResultSubject(b.ID, b.Counts)
+	if correction {
+		subject = change.CorrectionSubject(b.ID, b.Counts)
+	}
+	return e.store.AddressEmail(ctx, o.ID, notify.Recipients(who.Requester, who.Notify), who.From, subject)
+}
+
 // ComposeEmail renders an outbox e-mail: the result of its request in HTML and plain text,
 // with every row attached as CSV. The admin outbox page shows the same.
 func (e *Engine) ComposeEmail(ctx context.Context, outboxID int64) (*notify.Message, error) {
@@ -60,6 +94,9 @@ func (e *Engine) ComposeEmail(ctx context.Context, outboxID int64) (*notify.Mess
 	}
 	if o.BulkChangeID == nil {
 		return nil, apperr.E(apperr.NotFound, "e-mail %d belongs to no bulk change", outboxID)
+	}
+	if !o.Addressed() {
+		return nil, apperr.E(apperr.Conflict, "e-mail %d is addressed when its first send attempt runs; it has not run yet", outboxID)
 	}
 	b, err := e.store.BulkChange(ctx, 0, *o.BulkChangeID)
 	if err != nil {
@@ -118,7 +155,7 @@ func (e *Engine) ComposeEmail(ctx context.Context, outboxID int64) (*notify.Mess
 		from = e.cfg.MailFrom
 	}
 	return &notify.Message{ID: fmt.Sprintf("outbox-%d.bulk-%d@%s", o.ID, b.ID, e.mailDomain()), From: from,
-		To: o.Recipients(), Subject: o.Subject, Date: completed, Text: text, HTML: html, Attachments: files}, nil
+		To: notify.Recipients(o.To), Subject: o.Subject, Date: completed, Text: text, HTML: html, Attachments: files}, nil
 }
 
 // mailDomain is the right-hand side of Message-IDs: the portal's host name.

@@ -62,6 +62,8 @@ type Store interface {
 	Enqueue(ctx context.Context, jobs ...store.NewJob) error
 	OutboxEmail(ctx context.Context, id int64) (*store.OutboxEmail, error)
 	MarkEmailSent(ctx context.Context, id int64, messageID string) error
+	AddressEmail(ctx context.Context, id int64, to []string, from, subject string) (*store.OutboxEmail, error)
+	ResultParties(ctx context.Context, bulkID int64) (store.ResultParties, error)
 	MarkEmailFailed(ctx context.Context, id int64, cause string, final bool) error
 	BulkChange(ctx context.Context, tenantID, id int64) (*store.BulkChange, error)
 	DeviceChanges(ctx context.Context, bulkChangeID int64, f store.DeviceChangeFilter) ([]store.DeviceChange, int, error)

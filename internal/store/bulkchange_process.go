@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/idswap/idswap/internal/apperr"
@@ -412,14 +411,9 @@ func completeIfDone(ctx context.Context, t *tx, bulkID int64, by string) (*Compl
 	var b struct {
 		Status        string     `db:"Status"`
 		ProcessedDate *time.Time `db:"ProcessedDate"`
-		CreatedBy     string     `db:"CreatedBy"`
 		TenantID      int64      `db:"TenantId"`
-		Notify        string     `db:"NotificationEmail"`
-		From          string     `db:"FromEmail"`
 	}
-	if err := t.get(ctx, &b, `SELECT b.Status, b.ProcessedDate, b.CreatedBy, b.TenantId,
-		COALESCE(sp.NotificationEmail, '') AS NotificationEmail, COALESCE(sp.FromEmail, '') AS FromEmail
-		FROM DeviceBulkChange b JOIN ServiceProvider sp ON sp.Id = b.ServiceProviderId WHERE b.Id = ?`, bulkID); err != nil {
+	if err := t.get(ctx, &b, `SELECT Status, ProcessedDate, TenantId FROM DeviceBulkChange WHERE Id = ?`, bulkID); err != nil {
 		return nil, err
 	}
 	if b.ProcessedDate != nil {
@@ -459,7 +453,7 @@ func completeIfDone(ctx context.Context, t *tx, bulkID int64, by string) (*Compl
 			Failed: counts.Failed(), Cancelled: counts.Cancelled}}); err != nil {
 		return nil, err
 	}
-	outboxID, err := insertOutbox(ctx, t, bulkID, ResultRecipients(b.CreatedBy, b.Notify), b.From, change.ResultSubject(bulkID, counts))
+	outboxID, err := insertOutbox(ctx, t, bulkID, false)
 	if err != nil {
 		return nil, err
 	}
@@ -474,22 +468,6 @@ func completeIfDone(ctx context.Context, t *tx, bulkID int64, by string) (*Compl
 		return nil, err
 	}
 	return &Completion{BulkChangeID: bulkID, Status: final, Counts: counts, OutboxID: outboxID}, nil
-}
-
-// ResultRecipients lists the requester and the provider's notification address, each once.
-func ResultRecipients(addrs ...string) []string {
-	var out []string
-	seen := map[string]bool{}
-	for _, a := range addrs {
-		for part := range strings.SplitSeq(a, ",") {
-			part = strings.TrimSpace(part)
-			if part != "" && !seen[strings.ToLower(part)] {
-				seen[strings.ToLower(part)] = true
-				out = append(out, part)
-			}
-		}
-	}
-	return out
 }
 
 // BatchFailure is a request that cannot run at all: no credentials, the carrier refused the

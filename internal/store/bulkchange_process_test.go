@@ -111,11 +111,26 @@ func TestClaimMarksTheRowSentBeforeTheCall(t *testing.T) {
 		if err != nil || d.ICCID != rows[0].NewICCID {
 			t.Fatalf("device after finish: %+v %v", d, err)
 		}
+		// The completion writes the e-mail due and unaddressed: the e-mail job chooses its
+		// recipients and subject (process.SendEmail), from the parties the store reads.
 		mail, err := db.OutboxEmail(ctx, res.Completion.OutboxID)
-		if err != nil || mail.Status != store.EmailQueued || mail.Subject != fmt.Sprintf("Bulk change %d: 1 of 3 changed, 2 cancelled", bulk) ||
-			mail.BulkStatus != change.BatchProcessedWithErrors ||
-			mail.To != "m@acme.example, ops@example.com" {
+		if err != nil || mail.Status != store.EmailQueued || mail.Addressed() || mail.To != "" || mail.Subject != "" ||
+			mail.BulkStatus != change.BatchProcessedWithErrors || mail.BulkChangeID == nil || *mail.BulkChangeID != bulk {
 			t.Fatalf("outbox: %+v %v", mail, err)
+		}
+		who, err := db.ResultParties(ctx, bulk)
+		if err != nil || who.Requester != "m@acme.example" || who.Notify != "ops@example.com" {
+			t.Fatalf("parties: %+v %v", who, err)
+		}
+		subject := fmt.Sprintf("Bulk change %d: 1 of 3 changed, 2 cancelled", bulk)
+		mail, err = db.AddressEmail(ctx, mail.ID, []string{"m@acme.example", "ops@example.com"}, who.From, subject)
+		if err != nil || !mail.Addressed() || mail.To != "m@acme.example, ops@example.com" || mail.Subject != subject {
+			t.Fatalf("addressed: %+v %v", mail, err)
+		}
+		// A second attempt (after a crash) keeps the first address, so it sends the same message.
+		again, err := db.AddressEmail(ctx, mail.ID, []string{"someone@else.example"}, "", "another subject")
+		if err != nil || again.To != mail.To || again.Subject != subject {
+			t.Fatalf("addressed again: %+v %v", again, err)
 		}
 	})
 }

@@ -36,21 +36,74 @@ type OutboxEmail struct {
 	BulkStatus change.BatchStatus `db:"BulkStatus"`
 }
 
-// Recipients splits To.
-func (e OutboxEmail) Recipients() []string { return ResultRecipients(e.To) }
+// Addressed reports whether the e-mail has its recipients and subject: the send job gives them
+// on its first attempt (see AddressEmail).
+func (e OutboxEmail) Addressed() bool { return e.To != "" }
 
-// insertOutbox writes a result e-mail and the job that sends it, inside the caller's
-// transaction: the e-mail exists exactly when the request's completion was committed.
-func insertOutbox(ctx context.Context, t *tx, bulkID int64, to []string, from, subject string) (int64, error) {
+// insertOutbox writes a result e-mail that is due and the job that sends it, inside the caller's
+// transaction: the e-mail exists exactly when the request's completion (or correction) was
+// committed. The row holds only the fact: which request, and whether it reports a correction
+// (in the job's payload). Who receives it and what its subject says are the e-mail job's
+// policy (process.SendEmail), decided when it first runs and kept on the row by AddressEmail:
+// the store does not choose them.
+func insertOutbox(ctx context.Context, t *tx, bulkID int64, correction bool) (int64, error) {
 	id, err := t.insert(ctx, "EmailOutbox", []string{"BulkChangeId", "ToAddresses", "FromAddress", "Subject", "Status", "CreatedDate"},
-		nullIfZero(bulkID), strings.Join(to, ", "), from, subject, EmailQueued, t.now)
+		nullIfZero(bulkID), "", "", "", EmailQueued, t.now)
 	if err != nil {
 		return 0, err
 	}
-	if err := enqueue(ctx, t, NewJob{Kind: jobs.KindSendEmail, Payload: jobs.SendEmail{OutboxID: id}, MaxAttempts: 10}); err != nil {
+	if err := enqueue(ctx, t, NewJob{Kind: jobs.KindSendEmail, Payload: jobs.SendEmail{OutboxID: id, Correction: correction},
+		MaxAttempts: 10}); err != nil {
 		return 0, err
 	}
 	return id, nil
+}
+
+// AddressEmail gives a due e-mail its recipients, sender ("" for the configured default) and
+// subject, once: an e-mail already addressed keeps what it has, so that a send attempt after a
+// crash sends the same message. It returns the e-mail as it now is.
+func (db *DB) AddressEmail(ctx context.Context, id int64, to []string, from, subject string) (*OutboxEmail, error) {
+	if len(to) == 0 {
+		return nil, apperr.E(apperr.Invalid, "e-mail %d has no recipient", id)
+	}
+	t, err := db.begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer t.Rollback()
+	if _, err := t.exec(ctx, `UPDATE EmailOutbox SET ToAddresses = ?, FromAddress = ?, Subject = ? WHERE Id = ? AND ToAddresses = ''`,
+		strings.Join(to, ", "), from, subject, id); err != nil {
+		return nil, fmt.Errorf("store: address e-mail %d: %w", id, err)
+	}
+	var e OutboxEmail
+	if err := t.get(ctx, &e, outboxSelect+` WHERE o.Id = ?`, id); err != nil {
+		return nil, notFound(err, "no e-mail %d in the outbox", id)
+	}
+	return &e, t.Commit()
+}
+
+// ResultParties are the people a request's result e-mail concerns: who asked for it and the
+// provider's notification and sender addresses ("" when the provider has none).
+type ResultParties struct {
+	Requester string `db:"CreatedBy"`
+	Notify    string `db:"NotificationEmail"`
+	From      string `db:"FromEmail"`
+}
+
+// ResultParties reads the parties of a request's result e-mail.
+func (db *DB) ResultParties(ctx context.Context, bulkID int64) (ResultParties, error) {
+	t, err := db.beginRead(ctx)
+	if err != nil {
+		return ResultParties{}, err
+	}
+	defer t.Rollback()
+	var p ResultParties
+	if err := t.get(ctx, &p, `SELECT b.CreatedBy, COALESCE(sp.NotificationEmail, '') AS NotificationEmail,
+		COALESCE(sp.FromEmail, '') AS FromEmail
+		FROM DeviceBulkChange b JOIN ServiceProvider sp ON sp.Id = b.ServiceProviderId WHERE b.Id = ?`, bulkID); err != nil {
+		return ResultParties{}, notFound(err, "no bulk change %d", bulkID)
+	}
+	return p, nil
 }
 
 // outboxSelect reads e-mails with their request's outcome, which the outbox list shows.
@@ -61,8 +114,13 @@ const outboxSelect = `SELECT o.Id, o.BulkChangeId, o.ToAddresses, o.FromAddress,
 
 // OutboxEmail finds one e-mail.
 func (db *DB) OutboxEmail(ctx context.Context, id int64) (*OutboxEmail, error) {
+	t, err := db.beginRead(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer t.Rollback()
 	var e OutboxEmail
-	if err := db.db.GetContext(ctx, &e, db.dialect.rebind(outboxSelect+` WHERE o.Id = ?`), id); err != nil {
+	if err := t.get(ctx, &e, outboxSelect+` WHERE o.Id = ?`, id); err != nil {
 		return nil, notFound(err, "no e-mail %d in the outbox", id)
 	}
 	return &e, nil

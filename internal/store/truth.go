@@ -188,16 +188,11 @@ func (db *DB) correctChangeOnce(ctx context.Context, c CorrectedChange) (Correct
 	var b struct {
 		Status        string     `db:"Status"`
 		ProcessedDate *time.Time `db:"ProcessedDate"`
-		CreatedBy     string     `db:"CreatedBy"`
 		TenantID      int64      `db:"TenantId"`
-		Notify        string     `db:"NotificationEmail"`
-		From          string     `db:"FromEmail"`
 		Details       string     `db:"StatusDetails"`
 	}
-	if err := t.get(ctx, &b, `SELECT b.Status, b.ProcessedDate, b.CreatedBy, b.TenantId,
-		COALESCE(sp.NotificationEmail, '') AS NotificationEmail, COALESCE(sp.FromEmail, '') AS FromEmail,
-		COALESCE(b.StatusDetails, '') AS StatusDetails
-		FROM DeviceBulkChange b JOIN ServiceProvider sp ON sp.Id = b.ServiceProviderId WHERE b.Id = ?`, bulkID); err != nil {
+	if err := t.get(ctx, &b, `SELECT Status, ProcessedDate, TenantId, COALESCE(StatusDetails, '') AS StatusDetails
+		FROM DeviceBulkChange WHERE Id = ?`, bulkID); err != nil {
 		return Correction{}, err
 	}
 	tenant := b.TenantID
@@ -243,8 +238,7 @@ func (db *DB) correctChangeOnce(ctx context.Context, c CorrectedChange) (Correct
 		return Correction{}, err
 	}
 	out.Batch = final
-	if out.OutboxID, err = insertOutbox(ctx, t, bulkID, ResultRecipients(b.CreatedBy, b.Notify), b.From,
-		change.CorrectionSubject(bulkID, out.Counts)); err != nil {
+	if out.OutboxID, err = insertOutbox(ctx, t, bulkID, true); err != nil {
 		return Correction{}, err
 	}
 	return out, t.Commit()
