@@ -328,7 +328,7 @@ func (db *DB) exportChunk(ctx context.Context, f AuditFilter, scope auditScope, 
 	if q == "" {
 		return 0, AuditCursor{}, nil
 	}
-	rows, err := t.QueryxContext(ctx, t.db.dialect.rebind(q), args...)
+	rows, err := t.query(ctx, q, args...)
 	if err != nil {
 		return 0, AuditCursor{}, fmt.Errorf("store: audit export: %w", err)
 	}
@@ -553,24 +553,4 @@ func auditQuery(d dialect, f AuditFilter, scope auditScope, after *AuditCursor, 
 	clause, pargs := d.page(limit, 0)
 	q := strings.Join(parts, "\nUNION ALL\n") + "\nORDER BY HitDate DESC, SourceRank DESC, Id DESC " + clause
 	return q, append(args, pargs...)
-}
-
-// orNothing ORs conditions together; no condition at all matches nothing.
-func orNothing(parts []string) string {
-	if len(parts) == 0 {
-		return "1 = 0"
-	}
-	return "(" + strings.Join(parts, " OR ") + ")"
-}
-
-// quotedIDList is idList for a text column (AuditEvent.EntityId).
-func quotedIDList(ids []int64) string {
-	var b strings.Builder
-	for i, id := range ids {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString("'" + strconv.FormatInt(id, 10) + "'")
-	}
-	return b.String()
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -236,33 +235,6 @@ func checkClashes(ctx context.Context, t *tx, rows []NewDeviceChange) error {
 // openStatuses is the SQL list of row statuses that still hold their identifiers.
 var openStatuses = "'" + string(change.StatusNew) + "', '" + string(change.StatusProcessing) + "'"
 
-// inChunk is how many values one IN list holds: well under SQL Server's 2,100 parameters with
-// room for the few other arguments a query has, and few enough round trips for 10,000 rows.
-const inChunk = 1000
-
-// selectIn runs q, whose one "(?)" stands for an IN list, once per chunk of values, appending
-// the rows to dest. args come before the IN list's values.
-func selectIn[T any](ctx context.Context, t *tx, dest *[]T, q string, args []any, values []any) error {
-	for start := 0; start < len(values); start += inChunk {
-		chunk := values[start:min(start+inChunk, len(values))]
-		marks := strings.TrimSuffix(strings.Repeat("?, ", len(chunk)), ", ")
-		var rows []T
-		if err := t.sel(ctx, &rows, strings.Replace(q, "(?)", "("+marks+")", 1), append(slices.Clip(args), chunk...)...); err != nil {
-			return err
-		}
-		*dest = append(*dest, rows...)
-	}
-	return nil
-}
-
-func anySlice[T any](vs []T) []any {
-	out := make([]any, len(vs))
-	for i, v := range vs {
-		out[i] = v
-	}
-	return out
-}
-
 // findClashes looks the identifiers up, set-based and in chunks.
 func findClashes(ctx context.Context, t *tx, iccids, imeis []string, deviceIDs []int64) ([]Clash, error) {
 	type hit struct {
@@ -301,13 +273,6 @@ func findClashes(ctx context.Context, t *tx, iccids, imeis []string, deviceIDs [
 		}
 	}
 	return out, nil
-}
-
-func deref(p *int64) int64 {
-	if p == nil {
-		return 0
-	}
-	return *p
 }
 
 const bulkChangeSelect = `SELECT b.Id, b.TenantId, t.Name AS TenantName, b.ServiceProviderId, sp.DisplayName AS ProviderName,

@@ -166,13 +166,18 @@ func (db *DB) BulkChangeLog(ctx context.Context, f LogFilter) ([]LogEntry, error
 // FailureCodes returns, for each failed row of a request, the carrier's code written when it
 // failed (rows that failed without one are absent).
 func (db *DB) FailureCodes(ctx context.Context, bulkChangeID int64) (map[int64]string, error) {
+	t, err := db.beginRead(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer t.Rollback()
 	var rows []struct {
 		ChangeID int64  `db:"M2MDeviceChangeId"`
 		Code     string `db:"ErrorCode"`
 	}
-	err := db.db.SelectContext(ctx, &rows, db.dialect.rebind(`SELECT M2MDeviceChangeId, ErrorCode FROM M2MDeviceBulkChangeLog
+	err = t.sel(ctx, &rows, `SELECT M2MDeviceChangeId, ErrorCode FROM M2MDeviceBulkChangeLog
 		WHERE BulkChangeId = ? AND M2MDeviceChangeId IS NOT NULL AND ErrorCode IS NOT NULL
-		  AND LogEntryDescription IN (?, ?) ORDER BY Id`), bulkChangeID, LogChangeFailed, LogNotConfirmed)
+		  AND LogEntryDescription IN (?, ?) ORDER BY Id`, bulkChangeID, LogChangeFailed, LogNotConfirmed)
 	if err != nil {
 		return nil, err
 	}

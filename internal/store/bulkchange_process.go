@@ -552,9 +552,14 @@ func (db *DB) failBulkChangeOnce(ctx context.Context, f BatchFailure) (Failed, e
 // UnsentFailedRows counts the rows of a request that failed without ever being sent: what
 // RetryBulkChange would queue again.
 func (db *DB) UnsentFailedRows(ctx context.Context, bulkID int64) (int, error) {
+	t, err := db.beginRead(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer t.Rollback()
 	var n int
-	err := db.db.GetContext(ctx, &n, db.dialect.rebind(`SELECT COUNT(*) FROM M2M_DeviceChange
-		WHERE BulkChangeId = ? AND Status = ? AND SubmittedDate IS NULL`), bulkID, string(change.StatusError))
+	err = t.get(ctx, &n, `SELECT COUNT(*) FROM M2M_DeviceChange
+		WHERE BulkChangeId = ? AND Status = ? AND SubmittedDate IS NULL`, bulkID, string(change.StatusError))
 	return n, err
 }
 

@@ -13,7 +13,7 @@ func (db *DB) EachDeviceChange(ctx context.Context, bulkChangeID int64, fn func(
 		return err
 	}
 	defer t.Rollback()
-	rows, err := t.QueryxContext(ctx, t.db.dialect.rebind(deviceChangeSelect+` WHERE BulkChangeId = ? ORDER BY Id`), bulkChangeID)
+	rows, err := t.query(ctx, deviceChangeSelect+` WHERE BulkChangeId = ? ORDER BY Id`, bulkChangeID)
 	if err != nil {
 		return err
 	}

@@ -78,10 +78,15 @@ type CallbackLog struct {
 
 // Callbacks lists the stored callbacks of one provider, oldest first.
 func (db *DB) Callbacks(ctx context.Context, providerID int64) ([]CallbackLog, error) {
+	t, err := db.beginRead(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer t.Rollback()
 	var out []CallbackLog
-	err := db.db.SelectContext(ctx, &out, db.dialect.rebind(`SELECT Id, COALESCE(RequestId, '') AS RequestId,
+	err = t.sel(ctx, &out, `SELECT Id, COALESCE(RequestId, '') AS RequestId,
 		COALESCE(APIStatus, '') AS APIStatus, APIResponse, M2MDeviceChangeId, CallbackDate, ProcessedDate,
-		COALESCE(RejectedReason, '') AS RejectedReason FROM ThingSpaceCallBackResponseLog WHERE ServiceProviderId = ? ORDER BY Id`), providerID)
+		COALESCE(RejectedReason, '') AS RejectedReason FROM ThingSpaceCallBackResponseLog WHERE ServiceProviderId = ? ORDER BY Id`, providerID)
 	return out, err
 }
 
@@ -98,6 +103,11 @@ func (db *DB) Callbacks(ctx context.Context, providerID int64) ([]CallbackLog, e
 // lookups cannot hide the row from both. Of several rows owning one requestId (a carrier that
 // handed out an id twice, as the demo's simulator did after a restart) the open one wins.
 func (db *DB) ChangeForCallback(ctx context.Context, providerID, logID int64, requestID, iccid, imei string) (row *DeviceChange, byLine bool, err error) {
+	t, err := db.beginRead(ctx)
+	if err != nil {
+		return nil, false, err
+	}
+	defer t.Rollback()
 	provider := ` AND EXISTS (SELECT 1 FROM DeviceBulkChange b WHERE b.Id = M2M_DeviceChange.BulkChangeId AND b.ServiceProviderId = ?)`
 	unconfirmed := ` AND RequestId IS NULL AND Status = ? AND SubmittedDate IS NOT NULL
 		AND SubmittedDate < (SELECT CallbackDate FROM ThingSpaceCallBackResponseLog WHERE Id = ?)` + provider
@@ -105,11 +115,11 @@ func (db *DB) ChangeForCallback(ctx context.Context, providerID, logID int64, re
 	// A requestId longer than the column was stored cut to it (RecordSent); look for it so.
 	requestID = clipColumn("M2M_DeviceChange", "RequestId", requestID)
 	var cs []DeviceChange
-	err = db.db.SelectContext(ctx, &cs, db.dialect.rebind(`SELECT * FROM (
+	err = t.sel(ctx, &cs, `SELECT * FROM (
 		`+deviceChangeSelect+` WHERE RequestId = ?`+provider+`
 		UNION ALL `+deviceChangeSelect+` WHERE ICCID = ?`+unconfirmed+`
 		UNION ALL `+deviceChangeSelect+` WHERE IMEI = ?`+unconfirmed+`) m
-		ORDER BY CASE WHEN RequestId = ? AND Status = ? THEN 0 WHEN RequestId = ? THEN 1 ELSE 2 END, Id DESC`),
+		ORDER BY CASE WHEN RequestId = ? AND Status = ? THEN 0 WHEN RequestId = ? THEN 1 ELSE 2 END, Id DESC`,
 		nullIfEmpty(requestID), providerID, nullIfEmpty(iccid), open, logID, providerID, nullIfEmpty(imei), open, logID, providerID,
 		requestID, open, requestID)
 	if err != nil {

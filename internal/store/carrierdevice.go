@@ -13,9 +13,14 @@ type CarrierDevice struct {
 
 // CarrierDevices lists a provider's live ThingSpaceDevice rows in Id order.
 func (db *DB) CarrierDevices(ctx context.Context, providerID int64) ([]CarrierDevice, error) {
+	t, err := db.beginRead(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer t.Rollback()
 	var out []CarrierDevice
-	err := db.db.SelectContext(ctx, &out, db.dialect.rebind(`SELECT Id, COALESCE(ICCID, '') AS ICCID,
+	err = t.sel(ctx, &out, `SELECT Id, COALESCE(ICCID, '') AS ICCID,
 		COALESCE(IMEI, '') AS IMEI, COALESCE(MSISDN, '') AS MSISDN, COALESCE(RatePlan, '') AS RatePlan
-		FROM ThingSpaceDevice WHERE ServiceProviderId = ? AND IsDeleted = 0 ORDER BY Id`), providerID)
+		FROM ThingSpaceDevice WHERE ServiceProviderId = ? AND IsDeleted = 0 ORDER BY Id`, providerID)
 	return out, err
 }

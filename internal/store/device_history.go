@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -90,20 +89,6 @@ func devicesByIDs(ctx context.Context, t *tx, tenantID int64, ids []int64) ([]De
 	var ds []Device
 	err := t.sel(ctx, &ds, q+` ORDER BY d.Id`, args...)
 	return ds, err
-}
-
-// idList writes ids as an SQL list of integer literals. They are int64s read from the database,
-// so writing them into the text is safe, and it keeps long lists clear of SQL Server's limit of
-// 2,100 parameters.
-func idList(ids []int64) string {
-	var b strings.Builder
-	for i, id := range ids {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString(strconv.FormatInt(id, 10))
-	}
-	return b.String()
 }
 
 // DeviceRow is one bulk change row of a device, as its page lists them: what was asked, what

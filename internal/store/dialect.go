@@ -92,7 +92,7 @@ func (d dialect) page(limit, offset int) (string, []any) {
 // authByProvider reads one provider's ThingSpace credentials: through the stored procedure on
 // SQL Server, and through the same SELECT on SQLite, which has no procedures.
 func (d dialect) authByProvider() string {
-	return d.rebind(alt(`SELECT
+	return alt(`SELECT
 	a.Id AS integrationAuthenticationId, a.ServiceProviderId AS serviceProviderId,
 	a.BaseUrl AS baseUrl, a.ClientId AS clientId, a.ClientSecret AS clientSecret,
 	a.AuthTokenUrl AS authTokenUrl, a.AuthUrl AS authUrl, a.Username AS username,
@@ -103,7 +103,7 @@ JOIN ServiceProvider sp ON sp.Id = a.ServiceProviderId
 WHERE a.ServiceProviderId = ?
   AND a.IsActive = 1 AND a.IsDeleted = 0
   AND sp.IsActive = 1 AND sp.IsDeleted = 0
-LIMIT 1`, "EXEC usp_ThingSpace_Get_AuthenticationByProviderId @providerId = ?"))
+LIMIT 1`, "EXEC usp_ThingSpace_Get_AuthenticationByProviderId @providerId = ?")
 }
 
 // claimJobs builds the two statements that take up to limit runnable jobs for worker, under
@@ -166,9 +166,9 @@ func (d dialect) dayOf(col string) string {
 
 // tableColumns lists every table's columns, as the database itself reports them.
 func (d dialect) tableColumns() string {
-	return d.rebind(alt(`SELECT m.name AS tbl, p.name AS col FROM sqlite_master m JOIN pragma_table_info(m.name) p
+	return alt(`SELECT m.name AS tbl, p.name AS col FROM sqlite_master m JOIN pragma_table_info(m.name) p
 		WHERE m.type = 'table' ORDER BY m.name, p.cid`,
-		`SELECT TABLE_NAME AS tbl, COLUMN_NAME AS col FROM INFORMATION_SCHEMA.COLUMNS ORDER BY TABLE_NAME, ORDINAL_POSITION`))
+		`SELECT TABLE_NAME AS tbl, COLUMN_NAME AS col FROM INFORMATION_SCHEMA.COLUMNS ORDER BY TABLE_NAME, ORDINAL_POSITION`)
 }
 
 // purgeArgs orders PurgeJobs' arguments for the dialect's statement (TOP comes first).

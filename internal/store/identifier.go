@@ -45,7 +45,7 @@ func updateIdentifier(ctx context.Context, t *tx, u IdentifierUpdate) (int64, er
 		recordSQLServerOnly(exec)
 	} else {
 		var n int64
-		err := t.QueryRowxContext(ctx, t.db.dialect.rebind(exec),
+		err := t.queryRow(ctx, exec,
 			u.ServiceProviderID, u.DeviceID, nullIfEmpty(u.OldICCID), nullIfEmpty(u.OldIMEI), nullIfEmpty(u.NewICCID),
 			nullIfEmpty(u.NewIMEI), u.ProcessedBy, u.Reason, bulk, change, t.now).Scan(&n)
 		if err != nil {
@@ -89,11 +89,4 @@ func updateIdentifier(ctx context.Context, t *tx, u IdentifierUpdate) (int64, er
 		return 0, fmt.Errorf("store: write identifier history: %w", err)
 	}
 	return n, nil
-}
-
-func nullIfZero(n int64) any {
-	if n == 0 {
-		return nil
-	}
-	return n
 }

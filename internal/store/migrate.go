@@ -89,12 +89,17 @@ func (db *DB) resetForTests(ctx context.Context) error {
 
 // TableColumns lists the columns of every table, as the database itself reports them.
 func (db *DB) TableColumns(ctx context.Context) (map[string][]string, error) {
+	t, err := db.beginRead(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer t.Rollback()
 	q := db.dialect.tableColumns()
 	var rows []struct {
 		Table  string `db:"tbl"`
 		Column string `db:"col"`
 	}
-	if err := db.db.SelectContext(ctx, &rows, q); err != nil {
+	if err := t.sel(ctx, &rows, q); err != nil {
 		return nil, err
 	}
 	out := map[string][]string{}

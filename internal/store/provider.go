@@ -113,16 +113,18 @@ type authRow struct {
 // usp_ThingSpace_Get_AuthenticationByProviderId (its SELECT on SQLite) and decrypts the secrets.
 // A provider without credentials is a NotFound error that says so.
 func (db *DB) ThingSpaceCredentials(ctx context.Context, providerID int64) (*Credentials, error) {
+	t, err := db.beginRead(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer t.Rollback()
 	var r authRow
-	// Not in a transaction: EXEC of a procedure that only reads needs none, and the SQLite
-	// statement is a single SELECT.
-	if err := db.db.GetContext(ctx, &r, db.dialect.authByProvider(), providerID); err != nil {
+	if err := t.get(ctx, &r, db.dialect.authByProvider(), providerID); err != nil {
 		return nil, notFound(err, "Authentication credentials not found for service provider %d", providerID)
 	}
 	c := &Credentials{ID: r.ID, ServiceProviderID: r.ProviderID, BaseURL: r.BaseURL, ClientID: r.ClientID,
 		AuthTokenURL: r.AuthTokenURL, AuthURL: r.AuthURL, Username: r.Username, AccountNumber: r.AccountNumber,
 		WriteIsEnabled: r.WriteIsEnabled, ServiceType: r.ServiceType}
-	var err error
 	if c.ClientSecret, err = db.sealer.open(r.ClientSecret); err != nil {
 		return nil, fmt.Errorf("open the ClientSecret of provider %d: %w", providerID, err)
 	}
@@ -188,9 +190,14 @@ func CallbackSecretHash(secret string) string {
 
 // ProviderIDByCallbackSecret finds the provider whose callback URL carries this secret.
 func (db *DB) ProviderIDByCallbackSecret(ctx context.Context, secret string) (int64, error) {
+	t, err := db.beginRead(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer t.Rollback()
 	var id int64
-	err := db.db.GetContext(ctx, &id, db.dialect.rebind(`SELECT ServiceProviderId FROM ThingSpaceAuthentication
-		WHERE CallbackSecretHash = ? AND IsDeleted = 0`), asciiKey(CallbackSecretHash(secret)))
+	err = t.get(ctx, &id, `SELECT ServiceProviderId FROM ThingSpaceAuthentication
+		WHERE CallbackSecretHash = ? AND IsDeleted = 0`, asciiKey(CallbackSecretHash(secret)))
 	if err != nil {
 		return 0, notFound(err, "unknown callback URL")
 	}
@@ -232,11 +239,4 @@ func (db *DB) SetWriteEnabled(ctx context.Context, providerID int64, enabled boo
 		return err
 	}
 	return t.Commit()
-}
-
-func nullIfEmpty(s string) any {
-	if s == "" {
-		return nil
-	}
-	return s
 }

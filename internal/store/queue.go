@@ -48,13 +48,13 @@ func (db *DB) ClaimJobs(ctx context.Context, worker string, lease time.Duration,
 	}
 	due, expired, dueArgs, expiredArgs := db.dialect.claimJobs(worker, token, t.now, lease, limit)
 	var jobs []Job
-	if err := t.SelectContext(ctx, &jobs, due, dueArgs...); err != nil {
+	if err := t.selRendered(ctx, &jobs, due, dueArgs...); err != nil {
 		return nil, fmt.Errorf("store: claim due jobs: %w", err)
 	}
 	if len(jobs) < limit {
 		var more []Job
 		expiredArgs = setLimit(db.dialect, expiredArgs, limit-len(jobs))
-		if err := t.SelectContext(ctx, &more, expired, expiredArgs...); err != nil {
+		if err := t.selRendered(ctx, &more, expired, expiredArgs...); err != nil {
 			return nil, fmt.Errorf("store: take over expired jobs: %w", err)
 		}
 		jobs = append(jobs, more...)
@@ -162,13 +162,18 @@ func (db *DB) ExtendLeases(ctx context.Context, worker string, lease time.Durati
 // LockedUntil of a running one (a dead worker's job is due when its lease ends). ok is false
 // when there is no job to wait for.
 func (db *DB) NextJobAt(ctx context.Context) (at time.Time, ok bool, err error) {
+	t, err := db.beginRead(ctx)
+	if err != nil {
+		return time.Time{}, false, err
+	}
+	defer t.Rollback()
 	var next struct {
 		Queued  dbTime `db:"Queued"`
 		Running dbTime `db:"Running"`
 	}
-	err = db.db.GetContext(ctx, &next, db.dialect.rebind(`SELECT
+	err = t.get(ctx, &next, `SELECT
 		(SELECT MIN(RunAt) FROM Job WHERE Status = '`+JobQueued+`') AS Queued,
-		(SELECT MIN(LockedUntil) FROM Job WHERE Status = '`+JobRunning+`') AS Running`))
+		(SELECT MIN(LockedUntil) FROM Job WHERE Status = '`+JobRunning+`') AS Running`)
 	if err != nil {
 		return time.Time{}, false, fmt.Errorf("store: next job: %w", err)
 	}
@@ -248,17 +253,22 @@ type QueueStats struct {
 
 // QueueStats counts jobs by status and finds the oldest job that is due and not yet taken.
 func (db *DB) QueueStats(ctx context.Context) (QueueStats, error) {
+	t, err := db.beginRead(ctx)
+	if err != nil {
+		return QueueStats{}, err
+	}
+	defer t.Rollback()
 	var s struct {
 		Queued  int    `db:"Queued"`
 		Running int    `db:"Running"`
 		Dead    int    `db:"Dead"`
 		Oldest  dbTime `db:"Oldest"`
 	}
-	err := db.db.GetContext(ctx, &s, db.dialect.rebind(`SELECT
+	err = t.get(ctx, &s, `SELECT
 		(SELECT COUNT(*) FROM Job WHERE Status = '`+JobQueued+`') AS Queued,
 		(SELECT COUNT(*) FROM Job WHERE Status = '`+JobRunning+`') AS Running,
 		(SELECT COUNT(*) FROM Job WHERE Status = '`+JobDead+`') AS Dead,
-		(SELECT MIN(RunAt) FROM Job WHERE Status = '`+JobQueued+`' AND RunAt <= ?) AS Oldest`), db.Now())
+		(SELECT MIN(RunAt) FROM Job WHERE Status = '`+JobQueued+`' AND RunAt <= ?) AS Oldest`, db.Now())
 	if err != nil {
 		return QueueStats{}, fmt.Errorf("store: queue stats: %w", err)
 	}

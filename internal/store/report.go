@@ -52,7 +52,7 @@ func (db *DB) EachComplianceRow(ctx context.Context, f ComplianceFilter, fn func
 		return err
 	}
 	defer t.Rollback()
-	rows, err := t.QueryxContext(ctx, db.dialect.rebind(`SELECT c.Id, c.BulkChangeId, tn.Name AS TenantName, ct.Name AS ChangeType,
+	rows, err := t.query(ctx, `SELECT c.Id, c.BulkChangeId, tn.Name AS TenantName, ct.Name AS ChangeType,
 		b.CreatedBy, COALESCE(b.Reason, '') AS Reason, b.CreatedDate AS RequestedAt,
 		COALESCE(c.ICCID, '') AS ICCID, COALESCE(c.IMEI, '') AS IMEI, COALESCE(c.MSISDN, '') AS MSISDN, COALESCE(c.EID, '') AS EID,
 		COALESCE(c.NewICCID, '') AS NewICCID, COALESCE(c.NewIMEI, '') AS NewIMEI, COALESCE(c.ServicePlan, '') AS ServicePlan,
@@ -62,7 +62,7 @@ func (db *DB) EachComplianceRow(ctx context.Context, f ComplianceFilter, fn func
 		JOIN Tenant tn ON tn.Id = b.TenantId
 		JOIN DeviceChangeRequestType ct ON ct.Id = b.ChangeRequestTypeId
 		WHERE c.Status = ? AND c.ProcessedDate >= ? AND c.ProcessedDate < ? AND (? = 0 OR b.TenantId = ?)
-		ORDER BY c.ProcessedDate, c.Id`), string(change.StatusProcessed), f.From.UTC(), f.To.UTC(), f.TenantID, f.TenantID)
+		ORDER BY c.ProcessedDate, c.Id`, string(change.StatusProcessed), f.From.UTC(), f.To.UTC(), f.TenantID, f.TenantID)
 	if err != nil {
 		return err
 	}

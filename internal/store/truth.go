@@ -27,14 +27,19 @@ type CallbackListener struct {
 // whose listener was registered before it had credentials has empty ones: the carrier then
 // echoes empty ones.
 func (db *DB) CallbackListener(ctx context.Context, providerID int64) (*CallbackListener, error) {
+	t, err := db.beginRead(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer t.Rollback()
 	var r struct {
 		Username string `db:"CallbackUsername"`
 		Password string `db:"CallbackPassword"`
 		Confirm  bool   `db:"ConfirmSuccesses"`
 	}
-	if err := db.db.GetContext(ctx, &r, db.dialect.rebind(`SELECT COALESCE(CallbackUsername, '') AS CallbackUsername,
+	if err := t.get(ctx, &r, `SELECT COALESCE(CallbackUsername, '') AS CallbackUsername,
 		COALESCE(CallbackPassword, '') AS CallbackPassword, ConfirmSuccesses
-		FROM ThingSpaceAuthentication WHERE ServiceProviderId = ? AND IsDeleted = 0`), providerID); err != nil {
+		FROM ThingSpaceAuthentication WHERE ServiceProviderId = ? AND IsDeleted = 0`, providerID); err != nil {
 		return nil, notFound(err, "Authentication credentials not found for service provider %d", providerID)
 	}
 	l := &CallbackListener{Username: r.Username, ConfirmSuccesses: r.Confirm}
@@ -86,15 +91,20 @@ type CallbackRotateDetails struct {
 
 // SetConfirmSuccesses switches a provider's "confirm successes with the carrier" option.
 func (db *DB) SetConfirmSuccesses(ctx context.Context, providerID int64, on bool, by string) error {
-	res, err := db.db.ExecContext(ctx, db.dialect.rebind(`UPDATE ThingSpaceAuthentication SET ConfirmSuccesses = ?,
-		ModifiedBy = ?, ModifiedDate = ? WHERE ServiceProviderId = ? AND IsDeleted = 0`), on, by, time.Now().UTC(), providerID)
+	t, err := db.begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer t.Rollback()
+	res, err := t.exec(ctx, `UPDATE ThingSpaceAuthentication SET ConfirmSuccesses = ?,
+		ModifiedBy = ?, ModifiedDate = ? WHERE ServiceProviderId = ? AND IsDeleted = 0`, on, by, time.Now().UTC(), providerID)
 	if err != nil {
 		return err
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return apperr.E(apperr.NotFound, "Authentication credentials not found for service provider %d", providerID)
 	}
-	return nil
+	return t.Commit()
 }
 
 // MarkSent records, just before a row's change request leaves, that it is leaving for the
@@ -102,14 +112,22 @@ func (db *DB) SetConfirmSuccesses(ctx context.Context, providerID int64, on bool
 // be sent at once, where a row with it may have reached the carrier. ok is false when the
 // attempt is over (the row was returned, finished or claimed again): the request must not leave.
 func (db *DB) MarkSent(ctx context.Context, changeID int64, submittedAt time.Time) (ok bool, err error) {
-	res, err := db.db.ExecContext(ctx, db.dialect.rebind(`UPDATE M2M_DeviceChange SET SentDate = COALESCE(SentDate, ?)
-		WHERE Id = ? AND Status = ? AND SubmittedDate = ?`),
+	t, err := db.begin(ctx)
+	if err != nil {
+		return false, err
+	}
+	defer t.Rollback()
+	res, err := t.exec(ctx, `UPDATE M2M_DeviceChange SET SentDate = COALESCE(SentDate, ?)
+		WHERE Id = ? AND Status = ? AND SubmittedDate = ?`,
 		time.Now().UTC(), changeID, string(change.StatusProcessing), submittedAt.UTC())
 	if err != nil {
 		return false, fmt.Errorf("store: mark change %d sent: %w", changeID, err)
 	}
 	n, err := res.RowsAffected()
-	return n == 1, err
+	if err != nil {
+		return false, err
+	}
+	return n == 1, t.Commit()
 }
 
 // CorrectedChange is the carrier's later word about a finished row.
@@ -299,13 +317,18 @@ func (db *DB) NeedsAttention(ctx context.Context, limit int) ([]Attention, error
 	if limit <= 0 {
 		limit = 100
 	}
+	t, err := db.beginRead(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer t.Rollback()
 	var out []Attention
 	page, args := db.dialect.page(limit, 0)
-	err := db.db.SelectContext(ctx, &out, db.dialect.rebind(`SELECT m.Id, m.BulkChangeId, b.TenantId, m.DeviceId,
+	err = t.sel(ctx, &out, `SELECT m.Id, m.BulkChangeId, b.TenantId, m.DeviceId,
 		COALESCE(m.ICCID, '') AS ICCID, COALESCE(m.IMEI, '') AS IMEI, COALESCE(m.MSISDN, '') AS MSISDN,
 		COALESCE(m.EID, '') AS EID, COALESCE(m.NewICCID, '') AS NewICCID, COALESCE(m.NewIMEI, '') AS NewIMEI, m.Status, COALESCE(m.AttentionReason, '') AS AttentionReason, m.AttentionDate
 		FROM M2M_DeviceChange m JOIN DeviceBulkChange b ON b.Id = m.BulkChangeId
-		WHERE m.AttentionDate IS NOT NULL ORDER BY m.AttentionDate, m.Id `+page), args...)
+		WHERE m.AttentionDate IS NOT NULL ORDER BY m.AttentionDate, m.Id `+page, args...)
 	return out, err
 }
 
@@ -369,13 +392,18 @@ const OnlineHorizon = 72 * time.Hour
 // TruthCounts counts corrected rows, rejected callbacks, open contradictions, rows waiting for
 // the carrier and rows changed in the last OnlineHorizon not yet seen online.
 func (db *DB) TruthCounts(ctx context.Context) (TruthCounts, error) {
+	t, err := db.beginRead(ctx)
+	if err != nil {
+		return TruthCounts{}, err
+	}
+	defer t.Rollback()
 	var c TruthCounts
-	err := db.db.GetContext(ctx, &c, db.dialect.rebind(`SELECT
+	err = t.get(ctx, &c, `SELECT
 		(SELECT COUNT(*) FROM M2M_DeviceChange WHERE CorrectedDate IS NOT NULL) AS Corrected,
 		(SELECT COUNT(*) FROM ThingSpaceCallBackResponseLog WHERE RejectedReason IS NOT NULL) AS Rejected,
 		(SELECT COUNT(*) FROM M2M_DeviceChange WHERE AttentionDate IS NOT NULL) AS Attention,
 		(SELECT COUNT(*) FROM M2M_DeviceChange WHERE Status = ?) AS Waiting,
-		(SELECT COUNT(*) FROM M2M_DeviceChange WHERE Status = ? AND OnlineSince IS NULL AND ProcessedDate >= ?) AS NotOnline`),
+		(SELECT COUNT(*) FROM M2M_DeviceChange WHERE Status = ? AND OnlineSince IS NULL AND ProcessedDate >= ?) AS NotOnline`,
 		string(change.StatusProcessing), string(change.StatusProcessed), time.Now().UTC().Add(-OnlineHorizon))
 	return c, err
 }
@@ -383,30 +411,47 @@ func (db *DB) TruthCounts(ctx context.Context) (TruthCounts, error) {
 // RowsNotSeenOnline lists a request's PROCESSED rows whose device has not been seen online since
 // the change.
 func (db *DB) RowsNotSeenOnline(ctx context.Context, bulkID int64) ([]DeviceChange, error) {
+	t, err := db.beginRead(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer t.Rollback()
 	var out []DeviceChange
-	err := db.db.SelectContext(ctx, &out, db.dialect.rebind(deviceChangeSelect+` WHERE BulkChangeId = ? AND Status = ?
-		AND OnlineSince IS NULL ORDER BY Id`), bulkID, string(change.StatusProcessed))
+	err = t.sel(ctx, &out, deviceChangeSelect+` WHERE BulkChangeId = ? AND Status = ?
+		AND OnlineSince IS NULL ORDER BY Id`, bulkID, string(change.StatusProcessed))
 	return out, err
 }
 
 // MarkOnline records when a changed row's device was first seen online with its new
 // identifiers. Only the row is written.
 func (db *DB) MarkOnline(ctx context.Context, changeID int64, at time.Time) error {
-	_, err := db.db.ExecContext(ctx, db.dialect.rebind(`UPDATE M2M_DeviceChange SET OnlineSince = ?
-		WHERE Id = ? AND OnlineSince IS NULL`), at.UTC(), changeID)
-	return err
+	t, err := db.begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer t.Rollback()
+	if _, err := t.exec(ctx, `UPDATE M2M_DeviceChange SET OnlineSince = ?
+		WHERE Id = ? AND OnlineSince IS NULL`, at.UTC(), changeID); err != nil {
+		return err
+	}
+	return t.Commit()
 }
 
 // OnlineCounts counts a request's changed rows whose device was seen online since, and those
 // not (yet).
 func (db *DB) OnlineCounts(ctx context.Context, bulkID int64) (online, notYet int, err error) {
+	t, err := db.beginRead(ctx)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer t.Rollback()
 	var c struct {
 		Online int `db:"Online"`
 		NotYet int `db:"NotYet"`
 	}
-	err = db.db.GetContext(ctx, &c, db.dialect.rebind(`SELECT
+	err = t.get(ctx, &c, `SELECT
 		COALESCE(SUM(CASE WHEN OnlineSince IS NOT NULL THEN 1 ELSE 0 END), 0) AS Online,
 		COALESCE(SUM(CASE WHEN OnlineSince IS NULL THEN 1 ELSE 0 END), 0) AS NotYet
-		FROM M2M_DeviceChange WHERE BulkChangeId = ? AND Status = ?`), bulkID, string(change.StatusProcessed))
+		FROM M2M_DeviceChange WHERE BulkChangeId = ? AND Status = ?`, bulkID, string(change.StatusProcessed))
 	return c.Online, c.NotYet, err
 }

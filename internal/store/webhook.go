@@ -215,13 +215,6 @@ func (db *DB) RedeliverWebhook(ctx context.Context, tenantID, endpointID, delive
 	return t.Commit()
 }
 
-func nonZero(id int64) *int64 {
-	if id == 0 {
-		return nil
-	}
-	return &id
-}
-
 // WebhookEvent is the body every delivery posts.
 type WebhookEvent struct {
 	Event      string          `json:"event"`

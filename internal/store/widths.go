@@ -19,7 +19,7 @@ import (
 // Length limits, the same in both dialects. SQL Server bounds 128 string columns (NVARCHAR(n),
 // n counted in UTF-16 code units, so an emoji takes two; CHAR(n) in bytes) and refuses an
 // over-long value with error 2628, while SQLite's TEXT takes anything. Every INSERT the store
-// builds (tx.insert, insertMany) checks its values against the widths the SQL Server schema
+// builds (tx.insert, insertMany) and every UPDATE (tx.exec, checkUpdateWidths) checks its values against the widths the SQL Server schema
 // declares, read from the embedded migrations, so an over-long value fails on SQLite exactly
 // as on SQL Server, and with a message that names the field instead of a 500.
 //
@@ -179,8 +179,134 @@ func checkWidths(table string, cols []string, args []any) ([]any, error) {
 	return out, nil
 }
 
-// clipColumn cuts a value written by an UPDATE (which checkWidths does not see) to its column's
-// width: for carrier values that must be stored whatever they are.
+// updateTarget is what an UPDATE writes: its table and, for each argument, the column the
+// argument becomes the new value of ("" for an argument that is not one: a WHERE value, a
+// sub-select's, part of an expression).
+type updateTarget struct {
+	table string
+	cols  []string
+}
+
+var (
+	updateHead    = regexp.MustCompile(`(?is)^\s*UPDATE\s+(?:TOP\s*\([^)]*\)\s*)?(\w+)(?:\s+WITH\s*\([^)]*\))?\s+SET\s`)
+	setEnd        = regexp.MustCompile(`(?i)^(WHERE|OUTPUT|FROM|RETURNING)\b`)
+	placeholder   = regexp.MustCompile(`^(\?|@p(\d+))`)
+	valueFunction = regexp.MustCompile(`(?i)^(COALESCE|NULLIF|ISNULL)\s*\([^()]*\)$`)
+	updateTargets sync.Map // rendered statement -> *updateTarget (nil: not an UPDATE)
+)
+
+// checkUpdateWidths checks the values an UPDATE writes against their columns' widths, as
+// checkWidths does for an INSERT's: an over-long value fails the same way on SQLite as on SQL
+// Server, and a clipped column is cut. Any other statement passes unchanged.
+func checkUpdateWidths(d dialect, rendered string, args []any) ([]any, error) {
+	u := parseUpdate(d, rendered)
+	if u == nil {
+		return args, nil
+	}
+	return checkWidths(u.table, u.cols, args)
+}
+
+// parseUpdate reads which argument of a rendered UPDATE goes to which column. A column's new
+// value is an argument when the assignment is "Col = ?" or a COALESCE/NULLIF/ISNULL of
+// columns, literals and arguments ("RequestId = COALESCE(RequestId, ?)"); arguments inside
+// other expressions are not a column's value and are not checked.
+func parseUpdate(d dialect, rendered string) *updateTarget {
+	if u, ok := updateTargets.Load(rendered); ok {
+		return u.(*updateTarget)
+	}
+	var u *updateTarget
+	if m := updateHead.FindStringSubmatchIndex(rendered); m != nil {
+		u = &updateTarget{table: rendered[m[2]:m[3]]}
+		u.cols = assignedArgs(d, rendered, m[1])
+	}
+	updateTargets.Store(rendered, u)
+	return u
+}
+
+// assignedArgs walks the SET list of a rendered UPDATE, which starts at set, and names the
+// column of each argument (see updateTarget).
+func assignedArgs(d dialect, q string, set int) []string {
+	var (
+		cols  []string
+		next  int // the next ? on SQLite
+		depth int
+		start = set // the current assignment
+		args  []int // the arguments of the current assignment
+		name  = func(i int, col string) {
+			for len(cols) <= i {
+				cols = append(cols, "")
+			}
+			if col != "" {
+				cols[i] = col
+			}
+		}
+	)
+	assign := func(end int) {
+		lhs, rhs, ok := strings.Cut(q[start:end], "=")
+		col := ""
+		if ok {
+			fields := strings.FieldsFunc(strings.TrimSpace(lhs), func(r rune) bool { return r == '.' || r == ' ' })
+			if len(fields) > 0 {
+				col = fields[len(fields)-1]
+			}
+			rhs = strings.TrimSpace(rhs)
+			if !placeholder.MatchString(rhs) || placeholder.FindString(rhs) != rhs {
+				if !valueFunction.MatchString(rhs) {
+					col = ""
+				}
+			}
+		}
+		for _, a := range args {
+			name(a, col)
+		}
+		args = nil
+	}
+	// The placeholders before SET (TOP (?)) are counted on SQLite too.
+	if d.name != "sqlserver" {
+		next = strings.Count(q[:set], "?")
+	}
+	for i := set; i < len(q); i++ {
+		c := q[i]
+		switch {
+		case c == '\'':
+			if j := strings.IndexByte(q[i+1:], '\''); j >= 0 {
+				i += j + 1
+			}
+		case c == '(':
+			depth++
+		case c == ')':
+			depth--
+		case c == ',' && depth == 0:
+			assign(i)
+			start = i + 1
+		case depth == 0 && (i == 0 || !isWordByte(q[i-1])) && setEnd.MatchString(q[i:]):
+			assign(i)
+			return cols
+		default:
+			if m := placeholder.FindStringSubmatch(q[i:]); m != nil && (c == '?' || d.name == "sqlserver") {
+				a := next
+				if m[2] != "" {
+					n, _ := strconv.Atoi(m[2])
+					a = n - 1
+				} else {
+					next++
+				}
+				args = append(args, a)
+				name(a, "")
+				i += len(m[0]) - 1
+			}
+		}
+	}
+	assign(len(q))
+	return cols
+}
+
+func isWordByte(c byte) bool {
+	return c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+}
+
+// clipColumn cuts a value to its column's width: for carrier values that must be stored
+// whatever they are, in a column that is not one of clippedColumns.
 func clipColumn(table, col, s string) string {
 	widths, err := columnWidths()
 	if err != nil {
