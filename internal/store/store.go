@@ -36,7 +36,6 @@ import (
 	// The two database drivers: database/sql names "sqlserver" and "sqlite".
 	mssql "github.com/microsoft/go-mssqldb"
 	_ "modernc.org/sqlite"
-
 )
 
 // DB is the database handle every store method hangs off.
