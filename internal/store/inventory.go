@@ -329,9 +329,8 @@ func (db *DB) FailSyncRun(ctx context.Context, runID int64, reason string) error
 		return err
 	}
 	defer t.Rollback()
-	if len(reason) > 2000 {
-		reason = reason[:2000]
-	}
+	// reason is cut to the column by exec (InventorySyncRun.Error is a clipped column), never
+	// inside a character.
 	if _, err := t.exec(ctx, `UPDATE InventorySyncRun SET Status = ?, FinishedDate = ?, Error = ? WHERE Id = ? AND Status = ?`,
 		SyncFailed, t.now, reason, runID, SyncRunning); err != nil {
 		return err

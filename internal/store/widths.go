@@ -35,6 +35,8 @@ var clippedColumns = map[string]bool{
 	"ThingSpaceCallBackResponseLog.ICCID":     true,
 	"M2MDeviceBulkChangeLog.ErrorCode":        true,
 	"AuditEvent.RemoteAddr":                   true,
+	"ApiToken.LastUsedAddr":                   true, // a client's address, as AuditEvent.RemoteAddr
+	"InventorySyncRun.Error":                  true, // the carrier's or the network's words on a failed sync
 }
 
 type columnWidth struct {
