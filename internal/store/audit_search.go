@@ -435,104 +435,145 @@ LEFT JOIN Tenant t ON t.Id = a.TenantId`
 // auditQuery builds the search: up to limit hits of each wanted source, each read newest first
 // from its own date-ordered index after the cursor, merged and cut to limit.
 // It returns "" when the filter leaves no source to search.
-func auditQuery(d dialect, f AuditFilter, scope auditScope, after *AuditCursor, limit int) (string, []any) { //nolint:gocognit // one short clause per filter field, in the order of the SQL it builds; split by source when store is next reorganised
-	type branch struct {
-		src        AuditSource
-		sel        string
-		date, id   string
-		conds      []string
-		args       []any
-		wantedKind bool
+//
+// Each source is one branch of a UNION ALL; the conditions are added to the branches in the
+// order of the SQL they build: the identifier scope, the filter's fields, then the period and
+// the cursor.
+func auditQuery(d dialect, f AuditFilter, scope auditScope, after *AuditCursor, limit int) (string, []any) {
+	logB, histB, evB := auditBranches(f)
+	if scope.ident {
+		scopeToIdentifier(logB, histB, evB, scope)
 	}
-	user := NormalizeEmail(f.User)
-	logB := branch{src: SourceLog, sel: auditLogBranch, date: "l.ProcessedDate", id: "l.Id",
+	filterAuditFields(logB, histB, evB, f, scope)
+	branches := []*auditBranch{logB, histB, evB}
+	for _, b := range branches {
+		b.pageAfter(f, after)
+	}
+	return unionAuditBranches(d, branches, limit)
+}
+
+// auditBranch is one source's SELECT of the audit search with its conditions and their
+// arguments.
+type auditBranch struct {
+	src        AuditSource
+	sel        string
+	date, id   string
+	conds      []string
+	args       []any
+	wantedKind bool
+}
+
+func (b *auditBranch) add(cond string, args ...any) {
+	b.conds = append(b.conds, cond)
+	b.args = append(b.args, args...)
+}
+
+// auditBranches are the three sources, each marked wanted or not by the filter's kind.
+func auditBranches(f AuditFilter) (logB, histB, evB *auditBranch) {
+	logB = &auditBranch{src: SourceLog, sel: auditLogBranch, date: "l.ProcessedDate", id: "l.Id",
 		conds:      []string{"b.Id = l.BulkChangeId", "t.Id = b.TenantId"},
 		wantedKind: f.Kind == KindAll || f.Kind == KindLog || f.Kind == KindLogErrors}
-	histB := branch{src: SourceHistory, sel: auditHistoryBranch, date: "h.ChangeDate", id: "h.Id",
+	histB = &auditBranch{src: SourceHistory, sel: auditHistoryBranch, date: "h.ChangeDate", id: "h.Id",
 		conds:      []string{"t.Id = h.TenantId"},
 		wantedKind: f.Kind == KindAll || f.Kind == KindHistory}
-	evB := branch{src: SourceAudit, sel: auditEventBranch, date: "a.CreatedDate", id: "a.Id",
+	evB = &auditBranch{src: SourceAudit, sel: auditEventBranch, date: "a.CreatedDate", id: "a.Id",
 		// Audit events belong to no row, so a row status filter leaves them out.
 		wantedKind: (f.Kind == KindAll || f.Kind == KindAudit) && f.RowStatus == ""}
+	return logB, histB, evB
+}
 
-	add := func(b *branch, cond string, args ...any) {
-		b.conds = append(b.conds, cond)
-		b.args = append(b.args, args...)
+// scopeToIdentifier keeps what concerns the rows, requests and devices an identifier search
+// resolved to (resolveScope); a source with none of them matches nothing.
+func scopeToIdentifier(logB, histB, evB *auditBranch, scope auditScope) {
+	var logParts []string
+	if len(scope.changes) > 0 {
+		logParts = append(logParts, "l.M2MDeviceChangeId IN ("+idList(scope.changes)+")",
+			"(l.M2MDeviceChangeId IS NULL AND l.BulkChangeId IN ("+idList(scope.batches)+"))")
 	}
-	if scope.ident {
-		var logParts []string
-		if len(scope.changes) > 0 {
-			logParts = append(logParts, "l.M2MDeviceChangeId IN ("+idList(scope.changes)+")",
-				"(l.M2MDeviceChangeId IS NULL AND l.BulkChangeId IN ("+idList(scope.batches)+"))")
-		}
-		add(&logB, orNothing(logParts))
-		var histParts []string
-		if len(scope.devices) > 0 {
-			histParts = append(histParts, "h.DeviceId IN ("+idList(scope.devices)+")")
-		}
-		add(&histB, orNothing(histParts))
-		var evParts []string
-		if len(scope.batches) > 0 {
-			evParts = append(evParts, "(a.EntityType = 'DeviceBulkChange' AND a.EntityId IN ("+quotedIDList(scope.batches)+"))")
-		}
-		if len(scope.devices) > 0 {
-			evParts = append(evParts, "(a.EntityType = 'Device' AND a.EntityId IN ("+quotedIDList(scope.devices)+"))")
-		}
-		add(&evB, orNothing(evParts))
+	logB.add(orNothing(logParts))
+	var histParts []string
+	if len(scope.devices) > 0 {
+		histParts = append(histParts, "h.DeviceId IN ("+idList(scope.devices)+")")
 	}
+	histB.add(orNothing(histParts))
+	var evParts []string
+	if len(scope.batches) > 0 {
+		evParts = append(evParts, "(a.EntityType = 'DeviceBulkChange' AND a.EntityId IN ("+quotedIDList(scope.batches)+"))")
+	}
+	if len(scope.devices) > 0 {
+		evParts = append(evParts, "(a.EntityType = 'Device' AND a.EntityId IN ("+quotedIDList(scope.devices)+"))")
+	}
+	evB.add(orNothing(evParts))
+}
+
+// filterAuditFields adds the filter's tenant, request, user, row status and "errors only".
+func filterAuditFields(logB, histB, evB *auditBranch, f AuditFilter, scope auditScope) {
 	if f.TenantID != 0 {
-		add(&logB, "b.TenantId = ?", f.TenantID)
-		add(&histB, "h.TenantId = ?", f.TenantID)
-		add(&evB, "a.TenantId = ?", f.TenantID)
+		logB.add("b.TenantId = ?", f.TenantID)
+		histB.add("h.TenantId = ?", f.TenantID)
+		evB.add("a.TenantId = ?", f.TenantID)
 	}
 	if f.BulkChangeID != 0 {
-		add(&logB, "l.BulkChangeId = ?", f.BulkChangeID)
-		add(&histB, "h.BulkChangeId = ?", f.BulkChangeID)
-		add(&evB, "a.EntityType = 'DeviceBulkChange' AND a.EntityId = ?", strconv.FormatInt(f.BulkChangeID, 10))
+		logB.add("l.BulkChangeId = ?", f.BulkChangeID)
+		histB.add("h.BulkChangeId = ?", f.BulkChangeID)
+		evB.add("a.EntityType = 'DeviceBulkChange' AND a.EntityId = ?", strconv.FormatInt(f.BulkChangeID, 10))
 	}
-	if user != "" {
-		add(&logB, "b.CreatedBy = ?", user)
-		add(&histB, "h.BulkChangeId IN (SELECT ub.Id FROM DeviceBulkChange ub WHERE ub.CreatedBy = ?)", user)
-		add(&evB, "a.Actor = ?", user)
+	if user := NormalizeEmail(f.User); user != "" {
+		logB.add("b.CreatedBy = ?", user)
+		histB.add("h.BulkChangeId IN (SELECT ub.Id FROM DeviceBulkChange ub WHERE ub.CreatedBy = ?)", user)
+		evB.add("a.Actor = ?", user)
 	}
 	if f.RowStatus != "" {
-		add(&logB, "c.Status = ?", string(f.RowStatus))
-		add(&histB, "c.Status = ?", string(f.RowStatus))
-		if scope.statusRows != nil {
-			var logParts, histParts []string
-			if len(scope.statusRows) > 0 {
-				logParts = []string{"l.M2MDeviceChangeId IN (" + idList(scope.statusRows) + ")"}
-				histParts = []string{"h.M2MDeviceChangeId IN (" + idList(scope.statusRows) + ")"}
-			}
-			add(&logB, orNothing(logParts))
-			add(&histB, orNothing(histParts))
-		}
+		filterRowStatus(logB, histB, f.RowStatus, scope.statusRows)
 	}
 	if f.Kind == KindLogErrors {
-		add(&logB, "l.HasErrors = 1")
+		logB.add("l.HasErrors = 1")
 	}
-	branches := []*branch{&logB, &histB, &evB}
-	for _, b := range branches {
-		if f.From != nil {
-			add(b, b.date+" >= ?", *f.From)
-		}
-		if f.To != nil {
-			add(b, b.date+" < ?", *f.To)
-		}
-		if after != nil {
-			// After the cursor in (date desc, source desc, id desc) order.
-			switch r, cr := b.src.rank(), after.Source.rank(); {
-			case r < cr:
-				add(b, b.date+" <= ?", after.Date)
-			case r == cr:
-				add(b, b.date+" <= ? AND ("+b.date+" < ? OR ("+b.date+" = ? AND "+b.id+" < ?))",
-					after.Date, after.Date, after.Date, after.ID)
-			default:
-				add(b, b.date+" < ?", after.Date)
-			}
-		}
-	}
+}
 
+// filterRowStatus keeps the log and history of rows in a status; statusRows, when there are
+// few enough of them (resolveScope), names those rows so that each branch seeks them.
+func filterRowStatus(logB, histB *auditBranch, status change.Status, statusRows []int64) {
+	logB.add("c.Status = ?", string(status))
+	histB.add("c.Status = ?", string(status))
+	if statusRows == nil {
+		return
+	}
+	var logParts, histParts []string
+	if len(statusRows) > 0 {
+		logParts = []string{"l.M2MDeviceChangeId IN (" + idList(statusRows) + ")"}
+		histParts = []string{"h.M2MDeviceChangeId IN (" + idList(statusRows) + ")"}
+	}
+	logB.add(orNothing(logParts))
+	histB.add(orNothing(histParts))
+}
+
+// pageAfter adds the period and, for a later page, the cursor: after it in (date desc, source
+// desc, id desc) order.
+func (b *auditBranch) pageAfter(f AuditFilter, after *AuditCursor) {
+	if f.From != nil {
+		b.add(b.date+" >= ?", *f.From)
+	}
+	if f.To != nil {
+		b.add(b.date+" < ?", *f.To)
+	}
+	if after == nil {
+		return
+	}
+	switch r, cr := b.src.rank(), after.Source.rank(); {
+	case r < cr:
+		b.add(b.date+" <= ?", after.Date)
+	case r == cr:
+		b.add(b.date+" <= ? AND ("+b.date+" < ? OR ("+b.date+" = ? AND "+b.id+" < ?))",
+			after.Date, after.Date, after.Date, after.ID)
+	default:
+		b.add(b.date+" < ?", after.Date)
+	}
+}
+
+// unionAuditBranches joins the wanted branches, each cut to limit in its own index order, and
+// orders and cuts the whole.
+func unionAuditBranches(d dialect, branches []*auditBranch, limit int) (string, []any) {
 	var parts []string
 	var args []any
 	for _, b := range branches {
