@@ -75,14 +75,39 @@ func neededKinds(opt thingspace.Change4GOption) []string {
 }
 
 // submitLocked runs the synchronous checks and, when they pass, accepts the
-// change and schedules it. The order of checks is the order of the package
-// documentation's table.
-func (s *Sim) submitLocked(acct *accountState, req thingspace.ChangeIdentifierRequest) (string, *refusal) { //nolint:gocognit // the checks in the order of the package documentation's table, kept in one place so the two can be compared
+// change and schedules it. The checks run in the order of the package
+// documentation's first table: the request itself (checkRequest), then the
+// line it names (findLineLocked), then an injected fault, the line's state and
+// the plan (checkLineLocked).
+func (s *Sim) submitLocked(acct *accountState, req thingspace.ChangeIdentifierRequest) (string, *refusal) {
 	select {
 	case <-s.closing:
 		return "", &refusal{status: http.StatusServiceUnavailable, code: CodeUnexpectedError, msg: "Simulator is closing"}
 	default:
 	}
+	opt, ref := s.checkRequest(req)
+	if ref != nil {
+		return "", ref
+	}
+	line, ref := s.findLineLocked(acct, req)
+	if ref != nil {
+		return "", ref
+	}
+	s.stats.ChangeSubmissions[lineKey(line)]++
+	fault := s.takeFaultLocked(line, req.DeviceIDsTo)
+	if fault != nil && fault.Sync {
+		return "", refuse(fault.Code, "%s", fault.Message)
+	}
+	if ref := s.checkLineLocked(line, req); ref != nil {
+		return "", ref
+	}
+	return s.acceptLocked(acct, line, opt, req, fault), nil
+}
+
+// checkRequest checks the request alone, in the table's order: change4gOption,
+// deviceIds, each identifier's kind and form, ChangeMSISDN's fields, the
+// deviceIdsTo kinds the option needs, smsrOid.
+func (s *Sim) checkRequest(req thingspace.ChangeIdentifierRequest) (thingspace.Change4GOption, *refusal) {
 	opt, ok := thingspace.ParseChange4GOption(string(req.Change4GOption))
 	if !ok {
 		return "", refuse(CodeChange4GOptionInvalid, "change4gOption %q is not valid", req.Change4GOption)
@@ -99,14 +124,8 @@ func (s *Sim) submitLocked(acct *accountState, req thingspace.ChangeIdentifierRe
 		}
 	}
 	if opt == thingspace.ChangeMSISDN {
-		if len(req.DeviceIDsTo) > 0 {
-			return "", refuse(CodeChange4GOptionInvalid, "ChangeMSISDN takes no deviceIdsTo; hardware and MDN cannot change in one call")
-		}
-		if req.NpaNxx != "" && !digits(req.NpaNxx, 6, 6) {
-			return "", refuse(CodeIdentifierInvalid, "npaNxx %q must be 6 digits", req.NpaNxx)
-		}
-		if req.NpaNxx == "" && req.ZipCode == "" {
-			return "", refuse(CodeRequestUndefined, "npaNxx or zipCode is required for ChangeMSISDN")
+		if ref := checkMSISDNRequest(req); ref != nil {
+			return "", ref
 		}
 	}
 	for _, k := range neededKinds(opt) {
@@ -117,6 +136,26 @@ func (s *Sim) submitLocked(acct *accountState, req thingspace.ChangeIdentifierRe
 	if opt == thingspace.ChangeIMEIandEID && !smsrOidPattern.MatchString(req.SmsrOid) {
 		return "", refuse(CodeRequestUndefined, "smsrOid is required for ChangeIMEIandEID")
 	}
+	return opt, nil
+}
+
+// checkMSISDNRequest checks what only ChangeMSISDN takes: no deviceIdsTo, and
+// an npaNxx of 6 digits or a zipCode.
+func checkMSISDNRequest(req thingspace.ChangeIdentifierRequest) *refusal {
+	if len(req.DeviceIDsTo) > 0 {
+		return refuse(CodeChange4GOptionInvalid, "ChangeMSISDN takes no deviceIdsTo; hardware and MDN cannot change in one call")
+	}
+	if req.NpaNxx != "" && !digits(req.NpaNxx, 6, 6) {
+		return refuse(CodeIdentifierInvalid, "npaNxx %q must be 6 digits", req.NpaNxx)
+	}
+	if req.NpaNxx == "" && req.ZipCode == "" {
+		return refuse(CodeRequestUndefined, "npaNxx or zipCode is required for ChangeMSISDN")
+	}
+	return nil
+}
+
+// findLineLocked finds the one line deviceIds name, in the caller's account.
+func (s *Sim) findLineLocked(acct *accountState, req thingspace.ChangeIdentifierRequest) (*lineState, *refusal) {
 	var line *lineState
 	for _, d := range req.DeviceIDs {
 		l := s.lineWithLocked(d.Kind, d.ID)
@@ -124,32 +163,38 @@ func (s *Sim) submitLocked(acct *accountState, req thingspace.ChangeIdentifierRe
 			continue
 		}
 		if line != nil && l != line {
-			return "", refuse(CodeIdentifierInvalid, "deviceIds name more than one device")
+			return nil, refuse(CodeIdentifierInvalid, "deviceIds name more than one device")
 		}
 		line = l
 	}
 	if line == nil {
-		return "", refuse(CodeDeviceNotFound, "Device not found")
+		return nil, refuse(CodeDeviceNotFound, "Device not found")
 	}
 	if line.Account != acct.Name {
-		return "", refuse(CodeDeviceAccountInvalid, "Device is not in account %s", acct.Name)
+		return nil, refuse(CodeDeviceAccountInvalid, "Device is not in account %s", acct.Name)
 	}
-	s.stats.ChangeSubmissions[lineKey(line)]++
-	fault := s.takeFaultLocked(line, req.DeviceIDsTo)
-	if fault != nil && fault.Sync {
-		return "", refuse(fault.Code, "%s", fault.Message)
-	}
+	return line, nil
+}
+
+// checkLineLocked checks the line's state and the plan the request asks for.
+func (s *Sim) checkLineLocked(line *lineState, req thingspace.ChangeIdentifierRequest) *refusal {
 	if !strings.EqualFold(line.State, StateActive) {
-		return "", refuse(CodeDeviceStateInvalid, "Device is not active (state %s)", line.State)
+		return refuse(CodeDeviceStateInvalid, "Device is not active (state %s)", line.State)
 	}
 	if line.MDN == "" {
-		return "", refuse(CodeDeviceStateInvalid, "Device has no MDN")
+		return refuse(CodeDeviceStateInvalid, "Device has no MDN")
 	}
 	if req.ServicePlan != "" {
 		if _, ok := s.planLocked(req.ServicePlan); !ok {
-			return "", refuse(CodeServicePlanNotFound, "Service plan %s not found", req.ServicePlan)
+			return refuse(CodeServicePlanNotFound, "Service plan %s not found", req.ServicePlan)
 		}
 	}
+	return nil
+}
+
+// acceptLocked accepts a checked change: it is applied after CallbackDelay
+// (complete). It returns the change's requestId.
+func (s *Sim) acceptLocked(acct *accountState, line *lineState, opt thingspace.Change4GOption, req thingspace.ChangeIdentifierRequest, fault *Fault) string {
 	p := &pendingChange{
 		requestID: s.uuidLocked(),
 		lineID:    line.ID,
@@ -167,7 +212,7 @@ func (s *Sim) submitLocked(acct *accountState, req thingspace.ChangeIdentifierRe
 	}
 	s.wg.Add(1)
 	go s.complete(p, s.cfg.CallbackDelay)
-	return p.requestID, nil
+	return p.requestID
 }
 
 // lineKey names a line in Stats.ChangeSubmissions: its MDN, or its ICCID
@@ -247,101 +292,147 @@ func (s *Sim) wait(d time.Duration) bool {
 
 // applyLocked runs the asynchronous checks and, when they pass, changes the
 // line. It returns the callback to send and the listener to send it to (nil
-// when the account has no CarrierService listener).
-func (s *Sim) applyLocked(p *pendingChange) (thingspace.Callback, *thingspace.CallbackListener) { //nolint:gocognit // the carrier's asynchronous checks in its order, kept in one place like submitLocked's
+// when the account has no CarrierService listener). The checks run in the
+// order of the package documentation's second table: an injected fault, the
+// new identifiers in use or unknown (inUseLocked), the plan against the device
+// (planForLocked), a free MDN.
+func (s *Sim) applyLocked(p *pendingChange) (thingspace.Callback, *thingspace.CallbackListener) {
 	line := s.lineByIDLocked(p.lineID)
-	var listener *thingspace.CallbackListener
-	if a := s.accountLocked(p.account); a != nil {
-		if l, ok := a.Listeners[thingspace.ServiceCarrier]; ok {
-			listener = &l
+	listener := s.carrierListenerLocked(p.account)
+	if p.fault != nil {
+		return s.failedLocked(p, line, p.fault.Code, p.fault.Message), listener
+	}
+	to := requestedIdentifiers(p)
+	if code, msg := s.inUseLocked(to); code != "" {
+		return s.failedLocked(p, line, code, msg), listener
+	}
+	plan, code, msg := s.planForLocked(line, p.req.ServicePlan, to.imei)
+	if code != "" {
+		return s.failedLocked(p, line, code, msg), listener
+	}
+	if p.opt == thingspace.ChangeMSISDN {
+		if to.mdn = s.freeMDNLocked(p.req.NpaNxx); to.mdn == "" {
+			return s.failedLocked(p, line, CodeMDNUnavailable, "No MDN available in "+p.req.NpaNxx), listener
 		}
 	}
-	fail := func(code, format string, args ...any) (thingspace.Callback, *thingspace.CallbackListener) {
-		s.stats.ChangesFailed++
-		return thingspace.Callback{
-			RequestID:     p.requestID,
-			DeviceIDs:     callbackIDs(line, "Iccid", "Imei", "Mdn", "Eid"),
-			FaultResponse: &thingspace.Fault{FaultCode: code, FaultString: fmt.Sprintf(format, args...)},
-			Status:        thingspace.CallbackFailed,
-		}, listener
+	return s.changeLineLocked(p, line, to, plan), listener
+}
+
+// carrierListenerLocked is the account's CarrierService listener, nil when it has none.
+func (s *Sim) carrierListenerLocked(account string) *thingspace.CallbackListener {
+	if a := s.accountLocked(account); a != nil {
+		if l, ok := a.Listeners[thingspace.ServiceCarrier]; ok {
+			return &l
+		}
 	}
-	if p.fault != nil {
-		return fail(p.fault.Code, "%s", p.fault.Message)
+	return nil
+}
+
+// failedLocked is the callback of a change the carrier refused after accepting it.
+func (s *Sim) failedLocked(p *pendingChange, line *lineState, code, msg string) thingspace.Callback {
+	s.stats.ChangesFailed++
+	return thingspace.Callback{
+		RequestID:     p.requestID,
+		DeviceIDs:     callbackIDs(line, "Iccid", "Imei", "Mdn", "Eid"),
+		FaultResponse: &thingspace.Fault{FaultCode: code, FaultString: msg},
+		Status:        thingspace.CallbackFailed,
 	}
-	req := p.req
-	var newICCID, newIMEI, newEID string
+}
+
+// newIdentifiers are what a change gives a line; "" keeps the line's own.
+type newIdentifiers struct{ iccid, imei, eid, mdn string }
+
+// requestedIdentifiers reads the new identifiers the change's option takes
+// from deviceIdsTo (the MDN is chosen by the carrier when it applies).
+func requestedIdentifiers(p *pendingChange) newIdentifiers {
+	var to newIdentifiers
 	for _, k := range neededKinds(p.opt) {
-		id, _ := thingspace.FindID(req.DeviceIDsTo, k)
+		id, _ := thingspace.FindID(p.req.DeviceIDsTo, k)
 		switch k {
 		case thingspace.KindICCID:
-			newICCID = id
+			to.iccid = id
 		case thingspace.KindIMEI:
-			newIMEI = id
+			to.imei = id
 		case thingspace.KindEID:
-			newEID = id
+			to.eid = id
 		}
 	}
-	if newICCID != "" {
-		if s.lineWithLocked(thingspace.KindICCID, newICCID) != nil || slices.Contains(s.st.Retired, newICCID) {
-			return fail(CodeICCIDInUse, "SIM %s is already in use or associated with an account", newICCID)
+	return to
+}
+
+// inUseLocked refuses a new ICCID that is on a line, retired or unknown, and a
+// new IMEI or EID that is on a line: the code and message, or "".
+func (s *Sim) inUseLocked(to newIdentifiers) (code, msg string) {
+	if to.iccid != "" {
+		if s.lineWithLocked(thingspace.KindICCID, to.iccid) != nil || slices.Contains(s.st.Retired, to.iccid) {
+			return CodeICCIDInUse, fmt.Sprintf("SIM %s is already in use or associated with an account", to.iccid)
 		}
-		if !slices.ContainsFunc(s.st.SIMs, func(x SIM) bool { return x.ICCID == newICCID }) {
-			return fail(CodeICCIDUnknown, "SIM %s is not known to the carrier", newICCID)
+		if !slices.ContainsFunc(s.st.SIMs, func(x SIM) bool { return x.ICCID == to.iccid }) {
+			return CodeICCIDUnknown, fmt.Sprintf("SIM %s is not known to the carrier", to.iccid)
 		}
 	}
-	if newIMEI != "" && s.lineWithLocked(thingspace.KindIMEI, newIMEI) != nil {
-		return fail(CodeIMEIInUse, "Device %s is already on a line", newIMEI)
+	if to.imei != "" && s.lineWithLocked(thingspace.KindIMEI, to.imei) != nil {
+		return CodeIMEIInUse, fmt.Sprintf("Device %s is already on a line", to.imei)
 	}
-	if newEID != "" && s.lineWithLocked(thingspace.KindEID, newEID) != nil {
-		return fail(CodeEIDInUse, "EID %s is already on a line", newEID)
+	if to.eid != "" && s.lineWithLocked(thingspace.KindEID, to.eid) != nil {
+		return CodeEIDInUse, fmt.Sprintf("EID %s is already on a line", to.eid)
 	}
+	return "", ""
+}
+
+// planForLocked is the line's plan after the change (the requested one, or the
+// line's own) and, when that plan does not support the device the line will
+// hold, the code and message that refuse it. Only a new device or a new plan
+// can break compatibility; a device of unknown network type is not checked.
+func (s *Sim) planForLocked(line *lineState, requested, newIMEI string) (plan, code, msg string) {
 	plan, planChanged := line.ServicePlan, false
-	if req.ServicePlan != "" && req.ServicePlan != plan {
-		plan, planChanged = req.ServicePlan, true
+	if requested != "" && requested != plan {
+		plan, planChanged = requested, true
 	}
 	imei := line.IMEI
 	if newIMEI != "" {
 		imei = newIMEI
 	}
-	// Only a new device or a new plan can break compatibility; a device of
-	// unknown network type is not checked.
-	if nt := s.networkTypeLocked(imei); nt != "" && (newIMEI != "" || planChanged) {
-		if pl, ok := s.planLocked(plan); ok && len(pl.NetworkTypes) > 0 && !slices.ContainsFunc(pl.NetworkTypes, func(t string) bool { return strings.EqualFold(t, nt) }) {
-			if planChanged {
-				return fail(CodePlanIncompatible, "Service plan %s does not support %s devices", plan, nt)
-			}
-			return fail(CodePlanIncompatible, "Current service plan %s does not support %s devices; give a compatible servicePlan", plan, nt)
-		}
+	nt := s.networkTypeLocked(imei)
+	if nt == "" || (newIMEI == "" && !planChanged) {
+		return plan, "", ""
 	}
-	var newMDN string
-	if p.opt == thingspace.ChangeMSISDN {
-		if newMDN = s.freeMDNLocked(req.NpaNxx); newMDN == "" {
-			return fail(CodeMDNUnavailable, "No MDN available in %s", req.NpaNxx)
-		}
+	pl, ok := s.planLocked(plan)
+	if !ok || len(pl.NetworkTypes) == 0 || slices.ContainsFunc(pl.NetworkTypes, func(t string) bool { return strings.EqualFold(t, nt) }) {
+		return plan, "", ""
 	}
+	if planChanged {
+		return plan, CodePlanIncompatible, fmt.Sprintf("Service plan %s does not support %s devices", plan, nt)
+	}
+	return plan, CodePlanIncompatible, fmt.Sprintf("Current service plan %s does not support %s devices; give a compatible servicePlan", plan, nt)
+}
 
+// changeLineLocked applies a change that passed every check: the line takes
+// its new identifiers and plan, the spare SIM and device leave the stock, the
+// old ICCID is retired. It returns the success callback.
+func (s *Sim) changeLineLocked(p *pendingChange, line *lineState, to newIdentifiers, plan string) thingspace.Callback {
 	before := callbackIDs(line, "ICCID", "IMEI", "MDN", "EID")
 	var newIDs []thingspace.DeviceID
-	if newICCID != "" {
-		s.st.SIMs = slices.DeleteFunc(s.st.SIMs, func(x SIM) bool { return x.ICCID == newICCID })
+	if to.iccid != "" {
+		s.st.SIMs = slices.DeleteFunc(s.st.SIMs, func(x SIM) bool { return x.ICCID == to.iccid })
 		if line.ICCID != "" {
 			s.st.Retired = append(s.st.Retired, line.ICCID)
 		}
-		line.ICCID = newICCID
-		newIDs = append(newIDs, thingspace.DeviceID{ID: newICCID, Kind: thingspace.KindICCID})
+		line.ICCID = to.iccid
+		newIDs = append(newIDs, thingspace.DeviceID{ID: to.iccid, Kind: thingspace.KindICCID})
 	}
-	if newIMEI != "" {
-		s.st.Devices = slices.DeleteFunc(s.st.Devices, func(x Hardware) bool { return x.IMEI == newIMEI })
-		line.IMEI = newIMEI
-		newIDs = append(newIDs, thingspace.DeviceID{ID: newIMEI, Kind: thingspace.KindIMEI})
+	if to.imei != "" {
+		s.st.Devices = slices.DeleteFunc(s.st.Devices, func(x Hardware) bool { return x.IMEI == to.imei })
+		line.IMEI = to.imei
+		newIDs = append(newIDs, thingspace.DeviceID{ID: to.imei, Kind: thingspace.KindIMEI})
 	}
-	if newEID != "" {
-		line.EID = newEID
-		newIDs = append(newIDs, thingspace.DeviceID{ID: newEID, Kind: thingspace.KindEID})
+	if to.eid != "" {
+		line.EID = to.eid
+		newIDs = append(newIDs, thingspace.DeviceID{ID: to.eid, Kind: thingspace.KindEID})
 	}
-	if newMDN != "" {
-		line.MDN = newMDN
-		newIDs = append(newIDs, thingspace.DeviceID{ID: newMDN, Kind: thingspace.KindMDN})
+	if to.mdn != "" {
+		line.MDN = to.mdn
+		newIDs = append(newIDs, thingspace.DeviceID{ID: to.mdn, Kind: thingspace.KindMDN})
 	}
 	line.ServicePlan = plan
 	s.stats.ChangesSucceeded++
@@ -353,7 +444,7 @@ func (s *Sim) applyLocked(p *pendingChange) (thingspace.Callback, *thingspace.Ca
 		DeviceIDs:      before,
 		DeviceResponse: map[string]json.RawMessage{thingspace.KeyChangeIdentifierResponse: resp},
 		Status:         thingspace.CallbackSuccess,
-	}, listener
+	}
 }
 
 // callbackIDs lists a line's identifiers with the kind spellings given;
