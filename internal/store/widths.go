@@ -228,48 +228,14 @@ func parseUpdate(d dialect, rendered string) *updateTarget {
 // assignedArgs walks the SET list of a rendered UPDATE, which starts at set, and names the
 // column of each argument (see updateTarget).
 func assignedArgs(d dialect, q string, set int) []string {
-	var (
-		cols  []string
-		next  int // the next ? on SQLite
-		depth int
-		start = set // the current assignment
-		args  []int // the arguments of the current assignment
-		name  = func(i int, col string) {
-			for len(cols) <= i {
-				cols = append(cols, "")
-			}
-			if col != "" {
-				cols[i] = col
-			}
-		}
-	)
-	assign := func(end int) {
-		lhs, rhs, ok := strings.Cut(q[start:end], "=")
-		col := ""
-		if ok {
-			fields := strings.FieldsFunc(strings.TrimSpace(lhs), func(r rune) bool { return r == '.' || r == ' ' })
-			if len(fields) > 0 {
-				col = fields[len(fields)-1]
-			}
-			rhs = strings.TrimSpace(rhs)
-			if !placeholder.MatchString(rhs) || placeholder.FindString(rhs) != rhs {
-				if !valueFunction.MatchString(rhs) {
-					col = ""
-				}
-			}
-		}
-		for _, a := range args {
-			name(a, col)
-		}
-		args = nil
-	}
+	sc := &setScanner{d: d, q: q, start: set}
 	// The placeholders before SET (TOP (?)) are counted on SQLite too.
 	if d.name != "sqlserver" {
-		next = strings.Count(q[:set], "?")
+		sc.next = strings.Count(q[:set], "?")
 	}
+	depth := 0
 	for i := set; i < len(q); i++ {
-		c := q[i]
-		switch {
+		switch c := q[i]; {
 		case c == '\'':
 			if j := strings.IndexByte(q[i+1:], '\''); j >= 0 {
 				i += j + 1
@@ -278,29 +244,77 @@ func assignedArgs(d dialect, q string, set int) []string {
 			depth++
 		case c == ')':
 			depth--
-		case c == ',' && depth == 0:
-			assign(i)
-			start = i + 1
+		case depth == 0 && c == ',':
+			sc.assign(i)
+			sc.start = i + 1
 		case depth == 0 && (i == 0 || !isWordByte(q[i-1])) && setEnd.MatchString(q[i:]):
-			assign(i)
-			return cols
+			sc.assign(i)
+			return sc.cols
 		default:
-			if m := placeholder.FindStringSubmatch(q[i:]); m != nil && (c == '?' || d.name == "sqlserver") {
-				a := next
-				if m[2] != "" {
-					n, _ := strconv.Atoi(m[2])
-					a = n - 1
-				} else {
-					next++
-				}
-				args = append(args, a)
-				name(a, "")
-				i += len(m[0]) - 1
+			i += sc.placeholder(i)
+		}
+	}
+	sc.assign(len(q))
+	return sc.cols
+}
+
+// setScanner is assignedArgs' state: the arguments of the assignment it is in, and the columns
+// named so far.
+type setScanner struct {
+	d     dialect
+	q     string
+	next  int   // the next ? on SQLite
+	start int   // where the current assignment begins
+	args  []int // the arguments of the current assignment
+	cols  []string
+}
+
+// placeholder notes the argument at q[i], if one is there, and returns how many more bytes it
+// takes.
+func (sc *setScanner) placeholder(i int) int {
+	m := placeholder.FindStringSubmatch(sc.q[i:])
+	if m == nil || (m[1] == "?") == (sc.d.name == "sqlserver") {
+		return 0
+	}
+	a := sc.next
+	if m[2] != "" {
+		n, _ := strconv.Atoi(m[2])
+		a = n - 1
+	} else {
+		sc.next++
+	}
+	sc.args = append(sc.args, a)
+	sc.name(a, "")
+	return len(m[0]) - 1
+}
+
+// assign ends the assignment at q[end]: its arguments are its column's value when the value is
+// one argument or a COALESCE/NULLIF/ISNULL of plain terms.
+func (sc *setScanner) assign(end int) {
+	col := ""
+	if lhs, rhs, ok := strings.Cut(sc.q[sc.start:end], "="); ok {
+		rhs = strings.TrimSpace(rhs)
+		if placeholder.FindString(rhs) == rhs || valueFunction.MatchString(rhs) {
+			fields := strings.FieldsFunc(strings.TrimSpace(lhs), func(r rune) bool { return r == '.' || r == ' ' })
+			if len(fields) > 0 {
+				col = fields[len(fields)-1]
 			}
 		}
 	}
-	assign(len(q))
-	return cols
+	for _, a := range sc.args {
+		sc.name(a, col)
+	}
+	sc.args = nil
+}
+
+// name records col as argument i's column (growing the list; "" leaves it unnamed).
+func (sc *setScanner) name(i int, col string) {
+	for len(sc.cols) <= i {
+		sc.cols = append(sc.cols, "")
+	}
+	if col != "" {
+		sc.cols[i] = col
+	}
 }
 
 func isWordByte(c byte) bool {
