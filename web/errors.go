@@ -13,21 +13,26 @@ import (
 	"github.com/idswap/idswap/views"
 )
 
-// statusOf maps an error code to its HTTP status: the only such mapping in idswap.
+// codeStatuses pairs each error code with its HTTP status: the only such mapping in idswap,
+// read one way by statusOf and the other by codeFor.
+var codeStatuses = []struct {
+	code   apperr.Code
+	status int
+}{
+	{apperr.Invalid, http.StatusUnprocessableEntity},
+	{apperr.NotFound, http.StatusNotFound},
+	{apperr.Unauthorized, http.StatusUnauthorized},
+	{apperr.Forbidden, http.StatusForbidden},
+	{apperr.Conflict, http.StatusConflict},
+	{apperr.Unavailable, http.StatusServiceUnavailable},
+}
+
+// statusOf maps an error code to its HTTP status.
 func statusOf(code apperr.Code) int {
-	switch code {
-	case apperr.Invalid:
-		return http.StatusUnprocessableEntity
-	case apperr.NotFound:
-		return http.StatusNotFound
-	case apperr.Unauthorized:
-		return http.StatusUnauthorized
-	case apperr.Forbidden:
-		return http.StatusForbidden
-	case apperr.Conflict:
-		return http.StatusConflict
-	case apperr.Unavailable:
-		return http.StatusServiceUnavailable
+	for _, cs := range codeStatuses {
+		if cs.code == code {
+			return cs.status
+		}
 	}
 	return http.StatusInternalServerError
 }
@@ -39,10 +44,11 @@ func (s *Server) handleError(err error, c echo.Context) {
 	if c.Response().Committed {
 		return
 	}
-	status, msg := http.StatusInternalServerError, apperr.MessageOf(err)
+	msg := apperr.MessageOf(err)
 	var (
-		he *echo.HTTPError
-		se *statusError
+		status int
+		he     *echo.HTTPError
+		se     *statusError
 	)
 	switch {
 	case errors.As(err, &se):
@@ -86,22 +92,16 @@ func (s *Server) handleError(err error, c echo.Context) {
 	}
 }
 
+// codeFor is the error code an API answer of this status carries: a 400 and a 415 are
+// Invalid too.
 func codeFor(status int) apperr.Code {
-	switch status {
-	case http.StatusBadRequest, http.StatusUnprocessableEntity:
+	if status == http.StatusBadRequest || status == http.StatusUnsupportedMediaType {
 		return apperr.Invalid
-	case http.StatusNotFound:
-		return apperr.NotFound
-	case http.StatusUnauthorized:
-		return apperr.Unauthorized
-	case http.StatusForbidden:
-		return apperr.Forbidden
-	case http.StatusConflict:
-		return apperr.Conflict
-	case http.StatusUnsupportedMediaType:
-		return apperr.Invalid
-	case http.StatusServiceUnavailable:
-		return apperr.Unavailable
+	}
+	for _, cs := range codeStatuses {
+		if cs.status == status {
+			return cs.code
+		}
 	}
 	return apperr.Internal
 }
