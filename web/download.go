@@ -12,8 +12,14 @@ import (
 	"github.com/idswap/idswap/internal/sheet"
 )
 
-// inFormat is the route of one file format of a download: each download is one handler that
-// takes the format, and the routes (CSV, .xlsx) name the format it answers in.
+// sheetRoutes routes a download's two formats: each download is one handler that takes the
+// format, and its two paths (CSV, .xlsx) name the format it answers in.
+func sheetRoutes(g *echo.Group, csvPath, xlsxPath string, h func(echo.Context, sheet.Format) error) {
+	g.GET(csvPath, inFormat(sheet.CSV, h))
+	g.GET(xlsxPath, inFormat(sheet.XLSX, h))
+}
+
+// inFormat is the route of one file format of a download.
 func inFormat(f sheet.Format, h func(echo.Context, sheet.Format) error) echo.HandlerFunc {
 	return func(c echo.Context) error { return h(c, f) }
 }

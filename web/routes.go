@@ -9,7 +9,6 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 
 	"github.com/idswap/idswap/internal/paths"
-	"github.com/idswap/idswap/internal/sheet"
 	"github.com/idswap/idswap/static"
 )
 
@@ -81,8 +80,7 @@ func (s *Server) routes(secure bool) {
 	signedIn.POST(paths.NewBulkChange, s.changeStep)
 	signedIn.POST(paths.NewBulkChangeChk, s.changeCheck)
 	signedIn.GET(paths.NewBulkChangeFind, s.changeSearch)
-	signedIn.GET(paths.ChangeTemplateCSV, inFormat(sheet.CSV, s.writeTemplate))
-	signedIn.GET(paths.ChangeTemplateXLSX, inFormat(sheet.XLSX, s.writeTemplate))
+	sheetRoutes(signedIn, paths.ChangeTemplateCSV, paths.ChangeTemplateXLSX, s.writeTemplate)
 	signedIn.POST(paths.BulkChanges, s.submitChange)
 
 	// Requests: the list, the live page with its polled status region, row logs, the CSV of
@@ -90,8 +88,7 @@ func (s *Server) routes(secure bool) {
 	signedIn.GET(paths.BulkChanges, s.bulkChanges)
 	signedIn.GET(paths.BulkChangeRoute, s.bulkChangePage)
 	signedIn.GET(paths.BulkChangeStatusRoute, s.bulkChangeStatus)
-	signedIn.GET(paths.BulkChangeRowsRoute, inFormat(sheet.CSV, s.bulkChangeSheet))
-	signedIn.GET(paths.BulkChangeXLSXRoute, inFormat(sheet.XLSX, s.bulkChangeSheet))
+	sheetRoutes(signedIn, paths.BulkChangeRowsRoute, paths.BulkChangeXLSXRoute, s.bulkChangeSheet)
 	signedIn.GET(paths.BulkChangeRowLogRoute, s.bulkChangeRowLog)
 	signedIn.POST(paths.BulkChangeCancelRoute, s.cancelBulkChange)
 	signedIn.POST(paths.BulkChangeRetryRoute, s.retryBulkChange, requireAdmin)
@@ -112,8 +109,7 @@ func (s *Server) routes(secure bool) {
 	// The compliance report of a period (report_compliance.go); the file (CSV or .xlsx) is made
 	// whole to hash it.
 	signedIn.GET(paths.ComplianceReport, s.complianceReport)
-	signedIn.GET(paths.ComplianceReportCSV, inFormat(sheet.CSV, s.complianceDownload))
-	signedIn.GET(paths.ComplianceReportXLSX, inFormat(sheet.XLSX, s.complianceDownload))
+	sheetRoutes(signedIn, paths.ComplianceReportCSV, paths.ComplianceReportXLSX, s.complianceDownload)
 	// The daily summary e-mail's time and recipients (report_daily.go).
 	signedIn.GET(paths.DailySummary, s.dailySummary)
 	signedIn.POST(paths.DailySummary, s.saveDailySummary)

@@ -1,6 +1,9 @@
 package change
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+)
 
 // Status is the state of one row (M2M_DeviceChange.Status).
 type Status string
@@ -36,13 +39,14 @@ var rowMoves = map[Status][]Status{
 }
 
 // CheckMove returns an error unless a row may go from one status to the other.
-func CheckMove(from, to Status) error {
-	for _, s := range rowMoves[from] {
-		if s == to {
-			return nil
-		}
+func CheckMove(from, to Status) error { return checkMove(rowMoves, "a row", from, to) }
+
+// checkMove looks a move up in a table of allowed moves (rowMoves, batchMoves).
+func checkMove[S ~string](moves map[S][]S, what string, from, to S) error {
+	if slices.Contains(moves[from], to) {
+		return nil
 	}
-	return fmt.Errorf("change: a row cannot go from %s to %s", from, to)
+	return fmt.Errorf("change: %s cannot go from %s to %s", what, from, to)
 }
 
 // BatchStatus is the state of a whole request (DeviceBulkChange.Status).
@@ -72,14 +76,7 @@ var batchMoves = map[BatchStatus][]BatchStatus{
 }
 
 // CheckBatchMove returns an error unless a batch may go from one status to the other.
-func CheckBatchMove(from, to BatchStatus) error {
-	for _, s := range batchMoves[from] {
-		if s == to {
-			return nil
-		}
-	}
-	return fmt.Errorf("change: a bulk change cannot go from %s to %s", from, to)
-}
+func CheckBatchMove(from, to BatchStatus) error { return checkMove(batchMoves, "a bulk change", from, to) }
 
 // Counts is how many rows of a batch are in each status.
 type Counts struct {

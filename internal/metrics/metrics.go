@@ -64,52 +64,34 @@ func New(cfg Config) *Metrics {
 			// From a carrier that answers at once to one that never calls back (minutes).
 			Buckets: []float64{0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600, 1800, 3600},
 		}),
-		rowsFinal: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "idswap_rows_final_total",
-			Help: "Bulk change rows that reached a final status, by that status.",
-		}, []string{"status"}),
+		// Every final status is present from the start, so that rates over it are defined at once.
+		rowsFinal: counterVec("idswap_rows_final_total", "Bulk change rows that reached a final status, by that status.",
+			[]string{"status"}, finalStatuses()...),
 		callSeconds: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "idswap_thingspace_call_seconds",
 			Help:    "Latency of ThingSpace API calls, by operation.",
 			Buckets: []float64{0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60},
 		}, []string{"op"}),
-		callErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "idswap_thingspace_errors_total",
-			Help: "ThingSpace API calls that failed, by operation and code: the carrier's errorCode or fault code, else the HTTP status, else \"transport\".",
-		}, []string{"op", "code"}),
-		events: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "idswap_carrier_truth_events_total",
-			Help: "Rows corrected by the carrier's later word, callbacks rejected and contradictions flagged, by event.",
-		}, []string{"event"}),
-		authFails: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "idswap_thingspace_auth_failures_total",
-			Help: "ThingSpace calls refused for the credentials (a token or login refused, or 401/403), by operation: a provider's key, secret or UWS user needs fixing.",
-		}, []string{"op"}),
+		callErrors: counterVec("idswap_thingspace_errors_total",
+			"ThingSpace API calls that failed, by operation and code: the carrier's errorCode or fault code, else the HTTP status, else \"transport\".",
+			[]string{"op", "code"}),
+		events: counterVec("idswap_carrier_truth_events_total",
+			"Rows corrected by the carrier's later word, callbacks rejected and contradictions flagged, by event.",
+			[]string{"event"}, "corrected", "callback_rejected", "needs_attention"),
+		// The two sign-in calls are present from the start: an alert on refused credentials reads
+		// a series that exists.
+		authFails: counterVec("idswap_thingspace_auth_failures_total",
+			"ThingSpace calls refused for the credentials (a token or login refused, or 401/403), by operation: a provider's key, secret or UWS user needs fixing.",
+			[]string{"op"}, thingspace.OpToken, thingspace.OpLogin),
+		throttled: counterVec("idswap_login_throttled_total",
+			"Bursts of failed sign-ins that began to be slowed down, by what was throttled: account (an e-mail address) or addr (a client address).",
+			[]string{"kind"}, "account", "addr"),
 		rateWait: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name: "idswap_carrier_rate_wait_seconds",
 			Help: "Time a carrier request waited for its slot of the deployment-wide carrier rate (IDSWAP_CARRIER_RATE).",
 			// From a free slot at once to a queue of workers many times the rate deep.
 			Buckets: []float64{0.001, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30},
 		}),
-	}
-	m.throttled = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "idswap_login_throttled_total",
-		Help: "Bursts of failed sign-ins that began to be slowed down, by what was throttled: account (an e-mail address) or addr (a client address).",
-	}, []string{"kind"})
-	m.throttled.WithLabelValues("account")
-	m.throttled.WithLabelValues("addr")
-	// Every final status is present from the start, so that rates over it are defined at once.
-	for _, s := range change.Statuses {
-		if !s.Open() {
-			m.rowsFinal.WithLabelValues(string(s))
-		}
-	}
-	for _, ev := range []string{"corrected", "callback_rejected", "needs_attention"} {
-		m.events.WithLabelValues(ev)
-	}
-	// The two sign-in calls too: an alert on refused credentials reads a series that exists.
-	for _, op := range []string{thingspace.OpToken, thingspace.OpLogin} {
-		m.authFails.WithLabelValues(op)
 	}
 	m.reg.MustRegister(m.rowSeconds, m.rowsFinal, m.callSeconds, m.callErrors, m.throttled, m.events, m.authFails, m.rateWait,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -120,6 +102,27 @@ func New(cfg Config) *Metrics {
 		}
 	}
 	return m
+}
+
+// counterVec is a counter by labels, with a series for each value of present (of its one
+// label) from the start.
+func counterVec(name, help string, labels []string, present ...string) *prometheus.CounterVec {
+	c := prometheus.NewCounterVec(prometheus.CounterOpts{Name: name, Help: help}, labels)
+	for _, v := range present {
+		c.WithLabelValues(v)
+	}
+	return c
+}
+
+// finalStatuses are the row statuses a row ends in.
+func finalStatuses() []string {
+	var out []string
+	for _, s := range change.Statuses {
+		if !s.Open() {
+			out = append(out, string(s))
+		}
+	}
+	return out
 }
 
 // Handler serves the registry in the Prometheus exposition format.

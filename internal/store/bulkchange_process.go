@@ -92,6 +92,22 @@ func lockBatch(ctx context.Context, t *tx, id int64) (change.BatchStatus, error)
 	return change.BatchStatus(s), nil
 }
 
+// beginOnBatchOf begins a write transaction on device change changeID's request, locking the
+// request first (lockBatchOf), and returns the request's id. The caller defers the rollback
+// and commits as with begin.
+func (db *DB) beginOnBatchOf(ctx context.Context, changeID int64) (*tx, int64, error) {
+	t, err := db.begin(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	bulkID, err := lockBatchOf(ctx, t, changeID)
+	if err != nil {
+		_ = t.Rollback()
+		return nil, 0, err
+	}
+	return t, bulkID, nil
+}
+
 // lockBatchOf locks the request of device change changeID (see lockBatch) and returns its id:
 // batch, then row, the lock order of every write transaction (see withRetry).
 func lockBatchOf(ctx context.Context, t *tx, changeID int64) (int64, error) {
@@ -112,15 +128,11 @@ func lockBatchOf(ctx context.Context, t *tx, changeID int64) (int64, error) {
 // Because the claim sets SubmittedDate, "Status = 'NEW' AND SubmittedDate IS NULL" is exactly
 // the set of rows that have not been sent and cannot be in flight (see CancelOpenRows).
 func (db *DB) claimChangeOnce(ctx context.Context, changeID int64, by string, checkAfter time.Duration, resend int) (submittedAt time.Time, ok bool, err error) {
-	t, err := db.begin(ctx)
+	t, bulkID, err := db.beginOnBatchOf(ctx, changeID)
 	if err != nil {
 		return time.Time{}, false, err
 	}
 	defer t.Rollback()
-	bulkID, err := lockBatchOf(ctx, t, changeID)
-	if err != nil {
-		return time.Time{}, false, err
-	}
 	ok, err = moveRow(ctx, t, changeID, change.StatusNew, change.StatusProcessing,
 		`, SubmittedDate = ?, SentDate = NULL, RequestId = NULL, StatusDetails = ?, ModifiedBy = ?`, []any{t.now, "Sending to ThingSpace", by}, ``)
 	if err != nil || !ok {
@@ -141,15 +153,11 @@ func (db *DB) claimChangeOnce(ctx context.Context, changeID int64, by string, ch
 // came before this was written (the carrier can be that quick) has already finished it, and
 // then only the RequestId is filled in.
 func (db *DB) recordSentOnce(ctx context.Context, changeID int64, requestID, by string, logs ...LogEntry) error {
-	t, err := db.begin(ctx)
+	t, bulkID, err := db.beginOnBatchOf(ctx, changeID)
 	if err != nil {
 		return err
 	}
 	defer t.Rollback()
-	bulkID, err := lockBatchOf(ctx, t, changeID)
-	if err != nil {
-		return err
-	}
 	if _, err := t.exec(ctx, `UPDATE M2M_DeviceChange SET RequestId = ?,
 		StatusDetails = CASE WHEN Status = ? THEN ? ELSE StatusDetails END, ModifiedBy = ?, ModifiedDate = ?
 		WHERE Id = ?`, clipColumn("M2M_DeviceChange", "RequestId", requestID), string(change.StatusProcessing), LogWaiting,
@@ -184,15 +192,11 @@ type ReturnedChange struct {
 // ReturnChange moves a sent row back to NEW and clears its SubmittedDate and RequestId, so it
 // can be sent again (and cancelled again). ok is false when the row had moved on.
 func (db *DB) returnChangeOnce(ctx context.Context, r ReturnedChange) (ok bool, err error) {
-	t, err := db.begin(ctx)
+	t, bulkID, err := db.beginOnBatchOf(ctx, r.ChangeID)
 	if err != nil {
 		return false, err
 	}
 	defer t.Rollback()
-	bulkID, err := lockBatchOf(ctx, t, r.ChangeID)
-	if err != nil {
-		return false, err
-	}
 	cond := ` AND SubmittedDate = ?`
 	if r.NotSent {
 		cond += ` AND SentDate IS NULL`

@@ -161,15 +161,11 @@ func (db *DB) correctChangeOnce(ctx context.Context, c CorrectedChange) (Correct
 	if err := change.CheckCorrection(c.From, c.To); err != nil {
 		return Correction{}, err
 	}
-	t, err := db.begin(ctx)
+	t, bulkID, err := db.beginOnBatchOf(ctx, c.ChangeID)
 	if err != nil {
 		return Correction{}, err
 	}
 	defer t.Rollback()
-	bulkID, err := lockBatchOf(ctx, t, c.ChangeID)
-	if err != nil {
-		return Correction{}, err
-	}
 	var out Correction
 	if err := t.get(ctx, &out.Row, deviceChangeSelect+` WHERE Id = ?`, c.ChangeID); err != nil {
 		return Correction{}, notFound(err, "no device change %d", c.ChangeID)
@@ -273,15 +269,11 @@ type CorrectionDetails struct {
 // things about it that cannot be settled automatically. The row's status and the inventory stay
 // as they are; the reason, the log and the callback are kept.
 func (db *DB) flagChangeOnce(ctx context.Context, changeID int64, reason string, callbackLogID int64, by string, logs ...LogEntry) error {
-	t, err := db.begin(ctx)
+	t, bulkID, err := db.beginOnBatchOf(ctx, changeID)
 	if err != nil {
 		return err
 	}
 	defer t.Rollback()
-	bulkID, err := lockBatchOf(ctx, t, changeID)
-	if err != nil {
-		return err
-	}
 	if _, err := t.exec(ctx, `UPDATE M2M_DeviceChange SET AttentionReason = ?, AttentionDate = COALESCE(AttentionDate, ?),
 		ModifiedBy = ?, ModifiedDate = ? WHERE Id = ?`, clipColumn("M2M_DeviceChange", "AttentionReason", reason), t.now, by, t.now, changeID); err != nil {
 		return fmt.Errorf("store: flag change %d: %w", changeID, err)
