@@ -280,11 +280,19 @@ func (s *Sim) wait(d time.Duration) bool {
 			return true
 		}
 	}
+	return s.waitUnless(nil, d)
+}
+
+// waitUnless sleeps d unless done (nil: never) or the simulator's closing comes first; it
+// reports whether the whole d passed.
+func (s *Sim) waitUnless(done <-chan struct{}, d time.Duration) bool {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
 	case <-t.C:
 		return true
+	case <-done:
+		return false
 	case <-s.closing:
 		return false
 	}

@@ -146,16 +146,7 @@ func (s *Sim) sleep(r *http.Request, d time.Duration) bool {
 	if d <= 0 {
 		return true
 	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-r.Context().Done():
-		return false
-	case <-s.closing:
-		return false
-	}
+	return s.waitUnless(r.Context().Done(), d)
 }
 
 func (s *Sim) latencyLocked() time.Duration {
