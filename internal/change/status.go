@@ -76,7 +76,9 @@ var batchMoves = map[BatchStatus][]BatchStatus{
 }
 
 // CheckBatchMove returns an error unless a batch may go from one status to the other.
-func CheckBatchMove(from, to BatchStatus) error { return checkMove(batchMoves, "a bulk change", from, to) }
+func CheckBatchMove(from, to BatchStatus) error {
+	return checkMove(batchMoves, "a bulk change", from, to)
+}
 
 // Counts is how many rows of a batch are in each status.
 type Counts struct {
