@@ -30,7 +30,7 @@ const (
 
 // ScheduleDetails are the details of ActionBulkChangeStart, Pause and Resume.
 type ScheduleDetails struct {
-	Status  change.BatchStatus `json:"status"`           // the request's status after the action
+	Status  change.BatchStatus `json:"status"`             // the request's status after the action
 	StartAt *time.Time         `json:"start_at,omitempty"` // a SCHEDULED request's start time
 	Rows    int                `json:"rows,omitempty"`     // rows queued to send
 }
