@@ -55,6 +55,8 @@ func (s *Server) routes(secure bool) {
 	api.GET(under(paths.APIv1, paths.APIBulkChanges), s.apiBulkChanges)
 	api.GET(under(paths.APIv1, paths.APIBulkChangeRoute), s.apiBulkChange)
 	api.POST(under(paths.APIv1, paths.APICancelRoute), s.apiCancelBulkChange)
+	api.POST(under(paths.APIv1, paths.APIPauseRoute), s.apiPauseBulkChange)
+	api.POST(under(paths.APIv1, paths.APIResumeRoute), s.apiResumeBulkChange)
 	api.POST(under(paths.APIv1, paths.APIWebhooks), s.apiCreateWebhook)
 	api.GET(under(paths.APIv1, paths.APIWebhooks), s.apiWebhooks)
 
@@ -94,6 +96,8 @@ func (s *Server) routes(secure bool) {
 	signedIn.GET(paths.BulkChangeXLSXRoute, inFormat(sheet.XLSX, s.bulkChangeSheet))
 	signedIn.GET(paths.BulkChangeRowLogRoute, s.bulkChangeRowLog)
 	signedIn.POST(paths.BulkChangeCancelRoute, s.cancelBulkChange)
+	signedIn.POST(paths.BulkChangePauseRoute, s.pauseBulkChange)
+	signedIn.POST(paths.BulkChangeResumeRoute, s.resumeBulkChange)
 	signedIn.POST(paths.BulkChangeRetryRoute, s.retryBulkChange, requireAdmin)
 
 	// The user's own sessions and API tokens; admins see every token (account.go).

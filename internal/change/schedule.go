@@ -12,10 +12,11 @@ import (
 const MaxScheduleAhead = 90 * 24 * time.Hour
 
 // CheckRunAt returns a clear error unless runAt is a start time a request may have at now:
-// not in the past and not more than MaxScheduleAhead ahead.
+// not in the past and not more than MaxScheduleAhead ahead. A minute's grace lets a form's
+// "this minute" through (the request then starts at once).
 func CheckRunAt(runAt, now time.Time) error {
 	switch {
-	case runAt.Before(now):
+	case runAt.Before(now.Add(-time.Minute)):
 		return fmt.Errorf("the start time %s is in the past (it is now %s)", runAt.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339))
 	case runAt.Sub(now) > MaxScheduleAhead:
 		return fmt.Errorf("the start time %s is more than 90 days ahead", runAt.UTC().Format(time.RFC3339))

@@ -17,7 +17,8 @@ func TestCheckRunAt(t *testing.T) {
 		{now.Add(time.Minute), ""},
 		{now, ""},
 		{now.Add(89 * 24 * time.Hour), ""},
-		{now.Add(-time.Second), "in the past"},
+		{now.Add(-time.Second), ""},
+		{now.Add(-2 * time.Minute), "in the past"},
 		{now.Add(91 * 24 * time.Hour), "more than 90 days ahead"},
 	} {
 		err := change.CheckRunAt(tt.at, now)
