@@ -53,6 +53,7 @@ type Store interface {
 	PauseBulkChange(ctx context.Context, tenantID, bulkID int64, by, remoteAddr string) error
 	ResumeBulkChange(ctx context.Context, tenantID, bulkID int64, by, remoteAddr string) (change.BatchStatus, error)
 	TenantSchedule(ctx context.Context, tenantID int64) (store.TenantSchedule, error)
+	SetTenantSchedule(ctx context.Context, tenantID int64, s store.TenantSchedule, a store.Actor) error
 	OutboxEmails(ctx context.Context, limit, offset int) ([]store.OutboxEmail, int, error)
 	OutboxEmail(ctx context.Context, id int64) (*store.OutboxEmail, error)
 

@@ -67,6 +67,9 @@ type Draft struct {
 	// date and time); until then it is SCHEDULED. Unset: at once, or at the tenant's next
 	// maintenance window.
 	RunAt *time.Time
+	// RunAtProblem is why the start time given could not be read (the wizard's field); it is
+	// reported as the run_at field's problem.
+	RunAtProblem string
 }
 
 // Fields of a Draft that Result.Fields reports problems for.
@@ -210,7 +213,9 @@ func (s *Service) checkHeader(ctx context.Context, d Draft, res *Result) error {
 	} else {
 		res.Provider = p
 	}
-	if d.RunAt != nil {
+	if d.RunAtProblem != "" {
+		res.Fields[FieldRunAt] = d.RunAtProblem
+	} else if d.RunAt != nil {
 		if err := change.CheckRunAt(*d.RunAt, time.Now()); err != nil {
 			res.Fields[FieldRunAt] = strings.ToUpper(err.Error()[:1]) + err.Error()[1:] + "."
 		}
