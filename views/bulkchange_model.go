@@ -36,6 +36,9 @@ type BulkChangeStatus struct {
 	Progress                           Progress
 	CSRF                               string
 	CancelURL                          string // set while rows are NEW: a form posting there
+	PauseURL                           string // set while the request is scheduled or running
+	ResumeURL                          string // set while it is paused
+	StartsAt                           string // "Starts Mon 9 Mar 2026 22:00 CET (Europe/Paris)." while scheduled
 	RetryURL                           string // set when rows failed: a new request with just those rows
 	AdminRetryURL                      string // admins, batch ERROR: a form posting there
 	CSVURL                             string

@@ -35,6 +35,7 @@ type BulkChangeRow struct {
 	URL                                 string
 	Created, Type, Provider, Tenant, By string
 	Status, StatusClass                 string
+	StartsAt                            string // a scheduled request's start, in its tenant's zone
 	Total, Processed, Failed, Open      int
 	Progress                            Progress
 }

@@ -17,6 +17,8 @@ type ChangeRequestPageModel struct {
 	Providers      []Option
 	Types          []TypeOption
 	Reason         string
+	RunAt          string // the start field as typed (yyyy-mm-ddThh:mm), in Zone
+	Zone           string // the tenant's time zone, e.g. Europe/Paris
 	RowsText       string
 	// Errors holds a message per field: tenant, provider, type, reason, rows, csv, confirm, search.
 	Errors  map[string]string
@@ -134,6 +136,7 @@ type Review struct {
 	Rows           int
 	Type, Provider string
 	Tenant, Reason string
+	Start          string // when it starts, in the tenant's zone
 	Warnings       []string
 	CostTotal      string
 	CostRows       []CostRow

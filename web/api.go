@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -71,6 +72,15 @@ func (s *Server) apiCreateBulkChange(c echo.Context) error {
 		plan = strings.TrimSpace(*body.ServicePlan)
 	}
 	d.AllPlans = &plan
+	if body.RunAt != nil {
+		at, err := time.Parse(time.RFC3339, strings.TrimSpace(*body.RunAt))
+		if err != nil {
+			return c.JSON(http.StatusBadRequest, apiError{Code: apperr.Invalid,
+				Error: fmt.Sprintf("run_at %q is not a date and time in RFC 3339 form, such as 2026-03-01T22:00:00Z or 2026-03-01T23:00:00+01:00.", *body.RunAt)})
+		}
+		// In the past or too far ahead: a 422 with fields.run_at, from the checks (request.Check).
+		d.RunAt = &at
+	}
 	d.Rows = make([]change.Row, len(body.Rows))
 	for i, r := range body.Rows {
 		d.Rows[i] = change.Row{Current: r.Current, NewICCID: r.NewICCID, NewIMEI: r.NewIMEI}
@@ -139,7 +149,7 @@ func decodeStrict(r io.Reader, v any) string {
 	case errors.As(err, &mbe):
 		return fmt.Sprintf("The body is larger than %d MB.", mbe.Limit>>20)
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		return fmt.Sprintf("Unknown field %s; the fields are tenant_id (admins), service_provider_id, change_type, reason, service_plan, dry_run and rows (current, new_iccid, new_imei).",
+		return fmt.Sprintf("Unknown field %s; the fields are tenant_id (admins), service_provider_id, change_type, reason, service_plan, run_at, dry_run and rows (current, new_iccid, new_imei).",
 			strings.TrimPrefix(err.Error(), "json: unknown field "))
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		return "The body ends in the middle of the JSON object."
@@ -287,7 +297,7 @@ func apiBulkChangeOf(b store.BulkChange) apiBulkChange {
 	c := b.Counts
 	return apiBulkChange{ID: b.ID, TenantID: b.TenantID, Tenant: b.TenantName, ServiceProviderID: b.ServiceProviderID,
 		ServiceProvider: b.ProviderName, ChangeType: b.Type, Status: b.Status, StatusWords: b.Status.Words(), Summary: c.Summary(), StatusDetails: b.StatusDetails, Reason: b.Reason,
-		CreatedBy: b.CreatedBy, CreatedAt: b.CreatedDate, ProcessedAt: b.ProcessedDate,
+		CreatedBy: b.CreatedBy, CreatedAt: b.CreatedDate, ProcessedAt: b.ProcessedDate, StartAt: b.StartAt, StartedAt: b.StartedDate,
 		Counts: apiCounts{Total: c.Total, New: c.New, Processing: c.Processing, Processed: c.Processed, APIFailed: c.APIFailed,
 			Error: c.Error, Cancelled: c.Cancelled},
 		URL: paths.APIBulkChange(b.ID)}

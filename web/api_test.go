@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/idswap/idswap/internal/auth"
 	"github.com/idswap/idswap/internal/change"
@@ -254,4 +255,76 @@ func TestAPIWebhooks(t *testing.T) {
 	if _, list = admin.call(http.MethodGet, paths.APIWebhooks, ""); len(list["webhooks"].([]any)) != 2 {
 		t.Fatalf("admin list: %v", list)
 	}
+}
+
+// run_at schedules a request; pause and resume move it, with 409 for a move its state does not
+// allow; a scheduled request can still be cancelled; bad start times are 400 with the reason.
+func TestAPIScheduleAndPause(t *testing.T) {
+	e := newEnv(t)
+	api := e.apiClient(demo.AcmeManager)
+	acme := e.activeDevices(demo.TenantAcme, 1)
+	body := e.apiRequest(false, map[string]string{"current": acme[0].ICCID, "new_iccid": e.spareSIM(0)})
+
+	for name, tc := range map[string]struct {
+		runAt   string
+		status  int
+		message string
+	}{
+		"not RFC 3339": {"tomorrow at ten", http.StatusBadRequest, "not a date and time in RFC 3339 form"},
+		"in the past":  {time.Now().Add(-time.Hour).UTC().Format(time.RFC3339), http.StatusUnprocessableEntity, "is in the past"},
+		"too far":      {time.Now().Add(100 * 24 * time.Hour).UTC().Format(time.RFC3339), http.StatusUnprocessableEntity, "more than 90 days ahead"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			body["run_at"] = tc.runAt
+			status, out := api.call(http.MethodPost, paths.APIBulkChanges, jsonBody(body))
+			msg := out["error"]
+			if status == http.StatusUnprocessableEntity {
+				msg = out["fields"].(map[string]any)["run_at"]
+			}
+			if status != tc.status || !strings.Contains(fmt.Sprint(msg), tc.message) {
+				t.Fatalf("%d %v; want %d with %q", status, out, tc.status, tc.message)
+			}
+		})
+	}
+	if e.countBulkChanges() != 0 {
+		t.Fatal("a refused request was stored")
+	}
+
+	runAt := time.Now().Add(2 * time.Hour).Truncate(time.Second)
+	body["run_at"] = runAt.Format(time.RFC3339)
+	status, out := api.call(http.MethodPost, paths.APIBulkChanges, jsonBody(body))
+	if status != http.StatusCreated || out["status"] != "SCHEDULED" {
+		t.Fatalf("create scheduled: %d %v", status, out)
+	}
+	id := int64(out["id"].(float64))
+	status, out = api.call(http.MethodGet, paths.APIBulkChange(id), "")
+	if at, _ := time.Parse(time.RFC3339, fmt.Sprint(out["start_at"])); status != http.StatusOK || !at.Equal(runAt) || out["status_words"] != "scheduled" {
+		t.Fatalf("get scheduled: %d start_at %v, want %s: %v", status, out["start_at"], runAt, out)
+	}
+
+	move := func(path string, want int, wantStatus, wantMsg string) {
+		t.Helper()
+		status, out := api.call(http.MethodPost, path, "")
+		if status != want || !strings.Contains(fmt.Sprint(out), wantMsg) {
+			t.Fatalf("POST %s: %d %v; want %d with %q", path, status, out, want, wantMsg)
+		}
+		if wantStatus != "" && out["bulk_change"].(map[string]any)["status"] != wantStatus {
+			t.Fatalf("POST %s: status %v, want %s", path, out["bulk_change"], wantStatus)
+		}
+	}
+	move(paths.APIBulkChangeResume(id), http.StatusConflict, "", "only a paused bulk change can be resumed")
+	move(paths.APIBulkChangePause(id), http.StatusOK, "PAUSED", "Paused")
+	move(paths.APIBulkChangePause(id), http.StatusConflict, "", "is PAUSED (paused): only a scheduled or running bulk change can be paused")
+	move(paths.APIBulkChangeResume(id), http.StatusOK, "SCHEDULED", "scheduled again")
+	// Another tenant's request does not exist for this token.
+	globex := e.apiClient(demo.GlobexManager)
+	if status, _ := globex.call(http.MethodPost, paths.APIBulkChangePause(id), ""); status != http.StatusNotFound {
+		t.Fatalf("another tenant paused it: %d", status)
+	}
+	// A scheduled request can be cancelled before it starts; then it can no longer be paused.
+	if status, out := api.call(http.MethodPost, paths.APIBulkChangeCancel(id), ""); status != http.StatusOK || out["cancelled"] != float64(1) ||
+		out["bulk_change"].(map[string]any)["status"] != "CANCELLED" {
+		t.Fatalf("cancel scheduled: %d %v", status, out)
+	}
+	move(paths.APIBulkChangePause(id), http.StatusConflict, "", "only a scheduled or running bulk change can be paused")
 }

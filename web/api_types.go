@@ -12,13 +12,16 @@ import (
 
 // apiCreateRequest is the body of POST /api/v1/bulk-changes.
 type apiCreateRequest struct {
-	TenantID          int64    `json:"tenant_id"` // admins only: the tenant to act for
-	ServiceProviderID int64    `json:"service_provider_id"`
-	ChangeType        string   `json:"change_type"`
-	Reason            string   `json:"reason"`
-	ServicePlan       *string  `json:"service_plan"` // "" or absent: keep each device's plan where it fits
-	DryRun            bool     `json:"dry_run"`
-	Rows              []apiRow `json:"rows"`
+	TenantID          int64   `json:"tenant_id"` // admins only: the tenant to act for
+	ServiceProviderID int64   `json:"service_provider_id"`
+	ChangeType        string  `json:"change_type"`
+	Reason            string  `json:"reason"`
+	ServicePlan       *string `json:"service_plan"` // "" or absent: keep each device's plan where it fits
+	// RunAt (RFC 3339) is when the request is to start; absent: at once, or at the tenant's
+	// next maintenance window.
+	RunAt  *string  `json:"run_at"`
+	DryRun bool     `json:"dry_run"`
+	Rows   []apiRow `json:"rows"`
 }
 
 // apiRow is one row of a create request.
@@ -126,8 +129,12 @@ type apiBulkChange struct {
 	CreatedBy         string             `json:"created_by"`
 	CreatedAt         time.Time          `json:"created_at"`
 	ProcessedAt       *time.Time         `json:"processed_at"`
-	Counts            apiCounts          `json:"counts"`
-	URL               string             `json:"url"`
+	// StartAt is when a scheduled request starts (null: it started when made); StartedAt
+	// when it did.
+	StartAt   *time.Time `json:"start_at"`
+	StartedAt *time.Time `json:"started_at"`
+	Counts    apiCounts  `json:"counts"`
+	URL       string     `json:"url"`
 }
 
 // apiCounts is how many rows of a request are in each status.
@@ -186,6 +193,13 @@ type apiBulkChangeList struct {
 // sent were cancelled (0 when none was waiting), and the request as it stands after.
 type apiCancelled struct {
 	Cancelled  int           `json:"cancelled"`
+	Message    string        `json:"message"`
+	BulkChange apiBulkChange `json:"bulk_change"`
+}
+
+// apiPaused is the body of POST /api/v1/bulk-changes/{id}/pause and /resume: what happened, in
+// words, and the request as it stands after.
+type apiPaused struct {
 	Message    string        `json:"message"`
 	BulkChange apiBulkChange `json:"bulk_change"`
 }

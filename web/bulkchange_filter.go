@@ -23,7 +23,7 @@ func readBulkChangeFilter(u *store.User, q url.Values, tenantKey string, errs ma
 	if v := q.Get("status"); v != "" {
 		st, ok := parseBatchStatus(v)
 		if !ok {
-			return f, apperr.E(apperr.Invalid, "status must be one of NEW, PROCESSING, PROCESSED, PROCESSED_WITH_ERRORS, ERROR, CANCELLED; not %q.", v)
+			return f, apperr.E(apperr.Invalid, "status must be one of %s; not %q.", batchStatusList(), v)
 		}
 		f.Status = st
 	}
@@ -79,4 +79,13 @@ func parseDateRange(from, to string, errs map[string]string) (*time.Time, *time.
 		errs["to"] = "the end date is before the start date"
 	}
 	return f, t
+}
+
+// batchStatusList is every batch status, for a message: "SCHEDULED, NEW, …, CANCELLED".
+func batchStatusList() string {
+	names := make([]string, len(change.BatchStatuses))
+	for i, st := range change.BatchStatuses {
+		names[i] = string(st)
+	}
+	return strings.Join(names, ", ")
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -45,8 +46,16 @@ func (s *Server) bulkChanges(c echo.Context) error {
 		if err != nil {
 			return err
 		}
+		zones := map[int64]*time.Location{}
 		for _, b := range bs {
-			res.Rows = append(res.Rows, bulkChangeRow(b))
+			row := bulkChangeRow(b)
+			if b.StartAt != nil && b.StartedDate == nil && !b.Status.Final() {
+				if zones[b.TenantID] == nil {
+					zones[b.TenantID] = s.tenantZone(c, b.TenantID)
+				}
+				row.StartsAt = "starts " + fmtZoned(*b.StartAt, zones[b.TenantID])
+			}
+			res.Rows = append(res.Rows, row)
 		}
 		res.Pager = pager(c.Request().URL, page, bulkChangePageSize, total)
 	}

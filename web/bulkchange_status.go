@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -34,6 +35,16 @@ func (s *Server) bulkStatus(c echo.Context, b *store.BulkChange) views.BulkChang
 	// failed rows: the request wizard); this page only offers them when they apply.
 	if !st.Final && b.Counts.New > 0 {
 		st.CancelURL = paths.BulkChangeCancel(b.ID)
+	}
+	// Pause and resume: the same people as cancel (anyone who sees the request).
+	if b.Status.Pausable() {
+		st.PauseURL = paths.BulkChangePause(b.ID)
+	}
+	if b.Status == change.BatchPaused {
+		st.ResumeURL = paths.BulkChangeResume(b.ID)
+	}
+	if b.StartAt != nil && b.StartedDate == nil && !st.Final {
+		st.StartsAt = "Starts " + fmtZoned(*b.StartAt, s.tenantZone(c, b.TenantID)) + "."
 	}
 	if b.Counts.Failed() > 0 {
 		st.RetryURL = paths.RetryFailedRows(b.ID)
@@ -84,4 +95,19 @@ func (s *Server) bulkChangeStatus(c echo.Context) error {
 		triggerEvent(c, "bulk-rows-changed")
 	}
 	return render(c, http.StatusOK, views.BulkChangeStatusRegion(s.bulkStatus(c, b)))
+}
+
+// tenantZone is the tenant's time zone, for times people schedule by; UTC when it cannot be
+// read (the page still shows the time, named as UTC).
+func (s *Server) tenantZone(c echo.Context, tenantID int64) *time.Location {
+	ts, err := s.store.TenantSchedule(c.Request().Context(), tenantID)
+	if err != nil {
+		s.log.WarnContext(c.Request().Context(), "read the tenant's time zone", slog.Int64("tenant", tenantID), slog.Any("err", err))
+		return time.UTC
+	}
+	loc, err := change.LoadZone(ts.TimeZone)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
 }

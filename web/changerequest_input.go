@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -22,6 +23,8 @@ type changeInput struct {
 	providerID int64
 	typ        string
 	reason     string
+	runAtText  string // the start field as typed: a date and time in the tenant's zone, or ""
+	zone       *time.Location
 	rows       []change.Row
 	query      string
 	action     string
@@ -56,6 +59,11 @@ func (s *Server) readChangeInput(c echo.Context) (changeInput, error) {
 	} else {
 		in.tenantID = scopeOf(u)
 	}
+	in.runAtText = strings.TrimSpace(form.Get("run_at"))
+	in.zone = time.UTC
+	if in.tenantID != 0 {
+		in.zone = s.tenantZone(c, in.tenantID)
+	}
 	for k, vs := range form {
 		key, ok := strings.CutPrefix(k, "plan.")
 		if !ok || len(vs) == 0 || vs[0] == "" {
@@ -71,8 +79,19 @@ func (s *Server) readChangeInput(c echo.Context) (changeInput, error) {
 }
 
 func (in changeInput) draft() request.Draft {
-	return request.Draft{TenantID: in.tenantID, ProviderID: in.providerID, Type: change.Type(in.typ),
+	d := request.Draft{TenantID: in.tenantID, ProviderID: in.providerID, Type: change.Type(in.typ),
 		Reason: in.reason, Rows: in.rows, PlanChoices: in.plans}
+	if in.runAtText != "" {
+		// The field is in the tenant's zone, as people think of their maintenance nights;
+		// it is stored in UTC.
+		at, err := time.ParseInLocation(datetimeLayout, in.runAtText, in.zone)
+		if err != nil {
+			d.RunAtProblem = fmt.Sprintf("The start %q is not a date and time (yyyy-mm-ddThh:mm, %s).", in.runAtText, in.zone)
+		} else {
+			d.RunAt = &at
+		}
+	}
+	return d
 }
 
 // formState is what a step adds to the form beyond the request itself.

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -71,6 +72,7 @@ func (s *Server) loadChangeFormData(c echo.Context, in changeInput, live bool) (
 // read for it. It reads nothing and decides everything the form shows.
 func buildChangeForm(in changeInput, res *request.Result, st formState, d changeFormData) views.ChangeRequestPageModel {
 	f := views.ChangeRequestPageModel{IdempotencyKey: in.key, ShowTenant: d.isAdmin, Reason: in.reason,
+		RunAt: in.runAtText, Zone: zoneName(in.zone),
 		RowsText: change.FormatRows(in.rows), Errors: map[string]string{}, Notices: st.notices,
 		Search: views.DeviceSearch{Query: in.query}}
 	if !st.live {
@@ -129,7 +131,7 @@ var stepAnchors = []string{"#step-start", "#step-devices", "#step-checks", "#ste
 // fieldAnchors are the start step's fields in the order of the form, with the id of each.
 var fieldAnchors = []struct{ field, id string }{
 	{request.FieldTenant, "tenant"}, {request.FieldProvider, "provider"}, {request.FieldType, "type-" + string(change.ChangeICCID)},
-	{request.FieldReason, "reason"}, {request.FieldRows, "rows"}, {"csv", "csv"},
+	{request.FieldReason, "reason"}, {request.FieldRunAt, "run_at"}, {request.FieldRows, "rows"}, {"csv", "csv"},
 }
 
 // blockers say what stops the submit once there are rows: the start step's missing answers,
@@ -316,7 +318,7 @@ func checkResults(res *request.Result, in changeInput, st formState) views.Check
 		r.Plans = append(r.Plans, planChoice(g, st))
 	}
 	if res.Ready {
-		r.Review = review(res, in.reason)
+		r.Review = review(res, in.reason, in)
 	}
 	return r
 }
@@ -382,8 +384,12 @@ func planCounts(m map[string]int) string {
 }
 
 // review is the last step's summary of a request that is ready.
-func review(res *request.Result, reason string) *views.Review {
-	v := &views.Review{Rows: len(res.Rows), Type: fmt.Sprintf("%s — %s", res.Type, res.Type.Label()),
+func review(res *request.Result, reason string, in changeInput) *views.Review {
+	start := "At once (or when the tenant's maintenance window next opens)"
+	if d := in.draft(); d.RunAt != nil && d.RunAt.After(time.Now()) {
+		start = fmtZoned(*d.RunAt, in.zone) + "; nothing is sent before then"
+	}
+	v := &views.Review{Start: start, Rows: len(res.Rows), Type: fmt.Sprintf("%s — %s", res.Type, res.Type.Label()),
 		Provider: res.Provider.DisplayName, Tenant: res.Tenant.Name, Reason: strings.TrimSpace(reason),
 		CostTotal: monthly(res.CostCents), NeedsConfirm: len(res.Rows) > change.ConfirmAbove}
 	newPlans := 0
@@ -419,4 +425,11 @@ func review(res *request.Result, reason string) *views.Review {
 		v.Warnings = append(v.Warnings, fmt.Sprintf("The monthly cost goes down by %s.", change.FormatCents(-res.CostCents)))
 	}
 	return v
+}
+
+func zoneName(loc *time.Location) string {
+	if loc == nil {
+		return "UTC"
+	}
+	return loc.String()
 }

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -89,6 +90,10 @@ func (s *Server) newChange(c echo.Context) error {
 			notices = append(notices, fmt.Sprintf("The carrier refused the new identifier of %s: give each another one before you submit.",
 				views.CountNoun(d.NeedNew, "row", "rows")))
 		}
+	}
+	in.zone = time.UTC
+	if in.tenantID != 0 {
+		in.zone = s.tenantZone(c, in.tenantID)
 	}
 	var res *request.Result
 	if len(in.rows) > 0 {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -41,6 +42,10 @@ func (s *Server) submitChange(c echo.Context) error {
 	msg := fmt.Sprintf("Bulk change %d was already submitted; here it is.", sub.ID)
 	if sub.Created {
 		msg = fmt.Sprintf("Bulk change %d is submitted: %s queued.", sub.ID, views.CountNoun(len(in.rows), "change", "changes"))
+		if d.RunAt != nil && d.RunAt.After(time.Now()) {
+			msg = fmt.Sprintf("Bulk change %d is scheduled: %s start %s.", sub.ID, views.CountNoun(len(in.rows), "change", "changes"),
+				fmtZoned(*d.RunAt, in.zone))
+		}
 	}
 	if err := setFlash(c, "ok", msg); err != nil {
 		return err

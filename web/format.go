@@ -17,7 +17,17 @@ const (
 	dayMonthLayout   = "2 January"                // "since 3 March"
 	shortDayLayout   = "2 Jan"                    // a chart's x-axis label
 	longDayLayout    = "Mon 2 January"            // a chart bar's title
+	// a scheduled start, in the tenant's zone (the one place a page is not in UTC: people
+	// schedule in their own time), and the wizard's date-and-time field
+	zonedLayout    = "Mon 2 Jan 2006 15:04 MST"
+	datetimeLayout = "2006-01-02T15:04"
 )
+
+// fmtZoned writes a time in a tenant's zone, naming the zone: "Mon 9 Mar 2026 22:00 CET
+// (Europe/Paris)".
+func fmtZoned(t time.Time, loc *time.Location) string {
+	return t.In(loc).Format(zonedLayout) + " (" + loc.String() + ")"
+}
 
 func fmtTime(t time.Time) string { return t.UTC().Format(timeLayout) }
 

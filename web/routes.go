@@ -54,6 +54,8 @@ func (s *Server) routes(secure bool) {
 	api.GET(under(paths.APIv1, paths.APIBulkChanges), s.apiBulkChanges)
 	api.GET(under(paths.APIv1, paths.APIBulkChangeRoute), s.apiBulkChange)
 	api.POST(under(paths.APIv1, paths.APICancelRoute), s.apiCancelBulkChange)
+	api.POST(under(paths.APIv1, paths.APIPauseRoute), s.apiPauseBulkChange)
+	api.POST(under(paths.APIv1, paths.APIResumeRoute), s.apiResumeBulkChange)
 	api.POST(under(paths.APIv1, paths.APIWebhooks), s.apiCreateWebhook)
 	api.GET(under(paths.APIv1, paths.APIWebhooks), s.apiWebhooks)
 
@@ -91,6 +93,8 @@ func (s *Server) routes(secure bool) {
 	sheetRoutes(signedIn, paths.BulkChangeRowsRoute, paths.BulkChangeXLSXRoute, s.bulkChangeSheet)
 	signedIn.GET(paths.BulkChangeRowLogRoute, s.bulkChangeRowLog)
 	signedIn.POST(paths.BulkChangeCancelRoute, s.cancelBulkChange)
+	signedIn.POST(paths.BulkChangePauseRoute, s.pauseBulkChange)
+	signedIn.POST(paths.BulkChangeResumeRoute, s.resumeBulkChange)
 	signedIn.POST(paths.BulkChangeRetryRoute, s.retryBulkChange, requireAdmin)
 
 	// The user's own sessions and API tokens; admins see every token (account.go).
@@ -133,6 +137,7 @@ func (s *Server) routes(secure bool) {
 	admin.POST(under(paths.Admin, paths.AdminTenants), s.createTenant)
 	admin.POST(under(paths.Admin, paths.TenantRenameRoute), s.renameTenant)
 	admin.POST(under(paths.Admin, paths.TenantActiveRoute), s.setTenantActive)
+	admin.POST(under(paths.Admin, paths.TenantScheduleRoute), s.setTenantSchedule)
 	admin.GET(under(paths.Admin, paths.AdminUsers), s.adminUsers)
 	admin.POST(under(paths.Admin, paths.AdminUsers), s.createUser)
 	admin.POST(under(paths.Admin, paths.UserActiveRoute), s.setUserActive)

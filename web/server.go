@@ -13,6 +13,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/idswap/idswap/internal/change"
 	"github.com/idswap/idswap/internal/inventory"
 	"github.com/idswap/idswap/internal/notify"
 	"github.com/idswap/idswap/internal/onboard"
@@ -49,6 +50,10 @@ type Store interface {
 	ProviderIDByCallbackSecret(ctx context.Context, secret string) (int64, error)
 	RetryBulkChange(ctx context.Context, tenantID, bulkID int64, by, remoteAddr string) (int, error)
 	CancelOpenRows(ctx context.Context, tenantID, bulkChangeID int64, by string) (int, error)
+	PauseBulkChange(ctx context.Context, tenantID, bulkID int64, by, remoteAddr string) error
+	ResumeBulkChange(ctx context.Context, tenantID, bulkID int64, by, remoteAddr string) (change.BatchStatus, error)
+	TenantSchedule(ctx context.Context, tenantID int64) (store.TenantSchedule, error)
+	SetTenantSchedule(ctx context.Context, tenantID int64, s store.TenantSchedule, a store.Actor) error
 	OutboxEmails(ctx context.Context, limit, offset int) ([]store.OutboxEmail, int, error)
 	OutboxEmail(ctx context.Context, id int64) (*store.OutboxEmail, error)
 

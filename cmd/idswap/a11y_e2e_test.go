@@ -115,6 +115,13 @@ var auditPages = []auditPage{
 	{"device lookup by a former ICCID", demo.AcmeManager, visit(func(f *auditFixture) string { return "/devices/lookup?id=" + f.oldICCID }, "[data-testid=device-iccid]")},
 	{"bulk changes, filtered", demo.AcmeManager, visit(fixed("/bulk-changes?status=PROCESSED_WITH_ERRORS&type=ChangeICCID"), "main table")},
 	{"bulk change, running", demo.AcmeManager, visit(func(f *auditFixture) string { return fmt.Sprintf("/bulk-changes/%d", f.running) }, "[data-testid=bulk-status]")},
+	{"bulk change, paused", demo.AcmeManager, func(ctx context.Context, f *auditFixture) error {
+		return chromedp.Do(ctx,
+			chromedp.Navigate(fmt.Sprintf("%s/bulk-changes/%d", f.app.URL, f.running)),
+			chromedp.WaitVisible(chromedp.CSS(`[data-testid=pause]`)),
+			chromedp.Click(chromedp.CSS(`[data-testid=pause]`)),
+			chromedp.WaitVisible(chromedp.CSS(`[data-testid=resume]`)))
+	}},
 	{"bulk change, finished with a failed row", demo.AcmeManager, visit(func(f *auditFixture) string { return fmt.Sprintf("/bulk-changes/%d", f.finished) }, "[data-testid=bulk-status]")},
 	{"row log", demo.AcmeManager, visit(func(f *auditFixture) string { return fmt.Sprintf("/bulk-changes/%d/rows/%d/log", f.finished, f.failed) }, "main .crumbs")},
 	{"webhooks", demo.AcmeManager, visit(fixed("/webhooks"), "#webhook-url")},
@@ -188,6 +195,12 @@ var auditPages = []auditPage{
 			chromedp.SendKeys(chromedp.CSS(`#tenant-name`), demo.TenantAcme),
 			chromedp.Submit(chromedp.CSS(`#tenant-name`)),
 			chromedp.WaitVisible(chromedp.CSS(`[data-testid=form-error]`)))
+	}},
+	{"tenants, a time zone that is not one refused", demo.AdminEmail, func(ctx context.Context, f *auditFixture) error {
+		return chromedp.Do(ctx, chromedp.Navigate(f.app.URL+"/admin/tenants"),
+			chromedp.SetValue(chromedp.CSS(`[data-testid=tenant-schedule] input[name=time_zone]`), "Mars/Olympus"),
+			chromedp.Submit(chromedp.CSS(`[data-testid=tenant-schedule] input[name=time_zone]`)),
+			chromedp.WaitVisible(chromedp.CSS(`[data-testid=tenant-schedule] [data-testid=form-error]`)))
 	}},
 	{"users", demo.AdminEmail, visit(fixed("/admin/users"), "[data-testid=users]")},
 	{"providers", demo.AdminEmail, visit(fixed("/admin/providers"), "[data-testid=providers]")},

@@ -44,6 +44,10 @@ func (s Status) Tone() string {
 // Words says a batch status on its own. Describe says more, with the counts.
 func (s BatchStatus) Words() string {
 	switch s {
+	case BatchScheduled:
+		return "scheduled"
+	case BatchPaused:
+		return "paused"
 	case BatchNew:
 		return "not started"
 	case BatchProcessing:
@@ -75,6 +79,8 @@ type Outcome struct {
 func Describe(s BatchStatus, c Counts) Outcome {
 	o := Outcome{Status: s, Words: s.Words(), Summary: c.Summary()}
 	switch {
+	case s == BatchScheduled, s == BatchPaused:
+		o.Tone = "none" // waiting on purpose: nothing runs, nothing is wrong
 	case !s.Final():
 		o.Tone = "run"
 	case s == BatchProcessed:

@@ -60,17 +60,36 @@ const (
 	BatchProcessedWithErrors BatchStatus = "PROCESSED_WITH_ERRORS" // some rows failed
 	BatchError               BatchStatus = "ERROR"                 // it could not run, or every row failed
 	BatchCancelled           BatchStatus = "CANCELLED"             // every row was withdrawn
+	// BatchScheduled waits for its start time (run_at, or the tenant's maintenance window):
+	// its rows are stored but nothing is sent before then.
+	BatchScheduled BatchStatus = "SCHEDULED"
+	// BatchPaused sends nothing more until it is resumed; rows already sent finish normally.
+	BatchPaused BatchStatus = "PAUSED"
 )
 
 // BatchStatuses lists the batch statuses.
-var BatchStatuses = []BatchStatus{BatchNew, BatchProcessing, BatchProcessed, BatchProcessedWithErrors, BatchError, BatchCancelled}
+var BatchStatuses = []BatchStatus{BatchScheduled, BatchNew, BatchProcessing, BatchPaused, BatchProcessed,
+	BatchProcessedWithErrors, BatchError, BatchCancelled}
 
 // Final reports whether the batch has finished.
-func (s BatchStatus) Final() bool { return s != BatchNew && s != BatchProcessing }
+func (s BatchStatus) Final() bool {
+	return s != BatchNew && s != BatchProcessing && s != BatchScheduled && s != BatchPaused
+}
+
+// Pausable reports whether a request in this status may be paused: it has not finished and
+// is not paused already.
+func (s BatchStatus) Pausable() bool {
+	return s == BatchNew || s == BatchProcessing || s == BatchScheduled
+}
 
 var batchMoves = map[BatchStatus][]BatchStatus{
-	BatchNew:        {BatchProcessing, BatchProcessed, BatchProcessedWithErrors, BatchError, BatchCancelled},
-	BatchProcessing: {BatchProcessing, BatchProcessed, BatchProcessedWithErrors, BatchError, BatchCancelled},
+	BatchNew:        {BatchProcessing, BatchPaused, BatchProcessed, BatchProcessedWithErrors, BatchError, BatchCancelled},
+	BatchProcessing: {BatchProcessing, BatchPaused, BatchProcessed, BatchProcessedWithErrors, BatchError, BatchCancelled},
+	// A scheduled request starts (PROCESSING), is paused, or is cancelled before it starts.
+	BatchScheduled: {BatchProcessing, BatchPaused, BatchCancelled},
+	// A paused request resumes (PROCESSING, or SCHEDULED when paused before its start time);
+	// its rows already sent may still finish it, and a cancel of its unsent rows ends it.
+	BatchPaused: {BatchProcessing, BatchScheduled, BatchProcessed, BatchProcessedWithErrors, BatchError, BatchCancelled},
 	// An admin may retry a batch that failed as a whole; it runs again from PROCESSING.
 	BatchError: {BatchProcessing},
 }

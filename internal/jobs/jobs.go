@@ -101,3 +101,12 @@ type laterError struct {
 
 func (e *laterError) Error() string { return e.err.Error() }
 func (e *laterError) Unwrap() error { return e.err }
+
+// KindStartBulkChange releases the rows of a SCHEDULED request at its start time; its payload
+// is StartBulkChange.
+const KindStartBulkChange = "bulkchange.start"
+
+// StartBulkChange is the payload of a KindStartBulkChange job.
+type StartBulkChange struct {
+	BulkChangeID int64 `json:"bulk_change_id"`
+}

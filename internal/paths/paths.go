@@ -75,6 +75,8 @@ const (
 	BulkChangeRowLogRoute = BulkChangeRoute + "/rows/:rowID/log"
 	BulkChangeCancelRoute = BulkChangeRoute + "/cancel"
 	BulkChangeRetryRoute  = BulkChangeRoute + "/retry"
+	BulkChangePauseRoute  = BulkChangeRoute + "/pause"
+	BulkChangeResumeRoute = BulkChangeRoute + "/resume"
 	DeviceRoute           = Devices + "/:id"
 	OutboxMessageRoute    = AdminOutbox + "/:id"
 	OutboxHTMLRoute       = OutboxMessageRoute + "/html"
@@ -82,6 +84,9 @@ const (
 	OutboxEMLRoute        = OutboxMessageRoute + "/eml"
 	APIBulkChangeRoute    = APIBulkChanges + "/:id"
 	APICancelRoute        = APIBulkChangeRoute + "/cancel"
+	APIPauseRoute         = APIBulkChangeRoute + "/pause"
+	APIResumeRoute        = APIBulkChangeRoute + "/resume"
+	TenantScheduleRoute   = AdminTenants + "/:id/schedule"
 	TenantRenameRoute     = AdminTenants + "/:id/rename"
 	TenantActiveRoute     = AdminTenants + "/:id/active"
 	UserActiveRoute       = AdminUsers + "/:id/active"
@@ -128,6 +133,12 @@ func BulkChangeRowLog(bulkChangeID, rowID int64) string {
 
 // BulkChangeCancel cancels a request's rows not yet sent.
 func BulkChangeCancel(bulkChangeID int64) string { return BulkChange(bulkChangeID) + "/cancel" }
+
+// BulkChangePause pauses a request: nothing more of it is sent until it is resumed.
+func BulkChangePause(bulkChangeID int64) string { return BulkChange(bulkChangeID) + "/pause" }
+
+// BulkChangeResume resumes a paused request.
+func BulkChangeResume(bulkChangeID int64) string { return BulkChange(bulkChangeID) + "/resume" }
 
 // BulkChangeRetry is an admin's retry of a request that could not run.
 func BulkChangeRetry(bulkChangeID int64) string { return BulkChange(bulkChangeID) + "/retry" }
@@ -193,6 +204,9 @@ func OutboxEML(messageID int64) string { return OutboxMessage(messageID) + "/eml
 // TenantRename renames a tenant.
 func TenantRename(tenantID int64) string { return AdminTenants + "/" + id(tenantID) + "/rename" }
 
+// TenantSchedule sets a tenant's time zone and maintenance window.
+func TenantSchedule(tenantID int64) string { return AdminTenants + "/" + id(tenantID) + "/schedule" }
+
 // TenantActive deactivates or reactivates a tenant.
 func TenantActive(tenantID int64) string { return AdminTenants + "/" + id(tenantID) + "/active" }
 
@@ -244,6 +258,12 @@ func APIBulkChange(bulkChangeID int64) string { return APIBulkChanges + "/" + id
 
 // APIBulkChangeCancel cancels a request's rows not yet sent, in the JSON API.
 func APIBulkChangeCancel(bulkChangeID int64) string { return APIBulkChange(bulkChangeID) + "/cancel" }
+
+// APIBulkChangePause pauses a request, in the JSON API.
+func APIBulkChangePause(bulkChangeID int64) string { return APIBulkChange(bulkChangeID) + "/pause" }
+
+// APIBulkChangeResume resumes a paused request, in the JSON API.
+func APIBulkChangeResume(bulkChangeID int64) string { return APIBulkChange(bulkChangeID) + "/resume" }
 
 // Absolute joins the public base URL (IDSWAP_PUBLIC_URL, no trailing slash needed) and a path,
 // for links that leave the portal: e-mails, the carrier's callback URL.

@@ -42,6 +42,7 @@ type Store interface {
 	ThingSpaceCredentials(ctx context.Context, providerID int64) (*store.Credentials, error)
 	ChangeWork(ctx context.Context, changeID int64) (*store.ChangeWork, error)
 	ClaimChange(ctx context.Context, changeID int64, by string, checkAfter time.Duration, resend int) (time.Time, bool, error)
+	StartBulkChange(ctx context.Context, bulkID int64, by string) (bool, error)
 	RecordSent(ctx context.Context, changeID int64, requestID, by string, logs ...store.LogEntry) error
 	ReturnChange(ctx context.Context, r store.ReturnedChange) (bool, error)
 	ScheduleCheck(ctx context.Context, c jobs.CheckChange, at time.Time, by, details string, logs ...store.LogEntry) error
@@ -209,10 +210,11 @@ func New(cfg Config) *Engine {
 // Handlers returns the engine's job handlers by job kind, for the queue to run.
 func (e *Engine) Handlers() map[string]queue.Handler {
 	return map[string]queue.Handler{
-		jobs.KindSubmitChange: queue.Decode(e.Submit),
-		jobs.KindCheckChange:  queue.Decode(e.Check),
-		jobs.KindSendEmail:    queue.Decode(e.SendEmail),
-		jobs.KindWatchOnline:  queue.Decode(e.WatchOnline),
+		jobs.KindSubmitChange:    queue.Decode(e.Submit),
+		jobs.KindCheckChange:     queue.Decode(e.Check),
+		jobs.KindSendEmail:       queue.Decode(e.SendEmail),
+		jobs.KindWatchOnline:     queue.Decode(e.WatchOnline),
+		jobs.KindStartBulkChange: queue.Decode(e.Start),
 	}
 }
 

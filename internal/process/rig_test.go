@@ -291,8 +291,14 @@ func (r *rig) start(db *store.DB, edit func(*process.Config, *queue.Config)) *ru
 // batch creates a request of ICCID changes (or another type) for the first n lines.
 func (r *rig) batch(typ change.Type, n int) int64 {
 	r.t.Helper()
+	return r.batchOf(typ, r.lines[:n], nil)
+}
+
+// batchOf creates a request for the given lines, starting at runAt (nil: at once).
+func (r *rig) batchOf(typ change.Type, lines []line, runAt *time.Time) int64 {
+	r.t.Helper()
 	var rows []store.NewDeviceChange
-	for _, l := range r.lines[:n] {
+	for _, l := range lines {
 		row := store.NewDeviceChange{DeviceID: l.DeviceID, ICCID: l.ICCID, IMEI: l.IMEI, MSISDN: l.MDN}
 		id := change.Identifier{OldICCID: l.ICCID, OldIMEI: l.IMEI, MSISDN: l.MDN, Current: l.MDN, CurrentKind: "MDN"}
 		if typ.NeedsICCID() {
@@ -305,7 +311,7 @@ func (r *rig) batch(typ change.Type, n int) int64 {
 		rows = append(rows, row)
 	}
 	id, _, err := r.db.CreateBulkChange(context.Background(), store.NewBulkChange{TenantID: r.tenant, ServiceProviderID: r.provider,
-		Type: typ, Reason: "test", RequestedBy: r.user, Rows: rows})
+		Type: typ, Reason: "test", RequestedBy: r.user, RunAt: runAt, Rows: rows})
 	if err != nil {
 		r.t.Fatal(err)
 	}

@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/idswap/idswap/internal/apperr"
 	"github.com/idswap/idswap/internal/change"
@@ -62,6 +63,13 @@ type Draft struct {
 	// service_plan). Without it such a group keeps its current plan if that fits, and has no
 	// plan yet otherwise.
 	AllPlans *string
+	// RunAt, when set, is when the request is to start (the API's run_at, the wizard's start
+	// date and time); until then it is SCHEDULED. Unset: at once, or at the tenant's next
+	// maintenance window.
+	RunAt *time.Time
+	// RunAtProblem is why the start time given could not be read (the wizard's field); it is
+	// reported as the run_at field's problem.
+	RunAtProblem string
 }
 
 // Fields of a Draft that Result.Fields reports problems for.
@@ -71,6 +79,7 @@ const (
 	FieldType     = "type"
 	FieldReason   = "reason"
 	FieldRows     = "rows"
+	FieldRunAt    = "run_at"
 )
 
 // Result is a Draft after every check.
@@ -203,6 +212,13 @@ func (s *Service) checkHeader(ctx context.Context, d Draft, res *Result) error {
 		return err
 	} else {
 		res.Provider = p
+	}
+	if d.RunAtProblem != "" {
+		res.Fields[FieldRunAt] = d.RunAtProblem
+	} else if d.RunAt != nil {
+		if err := change.CheckRunAt(*d.RunAt, time.Now()); err != nil {
+			res.Fields[FieldRunAt] = strings.ToUpper(err.Error()[:1]) + err.Error()[1:] + "."
+		}
 	}
 	if _, err := change.ParseType(string(d.Type)); err != nil {
 		res.Fields[FieldType] = "Choose the change: ChangeICCID (new SIM, same device), ChangeIMEI (same SIM, new device) or ChangeIMEIandICCID (both)."
@@ -573,7 +589,7 @@ func (s *Service) Submit(ctx context.Context, d Draft, by Submitter) (Submitted,
 		return Submitted{Result: res}, notReady(res)
 	}
 	nb := store.NewBulkChange{TenantID: res.Tenant.ID, ServiceProviderID: res.Provider.ID, Type: d.Type,
-		Reason: strings.TrimSpace(d.Reason), RequestedBy: by.User, IdempotencyKey: key, RemoteAddr: by.RemoteAddr,
+		Reason: strings.TrimSpace(d.Reason), RequestedBy: by.User, IdempotencyKey: key, RemoteAddr: by.RemoteAddr, RunAt: d.RunAt,
 		Rows: make([]store.NewDeviceChange, 0, len(res.Rows))}
 	for _, r := range res.Rows {
 		nb.Rows = append(nb.Rows, newDeviceChange(d, r))
@@ -628,7 +644,7 @@ func newDeviceChange(d Draft, r Row) store.NewDeviceChange {
 // notReady is the Invalid error of a draft that failed its checks, saying what to look at.
 func notReady(res *Result) error {
 	var parts []string
-	for _, f := range []string{FieldTenant, FieldProvider, FieldType, FieldReason, FieldRows} {
+	for _, f := range []string{FieldTenant, FieldProvider, FieldType, FieldReason, FieldRunAt, FieldRows} {
 		if msg := res.Fields[f]; msg != "" {
 			parts = append(parts, msg)
 		}

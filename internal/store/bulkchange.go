@@ -30,7 +30,11 @@ type BulkChange struct {
 	ProcessedBy       string             `db:"ProcessedBy"`
 	ProcessedDate     *time.Time         `db:"ProcessedDate"`
 	ModifiedDate      *time.Time         `db:"ModifiedDate"`
-	Counts            change.Counts      `db:"-"`
+	// StartAt is when a scheduled request starts (nil: it started when it was made);
+	// StartedDate when it did.
+	StartAt     *time.Time    `db:"StartAt"`
+	StartedDate *time.Time    `db:"StartedDate"`
+	Counts      change.Counts `db:"-"`
 }
 
 // RowIdentifiers are what a bulk change row names: the device's identifiers when the row was
@@ -86,7 +90,11 @@ type NewBulkChange struct {
 	// the same key returns the first batch instead of making another.
 	IdempotencyKey string
 	RemoteAddr     string
-	Rows           []NewDeviceChange
+	// RunAt, when set, is when the request is to start (checked by the caller with
+	// change.CheckRunAt). Unset, the request starts at once, or when the tenant's maintenance
+	// window next opens if it is closed now. Either way, until then it is SCHEDULED.
+	RunAt *time.Time
+	Rows  []NewDeviceChange
 }
 
 // NewDeviceChange is one checked row.
@@ -133,11 +141,19 @@ func (db *DB) CreateBulkChange(ctx context.Context, nb NewBulkChange) (id int64,
 	}
 
 	by := nb.RequestedBy.Email
+	at, err := startAt(ctx, t, nb.TenantID, nb.RunAt)
+	if err != nil {
+		return 0, false, err
+	}
+	status := change.BatchNew
+	if at != nil {
+		status = change.BatchScheduled
+	}
 	id, err = t.insert(ctx, "DeviceBulkChange",
 		[]string{"TenantId", "ChangeRequestTypeId", "ServiceProviderId", "Status", "Reason", "RequestedByUserId",
-			"IdempotencyKey", "CreatedBy", "CreatedDate", "ModifiedBy", "ModifiedDate"},
-		nb.TenantID, nb.Type.ID(), nb.ServiceProviderID, string(change.BatchNew), nb.Reason, nb.RequestedBy.ID,
-		nullIfEmpty(nb.IdempotencyKey), by, t.now, by, t.now)
+			"IdempotencyKey", "StartAt", "CreatedBy", "CreatedDate", "ModifiedBy", "ModifiedDate"},
+		nb.TenantID, nb.Type.ID(), nb.ServiceProviderID, string(status), nb.Reason, nb.RequestedBy.ID,
+		nullIfEmpty(nb.IdempotencyKey), at, by, t.now, by, t.now)
 	if err != nil {
 		return 0, false, err
 	}
@@ -156,12 +172,23 @@ func (db *DB) CreateBulkChange(ctx context.Context, nb NewBulkChange) (id int64,
 	if err := t.sel(ctx, &changeIDs, `SELECT Id FROM M2M_DeviceChange WHERE BulkChangeId = ? ORDER BY Id`, id); err != nil {
 		return 0, false, err
 	}
-	submits := make([]NewJob, 0, len(changeIDs))
-	for _, cid := range changeIDs {
-		submits = append(submits, NewJob{Kind: jobs.KindSubmitChange, Payload: jobs.SubmitChange{BulkChangeID: id, ChangeID: cid}})
-	}
-	if err := enqueue(ctx, t, submits...); err != nil {
-		return 0, false, err
+	if at != nil {
+		// Scheduled: no submit job exists before the start job releases the rows (schedule.go).
+		if err := enqueue(ctx, t, NewJob{Kind: jobs.KindStartBulkChange, RunAt: *at, Payload: jobs.StartBulkChange{BulkChangeID: id}}); err != nil {
+			return 0, false, err
+		}
+		if err := insertLogs(ctx, t, id, 0, by, []LogEntry{{Description: LogScheduled,
+			ResponseText: "Scheduled to start at " + at.Format(time.RFC3339)}}); err != nil {
+			return 0, false, err
+		}
+	} else {
+		submits := make([]NewJob, 0, len(changeIDs))
+		for _, cid := range changeIDs {
+			submits = append(submits, NewJob{Kind: jobs.KindSubmitChange, Payload: jobs.SubmitChange{BulkChangeID: id, ChangeID: cid}})
+		}
+		if err := enqueue(ctx, t, submits...); err != nil {
+			return 0, false, err
+		}
 	}
 	tid := nb.TenantID
 	if err := insertAudit(ctx, t, AuditEvent{TenantID: &tid, UserID: &nb.RequestedBy.ID, Actor: by,
@@ -277,7 +304,8 @@ func findClashes(ctx context.Context, t *tx, iccids, imeis []string, deviceIDs [
 
 const bulkChangeSelect = `SELECT b.Id, b.TenantId, t.Name AS TenantName, b.ServiceProviderId, sp.DisplayName AS ProviderName,
 	b.ChangeRequestTypeId, b.Status, COALESCE(b.StatusDetails, '') AS StatusDetails, b.Reason, b.RequestedByUserId,
-	b.CreatedBy, b.CreatedDate, COALESCE(b.ProcessedBy, '') AS ProcessedBy, b.ProcessedDate, b.ModifiedDate
+	b.CreatedBy, b.CreatedDate, COALESCE(b.ProcessedBy, '') AS ProcessedBy, b.ProcessedDate, b.ModifiedDate,
+	b.StartAt, b.StartedDate
 FROM DeviceBulkChange b
 JOIN Tenant t ON t.Id = b.TenantId
 JOIN ServiceProvider sp ON sp.Id = b.ServiceProviderId`

@@ -123,7 +123,8 @@ func lockBatchOf(ctx context.Context, t *tx, changeID int64) (int64, error) {
 // becomes PROCESSING with SubmittedDate = now, its request becomes PROCESSING if it was NEW, and
 // the first carrier check of this attempt is scheduled checkAfter from now, so that a row whose
 // sender dies at any later moment is still settled. ok is false when the row is not NEW (it
-// was cancelled, or another worker took it): nothing is written and nothing may be sent.
+// was cancelled, or another worker took it): nothing is written and nothing may be sent; or
+// when its request is PAUSED (or SCHEDULED): the row is held (HeldDate) for ResumeBulkChange.
 //
 // Because the claim sets SubmittedDate, "Status = 'NEW' AND SubmittedDate IS NULL" is exactly
 // the set of rows that have not been sent and cannot be in flight (see CancelOpenRows).
@@ -133,8 +134,24 @@ func (db *DB) claimChangeOnce(ctx context.Context, changeID int64, by string, ch
 		return time.Time{}, false, err
 	}
 	defer t.Rollback()
+	var status change.BatchStatus
+	if err := t.get(ctx, &status, `SELECT Status FROM DeviceBulkChange WHERE Id = ?`, bulkID); err != nil {
+		return time.Time{}, false, notFound(err, "no bulk change %d", bulkID)
+	}
+	if status == change.BatchPaused || status == change.BatchScheduled {
+		// Read under the request's lock, which PauseBulkChange takes too: a pause that came
+		// after this job was queued (or even after it read the row) is seen here, and the row is
+		// held for ResumeBulkChange instead of sent. Its job ends; resume queues another.
+		_, err := t.exec(ctx, `UPDATE M2M_DeviceChange SET HeldDate = ?, StatusDetails = ?, ModifiedBy = ?, ModifiedDate = ?
+			WHERE Id = ? AND Status = ? AND SubmittedDate IS NULL`, t.now, "Paused: waits to be resumed", by, t.now,
+			changeID, string(change.StatusNew))
+		if err != nil {
+			return time.Time{}, false, fmt.Errorf("store: hold change %d: %w", changeID, err)
+		}
+		return time.Time{}, false, t.Commit()
+	}
 	ok, err = moveRow(ctx, t, changeID, change.StatusNew, change.StatusProcessing,
-		`, SubmittedDate = ?, SentDate = NULL, RequestId = NULL, StatusDetails = ?, ModifiedBy = ?`, []any{t.now, "Sending to ThingSpace", by}, ``)
+		`, SubmittedDate = ?, SentDate = NULL, RequestId = NULL, HeldDate = NULL, StatusDetails = ?, ModifiedBy = ?`, []any{t.now, "Sending to ThingSpace", by}, ``)
 	if err != nil || !ok {
 		return time.Time{}, false, err
 	}
@@ -599,7 +616,7 @@ func (db *DB) retryBulkChangeOnce(ctx context.Context, tenantID, bulkID int64, b
 		return 0, apperr.E(apperr.Conflict, "Bulk change %d has no row left to send.", bulkID)
 	}
 	if _, err := t.exec(ctx, `UPDATE M2M_DeviceChange SET Status = ?, StatusDetails = NULL, HasErrors = 0, IsProcessed = 0,
-		ProcessedDate = NULL, ProcessedBy = NULL, ModifiedBy = ?, ModifiedDate = ?
+		ProcessedDate = NULL, ProcessedBy = NULL, HeldDate = NULL, ModifiedBy = ?, ModifiedDate = ?
 		WHERE BulkChangeId = ? AND Status = ? AND SubmittedDate IS NULL`,
 		string(change.StatusNew), by, t.now, bulkID, string(change.StatusError)); err != nil {
 		return 0, err

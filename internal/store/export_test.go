@@ -37,3 +37,25 @@ func (db *DB) CountJobs(ctx context.Context, status string) (int, error) {
 
 // TraceTransactions hands fn the statements of every transaction db commits, in order.
 func (db *DB) TraceTransactions(fn func(stmts []string)) { db.traceTx = fn }
+
+// CountJobsOfKind counts jobs of a kind in a status.
+func (db *DB) CountJobsOfKind(ctx context.Context, kind, status string) (int, error) {
+	var n int
+	err := db.db.GetContext(ctx, &n, db.dialect.rebind(`SELECT COUNT(*) FROM Job WHERE Kind = ? AND Status = ?`), kind, status)
+	return n, err
+}
+
+// AuditActionsOf lists the audit actions recorded about an entity, oldest first, with their actors.
+func (db *DB) AuditActionsOf(ctx context.Context, entityType, entityID string) ([]string, error) {
+	var rows []struct {
+		Action string `db:"Action"`
+		Actor  string `db:"Actor"`
+	}
+	err := db.db.SelectContext(ctx, &rows, db.dialect.rebind(`SELECT Action, Actor FROM AuditEvent
+		WHERE EntityType = ? AND EntityId = ? ORDER BY Id`), entityType, entityID)
+	out := make([]string, len(rows))
+	for i, r := range rows {
+		out[i] = r.Action + " by " + r.Actor
+	}
+	return out, err
+}
