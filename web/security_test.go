@@ -71,6 +71,9 @@ func TestRequestsPastTheCapAreShed(t *testing.T) {
 			if res.Header.Get("Retry-After") == "" {
 				t.Fatal("503 without Retry-After")
 			}
+			if !res.Close {
+				t.Fatal("the 503 kept its connection open: a flood's idle connections would hold every slot of the connection cap")
+			}
 			break
 		}
 		if time.Now().After(deadline) {
