@@ -204,16 +204,17 @@ const maxCompressors = 16
 
 func compressAtMost(n int) echo.MiddlewareFunc {
 	slots := make(chan struct{}, n)
-	gz := middleware.GzipWithConfig(middleware.GzipConfig{
-		MinLength: 1024,
-		Skipper: func(c echo.Context) bool {
-			p := c.Request().URL.Path
-			return p == "/metrics" || strings.HasPrefix(p, "/thingspace/callbacks/")
-		},
-	})
+	skip := func(c echo.Context) bool {
+		p := c.Request().URL.Path
+		return p == "/metrics" || strings.HasPrefix(p, "/thingspace/callbacks/")
+	}
+	gz := middleware.GzipWithConfig(middleware.GzipConfig{MinLength: 1024})
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		zipped := gz(next)
 		return func(c echo.Context) error {
+			if skip(c) {
+				return next(c)
+			}
 			select {
 			case slots <- struct{}{}:
 				defer func() { <-slots }()
