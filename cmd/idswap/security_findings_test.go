@@ -102,7 +102,7 @@ func TestFindingsMetricsTokenAndInflightCapFromTheEnvironment(t *testing.T) {
 	if _, err := pw.Write([]byte("email=")); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for {
 		res := get(paths.Login, "")
 		if res.StatusCode == http.StatusServiceUnavailable {
