@@ -189,14 +189,44 @@ func bulkRequest(c echo.Context) bool {
 // and the streamed CSV exports, whose Flush flushes the gzip stream too so rows still arrive
 // as they are written. The carrier's callbacks answer a few bytes to a machine, and /metrics
 // compresses itself (promhttp), so both are left alone.
+//
+// A gzip compressor is the largest thing a request holds: about 800 KB (flate's hash tables
+// and window), taken when the request starts and kept until its answer ends. Under a flood
+// every request in flight held one, and the heap grew by hundreds of megabytes (make load).
+// So at most maxCompressors answers are compressed at once; past that an answer goes out
+// uncompressed, which every client understands and which costs nothing extra to send.
 func compress() echo.MiddlewareFunc {
-	return middleware.GzipWithConfig(middleware.GzipConfig{
-		MinLength: 1024,
-		Skipper: func(c echo.Context) bool {
-			p := c.Request().URL.Path
-			return p == "/metrics" || strings.HasPrefix(p, "/thingspace/callbacks/")
-		},
-	})
+	return compressAtMost(maxCompressors)
+}
+
+// maxCompressors is how many answers are gzipped at once: compressing is CPU work, and two
+// cores gain nothing from more in parallel than this.
+const maxCompressors = 16
+
+func compressAtMost(n int) echo.MiddlewareFunc {
+	slots := make(chan struct{}, n)
+	skip := func(c echo.Context) bool {
+		p := c.Request().URL.Path
+		return p == "/metrics" || strings.HasPrefix(p, "/thingspace/callbacks/")
+	}
+	gz := middleware.GzipWithConfig(middleware.GzipConfig{MinLength: 1024})
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		zipped := gz(next)
+		return func(c echo.Context) error {
+			if skip(c) {
+				return next(c)
+			}
+			select {
+			case slots <- struct{}{}:
+				defer func() { <-slots }()
+				return zipped(c)
+			default:
+				// The answer could have been compressed: a cache must still key on the header.
+				c.Response().Header().Add(echo.HeaderVary, echo.HeaderAcceptEncoding)
+				return next(c)
+			}
+		}
+	}
 }
 
 // under is a route's path inside its group: a group adds its prefix, the paths package names

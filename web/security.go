@@ -64,6 +64,11 @@ func shedLoad(max int) echo.MiddlewareFunc {
 				h := c.Response().Header()
 				h.Set("Retry-After", "1")
 				h.Set(echo.HeaderContentType, echo.MIMETextPlainCharsetUTF8)
+				// Close the connection after the answer: the connection cap (serve's
+				// LimitListener) then frees a slot for a connection waiting to be accepted,
+				// instead of a flood's idle connections holding every slot while the clients
+				// behind them time out.
+				h.Set(echo.HeaderConnection, "close")
 				c.Response().WriteHeader(http.StatusServiceUnavailable)
 				_, err := c.Response().Write([]byte("idswap is busy; try again in a second.\n"))
 				return err
@@ -155,7 +160,7 @@ const (
 	readHeaderTimeout = 10 * time.Second
 	readTimeout       = 2 * time.Minute // a 10,000-row CSV upload over a slow line
 	writeTimeout      = 2 * time.Minute
-	idleTimeout       = 2 * time.Minute
+	idleTimeout       = 30 * time.Second // a kept-alive connection holds one of serve's capped slots
 	exportTimeout     = 30 * time.Minute // a streamed export of the whole audit trail
 )
 

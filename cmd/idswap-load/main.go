@@ -41,6 +41,7 @@ func run() error {
 	dur := flag.Duration("duration", 10*time.Second, "how long to offer them (at most 60s)")
 	clientCap := flag.Int("client-inflight", 4096, "requests this program keeps open at most; past it an offered request counts as not sent")
 	inflight := flag.String("max-inflight", "", "IDSWAP_MAX_INFLIGHT for the server (empty: its default)")
+	maxRSS := flag.Float64("max-rss-mb", 150, "fail when the server's peak resident memory reaches this many MB (issue 14's target); 0: no check")
 	flag.Parse()
 	if *rate < 1 || *rate > 20000 || *dur <= 0 || *dur > time.Minute {
 		return errors.New("--rate must be 1..20000 and --duration at most 60s")
@@ -78,6 +79,9 @@ func run() error {
 		return err
 	}
 	fmt.Printf("target  GET %s (signed in as manager@acme.example), %d req/s for %s\n", target, *rate, *dur)
+	// The generator shares the machine with the server: a busy machine lowers the achieved rate
+	// and raises latency, so the load average is part of the result.
+	fmt.Printf("machine load average before: %s\n", loadAvg())
 
 	// Peak RSS of the server, sampled every 20 ms.
 	var peakRSS atomic.Int64
@@ -168,10 +172,15 @@ func run() error {
 	fmt.Printf("latency p50 %s, p99 %s, max %s\n", pct(0.50).Round(time.Microsecond), pct(0.99).Round(time.Microsecond), pct(1).Round(time.Microsecond))
 	fmt.Printf("503s %d, 500s %d\n", statuses[503], statuses[500])
 	fmt.Printf("server RSS %.1f MB at start, peak %.1f MB\n", float64(startRSS)/1024, float64(peakRSS.Load())/1024)
+	fmt.Printf("machine load average after: %s\n", loadAvg())
+	var problems []error
 	if statuses[500] > 0 {
-		return fmt.Errorf("%d answers were 500", statuses[500])
+		problems = append(problems, fmt.Errorf("%d answers were 500", statuses[500]))
 	}
-	return nil
+	if peak := float64(peakRSS.Load()) / 1024; *maxRSS > 0 && peak >= *maxRSS {
+		problems = append(problems, fmt.Errorf("the server's peak RSS was %.1f MB, the target is under %.0f MB", peak, *maxRSS))
+	}
+	return errors.Join(problems...)
 }
 
 func freePort() (int, error) {
@@ -248,6 +257,15 @@ func get(c *http.Client, u string) (string, error) {
 	defer res.Body.Close()
 	b, err := io.ReadAll(res.Body)
 	return string(b), err
+}
+
+// loadAvg is the first three fields of /proc/loadavg (Linux), or "unknown".
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if f := strings.Fields(string(b)); err == nil && len(f) >= 3 {
+		return strings.Join(f[:3], " ")
+	}
+	return "unknown"
 }
 
 // rssKB reads a process's resident set size from /proc (Linux).

@@ -41,6 +41,11 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	return a.serve(ctx, stdout)
 }
 
+// setMemoryLimit applies IDSWAP_MEMORY_LIMIT (the runtime's soft limit: the collector works
+// harder before the heap grows past it). The limit is the whole process's, so only main sets it
+// to debug.SetMemoryLimit: tests run serve inside the test binary, beside everything else.
+var setMemoryLimit = func(int64) {}
+
 // app is one running idswap process: everything serve builds, in the order it is torn down.
 type app struct {
 	cfg    *config.Config
@@ -63,6 +68,9 @@ func newApp(ctx context.Context, cfg *config.Config, getenv func(string) string,
 		return nil, err
 	}
 	a := &app{cfg: cfg, log: newLogger(cfg, logOut), db: db, start: start}
+	if cfg.MemoryLimit > 0 {
+		setMemoryLimit(cfg.MemoryLimit)
+	}
 	var (
 		demoLogins []views.DemoLogin
 		stock      web.DemoStock // nil outside demo mode: the form offers no spares

@@ -105,9 +105,8 @@ func runToken(ctx context.Context, args []string, getenv func(string) string, st
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
-	if *email == "" {
-		return errors.New("--email is required")
-	}
+	// --email is create's alone to require: list without it lists every user's tokens, and
+	// revoke has no such flag.
 	db, err := openDB(ctx, cfg, getenv)
 	if err != nil {
 		return err

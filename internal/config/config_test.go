@@ -136,3 +136,32 @@ func TestSyncEveryDefaultsToSixHoursAndZeroTurnsItOff(t *testing.T) {
 		}
 	}
 }
+
+func TestMemoryLimitDefaultsToASoftCapAndDefersToGOMEMLIMIT(t *testing.T) {
+	for _, c := range []struct {
+		v, gomem string
+		want     int64
+	}{
+		{"", "", config.DefaultMemoryLimit},
+		{"", "1GiB", 0}, // the runtime already applied the operator's GOMEMLIMIT
+		{"256MiB", "1GiB", 256 << 20},
+		{"off", "", 0},
+		{"1GiB", "", 1 << 30},
+		{"100000000", "", 100000000},
+	} {
+		cfg := &config.Config{Addr: "127.0.0.1:9000"}
+		if err := cfg.Resolve(env(validEnvs, "IDSWAP_MEMORY_LIMIT", c.v, "GOMEMLIMIT", c.gomem)); err != nil {
+			t.Fatal(err)
+		}
+		if cfg.MemoryLimit != c.want {
+			t.Errorf("IDSWAP_MEMORY_LIMIT=%q GOMEMLIMIT=%q: %d, want %d", c.v, c.gomem, cfg.MemoryLimit, c.want)
+		}
+	}
+	for _, v := range []string{"lots", "-5MiB", "1MiB"} {
+		cfg := &config.Config{Addr: "127.0.0.1:9000"}
+		err := cfg.Resolve(env(validEnvs, "IDSWAP_MEMORY_LIMIT", v))
+		if err == nil || !strings.Contains(err.Error(), "IDSWAP_MEMORY_LIMIT") {
+			t.Errorf("IDSWAP_MEMORY_LIMIT=%q: %v, want an error naming it", v, err)
+		}
+	}
+}

@@ -22,7 +22,8 @@ const (
 
 // ThrottleRule says how long the next attempt must wait after n failures in a row: nothing
 // for the first Free-1, then First, doubling per failure up to Most. Failures older than
-// Forget no longer count. A wait ends by itself: the right password works again once it is
+// Forget no longer count, and neither does the wait they set: a wait never outlasts Forget
+// after the last failure. A wait ends by itself: the right password works again once it is
 // over, so a guesser can slow a user down but never lock them out.
 type ThrottleRule struct {
 	Free   int
@@ -52,32 +53,66 @@ type LoginClaim struct {
 	Started []string
 }
 
+// throttleRow is one LoginThrottle row as read under its lock.
+type throttleRow struct {
+	Failures int        `db:"Failures"`
+	Last     *time.Time `db:"LastFailureDate"`
+	Next     *time.Time `db:"NextAllowedDate"`
+}
+
 // ClaimLoginAttempt decides, atomically, whether a sign-in attempt for account (a normalised
 // e-mail address) from addr may be checked now, and if so counts it as a failure in advance:
 // so of 50 attempts sent at once, exactly as many are checked as the rules allow, never more.
 // A successful sign-in calls ClearLoginAttempt to take the advance count back. Each burst that
 // starts being slowed down is written to the audit log once.
+//
+// Every attempt runs the same statements, allowed or refused: both rows are read under their
+// lock, both are written, and the transaction commits. A refused attempt writes the rows back
+// as they were, so nothing of it counts (waiting it out is enough), yet it takes as long as a
+// counted one: a throttled account is not a fast path that timing would tell apart.
 func (db *DB) ClaimLoginAttempt(ctx context.Context, account, addr string, acct, byAddr ThrottleRule) (LoginClaim, error) {
 	t, err := db.begin(ctx)
 	if err != nil {
 		return LoginClaim{}, err
 	}
 	defer t.Rollback()
-	var out LoginClaim
-	for _, s := range []struct {
+	subjects := [2]struct {
 		kind, subject string
 		rule          ThrottleRule
-	}{{ThrottleAccount, account, acct}, {ThrottleAddr, addr, byAddr}} {
-		ok, started, err := claimThrottle(ctx, t, s.kind, s.subject, s.rule)
-		if err != nil {
+	}{{ThrottleAccount, account, acct}, {ThrottleAddr, addr, byAddr}}
+	var rows [2]throttleRow
+	allowed := true
+	for i, s := range subjects {
+		if len(s.subject) > 320 {
+			subjects[i].subject = s.subject[:320]
+		}
+		if rows[i], err = lockThrottle(ctx, t, s.kind, subjects[i].subject); err != nil {
 			return LoginClaim{}, err
 		}
-		if !ok {
-			// Refused: nothing of this attempt is counted (the rollback undoes the other
-			// kind's claim), so waiting it out is enough.
-			return LoginClaim{}, nil
+		if waiting(rows[i], s.rule, t.now) {
+			allowed = false
 		}
-		if started {
+	}
+	var out LoginClaim
+	for i, s := range subjects {
+		r := rows[i]
+		n, last, next := r.Failures, r.Last, r.Next // refused: written back as they were
+		if allowed {
+			n = failuresThatCount(r, s.rule, t.now) + 1
+			next = ptr(t.now.Add(s.rule.Delay(n)))
+			last = &t.now
+		}
+		// The stored count is compared too: with the lock above it always matches; without one
+		// (a future dialect) two claims still cannot both take the same slot.
+		res, err := t.exec(ctx, `UPDATE LoginThrottle SET Failures = ?, LastFailureDate = ?, NextAllowedDate = ?
+			WHERE Kind = ? AND Subject = ? AND Failures = ?`, n, last, next, s.kind, s.subject, r.Failures)
+		if err != nil {
+			return LoginClaim{}, fmt.Errorf("store: login throttle: %w", err)
+		}
+		if k, _ := res.RowsAffected(); k != 1 && allowed {
+			return LoginClaim{}, nil // another claim took the slot: refused, nothing counted
+		}
+		if allowed && s.rule.Delay(n) > 0 && s.rule.Delay(n-1) == 0 {
 			out.Started = append(out.Started, s.kind)
 			if err := insertAudit(ctx, t, AuditEvent{Actor: account, Action: ActionLoginThrottled,
 				EntityType: "LoginThrottle", EntityID: s.kind, RemoteAddr: addr}); err != nil {
@@ -85,49 +120,42 @@ func (db *DB) ClaimLoginAttempt(ctx context.Context, account, addr string, acct,
 			}
 		}
 	}
-	out.Allowed = true
+	out.Allowed = allowed
 	return out, t.Commit()
 }
 
-func claimThrottle(ctx context.Context, t *tx, kind, subject string, rule ThrottleRule) (ok, started bool, err error) {
-	if len(subject) > 320 {
-		subject = subject[:320]
-	}
+// lockThrottle reads a throttle row under its lock, making it first if there is none.
+func lockThrottle(ctx context.Context, t *tx, kind, subject string) (throttleRow, error) {
 	lock := t.db.dialect.lockForUpdate()
+	var row throttleRow
 	if _, err := t.exec(ctx, `INSERT INTO LoginThrottle (Kind, Subject, Failures)
 		SELECT ?, ?, 0 WHERE NOT EXISTS (SELECT 1 FROM LoginThrottle`+lock+` WHERE Kind = ? AND Subject = ?)`,
 		kind, subject, kind, subject); err != nil {
-		return false, false, fmt.Errorf("store: login throttle: %w", err)
-	}
-	var row struct {
-		Failures int        `db:"Failures"`
-		Last     *time.Time `db:"LastFailureDate"`
-		Next     *time.Time `db:"NextAllowedDate"`
+		return row, fmt.Errorf("store: login throttle: %w", err)
 	}
 	if err := t.get(ctx, &row, `SELECT Failures, LastFailureDate, NextAllowedDate FROM LoginThrottle`+lock+`
 		WHERE Kind = ? AND Subject = ?`, kind, subject); err != nil {
-		return false, false, fmt.Errorf("store: login throttle: %w", err)
+		return row, fmt.Errorf("store: login throttle: %w", err)
 	}
-	if row.Next != nil && t.now.Before(*row.Next) {
-		return false, false, nil
-	}
-	n := row.Failures
-	if row.Last != nil && rule.Forget > 0 && t.now.Sub(*row.Last) > rule.Forget {
-		n = 0
-	}
-	n++
-	// The stored count is compared too: with the lock above it always matches; without one
-	// (a future dialect) two claims still cannot both take the same slot.
-	res, err := t.exec(ctx, `UPDATE LoginThrottle SET Failures = ?, LastFailureDate = ?, NextAllowedDate = ?
-		WHERE Kind = ? AND Subject = ? AND Failures = ?`, n, t.now, t.now.Add(rule.Delay(n)), kind, subject, row.Failures)
-	if err != nil {
-		return false, false, fmt.Errorf("store: login throttle: %w", err)
-	}
-	if k, _ := res.RowsAffected(); k != 1 {
-		return false, false, nil
-	}
-	return true, rule.Delay(n) > 0 && rule.Delay(n-1) == 0, nil
+	return row, nil
 }
+
+// failuresThatCount is the row's failures in a row, or none once the last is older than Forget.
+func failuresThatCount(r throttleRow, rule ThrottleRule, now time.Time) int {
+	if r.Last != nil && rule.Forget > 0 && now.Sub(*r.Last) > rule.Forget {
+		return 0
+	}
+	return r.Failures
+}
+
+// waiting reports whether the row's wait is still running. Forgiven failures carry no wait:
+// stale failures with a wait still to run (set by a stricter rule, or under a clock that ran
+// ahead) would otherwise keep refusing the real user.
+func waiting(r throttleRow, rule ThrottleRule, now time.Time) bool {
+	return r.Next != nil && now.Before(*r.Next) && failuresThatCount(r, rule, now) > 0
+}
+
+func ptr[T any](v T) *T { return &v }
 
 // ClearLoginAttempt takes back the advance count of a successful sign-in: the account starts
 // afresh, and the client address loses the one failure its claim added.
