@@ -36,6 +36,8 @@ const (
 	ActionBulkChangeComplete AuditAction = "bulkchange.complete"
 	ActionBulkChangeRetry    AuditAction = "bulkchange.retry"
 	ActionBulkChangeCancel   AuditAction = "bulkchange.cancel"
+	// ActionBulkChangeUndo is recorded on the request undone, naming the undo request.
+	ActionBulkChangeUndo AuditAction = "bulkchange.undo"
 	ActionJobRequeue         AuditAction = "job.requeue"
 	ActionProviderWriteGate  AuditAction = "provider.write_gate"
 	// ActionProviderCallback: the callback listener's secret and credentials were rotated.
@@ -52,6 +54,14 @@ type BulkChangeCreateDetails struct {
 	Type     change.Type `json:"type"`
 	Rows     int         `json:"rows"`
 	Provider int64       `json:"provider"`
+	// UndoOf is the request this one undoes.
+	UndoOf int64 `json:"undo_of,omitempty"`
+}
+
+// UndoDetails are the details of ActionBulkChangeUndo: the undo request and its row count.
+type UndoDetails struct {
+	Undo int64 `json:"undo"`
+	Rows int   `json:"rows"`
 }
 
 // BulkChangeCompleteDetails are the details of ActionBulkChangeComplete.

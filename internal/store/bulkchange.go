@@ -32,6 +32,10 @@ type BulkChange struct {
 	ProcessedDate     *time.Time         `db:"ProcessedDate"`
 	ModifiedDate      *time.Time         `db:"ModifiedDate"`
 	Counts            change.Counts      `db:"-"`
+	// UndoOf is the request this one undoes (nil for any other request); UndoneBy lists the
+	// requests that undo this one, oldest first.
+	UndoOf   *int64  `db:"UndoOfBulkChangeId"`
+	UndoneBy []int64 `db:"-"`
 }
 
 // RowIdentifiers are what a bulk change row names: the device's identifiers when the row was
@@ -87,7 +91,9 @@ type NewBulkChange struct {
 	// the same key returns the first batch instead of making another.
 	IdempotencyKey string
 	RemoteAddr     string
-	Rows           []NewDeviceChange
+	// UndoOf names the request this one undoes (request.Service.SubmitUndo); 0 for any other.
+	UndoOf int64
+	Rows   []NewDeviceChange
 }
 
 // NewDeviceChange is one checked row.
@@ -132,13 +138,18 @@ func (db *DB) CreateBulkChange(ctx context.Context, nb NewBulkChange) (id int64,
 	if err := checkClashes(ctx, t, nb.Rows); err != nil {
 		return 0, false, err
 	}
+	if nb.UndoOf != 0 {
+		if err := checkNoOpenUndo(ctx, t, nb.UndoOf); err != nil {
+			return 0, false, err
+		}
+	}
 
 	by := nb.RequestedBy.Email
 	id, err = t.insert(ctx, "DeviceBulkChange",
 		[]string{"TenantId", "ChangeRequestTypeId", "ServiceProviderId", "Status", "Reason", "RequestedByUserId",
-			"IdempotencyKey", "CreatedBy", "CreatedDate", "ModifiedBy", "ModifiedDate"},
+			"IdempotencyKey", "UndoOfBulkChangeId", "CreatedBy", "CreatedDate", "ModifiedBy", "ModifiedDate"},
 		nb.TenantID, nb.Type.ID(), nb.ServiceProviderID, string(change.BatchNew), nb.Reason, nb.RequestedBy.ID,
-		nullIfEmpty(nb.IdempotencyKey), by, t.now, by, t.now)
+		nullIfEmpty(nb.IdempotencyKey), nullIfZero(nb.UndoOf), by, t.now, by, t.now)
 	if err != nil {
 		return 0, false, err
 	}
@@ -167,8 +178,16 @@ func (db *DB) CreateBulkChange(ctx context.Context, nb NewBulkChange) (id int64,
 	tid := nb.TenantID
 	if err := insertAudit(ctx, t, AuditEvent{TenantID: &tid, UserID: &nb.RequestedBy.ID, Actor: by,
 		Action: ActionBulkChangeCreate, EntityType: "DeviceBulkChange", EntityID: fmt.Sprint(id), RemoteAddr: nb.RemoteAddr,
-		Details: BulkChangeCreateDetails{Type: nb.Type, Rows: len(nb.Rows), Provider: nb.ServiceProviderID}}); err != nil {
+		Details: BulkChangeCreateDetails{Type: nb.Type, Rows: len(nb.Rows), Provider: nb.ServiceProviderID, UndoOf: nb.UndoOf}}); err != nil {
 		return 0, false, err
+	}
+	if nb.UndoOf != 0 {
+		// The original's own trail says it was undone, and by which request.
+		if err := insertAudit(ctx, t, AuditEvent{TenantID: &tid, UserID: &nb.RequestedBy.ID, Actor: by,
+			Action: ActionBulkChangeUndo, EntityType: "DeviceBulkChange", EntityID: fmt.Sprint(nb.UndoOf), RemoteAddr: nb.RemoteAddr,
+			Details: UndoDetails{Undo: id, Rows: len(nb.Rows)}}); err != nil {
+			return 0, false, err
+		}
 	}
 	return id, true, t.Commit()
 }
@@ -312,7 +331,8 @@ func deref(p *int64) int64 {
 
 const bulkChangeSelect = `SELECT b.Id, b.TenantId, t.Name AS TenantName, b.ServiceProviderId, sp.DisplayName AS ProviderName,
 	b.ChangeRequestTypeId, b.Status, COALESCE(b.StatusDetails, '') AS StatusDetails, b.Reason, b.RequestedByUserId,
-	b.CreatedBy, b.CreatedDate, COALESCE(b.ProcessedBy, '') AS ProcessedBy, b.ProcessedDate, b.ModifiedDate
+	b.CreatedBy, b.CreatedDate, COALESCE(b.ProcessedBy, '') AS ProcessedBy, b.ProcessedDate, b.ModifiedDate,
+	b.UndoOfBulkChangeId
 FROM DeviceBulkChange b
 JOIN Tenant t ON t.Id = b.TenantId
 JOIN ServiceProvider sp ON sp.Id = b.ServiceProviderId`
@@ -429,6 +449,17 @@ func fillBulkChanges(ctx context.Context, t *tx, bs []*BulkChange) error {
 	}
 	for _, r := range rows {
 		byID[r.BulkChangeID].Counts.Add(change.Status(r.Status), r.N)
+	}
+	var undos []struct {
+		ID     int64 `db:"Id"`
+		UndoOf int64 `db:"UndoOfBulkChangeId"`
+	}
+	if err := t.sel(ctx, &undos, `SELECT Id, UndoOfBulkChangeId FROM DeviceBulkChange
+		WHERE UndoOfBulkChangeId IN (`+marks+`) AND IsDeleted = 0 ORDER BY Id`, ids...); err != nil {
+		return err
+	}
+	for _, u := range undos {
+		byID[u.UndoOf].UndoneBy = append(byID[u.UndoOf].UndoneBy, u.ID)
 	}
 	return nil
 }
