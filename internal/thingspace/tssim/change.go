@@ -281,7 +281,8 @@ func (s *Sim) applyLocked(p *pendingChange) (thingspace.Callback, *thingspace.Ca
 			newEID = id
 		}
 	}
-	if newICCID != "" {
+	returning := newICCID != "" && slices.Contains(s.st.Retired, newICCID) && s.st.RetiredFrom[newICCID] == line.ID
+	if newICCID != "" && !returning {
 		if s.lineWithLocked(thingspace.KindICCID, newICCID) != nil || slices.Contains(s.st.Retired, newICCID) {
 			return fail(CodeICCIDInUse, "SIM %s is already in use or associated with an account", newICCID)
 		}
@@ -324,8 +325,14 @@ func (s *Sim) applyLocked(p *pendingChange) (thingspace.Callback, *thingspace.Ca
 	var newIDs []thingspace.DeviceID
 	if newICCID != "" {
 		s.st.SIMs = slices.DeleteFunc(s.st.SIMs, func(x SIM) bool { return x.ICCID == newICCID })
+		s.st.Retired = slices.DeleteFunc(s.st.Retired, func(x string) bool { return x == newICCID })
+		delete(s.st.RetiredFrom, newICCID)
 		if line.ICCID != "" {
 			s.st.Retired = append(s.st.Retired, line.ICCID)
+			if s.st.RetiredFrom == nil {
+				s.st.RetiredFrom = map[string]int64{}
+			}
+			s.st.RetiredFrom[line.ICCID] = line.ID
 		}
 		line.ICCID = newICCID
 		newIDs = append(newIDs, thingspace.DeviceID{ID: newICCID, Kind: thingspace.KindICCID})
