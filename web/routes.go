@@ -55,6 +55,7 @@ func (s *Server) routes(secure bool) {
 	api.GET(under(paths.APIv1, paths.APIBulkChanges), s.apiBulkChanges)
 	api.GET(under(paths.APIv1, paths.APIBulkChangeRoute), s.apiBulkChange)
 	api.POST(under(paths.APIv1, paths.APICancelRoute), s.apiCancelBulkChange)
+	api.POST(under(paths.APIv1, paths.APIUndoRoute), s.apiUndoBulkChange)
 	api.POST(under(paths.APIv1, paths.APIWebhooks), s.apiCreateWebhook)
 	api.GET(under(paths.APIv1, paths.APIWebhooks), s.apiWebhooks)
 
@@ -95,6 +96,9 @@ func (s *Server) routes(secure bool) {
 	signedIn.GET(paths.BulkChangeRowLogRoute, s.bulkChangeRowLog)
 	signedIn.POST(paths.BulkChangeCancelRoute, s.cancelBulkChange)
 	signedIn.POST(paths.BulkChangeRetryRoute, s.retryBulkChange, requireAdmin)
+	// Undo of a finished request: the confirmation page, and its form (undo.go).
+	signedIn.GET(paths.BulkChangeUndoRoute, s.undoPage)
+	signedIn.POST(paths.BulkChangeUndoRoute, s.undoBulkChange)
 
 	// The user's own sessions and API tokens; admins see every token (account.go).
 	signedIn.GET(paths.AccountSessions, s.accountSessions)
@@ -172,8 +176,13 @@ func (s *Server) routes(secure bool) {
 const bulkTimeout = 2 * time.Minute
 
 // bulkRequest reports whether a request checks or submits a whole change request: the
-// wizard's steps and live check, the submit, the API's create and an admin's retry.
+// wizard's steps and live check, the submit, the API's create and an admin's retry — and an
+// undo's page, form and API call, which also ask the carrier about every old SIM and device
+// (one lookup each, under the carrier rate limit).
 func bulkRequest(c echo.Context) bool {
+	if p := c.Path(); p == paths.BulkChangeUndoRoute || p == paths.APIUndoRoute {
+		return true
+	}
 	if c.Request().Method != http.MethodPost {
 		return false
 	}

@@ -75,6 +75,7 @@ const (
 	BulkChangeRowLogRoute = BulkChangeRoute + "/rows/:rowID/log"
 	BulkChangeCancelRoute = BulkChangeRoute + "/cancel"
 	BulkChangeRetryRoute  = BulkChangeRoute + "/retry"
+	BulkChangeUndoRoute   = BulkChangeRoute + "/undo"
 	DeviceRoute           = Devices + "/:id"
 	OutboxMessageRoute    = AdminOutbox + "/:id"
 	OutboxHTMLRoute       = OutboxMessageRoute + "/html"
@@ -82,6 +83,7 @@ const (
 	OutboxEMLRoute        = OutboxMessageRoute + "/eml"
 	APIBulkChangeRoute    = APIBulkChanges + "/:id"
 	APICancelRoute        = APIBulkChangeRoute + "/cancel"
+	APIUndoRoute          = APIBulkChangeRoute + "/undo"
 	TenantRenameRoute     = AdminTenants + "/:id/rename"
 	TenantActiveRoute     = AdminTenants + "/:id/active"
 	UserActiveRoute       = AdminUsers + "/:id/active"
@@ -128,6 +130,10 @@ func BulkChangeRowLog(bulkChangeID, rowID int64) string {
 
 // BulkChangeCancel cancels a request's rows not yet sent.
 func BulkChangeCancel(bulkChangeID int64) string { return BulkChange(bulkChangeID) + "/cancel" }
+
+// BulkChangeUndo is the undo of a finished request: its confirmation page, and the form posting
+// there.
+func BulkChangeUndo(bulkChangeID int64) string { return BulkChange(bulkChangeID) + "/undo" }
 
 // BulkChangeRetry is an admin's retry of a request that could not run.
 func BulkChangeRetry(bulkChangeID int64) string { return BulkChange(bulkChangeID) + "/retry" }
@@ -241,6 +247,9 @@ func Callback(secret string) string { return ThingSpaceCallback + "/" + url.Path
 
 // APIBulkChange is a request in the JSON API.
 func APIBulkChange(bulkChangeID int64) string { return APIBulkChanges + "/" + id(bulkChangeID) }
+
+// APIBulkChangeUndo undoes a finished request's processed rows, in the JSON API.
+func APIBulkChangeUndo(bulkChangeID int64) string { return APIBulkChange(bulkChangeID) + "/undo" }
 
 // APIBulkChangeCancel cancels a request's rows not yet sent, in the JSON API.
 func APIBulkChangeCancel(bulkChangeID int64) string { return APIBulkChange(bulkChangeID) + "/cancel" }
