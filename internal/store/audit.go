@@ -36,8 +36,6 @@ const (
 	ActionBulkChangeComplete AuditAction = "bulkchange.complete"
 	ActionBulkChangeRetry    AuditAction = "bulkchange.retry"
 	ActionBulkChangeCancel   AuditAction = "bulkchange.cancel"
-	// ActionBulkChangeUndo is recorded on the request undone, naming the undo request.
-	ActionBulkChangeUndo AuditAction = "bulkchange.undo"
 	ActionJobRequeue         AuditAction = "job.requeue"
 	ActionProviderWriteGate  AuditAction = "provider.write_gate"
 	// ActionProviderCallback: the callback listener's secret and credentials were rotated.
@@ -46,7 +44,9 @@ const (
 	ActionChangeCorrected AuditAction = "change.corrected"
 	// ActionChangeSettled: an admin took a row off the "needs attention" list.
 	ActionChangeSettled AuditAction = "change.settled"
-	ActionSeed          AuditAction = "seed"
+	// ActionBulkChangeUndo is recorded on the request undone, naming the undo request.
+	ActionBulkChangeUndo AuditAction = "bulkchange.undo"
+	ActionSeed           AuditAction = "seed"
 )
 
 // BulkChangeCreateDetails are the details of ActionBulkChangeCreate.
