@@ -116,6 +116,7 @@ var auditPages = []auditPage{
 	{"bulk changes, filtered", demo.AcmeManager, visit(fixed("/bulk-changes?status=PROCESSED_WITH_ERRORS&type=ChangeICCID"), "main table")},
 	{"bulk change, running", demo.AcmeManager, visit(func(f *auditFixture) string { return fmt.Sprintf("/bulk-changes/%d", f.running) }, "[data-testid=bulk-status]")},
 	{"bulk change, finished with a failed row", demo.AcmeManager, visit(func(f *auditFixture) string { return fmt.Sprintf("/bulk-changes/%d", f.finished) }, "[data-testid=bulk-status]")},
+	{"undo: confirmation with a row that cannot be undone", demo.AcmeManager, visit(func(f *auditFixture) string { return fmt.Sprintf("/bulk-changes/%d/undo", f.finished) }, "[data-testid=undo-refused]")},
 	{"row log", demo.AcmeManager, visit(func(f *auditFixture) string { return fmt.Sprintf("/bulk-changes/%d/rows/%d/log", f.finished, f.failed) }, "main .crumbs")},
 	{"webhooks", demo.AcmeManager, visit(fixed("/webhooks"), "#webhook-url")},
 	{"webhooks: a bad URL refused", demo.AcmeManager, func(ctx context.Context, f *auditFixture) error {
