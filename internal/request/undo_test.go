@@ -24,7 +24,7 @@ func (w *world) withCarrier(t *testing.T, lines ...tssim.Line) {
 		lines[i].Account, lines[i].State = account, tssim.StateActive
 	}
 	sim, err := tssim.New(tssim.Config{}, tssim.Seed{Lines: lines,
-		Plans: []tssim.Plan{{Code: "LTEM-10MB", Name: "LTE-M"}, {Code: "CAT1-1GB", Name: "Cat-1"}},
+		Plans:    []tssim.Plan{{Code: "LTEM-10MB", Name: "LTE-M"}, {Code: "CAT1-1GB", Name: "Cat-1"}},
 		Accounts: []tssim.Account{{Name: account, ClientID: id, ClientSecret: secret, Username: user, Password: pass}}})
 	if err != nil {
 		t.Fatal(err)
