@@ -20,7 +20,13 @@ type BulkChangePageModel struct {
 	Rows                                        BulkChangeRows
 	BatchLog                                    []LogEntry // entries of the batch as a whole
 	RowLog                                      *RowLog    // a row's log, when the page was asked for with one open
+	// UndoOf is the request this one undoes; UndoneBy the requests that undo this one.
+	UndoOf   *Link
+	UndoneBy []Link
 }
+
+// Link is a link's text and address.
+type Link struct{ Text, URL string }
 
 // BulkChangeStatus is the live region of a bulk change page: it polls itself while the batch
 // runs (PollURL) and stops once the batch is final (PollURL empty).
@@ -41,6 +47,7 @@ type BulkChangeStatus struct {
 	StartsAt                           string // "Starts Mon 9 Mar 2026 22:00 CET (Europe/Paris)." while scheduled
 	RetryURL                           string // set when rows failed: a new request with just those rows
 	AdminRetryURL                      string // admins, batch ERROR: a form posting there
+	UndoURL                            string // finished with rows changed: the undo's confirmation page
 	CSVURL                             string
 	XLSXURL                            string
 }

@@ -300,7 +300,7 @@ func apiBulkChangeOf(b store.BulkChange) apiBulkChange {
 		CreatedBy: b.CreatedBy, CreatedAt: b.CreatedDate, ProcessedAt: b.ProcessedDate, StartAt: b.StartAt, StartedAt: b.StartedDate,
 		Counts: apiCounts{Total: c.Total, New: c.New, Processing: c.Processing, Processed: c.Processed, APIFailed: c.APIFailed,
 			Error: c.Error, Cancelled: c.Cancelled},
-		URL: paths.APIBulkChange(b.ID)}
+		URL: paths.APIBulkChange(b.ID), UndoOf: b.UndoOf, UndoneBy: append([]int64{}, b.UndoneBy...)}
 }
 
 // apiCancelBulkChange is POST /api/v1/bulk-changes/{id}/cancel: like the portal's button, it

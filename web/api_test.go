@@ -13,6 +13,7 @@ import (
 	"github.com/idswap/idswap/internal/change"
 	"github.com/idswap/idswap/internal/demo"
 	"github.com/idswap/idswap/internal/paths"
+	"github.com/idswap/idswap/internal/store"
 )
 
 // apiClient calls the JSON API with a bearer token.
@@ -25,6 +26,16 @@ type apiClient struct {
 func (e *env) apiClient(email string) *apiClient {
 	e.t.Helper()
 	tok, _, err := auth.New(e.db).CreateToken(context.Background(), email, auth.TokenOptions{Name: "test"}, "")
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return &apiClient{t: e.t, e: e, token: tok}
+}
+
+// readOnlyClient is apiClient with a read-only token.
+func (e *env) readOnlyClient(email string) *apiClient {
+	e.t.Helper()
+	tok, _, err := auth.New(e.db).CreateToken(context.Background(), email, auth.TokenOptions{Name: "dashboards", Scope: store.ScopeReadOnly}, "")
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -240,6 +251,9 @@ func TestAPIWebhooks(t *testing.T) {
 		"no events":       {acme, `{"url": "https://erp.acme.example/x", "events": []}`, 422, "Choose at least one event"},
 		"unknown field":   {acme, `{"url": "https://erp.acme.example/x", "events": ["bulk_change.completed"], "secret": "mine"}`, 400, `Unknown field "secret"; the fields are url, events`},
 		"admin no tenant": {admin, `{"url": "https://ops.example/x", "events": ["bulk_change.completed"]}`, 422, "Choose the tenant"},
+		// A read-only token may list the endpoints but not add one (nothing stored: the
+		// admin's list below counts every endpoint).
+		"read-only token": {e.readOnlyClient(demo.AcmeManager), `{"url": "https://erp.acme.example/ro", "events": ["bulk_change.completed"]}`, 403, "read-only"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			status, out := tc.client.call(http.MethodPost, paths.APIWebhooks, tc.body)

@@ -135,6 +135,10 @@ type apiBulkChange struct {
 	StartedAt *time.Time `json:"started_at"`
 	Counts    apiCounts  `json:"counts"`
 	URL       string     `json:"url"`
+	// UndoOf is the request this one undoes (null for others); UndoneBy the requests that
+	// undo this one.
+	UndoOf   *int64  `json:"undo_of"`
+	UndoneBy []int64 `json:"undone_by"`
 }
 
 // apiCounts is how many rows of a request are in each status.

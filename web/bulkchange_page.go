@@ -54,6 +54,7 @@ func (s *Server) bulkChangePage(c echo.Context) error {
 		Type: b.Type.Label(), Provider: b.ProviderName, Tenant: b.TenantName, By: b.CreatedBy, Reason: b.Reason,
 		Created: fmtTime(b.CreatedDate), Total: b.Counts.Total, Status: s.bulkStatus(c, b), Filter: filter, Rows: rows,
 		BatchLog: logEntries(batchLog)}
+	p.UndoOf, p.UndoneBy = undoLinks(b)
 	return render(c, http.StatusOK, views.BulkChangePage(p))
 }
 

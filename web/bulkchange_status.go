@@ -49,6 +49,11 @@ func (s *Server) bulkStatus(c echo.Context, b *store.BulkChange) views.BulkChang
 	if b.Counts.Failed() > 0 {
 		st.RetryURL = paths.RetryFailedRows(b.ID)
 	}
+	// Undo is offered once the request has finished with a line changed; its page says what
+	// can be undone and why not (undo.go).
+	if st.Final && b.Counts.Processed > 0 {
+		st.UndoURL = paths.BulkChangeUndo(b.ID)
+	}
 	// Whether the changed lines came back online with their new identifiers: the carrier's
 	// "changed" is not yet a working device. A failed query hides the line, not the page.
 	if b.Counts.Processed > 0 {

@@ -27,6 +27,8 @@ type RequestService interface {
 	Submit(ctx context.Context, d request.Draft, by request.Submitter) (request.Submitted, error)
 	RetryDraft(ctx context.Context, tenantID, bulkChangeID int64) (request.Draft, error)
 	FreeIdentifiers(ctx context.Context, iccids, imeis []string) ([]string, []string, error)
+	PlanUndo(ctx context.Context, tenantID, bulkChangeID int64) (*request.UndoPlan, error)
+	SubmitUndo(ctx context.Context, tenantID, bulkChangeID int64, key string, by request.Submitter) (request.Submitted, *request.UndoPlan, error)
 }
 
 // DemoStock lists what the demo carrier has on the shelf.

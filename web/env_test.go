@@ -134,12 +134,14 @@ func newEnv(t *testing.T, edit ...func(*web.Config)) *env {
 	logs := &strings.Builder{}
 	outbox := filepath.Join(t.TempDir(), "outbox")
 	eng := process.New(process.Config{Store: db, Mail: notify.NewOutbox(outbox), MailFrom: "idswap@test.example"})
+	requests := request.New(db)
+	requests.UseCarrier(eng)
 	cfg := web.Config{
 		Logger:     slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn})),
 		Store:      db,
 		Auth:       auth.New(db),
 		SessionKey: []byte("session-key-for-tests-0123456789"),
-		Requests:   request.New(db),
+		Requests:   requests,
 		Engine:     eng,
 		OutboxDir:  outbox,
 		Onboard:    onboard.New(db),

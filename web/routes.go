@@ -56,6 +56,7 @@ func (s *Server) routes(secure bool) {
 	api.POST(under(paths.APIv1, paths.APICancelRoute), s.apiCancelBulkChange)
 	api.POST(under(paths.APIv1, paths.APIPauseRoute), s.apiPauseBulkChange)
 	api.POST(under(paths.APIv1, paths.APIResumeRoute), s.apiResumeBulkChange)
+	api.POST(under(paths.APIv1, paths.APIUndoRoute), s.apiUndoBulkChange)
 	api.POST(under(paths.APIv1, paths.APIWebhooks), s.apiCreateWebhook)
 	api.GET(under(paths.APIv1, paths.APIWebhooks), s.apiWebhooks)
 
@@ -96,6 +97,9 @@ func (s *Server) routes(secure bool) {
 	signedIn.POST(paths.BulkChangePauseRoute, s.pauseBulkChange)
 	signedIn.POST(paths.BulkChangeResumeRoute, s.resumeBulkChange)
 	signedIn.POST(paths.BulkChangeRetryRoute, s.retryBulkChange, requireAdmin)
+	// Undo of a finished request: the confirmation page, and its form (undo.go).
+	signedIn.GET(paths.BulkChangeUndoRoute, s.undoPage)
+	signedIn.POST(paths.BulkChangeUndoRoute, s.undoBulkChange)
 
 	// The user's own sessions and API tokens; admins see every token (account.go).
 	signedIn.GET(paths.AccountSessions, s.accountSessions)
@@ -173,8 +177,13 @@ func (s *Server) routes(secure bool) {
 const bulkTimeout = 2 * time.Minute
 
 // bulkRequest reports whether a request checks or submits a whole change request: the
-// wizard's steps and live check, the submit, the API's create and an admin's retry.
+// wizard's steps and live check, the submit, the API's create and an admin's retry — and an
+// undo's page, form and API call, which also ask the carrier about every old SIM and device
+// (one lookup each, under the carrier rate limit).
 func bulkRequest(c echo.Context) bool {
+	if p := c.Path(); p == paths.BulkChangeUndoRoute || p == paths.APIUndoRoute {
+		return true
+	}
 	if c.Request().Method != http.MethodPost {
 		return false
 	}

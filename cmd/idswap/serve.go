@@ -88,6 +88,10 @@ func newApp(ctx context.Context, cfg *config.Config, getenv func(string) string,
 		a.close()
 		return nil, err
 	}
+	// Undo asks the carrier whether each old SIM and device is free, through the engine's
+	// client and rate limit.
+	requests := request.New(db)
+	requests.UseCarrier(a.engine)
 	authSvc := auth.New(db)
 	authSvc.TokenTTL, authSvc.OnThrottle = cfg.TokenTTL, a.metrics.LoginThrottled
 	var portalMetrics http.Handler
@@ -107,7 +111,7 @@ func newApp(ctx context.Context, cfg *config.Config, getenv func(string) string,
 		MetricsToken:   cfg.MetricsToken,
 		DemoLogins:     demoLogins,
 		Metrics:        portalMetrics,
-		Requests:       request.New(db),
+		Requests:       requests,
 		DemoStock:      stock,
 		Engine:         a.engine,
 		OutboxDir:      outboxDir,

@@ -22,13 +22,14 @@ func (m *Metrics) Event(name string) {
 }
 
 // truthCollector reads, at scrape time, what the database says about rows corrected late,
-// callbacks rejected, contradictions open, rows waiting for the carrier and changed rows not
-// yet seen online: the whole installation's numbers, not this process's.
+// callbacks rejected, contradictions open, rows waiting for the carrier, changed rows not yet
+// seen online and outside changes the syncs found: the whole installation's numbers, not this
+// process's (a sync runs in whichever process took its job).
 type truthCollector struct {
 	stats                                   TruthStats
 	log                                     *slog.Logger
 	corrected, rejected, attention, waiting *prometheus.Desc
-	notOnline                               *prometheus.Desc
+	notOnline, outside                      *prometheus.Desc
 }
 
 func newTruthCollector(s TruthStats, log *slog.Logger) *truthCollector {
@@ -39,6 +40,8 @@ func newTruthCollector(s TruthStats, log *slog.Logger) *truthCollector {
 		waiting:   prometheus.NewDesc("idswap_rows_waiting_for_carrier", "Rows sent and not yet confirmed by the carrier.", nil, nil),
 		notOnline: prometheus.NewDesc("idswap_rows_not_seen_online",
 			"Rows changed within the online horizon (store.OnlineHorizon) whose device has not yet connected with its new identifiers.", nil, nil),
+		outside: prometheus.NewDesc("idswap_outside_changes_found_total",
+			"Identifier changes the inventory sync found at the carrier that idswap did not make (\"changed at the carrier, found by sync\"), over every sync run.", nil, nil),
 	}
 }
 
@@ -49,6 +52,7 @@ func (c *truthCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- c.attention
 	ch <- c.waiting
 	ch <- c.notOnline
+	ch <- c.outside
 }
 
 // Collect implements prometheus.Collector; a database that does not answer leaves these
@@ -66,4 +70,5 @@ func (c *truthCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(c.attention, prometheus.GaugeValue, float64(s.Attention))
 	ch <- prometheus.MustNewConstMetric(c.waiting, prometheus.GaugeValue, float64(s.Waiting))
 	ch <- prometheus.MustNewConstMetric(c.notOnline, prometheus.GaugeValue, float64(s.NotOnline))
+	ch <- prometheus.MustNewConstMetric(c.outside, prometheus.CounterValue, float64(s.OutsideChanges))
 }

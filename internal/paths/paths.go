@@ -77,6 +77,7 @@ const (
 	BulkChangeRetryRoute  = BulkChangeRoute + "/retry"
 	BulkChangePauseRoute  = BulkChangeRoute + "/pause"
 	BulkChangeResumeRoute = BulkChangeRoute + "/resume"
+	BulkChangeUndoRoute   = BulkChangeRoute + "/undo"
 	DeviceRoute           = Devices + "/:id"
 	OutboxMessageRoute    = AdminOutbox + "/:id"
 	OutboxHTMLRoute       = OutboxMessageRoute + "/html"
@@ -87,6 +88,7 @@ const (
 	APIPauseRoute         = APIBulkChangeRoute + "/pause"
 	APIResumeRoute        = APIBulkChangeRoute + "/resume"
 	TenantScheduleRoute   = AdminTenants + "/:id/schedule"
+	APIUndoRoute          = APIBulkChangeRoute + "/undo"
 	TenantRenameRoute     = AdminTenants + "/:id/rename"
 	TenantActiveRoute     = AdminTenants + "/:id/active"
 	UserActiveRoute       = AdminUsers + "/:id/active"
@@ -139,6 +141,10 @@ func BulkChangePause(bulkChangeID int64) string { return BulkChange(bulkChangeID
 
 // BulkChangeResume resumes a paused request.
 func BulkChangeResume(bulkChangeID int64) string { return BulkChange(bulkChangeID) + "/resume" }
+
+// BulkChangeUndo is the undo of a finished request: its confirmation page, and the form posting
+// there.
+func BulkChangeUndo(bulkChangeID int64) string { return BulkChange(bulkChangeID) + "/undo" }
 
 // BulkChangeRetry is an admin's retry of a request that could not run.
 func BulkChangeRetry(bulkChangeID int64) string { return BulkChange(bulkChangeID) + "/retry" }
@@ -255,6 +261,9 @@ func Callback(secret string) string { return ThingSpaceCallback + "/" + url.Path
 
 // APIBulkChange is a request in the JSON API.
 func APIBulkChange(bulkChangeID int64) string { return APIBulkChanges + "/" + id(bulkChangeID) }
+
+// APIBulkChangeUndo undoes a finished request's processed rows, in the JSON API.
+func APIBulkChangeUndo(bulkChangeID int64) string { return APIBulkChange(bulkChangeID) + "/undo" }
 
 // APIBulkChangeCancel cancels a request's rows not yet sent, in the JSON API.
 func APIBulkChangeCancel(bulkChangeID int64) string { return APIBulkChange(bulkChangeID) + "/cancel" }

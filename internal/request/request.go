@@ -34,11 +34,14 @@ type Store interface {
 	BulkChange(ctx context.Context, tenantID, id int64) (*store.BulkChange, error)
 	DeviceChanges(ctx context.Context, bulkChangeID int64, f store.DeviceChangeFilter) ([]store.DeviceChange, int, error)
 	FailureCodes(ctx context.Context, bulkChangeID int64) (map[int64]string, error)
+	UndoCandidates(ctx context.Context, bulkChangeID int64) ([]store.UndoCandidate, error)
+	OpenUndo(ctx context.Context, bulkChangeID int64) (int64, error)
 }
 
 // Service checks and submits requests.
 type Service struct {
-	store Store
+	store   Store
+	carrier Carrier // asked by undos only; nil until UseCarrier
 }
 
 // New returns a Service.
@@ -70,6 +73,11 @@ type Draft struct {
 	// RunAtProblem is why the start time given could not be read (the wizard's field); it is
 	// reported as the run_at field's problem.
 	RunAtProblem string
+	// RowPlans, when set, gives rows their own plan choice (change.KeepPlan or a code) by row
+	// index, which wins over their group's: an undo puts back each row's plan before (undo.go).
+	RowPlans map[int]string
+	// UndoOf names the request this one undoes (PlanUndo); 0 for any other request.
+	UndoOf int64
 }
 
 // Fields of a Draft that Result.Fields reports problems for.
@@ -155,7 +163,13 @@ type Group struct {
 	// CurrentPlans counts the group's devices by their current plan code.
 	CurrentPlans map[string]int
 	CostCents    int64
+	// Own counts the group's rows that have their own plan (Draft.RowPlans): the group's
+	// choice does not concern them.
+	Own int
 }
+
+// needsChoice reports whether rows of the group still wait for a plan to be chosen.
+func (g Group) needsChoice() bool { return !g.Chosen && g.Rows > g.Own }
 
 // Check runs every check on a draft and says what is wrong, row by row. It stores nothing. An
 // error is returned only when the checks could not run (the database failed); everything wrong
@@ -186,7 +200,7 @@ func (s *Service) Check(ctx context.Context, d Draft) (*Result, error) {
 	}
 	res.Ready = len(res.Fields) == 0 && res.Invalid == 0 && len(res.Rows) > 0
 	for _, g := range res.Groups {
-		if !g.Chosen || g.Problem != "" {
+		if g.needsChoice() || g.Problem != "" {
 			res.Ready = false
 		}
 	}
@@ -493,10 +507,15 @@ func (s *Service) decidePlans(ctx context.Context, d Draft, res *Result) error {
 		if r.CurrentPlan != nil {
 			g.CurrentPlans[r.CurrentPlan.Code]++
 		}
-		if !g.Chosen {
+		choice, chosen := g.Choice, g.Chosen
+		if c, ok := d.RowPlans[r.Index]; ok {
+			choice, chosen = c, true
+			g.Own++
+		}
+		if !chosen {
 			continue
 		}
-		plan, problem := change.ResolvePlan(r.CurrentPlan, r.NetworkType, g.Choice, byCode)
+		plan, problem := change.ResolvePlan(r.CurrentPlan, r.NetworkType, choice, byCode)
 		if problem != "" {
 			p := change.Problemf(r.Index+1, change.ColumnPlan, "%s", problem)
 			r.PlanProblem = &p
@@ -590,7 +609,7 @@ func (s *Service) Submit(ctx context.Context, d Draft, by Submitter) (Submitted,
 	}
 	nb := store.NewBulkChange{TenantID: res.Tenant.ID, ServiceProviderID: res.Provider.ID, Type: d.Type,
 		Reason: strings.TrimSpace(d.Reason), RequestedBy: by.User, IdempotencyKey: key, RemoteAddr: by.RemoteAddr, RunAt: d.RunAt,
-		Rows: make([]store.NewDeviceChange, 0, len(res.Rows))}
+		UndoOf: d.UndoOf, Rows: make([]store.NewDeviceChange, 0, len(res.Rows))}
 	for _, r := range res.Rows {
 		nb.Rows = append(nb.Rows, newDeviceChange(d, r))
 	}
@@ -654,7 +673,7 @@ func notReady(res *Result) error {
 	}
 	for _, g := range res.Groups {
 		switch {
-		case !g.Chosen:
+		case g.needsChoice():
 			parts = append(parts, fmt.Sprintf("Choose a rate plan for the %d %s.", g.Rows, strings.ToLower(g.Label()[:1])+g.Label()[1:]))
 		case g.Problem != "":
 			parts = append(parts, fmt.Sprintf("Rate plan: %s.", g.Problem))

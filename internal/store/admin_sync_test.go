@@ -67,6 +67,10 @@ func TestSyncStorePath(t *testing.T) {
 		if oc, err := db.OutsideChanges(ctx, f.provider+1, 10); err != nil || len(oc) != 0 {
 			t.Fatalf("OutsideChanges of another provider: %+v %v", oc, err)
 		}
+		// The metric idswap_outside_changes_found_total reads this count.
+		if c, err := db.TruthCounts(ctx); err != nil || c.OutsideChanges != 1 {
+			t.Fatalf("TruthCounts after a sync that found an outside change: %+v %v", c, err)
+		}
 
 		un, err := db.CarrierLines(ctx, store.LineFilter{ProviderID: f.provider, UnassignedOnly: true, Limit: 10})
 		if err != nil || len(un) != 1 || un[0].ICCID != fresh.ICCID {

@@ -44,7 +44,9 @@ const (
 	ActionChangeCorrected AuditAction = "change.corrected"
 	// ActionChangeSettled: an admin took a row off the "needs attention" list.
 	ActionChangeSettled AuditAction = "change.settled"
-	ActionSeed          AuditAction = "seed"
+	// ActionBulkChangeUndo is recorded on the request undone, naming the undo request.
+	ActionBulkChangeUndo AuditAction = "bulkchange.undo"
+	ActionSeed           AuditAction = "seed"
 )
 
 // BulkChangeCreateDetails are the details of ActionBulkChangeCreate.
@@ -52,6 +54,14 @@ type BulkChangeCreateDetails struct {
 	Type     change.Type `json:"type"`
 	Rows     int         `json:"rows"`
 	Provider int64       `json:"provider"`
+	// UndoOf is the request this one undoes.
+	UndoOf int64 `json:"undo_of,omitempty"`
+}
+
+// UndoDetails are the details of ActionBulkChangeUndo: the undo request and its row count.
+type UndoDetails struct {
+	Undo int64 `json:"undo"`
+	Rows int   `json:"rows"`
 }
 
 // BulkChangeCompleteDetails are the details of ActionBulkChangeComplete.

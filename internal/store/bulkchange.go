@@ -35,6 +35,10 @@ type BulkChange struct {
 	StartAt     *time.Time    `db:"StartAt"`
 	StartedDate *time.Time    `db:"StartedDate"`
 	Counts      change.Counts `db:"-"`
+	// UndoOf is the request this one undoes (nil for any other request); UndoneBy lists the
+	// requests that undo this one, oldest first.
+	UndoOf   *int64  `db:"UndoOfBulkChangeId"`
+	UndoneBy []int64 `db:"-"`
 }
 
 // RowIdentifiers are what a bulk change row names: the device's identifiers when the row was
@@ -94,7 +98,9 @@ type NewBulkChange struct {
 	// change.CheckRunAt). Unset, the request starts at once, or when the tenant's maintenance
 	// window next opens if it is closed now. Either way, until then it is SCHEDULED.
 	RunAt *time.Time
-	Rows  []NewDeviceChange
+	// UndoOf names the request this one undoes (request.Service.SubmitUndo); 0 for any other.
+	UndoOf int64
+	Rows   []NewDeviceChange
 }
 
 // NewDeviceChange is one checked row.
@@ -139,6 +145,11 @@ func (db *DB) CreateBulkChange(ctx context.Context, nb NewBulkChange) (id int64,
 	if err := checkClashes(ctx, t, nb.Rows); err != nil {
 		return 0, false, err
 	}
+	if nb.UndoOf != 0 {
+		if err := checkNoOpenUndo(ctx, t, nb.UndoOf); err != nil {
+			return 0, false, err
+		}
+	}
 
 	by := nb.RequestedBy.Email
 	at, err := startAt(ctx, t, nb.TenantID, nb.RunAt)
@@ -151,9 +162,9 @@ func (db *DB) CreateBulkChange(ctx context.Context, nb NewBulkChange) (id int64,
 	}
 	id, err = t.insert(ctx, "DeviceBulkChange",
 		[]string{"TenantId", "ChangeRequestTypeId", "ServiceProviderId", "Status", "Reason", "RequestedByUserId",
-			"IdempotencyKey", "StartAt", "CreatedBy", "CreatedDate", "ModifiedBy", "ModifiedDate"},
+			"IdempotencyKey", "StartAt", "UndoOfBulkChangeId", "CreatedBy", "CreatedDate", "ModifiedBy", "ModifiedDate"},
 		nb.TenantID, nb.Type.ID(), nb.ServiceProviderID, string(status), nb.Reason, nb.RequestedBy.ID,
-		nullIfEmpty(nb.IdempotencyKey), at, by, t.now, by, t.now)
+		nullIfEmpty(nb.IdempotencyKey), at, nullIfZero(nb.UndoOf), by, t.now, by, t.now)
 	if err != nil {
 		return 0, false, err
 	}
@@ -193,8 +204,16 @@ func (db *DB) CreateBulkChange(ctx context.Context, nb NewBulkChange) (id int64,
 	tid := nb.TenantID
 	if err := insertAudit(ctx, t, AuditEvent{TenantID: &tid, UserID: &nb.RequestedBy.ID, Actor: by,
 		Action: ActionBulkChangeCreate, EntityType: "DeviceBulkChange", EntityID: fmt.Sprint(id), RemoteAddr: nb.RemoteAddr,
-		Details: BulkChangeCreateDetails{Type: nb.Type, Rows: len(nb.Rows), Provider: nb.ServiceProviderID}}); err != nil {
+		Details: BulkChangeCreateDetails{Type: nb.Type, Rows: len(nb.Rows), Provider: nb.ServiceProviderID, UndoOf: nb.UndoOf}}); err != nil {
 		return 0, false, err
+	}
+	if nb.UndoOf != 0 {
+		// The original's own trail says it was undone, and by which request.
+		if err := insertAudit(ctx, t, AuditEvent{TenantID: &tid, UserID: &nb.RequestedBy.ID, Actor: by,
+			Action: ActionBulkChangeUndo, EntityType: "DeviceBulkChange", EntityID: fmt.Sprint(nb.UndoOf), RemoteAddr: nb.RemoteAddr,
+			Details: UndoDetails{Undo: id, Rows: len(nb.Rows)}}); err != nil {
+			return 0, false, err
+		}
 	}
 	return id, true, t.Commit()
 }
@@ -305,7 +324,7 @@ func findClashes(ctx context.Context, t *tx, iccids, imeis []string, deviceIDs [
 const bulkChangeSelect = `SELECT b.Id, b.TenantId, t.Name AS TenantName, b.ServiceProviderId, sp.DisplayName AS ProviderName,
 	b.ChangeRequestTypeId, b.Status, COALESCE(b.StatusDetails, '') AS StatusDetails, b.Reason, b.RequestedByUserId,
 	b.CreatedBy, b.CreatedDate, COALESCE(b.ProcessedBy, '') AS ProcessedBy, b.ProcessedDate, b.ModifiedDate,
-	b.StartAt, b.StartedDate
+	b.StartAt, b.StartedDate, b.UndoOfBulkChangeId
 FROM DeviceBulkChange b
 JOIN Tenant t ON t.Id = b.TenantId
 JOIN ServiceProvider sp ON sp.Id = b.ServiceProviderId`
@@ -422,6 +441,17 @@ func fillBulkChanges(ctx context.Context, t *tx, bs []*BulkChange) error {
 	}
 	for _, r := range rows {
 		byID[r.BulkChangeID].Counts.Add(change.Status(r.Status), r.N)
+	}
+	var undos []struct {
+		ID     int64 `db:"Id"`
+		UndoOf int64 `db:"UndoOfBulkChangeId"`
+	}
+	if err := t.sel(ctx, &undos, `SELECT Id, UndoOfBulkChangeId FROM DeviceBulkChange
+		WHERE UndoOfBulkChangeId IN (`+marks+`) AND IsDeleted = 0 ORDER BY Id`, ids...); err != nil {
+		return err
+	}
+	for _, u := range undos {
+		byID[u.UndoOf].UndoneBy = append(byID[u.UndoOf].UndoneBy, u.ID)
 	}
 	return nil
 }

@@ -375,6 +375,9 @@ type TruthCounts struct {
 	Waiting          int `db:"Waiting"` // rows sent and not yet confirmed by the carrier
 	// NotOnline: rows changed within the online horizon whose device has not been seen online.
 	NotOnline int `db:"NotOnline"`
+	// OutsideChanges: identifier changes the inventory sync found at the carrier that idswap
+	// did not make (OutsideChangeReason), over every sync run: it only grows.
+	OutsideChanges int `db:"OutsideChanges"`
 }
 
 // OnlineHorizon is how long after a change its device is watched for coming online
@@ -382,7 +385,9 @@ type TruthCounts struct {
 const OnlineHorizon = 72 * time.Hour
 
 // TruthCounts counts corrected rows, rejected callbacks, open contradictions, rows waiting for
-// the carrier and rows changed in the last OnlineHorizon not yet seen online.
+// the carrier, rows changed in the last OnlineHorizon not yet seen online, and the outside
+// changes the inventory syncs found (each run's count, which the sync keeps as it records them
+// in the identifier history: a sum over a small table, not a scan of the history).
 func (db *DB) TruthCounts(ctx context.Context) (TruthCounts, error) {
 	t, err := db.beginRead(ctx)
 	if err != nil {
@@ -395,7 +400,8 @@ func (db *DB) TruthCounts(ctx context.Context) (TruthCounts, error) {
 		(SELECT COUNT(*) FROM ThingSpaceCallBackResponseLog WHERE RejectedReason IS NOT NULL) AS Rejected,
 		(SELECT COUNT(*) FROM M2M_DeviceChange WHERE AttentionDate IS NOT NULL) AS Attention,
 		(SELECT COUNT(*) FROM M2M_DeviceChange WHERE Status = ?) AS Waiting,
-		(SELECT COUNT(*) FROM M2M_DeviceChange WHERE Status = ? AND OnlineSince IS NULL AND ProcessedDate >= ?) AS NotOnline`,
+		(SELECT COUNT(*) FROM M2M_DeviceChange WHERE Status = ? AND OnlineSince IS NULL AND ProcessedDate >= ?) AS NotOnline,
+		(SELECT COALESCE(SUM(ChangedOutside), 0) FROM InventorySyncRun) AS OutsideChanges`,
 		string(change.StatusProcessing), string(change.StatusProcessed), time.Now().UTC().Add(-OnlineHorizon))
 	return c, err
 }

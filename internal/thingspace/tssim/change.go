@@ -311,7 +311,7 @@ func (s *Sim) applyLocked(p *pendingChange) (thingspace.Callback, *thingspace.Ca
 		return s.failedLocked(p, line, p.fault.Code, p.fault.Message), listener
 	}
 	to := requestedIdentifiers(p)
-	if code, msg := s.inUseLocked(to); code != "" {
+	if code, msg := s.inUseLocked(line, to); code != "" {
 		return s.failedLocked(p, line, code, msg), listener
 	}
 	plan, code, msg := s.planForLocked(line, p.req.ServicePlan, to.imei)
@@ -369,9 +369,11 @@ func requestedIdentifiers(p *pendingChange) newIdentifiers {
 }
 
 // inUseLocked refuses a new ICCID that is on a line, retired or unknown, and a
-// new IMEI or EID that is on a line: the code and message, or "".
-func (s *Sim) inUseLocked(to newIdentifiers) (code, msg string) {
-	if to.iccid != "" {
+// new IMEI or EID that is on a line: the code and message, or "". A line may take
+// back the SIM it last gave up (an undo; see DECISIONS "Undo").
+func (s *Sim) inUseLocked(line *lineState, to newIdentifiers) (code, msg string) {
+	returning := to.iccid != "" && slices.Contains(s.st.Retired, to.iccid) && s.st.RetiredFrom[to.iccid] == line.ID
+	if to.iccid != "" && !returning {
 		if s.lineWithLocked(thingspace.KindICCID, to.iccid) != nil || slices.Contains(s.st.Retired, to.iccid) {
 			return CodeICCIDInUse, fmt.Sprintf("SIM %s is already in use or associated with an account", to.iccid)
 		}
@@ -423,8 +425,14 @@ func (s *Sim) changeLineLocked(p *pendingChange, line *lineState, to newIdentifi
 	var newIDs []thingspace.DeviceID
 	if to.iccid != "" {
 		s.st.SIMs = slices.DeleteFunc(s.st.SIMs, func(x SIM) bool { return x.ICCID == to.iccid })
+		s.st.Retired = slices.DeleteFunc(s.st.Retired, func(x string) bool { return x == to.iccid })
+		delete(s.st.RetiredFrom, to.iccid)
 		if line.ICCID != "" {
 			s.st.Retired = append(s.st.Retired, line.ICCID)
+			if s.st.RetiredFrom == nil {
+				s.st.RetiredFrom = map[string]int64{}
+			}
+			s.st.RetiredFrom[line.ICCID] = line.ID
 		}
 		line.ICCID = to.iccid
 		newIDs = append(newIDs, thingspace.DeviceID{ID: to.iccid, Kind: thingspace.KindICCID})

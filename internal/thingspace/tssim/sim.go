@@ -83,8 +83,13 @@ type carrierState struct {
 	TACs  []TACRange          `json:"tacs"`
 	// Retired ICCIDs left a line; the carrier still knows them, so they
 	// cannot be reused without a delete (thingspace-api.md §2.4).
-	Retired      []string `json:"retiredIccids"`
-	NextDeviceID int64    `json:"nextDeviceId"`
+	Retired []string `json:"retiredIccids"`
+	// RetiredFrom is the line (lineState.ID) each retired ICCID left. That line may take its
+	// old SIM back — a swap reversed, as an idswap undo does — and no other line may.
+	// [UNCONFIRMED] thingspace-api.md §2.4 does not say whether the carrier lets a line take
+	// back the SIM it just left without a delete; the simulator assumes it does.
+	RetiredFrom  map[string]int64 `json:"retiredFrom,omitempty"`
+	NextDeviceID int64            `json:"nextDeviceId"`
 }
 
 type accountState struct {

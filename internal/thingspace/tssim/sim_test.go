@@ -262,6 +262,36 @@ func TestRetiredSIMCannotBeReused(t *testing.T) {
 	}
 }
 
+// A line may take back the SIM it just left (an undo of the swap); the SIM it gives up is
+// retired in turn, and no other line may take either.
+func TestARetiredSIMGoesBackOnlyToItsOwnLine(t *testing.T) {
+	e := MustEnv(t, tssim.Config{})
+	e.MustListen(t)
+	ctx := context.Background()
+	swap := func(from, to string) *thingspace.Callback {
+		t.Helper()
+		if _, err := e.Client.ChangeIdentifier(ctx, thingspace.ChangeIdentifierRequest{DeviceIDs: ids(from, "iccid"), DeviceIDsTo: ids(to, "iccid"), Change4GOption: thingspace.ChangeICCID}); err != nil {
+			t.Fatal(err)
+		}
+		return e.MustCallback(t)
+	}
+	if cb := swap(line1ICCID, spareSIM); !cb.Succeeded() {
+		t.Fatalf("first change failed: %+v", cb.FaultResponse)
+	}
+	if cb := swap(line2ICCID, line1ICCID); cb.Succeeded() || cb.FaultResponse.FaultCode != tssim.CodeICCIDInUse {
+		t.Fatalf("another line took the retired SIM: %+v", cb)
+	}
+	if cb := swap(spareSIM, line1ICCID); !cb.Succeeded() {
+		t.Fatalf("the line could not take its own SIM back: %+v", cb.FaultResponse)
+	}
+	if l, ok := e.Sim.Line(line1ICCID); !ok || l.ICCID != line1ICCID {
+		t.Fatalf("line after the undo: %+v %v", l, ok)
+	}
+	if cb := swap(line2ICCID, spareSIM); cb.Succeeded() || cb.FaultResponse.FaultCode != tssim.CodeICCIDInUse {
+		t.Fatalf("the SIM given up was not retired: %+v", cb)
+	}
+}
+
 func TestStateFileSurvivesRestart(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "carrier.json")
 	e := MustEnv(t, tssim.Config{StateFile: path})
