@@ -283,7 +283,7 @@ func TestBrowserAccessibilityAudit(t *testing.T) {
 	if err != nil || len(ds) != 9 {
 		t.Fatalf("devices: %d %v", len(ds), err)
 	}
-	sims := demo.Build(demo.Options{}).Carrier.SIMs
+	sims := demo.Build().Carrier.SIMs
 	f := &auditFixture{app: app, db: db, deviceID: ds[0].ID, oldICCID: ds[0].ICCID}
 	// A request that ends with a row failed: the second new SIM is one the carrier never had.
 	unknown := sims[1].ICCID[:12] + "99999999"

@@ -69,7 +69,7 @@ func startApp(t *testing.T, args ...string) *runningApp {
 // carrier stop.
 func startAppHolding(t *testing.T, cfg tssim.Config) (app *runningApp, hold func()) {
 	t.Helper()
-	sim, err := tssim.New(cfg, demo.Build(demo.Options{}).Carrier)
+	sim, err := tssim.New(cfg, demo.Build().Carrier)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -173,7 +173,7 @@ func demoBatch(t *testing.T, db *store.DB, n int) (int64, []store.DeviceChange) 
 		t.Fatalf("devices: %d %v", len(ds), err)
 	}
 	// The demo world is built from a fixed seed: these are the spare SIMs the app's carrier has.
-	sims := demo.Build(demo.Options{}).Carrier.SIMs
+	sims := demo.Build().Carrier.SIMs
 	const reason = "SIMs failed in the field"
 	var rows []store.NewDeviceChange
 	for i, d := range ds {
