@@ -19,8 +19,8 @@ func TestKeyScanAgreesWithTheFullDecode(t *testing.T) {
 		{`{"accountName":"a","nested":{"accountName":"b"}}`, false},
 		{`{"accountName":"has \"quotes\" and , commas { [","ipAddress":"0.0.0.0"}`, true},
 		{`{"accountName":"a","newThing":1}`, false},
-		{`{"AccountName":"a"}`, false},                      // a case the scan does not judge: looked at closer
-		{`{"account\u004eame":"a"}`, false},                 // an escaped key: looked at closer
+		{`{"AccountName":"a"}`, false},      // a case the scan does not judge: looked at closer
+		{`{"account\u004eame":"a"}`, false}, // an escaped key: looked at closer
 		{`{"deviceIds":[],"extra":{"accountName":"x"}}`, false},
 		{`{"connected":false,"lastConnectionDate":"2024-01-02T09:00:00Z"}`, true},
 		{`{}`, true},
