@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/idswap/idswap/internal/apperr"
+	"github.com/idswap/idswap/internal/auth"
 	"github.com/idswap/idswap/internal/inventory"
 	"github.com/idswap/idswap/internal/onboard"
 	"github.com/idswap/idswap/internal/store"
@@ -49,6 +50,11 @@ func Setup(ctx context.Context, db *store.DB, w World, o SetupOptions) (provider
 		}
 	}
 
+	// One hash for every demo user, as they share one password.
+	hash, err := auth.HashPassword(o.Password)
+	if err != nil {
+		return 0, false, fmt.Errorf("demo password: %w", err)
+	}
 	tenants := map[string]int64{}
 	for _, t := range w.Tenants {
 		id, err := findOrCreate(func() (int64, error) {
@@ -72,7 +78,7 @@ func Setup(ctx context.Context, db *store.DB, w World, o SetupOptions) (provider
 			return got.ID, nil
 		}, func() (int64, error) {
 			return on.CreateUser(ctx, a, onboard.NewUser{Email: u.Email, DisplayName: u.DisplayName, Role: u.Role,
-				Password: o.Password, TenantID: tenants[u.Tenant]})
+				PasswordHash: hash, TenantID: tenants[u.Tenant]})
 		})
 		if err != nil {
 			return 0, false, fmt.Errorf("demo user %s: %w", u.Email, err)
