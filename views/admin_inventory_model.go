@@ -15,6 +15,26 @@ type InventoryAdminPageModel struct {
 	Error     string // the assign form's answer
 	RuleError string // the rule form's answer
 	Rule      RuleForm
+	// CSVHeader is the assignment CSV's header; CSVError the upload form's answer; CSVPreview
+	// what an uploaded file would assign (nil before an upload).
+	CSVHeader  string
+	CSVError   string
+	CSVPreview *AssignPreview
+}
+
+// AssignPreview is what an assignment CSV would do, with an error per bad row; CSV is the
+// file's text, posted back on confirm to be checked again and applied.
+type AssignPreview struct {
+	Rows   []AssignRow
+	Errors []string
+	CSV    string
+}
+
+// AssignRow is one good row of an assignment CSV.
+type AssignRow struct {
+	Line       int
+	Identifier string
+	From, To   string // tenant names; From is "" for an unassigned line
 }
 
 // LineRow is one unassigned carrier line.

@@ -4,10 +4,12 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/idswap/idswap/internal/apperr"
+	"github.com/idswap/idswap/internal/inventory"
 	"github.com/idswap/idswap/internal/paths"
 	"github.com/idswap/idswap/internal/store"
 	"github.com/idswap/idswap/views"
@@ -80,4 +82,58 @@ func (s *Server) deleteRule(c echo.Context) error {
 		return err
 	}
 	return done(c, paths.Inventory(formID(c, "provider")), "Rule deleted; the lines it placed stay where they are.")
+}
+
+// previewAssignCSV checks an uploaded assignment CSV (identifier → tenant name) and shows every
+// row, with an error per bad row. It assigns nothing; a preview without errors offers to apply it.
+func (s *Server) previewAssignCSV(c echo.Context) error {
+	provider := formID(c, "provider")
+	text, err := uploadedText(c, "file")
+	if err == nil {
+		var p *inventory.AssignPreview
+		if p, err = s.inventory.PreviewAssignCSV(c.Request().Context(), provider, strings.NewReader(text)); err == nil {
+			status := http.StatusOK
+			if len(p.Errors) > 0 {
+				status = http.StatusUnprocessableEntity
+			}
+			return s.renderInventory(c, status, views.InventoryAdminPageModel{Provider: provider, CSVPreview: assignPreview(p, text),
+				Rule: views.RuleForm{Kind: "group", Priority: "100"}})
+		}
+	}
+	if msg, ok := formFailure(err); ok {
+		return s.renderInventory(c, http.StatusUnprocessableEntity, views.InventoryAdminPageModel{Provider: provider, CSVError: msg,
+			Rule: views.RuleForm{Kind: "group", Priority: "100"}})
+	}
+	return err
+}
+
+// applyAssignCSV applies a previewed assignment CSV: it is checked again now, and applied only
+// whole, in one transaction.
+func (s *Server) applyAssignCSV(c echo.Context) error {
+	ctx := c.Request().Context()
+	provider, text := formID(c, "provider"), c.FormValue("csv")
+	p, err := s.inventory.PreviewAssignCSV(ctx, provider, strings.NewReader(text))
+	var placed, moved int
+	if err == nil {
+		placed, moved, err = s.inventory.ApplyAssignCSV(ctx, actor(c), p)
+	}
+	if err != nil {
+		if msg, ok := formFailure(err); ok {
+			m := views.InventoryAdminPageModel{Provider: provider, CSVError: msg, Rule: views.RuleForm{Kind: "group", Priority: "100"}}
+			if p != nil {
+				m.CSVPreview = assignPreview(p, text)
+			}
+			return s.renderInventory(c, http.StatusUnprocessableEntity, m)
+		}
+		return err
+	}
+	return done(c, paths.Inventory(provider), fmt.Sprintf("%d line(s) assigned, %d moved from another tenant.", placed, moved))
+}
+
+func assignPreview(p *inventory.AssignPreview, text string) *views.AssignPreview {
+	v := &views.AssignPreview{Errors: p.Errors, CSV: text}
+	for _, r := range p.Rows {
+		v.Rows = append(v.Rows, views.AssignRow{Line: r.Line, Identifier: r.Identifier, From: r.From, To: r.TenantName})
+	}
+	return v
 }

@@ -5,6 +5,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/idswap/idswap/internal/inventory"
 	"github.com/idswap/idswap/internal/paths"
 	"github.com/idswap/idswap/internal/store"
 	"github.com/idswap/idswap/views"
@@ -26,7 +27,7 @@ func (s *Server) renderInventory(c echo.Context, status int, m views.InventoryAd
 	if m.Providers, m.Provider, err = s.providerOptions(c, m.Provider); err != nil {
 		return err
 	}
-	m.Layout = layout(c, "Inventory", "admin")
+	m.Layout, m.CSVHeader = layout(c, "Inventory", "admin"), inventory.AssignCSVHeader
 	if m.Provider == 0 {
 		return render(c, status, views.InventoryAdminPage(m))
 	}

@@ -14,16 +14,17 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"github.com/idswap/idswap/internal/change"
+	"github.com/idswap/idswap/internal/demo"
 	"github.com/idswap/idswap/internal/store"
 )
 
 // Helpers for the change request tests: demo identifiers, multipart posts, and reading pages.
 
 // activeDevices returns n active devices of a demo tenant, as seeded.
-func (e *env) activeDevices(tenant string, n int) []store.SeedDevice {
+func (e *env) activeDevices(tenant string, n int) []demo.Device {
 	e.t.Helper()
-	var out []store.SeedDevice
-	for _, d := range e.world.Store.Devices {
+	var out []demo.Device
+	for _, d := range e.world.Devices {
 		if d.TenantName == tenant && d.StatusID == store.DeviceStatusActive && len(out) < n {
 			out = append(out, d)
 		}
@@ -35,14 +36,14 @@ func (e *env) activeDevices(tenant string, n int) []store.SeedDevice {
 }
 
 // device returns the first seeded device of a tenant with a status.
-func (e *env) device(tenant string, status int) store.SeedDevice {
-	for _, d := range e.world.Store.Devices {
+func (e *env) device(tenant string, status int) demo.Device {
+	for _, d := range e.world.Devices {
 		if d.TenantName == tenant && d.StatusID == status {
 			return d
 		}
 	}
 	e.t.Fatalf("no device of %s with status %d", tenant, status)
-	return store.SeedDevice{}
+	return demo.Device{}
 }
 
 // spareIMEI returns the n-th unused device of a network type.

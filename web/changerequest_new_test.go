@@ -243,7 +243,7 @@ func TestPlanStepOffersOnlyCompatiblePlans(t *testing.T) {
 	if name != "plan.5G/change" {
 		t.Fatalf("select %q", name)
 	}
-	for _, p := range e.world.Store.Plans {
+	for _, p := range e.world.Plans {
 		has := groups.Find(`option[value="`+p.Code+`"]`).Length() == 1
 		serves5G := false
 		for _, n := range p.NetworkTypes {
@@ -258,7 +258,7 @@ func TestPlanStepOffersOnlyCompatiblePlans(t *testing.T) {
 	_, body = c.postMultipart(paths.NewBulkChange, form, "", "", nil)
 	doc = mustDoc(t, body)
 	var was float64
-	for _, p := range e.world.Store.Plans {
+	for _, p := range e.world.Plans {
 		if p.Code == d.PlanCode {
 			was = p.MonthlyRate
 		}

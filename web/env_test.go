@@ -27,6 +27,7 @@ import (
 	"github.com/idswap/idswap/internal/process"
 	"github.com/idswap/idswap/internal/request"
 	"github.com/idswap/idswap/internal/store"
+	"github.com/idswap/idswap/internal/thingspace/tssim"
 	"github.com/idswap/idswap/web"
 )
 
@@ -86,8 +87,8 @@ func seededCopy(t *testing.T) (string, demo.World) {
 			seeded.err = err
 			return
 		}
-		seeded.world = demo.Build(demo.Options{PasswordHash: demoHash, BaseURL: "http://127.0.0.1:1", CallbackSecret: "test-callback-secret"})
-		_, _, seeded.err = db.Seed(ctx, seeded.world.Store, "test")
+		seeded.world = demo.Build()
+		seeded.err = buildDemo(ctx, db, seeded.world)
 		if seeded.err == nil {
 			// Fold the WAL into the main file so that copying that one file copies everything.
 			seeded.err = db.Checkpoint(ctx)
@@ -105,6 +106,35 @@ func seededCopy(t *testing.T) (string, demo.World) {
 		t.Fatal(err)
 	}
 	return path, seeded.world
+}
+
+// buildDemo builds the demo world as serve --demo does (demo.Setup: onboarding, then a sync of
+// a simulator holding the demo's lines), then points the provider at an address where no
+// carrier answers, as these tests expect, and gives the demo users a cheap password hash.
+func buildDemo(ctx context.Context, db *store.DB, w demo.World) error {
+	sim, err := tssim.New(tssim.DefaultConfig(), w.Carrier)
+	if err != nil {
+		return err
+	}
+	srv := httptest.NewServer(sim.Handler())
+	defer func() { srv.Close(); sim.Close() }()
+	pid, _, err := demo.Setup(ctx, db, w, demo.SetupOptions{BaseURL: srv.URL, Password: demoPassword, CallbackSecret: "test-callback-secret"})
+	if err != nil {
+		return err
+	}
+	if err := db.SetBaseURL(ctx, pid, "http://127.0.0.1:1", "test"); err != nil {
+		return err
+	}
+	for _, u := range w.Users {
+		got, err := db.UserByEmail(ctx, u.Email)
+		if err != nil {
+			return err
+		}
+		if err := db.SetPassword(ctx, got.ID, demoHash, "test"); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // newEnvWith is newEnv with one change to the web configuration.

@@ -159,6 +159,8 @@ func (s *Server) routes(secure bool) {
 	admin.POST(under(paths.Admin, paths.AdminDeviceModels), s.storeDeviceModels)
 	admin.GET(under(paths.Admin, paths.AdminInventory), s.adminInventory)
 	admin.POST(under(paths.Admin, paths.AdminAssign), s.assignLines)
+	admin.POST(under(paths.Admin, paths.AdminAssignCheck), s.previewAssignCSV)
+	admin.POST(under(paths.Admin, paths.AdminAssignCSV), s.applyAssignCSV)
 	admin.POST(under(paths.Admin, paths.AdminRules), s.addRule)
 	admin.POST(under(paths.Admin, paths.RuleDeleteRoute), s.deleteRule)
 	admin.GET(under(paths.Admin, paths.AdminSync), s.adminSync)

@@ -111,7 +111,7 @@ func TestManagerSeesOnlyTheirTenant(t *testing.T) {
 		t.Fatalf("Acme's device count is missing")
 	}
 	var globexICCID string
-	for _, d := range e.world.Store.Devices {
+	for _, d := range e.world.Devices {
 		if d.TenantName == demo.TenantGlobex {
 			globexICCID = d.ICCID
 			break

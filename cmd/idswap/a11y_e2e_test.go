@@ -238,6 +238,17 @@ var auditPages = []auditPage{
 			chromedp.WaitVisible(chromedp.CSS(`[data-testid=models-errors]`)))
 	}},
 	{"inventory (admin)", demo.AdminEmail, visit(fixed("/admin/inventory"), "[data-testid=rules]")},
+	{"inventory (admin), an assignment CSV with a bad row", demo.AdminEmail, func(ctx context.Context, f *auditFixture) error {
+		upload := fmt.Sprintf(`(() => {
+			const dt = new DataTransfer();
+			dt.items.add(new File(["identifier,tenant\n%s,%s\n89148000000000000000,Umbrella\n"], "assign.csv", {type: "text/csv"}));
+			document.querySelector("#assign-file").files = dt.files;
+			document.querySelector("[data-testid=assign-csv-upload]").submit();
+		})()`, demo.Build().Devices[0].MSISDN, demo.TenantGlobex)
+		return chromedp.Do(ctx, chromedp.Navigate(f.app.URL+"/admin/inventory"), chromedp.WaitVisible(chromedp.CSS(`#assign-file`)),
+			chromedp.Evaluate[chromedp.Void](upload),
+			chromedp.WaitVisible(chromedp.CSS(`[data-testid=assign-csv-errors]`)))
+	}},
 	{"sync", demo.AdminEmail, visit(fixed("/admin/sync"), "[data-testid=sync-runs]")},
 }
 
@@ -299,7 +310,7 @@ func TestBrowserAccessibilityAudit(t *testing.T) {
 	if err != nil || len(ds) != 9 {
 		t.Fatalf("devices: %d %v", len(ds), err)
 	}
-	sims := demo.Build(demo.Options{}).Carrier.SIMs
+	sims := demo.Build().Carrier.SIMs
 	f := &auditFixture{app: app, db: db, deviceID: ds[0].ID, oldICCID: ds[0].ICCID}
 	// A request that ends with a row failed: the second new SIM is one the carrier never had.
 	unknown := sims[1].ICCID[:12] + "99999999"

@@ -62,7 +62,7 @@ func rateBenchRun(b *testing.B, bin string, workers int) (time.Duration, int) {
 	defer cancel()
 	// The demo carrier has 300 spare SIMs; the request needs 600. Its state file starts with
 	// the demo world and 300 SIMs more.
-	world := demo.Build(demo.Options{})
+	world := demo.Build()
 	seed := world.Carrier
 	for i := range rateBenchRows - len(seed.SIMs) {
 		seed.SIMs = append(seed.SIMs, tssim.SIM{ICCID: fmt.Sprintf("8914800099%010d", i)})

@@ -125,7 +125,7 @@ func startCarrier(t *testing.T) *httptest.Server {
 	t.Helper()
 	cfg := tssim.DefaultConfig()
 	cfg.CallbackDelay = callbackDelay
-	sim, err := tssim.New(cfg, demo.Build(demo.Options{}).Carrier)
+	sim, err := tssim.New(cfg, demo.Build().Carrier)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"crypto/rand"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -14,7 +13,6 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/idswap/idswap/internal/auth"
 	"github.com/idswap/idswap/internal/config"
 	"github.com/idswap/idswap/internal/demo"
 	"github.com/idswap/idswap/internal/store"
@@ -30,39 +28,27 @@ type demoCarrier struct {
 	srv        *http.Server // the simulator's listener
 	baseURL    string
 	providerID int64
-	seeded     bool
-	seedTime   time.Duration
+	built      bool
 	logins     []views.DemoLogin
 }
 
-// startDemo seeds the demo world on first start and starts the carrier. The simulator keeps its
-// state in DATA/tssim-state.json so that swaps made before a restart are still there after it,
-// matching the database.
+// startDemo starts the carrier and, on first start, builds the demo world through the admin's
+// path (demo.Setup: onboarding services, then a sync of the simulator's lines). The simulator
+// keeps its state in DATA/tssim-state.json so that swaps made before a restart are still there
+// after it, matching the database.
 func startDemo(ctx context.Context, cfg *config.Config, db *store.DB, log *slog.Logger) (*demoCarrier, error) {
 	d := &demoCarrier{}
-	hash, err := auth.HashPassword(cfg.DemoPassword)
+	world := demo.Build()
+	statePath := filepath.Join(cfg.DataDir, "tssim-state.json")
+	exists, err := demo.Exists(ctx, db)
 	if err != nil {
-		return nil, fmt.Errorf("IDSWAP_DEMO_PASSWORD: %w", err)
-	}
-	secret := make([]byte, 24)
-	if _, err := rand.Read(secret); err != nil {
 		return nil, err
 	}
-	t0 := time.Now()
-	world := demo.Build(demo.Options{PasswordHash: hash, BaseURL: "http://127.0.0.1:0",
-		CallbackSecret: base64.RawURLEncoding.EncodeToString(secret)})
-	d.seeded, d.providerID, err = db.Seed(ctx, world.Store, "idswap demo")
-	if err != nil {
-		return nil, fmt.Errorf("seed the demo data: %w", err)
-	}
-	d.seedTime = time.Since(t0)
-	statePath := filepath.Join(cfg.DataDir, "tssim-state.json")
-	if d.seeded {
+	if !exists && cfg.TSSimURL == "" {
 		// A fresh database with an old carrier state would disagree line by line: start both anew.
 		if err := os.Remove(statePath); err != nil && !errors.Is(err, os.ErrNotExist) {
 			return nil, err
 		}
-		log.Info("demo data seeded", "devices", len(world.Store.Devices), "duration", d.seedTime.Round(time.Millisecond))
 	}
 
 	d.baseURL = cfg.TSSimURL
@@ -88,14 +74,23 @@ func startDemo(ctx context.Context, cfg *config.Config, db *store.DB, log *slog.
 		}()
 		d.baseURL = "http://" + ln.Addr().String()
 	}
-	if err := db.SetBaseURL(ctx, d.providerID, d.baseURL, "idswap demo"); err != nil {
+
+	t0 := time.Now()
+	d.providerID, d.built, err = demo.Setup(ctx, db, world, demo.SetupOptions{BaseURL: d.baseURL, Password: cfg.DemoPassword})
+	if err != nil {
+		d.close()
+		return nil, fmt.Errorf("build the demo through onboarding and sync: %w", err)
+	}
+	if d.built {
+		log.Info("demo built through onboarding and sync", "devices", len(world.Devices), "duration", time.Since(t0).Round(time.Millisecond))
+	} else if err := db.SetBaseURL(ctx, d.providerID, d.baseURL, demo.SetupActor); err != nil {
 		d.close()
 		return nil, err
 	}
-	for _, u := range world.Store.Users {
+	for _, u := range world.Users {
 		role := u.Role
-		if u.TenantName != "" {
-			role += ", " + u.TenantName
+		if u.Tenant != "" {
+			role += ", " + u.Tenant
 		} else {
 			role += ", every tenant"
 		}

@@ -31,8 +31,8 @@ func TestBrowserChangeRequest(t *testing.T) {
 	signIn(t, ctx, app, demo.AcmeManager)
 
 	// The demo world is generated from a fixed seed: the same lines the app seeded.
-	var acme []store.SeedDevice
-	for _, d := range demo.Build(demo.Options{}).Store.Devices {
+	var acme []demo.Device
+	for _, d := range demo.Build().Devices {
 		if d.TenantName == demo.TenantAcme && d.StatusID == store.DeviceStatusActive && len(acme) < 3 {
 			acme = append(acme, d)
 		}
@@ -176,15 +176,15 @@ func TestTokenCreateAndTheAPI(t *testing.T) {
 	if !strings.HasPrefix(token, "idsw_") || !strings.Contains(errOut.String(), "This is the only time it is shown") {
 		t.Fatalf("token %q, message %q", token, errOut.String())
 	}
-	var d store.SeedDevice
-	for _, x := range demo.Build(demo.Options{}).Store.Devices {
+	var d demo.Device
+	for _, x := range demo.Build().Devices {
 		if x.TenantName == demo.TenantAcme && x.StatusID == store.DeviceStatusActive {
 			d = x
 			break
 		}
 	}
 	body := fmt.Sprintf(`{"service_provider_id": 1, "change_type": "ChangeICCID", "reason": "api", "dry_run": true,
-		"rows": [{"current": %q, "new_iccid": %q}]}`, d.MSISDN, demo.Build(demo.Options{}).Carrier.SIMs[0].ICCID)
+		"rows": [{"current": %q, "new_iccid": %q}]}`, d.MSISDN, demo.Build().Carrier.SIMs[0].ICCID)
 	for name, tc := range map[string]struct {
 		token  string
 		status int
@@ -224,8 +224,8 @@ func TestBrowserSearchAndAdd(t *testing.T) {
 	app := startApp(t)
 	ctx := newBrowser(t)
 	signIn(t, ctx, app, demo.AcmeManager)
-	var d store.SeedDevice
-	for _, x := range demo.Build(demo.Options{}).Store.Devices {
+	var d demo.Device
+	for _, x := range demo.Build().Devices {
 		if x.TenantName == demo.TenantAcme && x.StatusID == store.DeviceStatusActive {
 			d = x
 			break

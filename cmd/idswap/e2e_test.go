@@ -69,7 +69,7 @@ func startApp(t *testing.T, args ...string) *runningApp {
 // carrier stop.
 func startAppHolding(t *testing.T, cfg tssim.Config) (app *runningApp, hold func()) {
 	t.Helper()
-	sim, err := tssim.New(cfg, demo.Build(demo.Options{}).Carrier)
+	sim, err := tssim.New(cfg, demo.Build().Carrier)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,9 +122,11 @@ func startServe(t *testing.T, getenv func(string) string, args ...string) *runni
 	case err := <-done:
 		cancel()
 		t.Fatalf("idswap serve stopped before it listened: %v\n%s", err, logs)
-	case <-time.After(60 * time.Second):
+	// The demo is built through onboarding and a sync of 2,268 lines on first start: 2 s on
+	// its own, but under -race on a loaded shared machine it took 47 s where seeding took 29 s.
+	case <-time.After(150 * time.Second):
 		cancel()
-		t.Fatalf("idswap serve did not start in 60 s\n%s", logs)
+		t.Fatalf("idswap serve did not start in 150 s\n%s", logs)
 	}
 	t.Cleanup(func() {
 		cancel()
@@ -173,7 +175,7 @@ func demoBatch(t *testing.T, db *store.DB, n int) (int64, []store.DeviceChange) 
 		t.Fatalf("devices: %d %v", len(ds), err)
 	}
 	// The demo world is built from a fixed seed: these are the spare SIMs the app's carrier has.
-	sims := demo.Build(demo.Options{}).Carrier.SIMs
+	sims := demo.Build().Carrier.SIMs
 	const reason = "SIMs failed in the field"
 	var rows []store.NewDeviceChange
 	for i, d := range ds {

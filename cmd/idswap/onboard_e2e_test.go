@@ -155,6 +155,22 @@ func TestBrowserOnboardingFromAnEmptyDatabase(t *testing.T) {
 		t.Fatalf("first sync left %s lines unassigned, want 5 (no rule yet)", got)
 	}
 
+	// One line by CSV before any rule: previewed, then assigned on confirm. The rule's sync
+	// below leaves it where the file put it.
+	assignCSV := "identifier,tenant\n" + seed.Lines[1].MDN + ",Acme Logistics\n"
+	step("assign a line by CSV", chromedp.Navigate(app.URL+paths.AdminInventory), chromedp.WaitVisible(chromedp.CSS(`#assign-file`)),
+		chromedp.Evaluate[chromedp.Void](`(() => {
+			const dt = new DataTransfer();
+			dt.items.add(new File([`+"`"+assignCSV+"`"+`], "assign.csv", {type: "text/csv"}));
+			document.querySelector("#assign-file").files = dt.files;
+			document.querySelector("[data-testid=assign-csv-upload]").submit();
+		})()`), chromedp.WaitVisible(chromedp.CSS(`[data-testid=assign-csv-confirm]`)))
+	if got := textOf(`[data-testid=assign-csv-preview] tbody`); !strings.Contains(got, seed.Lines[1].MDN) || !strings.Contains(got, "Acme Logistics") {
+		t.Fatalf("assignment preview: %q", got)
+	}
+	step("confirm the CSV", chromedp.Click(chromedp.CSS(`[data-testid=assign-csv-confirm] button`)), chromedp.WaitVisible(chromedp.CSS(`[data-testid=flash]`)))
+	flash("1 line(s) assigned")
+
 	step("add a group rule", chromedp.Navigate(app.URL+paths.AdminInventory), chromedp.WaitVisible(chromedp.CSS(`#rule-value`)),
 		chromedp.SendKeys(chromedp.CSS(`#rule-value`), "fleet-acme"), chromedp.Submit(chromedp.CSS(`#rule-value`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid=rule-row]`)))

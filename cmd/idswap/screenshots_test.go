@@ -107,7 +107,7 @@ func TestScreenshots(t *testing.T) {
 	}
 
 	// A finished request with a failed row, then a running one the carrier holds.
-	sims := demo.Build(demo.Options{}).Carrier.SIMs
+	sims := demo.Build().Carrier.SIMs
 	finished := auditBatch(t, db, u, ds[0:3], []string{sims[0].ICCID, luhnFix(sims[1].ICCID[:12] + "99999999"), sims[2].ICCID})
 	waitFinished(t, db, finished)
 	if err := chromedp.Do(ctx, chromedp.Navigate(app.URL+paths.BulkChange(finished)), chromedp.WaitVisible(chromedp.CSS(`[data-testid=bulk-status]`))); err != nil {

@@ -174,13 +174,8 @@ func (a *app) serve(ctx context.Context, stdout io.Writer) error {
 	}
 	cancelReg()
 	stopQueue := startQueue(a.queue, a.log)
-	// The demo's devices are seeded rather than synced from its simulator, which need not list
-	// them the same way; the schedule stays off in demo mode.
-	every := a.cfg.SyncEvery
-	if a.demo != nil {
-		every = 0
-	}
-	stopSchedule := startSyncSchedule(inventory.New(a.db), every, a.log.With("component", "schedule"))
+	// The demo is built by syncing its simulator, so the schedule runs in demo mode as well.
+	stopSchedule := startSyncSchedule(inventory.New(a.db), a.cfg.SyncEvery, a.log.With("component", "schedule"))
 
 	var serveErr error
 	select {

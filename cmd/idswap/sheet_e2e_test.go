@@ -78,7 +78,7 @@ func TestBrowserXLSXFromAFinishedRequestGoesBackThroughTheWizard(t *testing.T) {
 		t.Fatalf("sheet: %q %v", sheet, err)
 	}
 	// Each row a fresh spare SIM of the demo carrier (the request used the first two).
-	sims := demo.Build(demo.Options{}).Carrier.SIMs
+	sims := demo.Build().Carrier.SIMs
 	want := make([]string, 0, 2)
 	for i, cell := range []string{"B2", "B3"} {
 		if err := f.SetCellStr("Sheet1", cell, sims[10+i].ICCID); err != nil {

@@ -24,7 +24,7 @@ func runTSSim(ctx context.Context, args []string, _ func(string) string, stdout,
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	world := demo.Build(demo.Options{})
+	world := demo.Build()
 	sim, err := tssim.New(simCfg, world.Carrier)
 	if err != nil {
 		return err

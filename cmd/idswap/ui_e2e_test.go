@@ -76,8 +76,8 @@ func TestBrowserWizardByKeyboard(t *testing.T) {
 	ctx := newBrowser(t)
 	signIn(t, ctx, app, demo.AcmeManager)
 
-	var acme []store.SeedDevice
-	for _, d := range demo.Build(demo.Options{}).Store.Devices {
+	var acme []demo.Device
+	for _, d := range demo.Build().Devices {
 		if d.TenantName == demo.TenantAcme && d.StatusID == store.DeviceStatusActive && len(acme) < 4 {
 			acme = append(acme, d)
 		}

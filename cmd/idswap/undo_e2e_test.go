@@ -31,7 +31,7 @@ func TestBrowserUndo(t *testing.T) {
 	if err != nil || len(ds) != 3 {
 		t.Fatalf("devices: %d %v", len(ds), err)
 	}
-	sims := demo.Build(demo.Options{}).Carrier.SIMs
+	sims := demo.Build().Carrier.SIMs
 	unknown := luhnFix(sims[2].ICCID[:12] + "99999999") // a SIM the carrier never had: the row fails
 	id := auditBatch(t, db, u, ds, []string{sims[0].ICCID, sims[1].ICCID, unknown})
 	waitFinished(t, db, id)

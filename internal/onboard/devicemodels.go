@@ -2,7 +2,6 @@ package onboard
 
 import (
 	"context"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/idswap/idswap/internal/apperr"
 	"github.com/idswap/idswap/internal/change"
+	"github.com/idswap/idswap/internal/sheet"
 	"github.com/idswap/idswap/internal/store"
 )
 
@@ -35,50 +35,32 @@ const maxModelRows = 10000
 
 // PreviewDeviceModels reads a device model CSV and checks every row. It stores nothing.
 func PreviewDeviceModels(r io.Reader) (*DeviceModelPreview, error) {
-	cr := csv.NewReader(r)
-	cr.FieldsPerRecord = -1
-	cr.TrimLeadingSpace = true
-	head, err := cr.Read()
+	tab, err := sheet.ReadCSV(r, maxModelRows)
+	if errors.Is(err, sheet.ErrTooManyRows) {
+		return nil, apperr.E(apperr.Invalid, "the file has more than %d rows; split it", maxModelRows)
+	}
 	if err != nil {
 		return nil, apperr.E(apperr.Invalid, "the file is not a CSV with the header %s", DeviceModelCSVHeader)
 	}
-	col := map[string]int{}
-	for i, h := range head {
-		col[strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))] = i
-	}
 	for _, need := range []string{"manufacturer", "model", "network_type"} {
-		if _, ok := col[need]; !ok {
+		if !tab.Has(need) {
 			return nil, apperr.E(apperr.Invalid, "the header has no %s column (want %s)", need, DeviceModelCSVHeader)
 		}
 	}
-	_, hasTAC := col["tac"]
-	_, hasFrom := col["imei_from"]
-	_, hasTo := col["imei_to"]
-	if !hasTAC && !(hasFrom && hasTo) {
+	if !tab.Has("tac") && !(tab.Has("imei_from") && tab.Has("imei_to")) {
 		return nil, apperr.E(apperr.Invalid, "the header needs a tac column or imei_from and imei_to columns (want %s)", DeviceModelCSVHeader)
 	}
 	p := &DeviceModelPreview{}
-	get := func(rec []string, name string) string {
-		if i, ok := col[name]; ok && i < len(rec) {
-			return strings.TrimSpace(rec[i])
-		}
-		return ""
-	}
-	for line := 2; ; line++ {
-		rec, err := cr.Read()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			p.Errors = append(p.Errors, fmt.Sprintf("line %d: %v", line, err))
+	for _, rec := range tab.Records {
+		line := rec.Line
+		if rec.Err != nil {
+			p.Errors = append(p.Errors, fmt.Sprintf("line %d: %v", line, rec.Err))
 			continue
 		}
-		if line-1 > maxModelRows {
-			return nil, apperr.E(apperr.Invalid, "the file has more than %d rows; split it", maxModelRows)
-		}
+		get := func(name string) string { return tab.Get(rec, name) }
 		row := DeviceModelRow{Line: line}
 		var problems []string
-		tac, from, to := get(rec, "tac"), get(rec, "imei_from"), get(rec, "imei_to")
+		tac, from, to := get("tac"), get("imei_from"), get("imei_to")
 		switch {
 		case tac != "" && (from != "" || to != ""):
 			problems = append(problems, "give a TAC or an IMEI range, not both")
@@ -98,7 +80,7 @@ func PreviewDeviceModels(r io.Reader) (*DeviceModelPreview, error) {
 			}
 		}
 		row.FromIMEI, row.ToIMEI = from, to
-		row.Manufacturer, row.Model, row.NetworkType = get(rec, "manufacturer"), get(rec, "model"), get(rec, "network_type")
+		row.Manufacturer, row.Model, row.NetworkType = get("manufacturer"), get("model"), get("network_type")
 		if row.Manufacturer == "" {
 			problems = append(problems, "the manufacturer is empty")
 		}

@@ -38,6 +38,8 @@ const (
 	AdminModelsCheck  = AdminDeviceModels + "/preview"
 	AdminInventory    = Admin + "/inventory"
 	AdminAssign       = AdminInventory + "/assign"
+	AdminAssignCSV    = AdminAssign + "/csv"
+	AdminAssignCheck  = AdminAssignCSV + "/preview"
 	AdminRules        = AdminInventory + "/rules"
 	AdminSync         = Admin + "/sync"
 	AdminSyncRuns     = AdminSync + "/runs"

@@ -80,6 +80,22 @@ func TestSyncStorePath(t *testing.T) {
 		if err != nil || placed != 1 {
 			t.Fatalf("AssignLines: %d %v", placed, err)
 		}
+		// Several tenants at once: all or nothing. The unknown tenant comes last in the
+		// transaction's order, after the line has moved to Hooli, and undoes that move.
+		hooli, err := db.AddTenant(ctx, "Hooli", admin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := db.AssignLinesByTenant(ctx, f.provider, map[int64][]int64{hooli: {un[0].CarrierID}, hooli + 1000: {un[0].CarrierID}},
+			admin); apperr.CodeOf(err) != apperr.NotFound {
+			t.Fatalf("AssignLinesByTenant with an unknown tenant: %v, want NotFound", err)
+		}
+		if got, _ := db.CarrierLines(ctx, store.LineFilter{ProviderID: f.provider, IDs: []int64{un[0].CarrierID}}); len(got) != 1 || got[0].TenantID != tid {
+			t.Fatalf("after a refused AssignLinesByTenant the line is in %+v, want still in Initech", got)
+		}
+		if placed, moved, err := db.AssignLinesByTenant(ctx, f.provider, map[int64][]int64{hooli: {un[0].CarrierID}}, admin); err != nil || placed != 0 || moved != 1 {
+			t.Fatalf("AssignLinesByTenant: placed %d moved %d %v, want the line moved", placed, moved, err)
+		}
 		if err := db.DeleteAssignmentRule(ctx, rid, admin); err != nil {
 			t.Fatal(err)
 		}

@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/idswap/idswap/internal/apperr"
@@ -180,6 +182,38 @@ func (db *DB) AssignLines(ctx context.Context, providerID, tenantID int64, carri
 		return 0, 0, err
 	}
 	defer t.Rollback()
+	if placed, moved, err = assignLines(ctx, t, providerID, tenantID, carrierIDs, a); err != nil {
+		return 0, 0, err
+	}
+	return placed, moved, t.Commit()
+}
+
+// AssignLinesByTenant is AssignLines for several tenants at once (an assignment CSV), in one
+// transaction: every line is assigned, or none is.
+func (db *DB) AssignLinesByTenant(ctx context.Context, providerID int64, byTenant map[int64][]int64, a Actor) (placed, moved int, err error) {
+	if len(byTenant) == 0 {
+		return 0, 0, apperr.E(apperr.Invalid, "no line to assign")
+	}
+	t, err := db.begin(ctx)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer t.Rollback()
+	tenants := slices.Sorted(maps.Keys(byTenant)) // one order, so two uploads lock alike
+	for _, tenantID := range tenants {
+		p, m, err := assignLines(ctx, t, providerID, tenantID, byTenant[tenantID], a)
+		if err != nil {
+			return 0, 0, err
+		}
+		placed, moved = placed+p, moved+m
+	}
+	return placed, moved, t.Commit()
+}
+
+func assignLines(ctx context.Context, t *tx, providerID, tenantID int64, carrierIDs []int64, a Actor) (placed, moved int, err error) {
+	if len(carrierIDs) == 0 {
+		return 0, 0, apperr.E(apperr.Invalid, "no line to assign")
+	}
 	var active bool
 	if err := t.get(ctx, &active, `SELECT IsActive FROM Tenant WHERE Id = ? AND IsDeleted = 0`, tenantID); err != nil {
 		return 0, 0, notFound(err, "no tenant %d", tenantID)
@@ -248,7 +282,7 @@ func (db *DB) AssignLines(ctx context.Context, providerID, tenantID int64, carri
 		AssignDetails{Provider: providerID, Lines: len(rows), Moved: len(moving)}); err != nil {
 		return 0, 0, err
 	}
-	return len(rows), len(moving), t.Commit()
+	return len(rows), len(moving), nil
 }
 
 func dedupIDs(ids []int64) []int64 {

@@ -202,7 +202,7 @@ func (db *DB) ApplySyncBatch(ctx context.Context, b SyncBatch) error {
 		}
 		deviceRows = append(deviceRows, []any{b.ProviderID, n.TenantID, nullIfEmpty(l.ICCID), nullIfEmpty(l.IMEI),
 			nullIfEmpty(l.MSISDN), nullIfEmpty(l.EID), statusID(l.State), strings.ToLower(l.State), planOf(l.RatePlan),
-			nullIfEmpty(l.RatePlan), l.Created, b.By, t.now})
+			nullIfEmpty(l.RatePlan), l.Created, l.LastConnection, b.By, t.now})
 	}
 	if err := insertMany(ctx, t, "ThingSpaceDevice",
 		[]string{"ServiceProviderId", "ICCID", "IMEI", "MSISDN", "EID", "Status", "RatePlan", "DeviceStatusId", "AccountNumber",
@@ -211,7 +211,7 @@ func (db *DB) ApplySyncBatch(ctx context.Context, b SyncBatch) error {
 	}
 	if err := insertMany(ctx, t, "Device",
 		[]string{"ServiceProviderId", "TenantId", "ICCID", "IMEI", "MSISDN", "EID", "DeviceStatusId", "Status",
-			"CarrierRatePlanId", "RatePlan", "ProviderDateAdded", "CreatedBy", "CreatedDate"}, deviceRows); err != nil {
+			"CarrierRatePlanId", "RatePlan", "ProviderDateAdded", "LastUsageDate", "CreatedBy", "CreatedDate"}, deviceRows); err != nil {
 		return err
 	}
 	outside := 0
@@ -245,9 +245,9 @@ func (db *DB) ApplySyncBatch(ctx context.Context, b SyncBatch) error {
 			continue
 		}
 		if _, err := t.exec(ctx, `UPDATE Device SET ICCID = ?, IMEI = ?, MSISDN = ?, EID = ?, Status = ?, DeviceStatusId = ?,
-			RatePlan = ?, CarrierRatePlanId = ?, GoneDate = NULL, ModifiedBy = ?, ModifiedDate = ? WHERE Id = ?`,
+			RatePlan = ?, CarrierRatePlanId = ?, LastUsageDate = ?, GoneDate = NULL, ModifiedBy = ?, ModifiedDate = ? WHERE Id = ?`,
 			nullIfEmpty(iccid), nullIfEmpty(imei), nullIfEmpty(l.MSISDN), nullIfEmpty(l.EID), strings.ToLower(l.State),
-			statusID(l.State), nullIfEmpty(l.RatePlan), planOf(l.RatePlan), b.By, t.now, o.DeviceID); err != nil {
+			statusID(l.State), nullIfEmpty(l.RatePlan), planOf(l.RatePlan), l.LastConnection, b.By, t.now, o.DeviceID); err != nil {
 			return fmt.Errorf("store: sync Device %d: %w", o.DeviceID, err)
 		}
 		if u.Outside {

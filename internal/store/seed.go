@@ -3,13 +3,14 @@ package store
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/idswap/idswap/internal/apperr"
 )
 
 // SeedData is a whole starting data set — tenants, users, one provider with its credentials,
-// plans, device models and devices — written by Seed in one transaction. The demo builds one.
+// plans, device models and devices — written by Seed in one transaction: the fixture of the
+// engine's, request's and store's tests. The demo is not seeded; it is built through
+// onboarding and a sync (internal/demo Setup).
 type SeedData struct {
 	Tenants     []string
 	Users       []SeedUser
@@ -44,8 +45,6 @@ type SeedDevice struct {
 	StatusID                 int
 	PlanCode                 string
 	Description              string
-	ProviderDateAdded        time.Time
-	LastSeen                 *time.Time // the carrier's last usage; nil: never seen
 }
 
 // Seed writes data unless a tenant of the same name already exists, all in one transaction, so
@@ -146,13 +145,13 @@ func (db *DB) Seed(ctx context.Context, data SeedData, by string) (bool, int64, 
 		}
 		status := deviceStatusName(d.StatusID)
 		devices = append(devices, []any{pid, tid, d.ICCID, d.IMEI, d.MSISDN, nullIfEmpty(d.EID), d.StatusID, status,
-			planID, nullIfEmpty(d.PlanCode), d.Description, d.ProviderDateAdded, d.LastSeen, by, t.now})
+			planID, nullIfEmpty(d.PlanCode), d.Description, by, t.now})
 		tsDevices = append(tsDevices, []any{pid, d.ICCID, d.IMEI, d.MSISDN, status, nullIfEmpty(d.PlanCode), d.StatusID,
 			creds.AccountNumber, by, t.now})
 	}
 	if err := insertMany(ctx, t, "Device",
 		[]string{"ServiceProviderId", "TenantId", "ICCID", "IMEI", "MSISDN", "EID", "DeviceStatusId", "Status",
-			"CarrierRatePlanId", "RatePlan", "DeviceDescription", "ProviderDateAdded", "LastUsageDate", "CreatedBy", "CreatedDate"}, devices); err != nil {
+			"CarrierRatePlanId", "RatePlan", "DeviceDescription", "CreatedBy", "CreatedDate"}, devices); err != nil {
 		return false, 0, err
 	}
 	if err := insertMany(ctx, t, "ThingSpaceDevice",

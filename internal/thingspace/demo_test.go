@@ -14,7 +14,7 @@ import (
 // The whole demo carrier, with its special-character secret, listed through
 // pages that carry no cursor: every line exactly once.
 func TestDemoCarrierListedOnceWithoutCursor(t *testing.T) {
-	world := demo.Build(demo.Options{})
+	world := demo.Build()
 	sim, err := tssim.New(tssim.Config{}, world.Carrier)
 	if err != nil {
 		t.Fatal(err)

@@ -1,5 +1,7 @@
 package tssim
 
+import "time"
+
 // Seed is the carrier state a simulator starts from (unless a state file
 // already holds a later state). The demo builds it from its own data.
 type Seed struct {
@@ -46,6 +48,9 @@ type Line struct {
 	// fields (CustomField1…5 on the carrier). Both are listed with the line and filter lists.
 	Groups       []string          `json:"groups,omitempty"`
 	CustomFields map[string]string `json:"customFields,omitempty"`
+	// LastSeen, in a seed, is when the line last connected (its lastConnectionDate); nil:
+	// never. The simulator keeps it with the line's state from then on.
+	LastSeen *time.Time `json:"lastSeen,omitempty"`
 }
 
 // SIM is a spare SIM.

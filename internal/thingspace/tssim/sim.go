@@ -188,7 +188,10 @@ func stateFromSeed(seed Seed) (*carrierState, error) {
 		if l.State == "" {
 			l.State = StateActive
 		}
-		st.Lines = append(st.Lines, &lineState{ID: st.NextDeviceID, Line: l, CreatedAt: seedEpoch().Add(time.Duration(i) * time.Minute)})
+		seen := l.LastSeen
+		l.LastSeen = nil // lineState.LastConnection holds it from here on
+		st.Lines = append(st.Lines, &lineState{ID: st.NextDeviceID, Line: l, CreatedAt: seedEpoch().Add(time.Duration(i) * time.Minute),
+			LastConnection: seen})
 		st.NextDeviceID++
 	}
 	for _, sim := range seed.SIMs {
