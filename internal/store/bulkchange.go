@@ -26,6 +26,7 @@ type BulkChange struct {
 	StatusDetails     string             `db:"StatusDetails"`
 	Reason            string             `db:"Reason"`
 	RequestedByUserID *int64             `db:"RequestedByUserId"`
+	Priority          change.Priority    `db:"Priority"`
 	CreatedBy         string             `db:"CreatedBy"`
 	CreatedDate       time.Time          `db:"CreatedDate"`
 	ProcessedBy       string             `db:"ProcessedBy"`
@@ -88,6 +89,9 @@ type NewBulkChange struct {
 	IdempotencyKey string
 	RemoteAddr     string
 	Rows           []NewDeviceChange
+	// Priority is normal ("" too) or urgent. Urgent is for admins, and for the managers of a
+	// tenant that allows it (Tenant.ManagersMayMarkUrgent); anyone else gets a Forbidden error.
+	Priority change.Priority
 }
 
 // NewDeviceChange is one checked row.
@@ -129,6 +133,19 @@ func (db *DB) CreateBulkChange(ctx context.Context, nb NewBulkChange) (id int64,
 			return existing[0], false, nil
 		}
 	}
+	priority, err := change.ParsePriority(string(nb.Priority))
+	if err != nil {
+		return 0, false, apperr.E(apperr.Invalid, "%s", err.Error())
+	}
+	if priority.Urgent() && !nb.RequestedBy.IsAdmin() {
+		var allowed bool
+		if err := t.get(ctx, &allowed, `SELECT ManagersMayMarkUrgent FROM Tenant WHERE Id = ?`, nb.TenantID); err != nil {
+			return 0, false, notFound(err, "no tenant %d", nb.TenantID)
+		}
+		if !allowed {
+			return 0, false, apperr.E(apperr.Forbidden, "Only an admin may mark a request urgent: this tenant does not let its managers do so.")
+		}
+	}
 	if err := checkClashes(ctx, t, nb.Rows); err != nil {
 		return 0, false, err
 	}
@@ -136,9 +153,9 @@ func (db *DB) CreateBulkChange(ctx context.Context, nb NewBulkChange) (id int64,
 	by := nb.RequestedBy.Email
 	id, err = t.insert(ctx, "DeviceBulkChange",
 		[]string{"TenantId", "ChangeRequestTypeId", "ServiceProviderId", "Status", "Reason", "RequestedByUserId",
-			"IdempotencyKey", "CreatedBy", "CreatedDate", "ModifiedBy", "ModifiedDate"},
+			"IdempotencyKey", "Priority", "CreatedBy", "CreatedDate", "ModifiedBy", "ModifiedDate"},
 		nb.TenantID, nb.Type.ID(), nb.ServiceProviderID, string(change.BatchNew), nb.Reason, nb.RequestedBy.ID,
-		nullIfEmpty(nb.IdempotencyKey), by, t.now, by, t.now)
+		nullIfEmpty(nb.IdempotencyKey), string(priority), by, t.now, by, t.now)
 	if err != nil {
 		return 0, false, err
 	}
@@ -159,7 +176,8 @@ func (db *DB) CreateBulkChange(ctx context.Context, nb NewBulkChange) (id int64,
 	}
 	submits := make([]NewJob, 0, len(changeIDs))
 	for _, cid := range changeIDs {
-		submits = append(submits, NewJob{Kind: jobs.KindSubmitChange, Payload: jobs.SubmitChange{BulkChangeID: id, ChangeID: cid}})
+		submits = append(submits, NewJob{Kind: jobs.KindSubmitChange, Payload: jobs.SubmitChange{BulkChangeID: id, ChangeID: cid},
+			Fair: true, Urgent: priority.Urgent()})
 	}
 	if err := enqueue(ctx, t, submits...); err != nil {
 		return 0, false, err
@@ -312,7 +330,7 @@ func deref(p *int64) int64 {
 
 const bulkChangeSelect = `SELECT b.Id, b.TenantId, t.Name AS TenantName, b.ServiceProviderId, sp.DisplayName AS ProviderName,
 	b.ChangeRequestTypeId, b.Status, COALESCE(b.StatusDetails, '') AS StatusDetails, b.Reason, b.RequestedByUserId,
-	b.CreatedBy, b.CreatedDate, COALESCE(b.ProcessedBy, '') AS ProcessedBy, b.ProcessedDate, b.ModifiedDate
+	b.Priority, b.CreatedBy, b.CreatedDate, COALESCE(b.ProcessedBy, '') AS ProcessedBy, b.ProcessedDate, b.ModifiedDate
 FROM DeviceBulkChange b
 JOIN Tenant t ON t.Id = b.TenantId
 JOIN ServiceProvider sp ON sp.Id = b.ServiceProviderId`

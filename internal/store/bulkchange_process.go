@@ -212,8 +212,12 @@ func (db *DB) returnChangeOnce(ctx context.Context, r ReturnedChange) (ok bool, 
 		return false, t.Commit()
 	}
 	if r.Resend > 0 || r.Send {
+		urgent, err := bulkUrgent(ctx, t, bulkID)
+		if err != nil {
+			return false, err
+		}
 		if err := enqueue(ctx, t, NewJob{Kind: jobs.KindSubmitChange,
-			Payload: jobs.SubmitChange{BulkChangeID: bulkID, ChangeID: r.ChangeID, Resend: r.Resend}}); err != nil {
+			Payload: jobs.SubmitChange{BulkChangeID: bulkID, ChangeID: r.ChangeID, Resend: r.Resend}, Fair: true, Urgent: urgent}); err != nil {
 			return false, err
 		}
 	}
@@ -621,9 +625,13 @@ func (db *DB) retryBulkChangeOnce(ctx context.Context, tenantID, bulkID int64, b
 		`, StatusDetails = NULL, ProcessedDate = NULL, ProcessedBy = NULL, ModifiedBy = ?`, by); err != nil {
 		return 0, err
 	}
+	urgent, err := bulkUrgent(ctx, t, bulkID)
+	if err != nil {
+		return 0, err
+	}
 	submits := make([]NewJob, len(ids))
 	for i, id := range ids {
-		submits[i] = NewJob{Kind: jobs.KindSubmitChange, Payload: jobs.SubmitChange{BulkChangeID: bulkID, ChangeID: id}}
+		submits[i] = NewJob{Kind: jobs.KindSubmitChange, Payload: jobs.SubmitChange{BulkChangeID: bulkID, ChangeID: id}, Fair: true, Urgent: urgent}
 	}
 	if err := enqueue(ctx, t, submits...); err != nil {
 		return 0, err
@@ -709,4 +717,13 @@ func checkTenant(ctx context.Context, t *tx, tenantID, bulkID int64) error {
 		return apperr.E(apperr.NotFound, "no bulk change %d", bulkID)
 	}
 	return nil
+}
+
+// bulkUrgent reports whether a request is urgent, for the jobs that send its rows again.
+func bulkUrgent(ctx context.Context, t *tx, bulkID int64) (bool, error) {
+	var p string
+	if err := t.get(ctx, &p, `SELECT Priority FROM DeviceBulkChange WHERE Id = ?`, bulkID); err != nil {
+		return false, fmt.Errorf("store: priority of bulk change %d: %w", bulkID, err)
+	}
+	return change.Priority(p).Urgent(), nil
 }
