@@ -37,4 +37,5 @@ type BulkChangeRow struct {
 	Status, StatusClass                 string
 	Total, Processed, Failed, Open      int
 	Progress                            Progress
+	Urgent                              bool // the request's priority is urgent
 }

@@ -17,7 +17,10 @@ type ChangeRequestPageModel struct {
 	Providers      []Option
 	Types          []TypeOption
 	Reason         string
-	RowsText       string
+	// Urgent: the person chose urgent; UrgentAllowed: they may (an admin, or a manager whose
+	// tenant allows it). Otherwise the choice is shown off, with why.
+	Urgent, UrgentAllowed bool
+	RowsText              string
 	// Errors holds a message per field: tenant, provider, type, reason, rows, csv, confirm, search.
 	Errors  map[string]string
 	Notices []string

@@ -57,7 +57,8 @@ func (s *Server) apiCreateBulkChange(c echo.Context) error {
 	if msg := decodeStrict(http.MaxBytesReader(c.Response(), c.Request().Body, maxAPIBody), &body); msg != "" {
 		return c.JSON(http.StatusBadRequest, apiError{Error: msg, Code: apperr.Invalid})
 	}
-	d := request.Draft{ProviderID: body.ServiceProviderID, Type: change.Type(body.ChangeType), Reason: body.Reason}
+	d := request.Draft{ProviderID: body.ServiceProviderID, Type: change.Type(body.ChangeType), Reason: body.Reason,
+		Priority: change.Priority(body.Priority), Requester: u}
 	if t, err := change.ParseType(body.ChangeType); err == nil {
 		d.Type = t
 	}
@@ -71,6 +72,14 @@ func (s *Server) apiCreateBulkChange(c echo.Context) error {
 		plan = strings.TrimSpace(*body.ServicePlan)
 	}
 	d.AllPlans = &plan
+	if d.Priority.Urgent() && d.TenantID != 0 {
+		// Not a field to fix but a permission: 403, before any check runs.
+		if ok, err := s.requests.MayMarkUrgent(ctx, u, d.TenantID); err != nil && !apperr.Is(err, apperr.NotFound) {
+			return err
+		} else if err == nil && !ok {
+			return apperr.E(apperr.Forbidden, "%s", request.UrgentRefused)
+		}
+	}
 	d.Rows = make([]change.Row, len(body.Rows))
 	for i, r := range body.Rows {
 		d.Rows[i] = change.Row{Current: r.Current, NewICCID: r.NewICCID, NewIMEI: r.NewIMEI}
@@ -100,7 +109,7 @@ func (s *Server) apiCreateBulkChange(c echo.Context) error {
 		status = http.StatusOK
 	}
 	c.Response().Header().Set(echo.HeaderLocation, paths.APIBulkChange(b.ID))
-	return c.JSON(status, apiCreated{ID: b.ID, Status: b.Status, Rows: b.Counts.Total, Created: sub.Created,
+	return c.JSON(status, apiCreated{ID: b.ID, Status: b.Status, Rows: b.Counts.Total, Created: sub.Created, Priority: b.Priority,
 		URL: paths.APIBulkChange(b.ID), PortalURL: paths.BulkChange(b.ID)})
 }
 
@@ -286,7 +295,7 @@ func (s *Server) apiBulkChanges(c echo.Context) error {
 func apiBulkChangeOf(b store.BulkChange) apiBulkChange {
 	c := b.Counts
 	return apiBulkChange{ID: b.ID, TenantID: b.TenantID, Tenant: b.TenantName, ServiceProviderID: b.ServiceProviderID,
-		ServiceProvider: b.ProviderName, ChangeType: b.Type, Status: b.Status, StatusWords: b.Status.Words(), Summary: c.Summary(), StatusDetails: b.StatusDetails, Reason: b.Reason,
+		ServiceProvider: b.ProviderName, ChangeType: b.Type, Status: b.Status, StatusWords: b.Status.Words(), Summary: c.Summary(), StatusDetails: b.StatusDetails, Reason: b.Reason, Priority: b.Priority,
 		CreatedBy: b.CreatedBy, CreatedAt: b.CreatedDate, ProcessedAt: b.ProcessedDate,
 		Counts: apiCounts{Total: c.Total, New: c.New, Processing: c.Processing, Processed: c.Processed, APIFailed: c.APIFailed,
 			Error: c.Error, Cancelled: c.Cancelled},

@@ -12,6 +12,7 @@ import (
 	"github.com/idswap/idswap/internal/apperr"
 	"github.com/idswap/idswap/internal/change"
 	"github.com/idswap/idswap/internal/request"
+	"github.com/idswap/idswap/internal/store"
 	"github.com/idswap/idswap/views"
 )
 
@@ -26,6 +27,7 @@ type RequestService interface {
 	Submit(ctx context.Context, d request.Draft, by request.Submitter) (request.Submitted, error)
 	RetryDraft(ctx context.Context, tenantID, bulkChangeID int64) (request.Draft, error)
 	FreeIdentifiers(ctx context.Context, iccids, imeis []string) ([]string, []string, error)
+	MayMarkUrgent(ctx context.Context, u *store.User, tenantID int64) (bool, error)
 }
 
 // DemoStock lists what the demo carrier has on the shelf.
@@ -56,7 +58,7 @@ const (
 func (s *Server) newChange(c echo.Context) error {
 	ctx := c.Request().Context()
 	u := currentUser(c)
-	in := changeInput{key: newToken(), typ: string(change.ChangeICCID)}
+	in := changeInput{key: newToken(), typ: string(change.ChangeICCID), requester: u}
 	if !u.IsAdmin() {
 		in.tenantID = scopeOf(u)
 	}

@@ -84,6 +84,7 @@ const (
 	APICancelRoute        = APIBulkChangeRoute + "/cancel"
 	TenantRenameRoute     = AdminTenants + "/:id/rename"
 	TenantActiveRoute     = AdminTenants + "/:id/active"
+	TenantUrgentRoute     = AdminTenants + "/:id/urgent"
 	UserActiveRoute       = AdminUsers + "/:id/active"
 	UserPasswordRoute     = AdminUsers + "/:id/password"
 	ProviderRoute         = AdminProviders + "/:id"
@@ -192,6 +193,9 @@ func OutboxEML(messageID int64) string { return OutboxMessage(messageID) + "/eml
 
 // TenantRename renames a tenant.
 func TenantRename(tenantID int64) string { return AdminTenants + "/" + id(tenantID) + "/rename" }
+
+// TenantUrgent says whether a tenant's managers may mark requests urgent.
+func TenantUrgent(tenantID int64) string { return AdminTenants + "/" + id(tenantID) + "/urgent" }
 
 // TenantActive deactivates or reactivates a tenant.
 func TenantActive(tenantID int64) string { return AdminTenants + "/" + id(tenantID) + "/active" }
