@@ -658,7 +658,7 @@ func newDeviceChange(d Draft, r Row) store.NewDeviceChange {
 // notReady is the Invalid error of a draft that failed its checks, saying what to look at.
 func notReady(res *Result) error {
 	var parts []string
-	for _, f := range []string{FieldTenant, FieldProvider, FieldType, FieldReason, FieldRows} {
+	for _, f := range []string{FieldTenant, FieldProvider, FieldType, FieldReason, FieldPriority, FieldRows} {
 		if msg := res.Fields[f]; msg != "" {
 			parts = append(parts, msg)
 		}
