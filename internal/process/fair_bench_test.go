@@ -80,4 +80,3 @@ func waitFinal(b *testing.B, r *rig, id int64, rows int) time.Duration {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
-

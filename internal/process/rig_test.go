@@ -68,7 +68,7 @@ type rig struct {
 	// last lines.
 	other     int64
 	otherUser *store.User
-	logs     *syncBuffer
+	logs      *syncBuffer
 
 	current atomic.Pointer[process.Engine]
 }
