@@ -320,10 +320,11 @@ func (l *CarrierLimiter) trip(ctx context.Context, want int, returns []store.Per
 	after := time.Now()
 	var (
 		renewedEnd time.Time
+		renewedN   int64
 		renewErr   error
 	)
 	if renew && err == nil {
-		_, renewedEnd, renewErr = l.cfg.Store.RenewCarrierPermits(ctx, l.cfg.ProviderID, l.cfg.By, l.cfg.Lease)
+		renewedN, renewedEnd, renewErr = l.cfg.Store.RenewCarrierPermits(ctx, l.cfg.ProviderID, l.cfg.By, l.cfg.Lease)
 	}
 	renewAfter := time.Now()
 
@@ -374,8 +375,14 @@ func (l *CarrierLimiter) trip(ctx context.Context, want int, returns []store.Per
 			return
 		}
 		l.renewed = renewAfter
-		if !renewedEnd.IsZero() {
+		// Fewer renewed than held: some lease had run out (the database was out of reach),
+		// and another process may hold that permit now. The old lease end stays, so every
+		// permit held here goes unused and back, and fresh ones are taken.
+		if held := len(l.idle) + l.inUse; renewedN >= int64(held) && !renewedEnd.IsZero() {
 			l.leaseEnd = renewedEnd.Add(l.offset - l.doubt)
+		} else {
+			l.cfg.Logger.Warn("carrier rate: some permits' lease ran out; taking fresh ones", "provider", l.cfg.ProviderID,
+				"renewed", renewedN, "held", held)
 		}
 	}
 }
