@@ -34,7 +34,8 @@ type CarrierLimiterConfig struct {
 	// renewed every Lease/4. Default 2 × (MaxCall + 1 s), at least a minute.
 	Lease time.Duration
 	// Hold is how long this process keeps reusing a permit it took before it gives it back at
-	// its next free time, so that busy processes share. Default 2 s.
+	// its next free time (a tenth of its permits a trip), so that busy processes share.
+	// Default 2 s.
 	Hold time.Duration
 	// By names this process in CarrierRatePermit.HeldBy. Default host:pid.
 	By     string
@@ -232,13 +233,20 @@ func (l *CarrierLimiter) manage() {
 	for {
 		l.mu.Lock()
 		now := time.Now()
-		// Give back the permits free now that nobody here waits for, and those held past Hold.
+		// Give back the permits free now that nobody here waits for, and those held past Hold
+		// — of these a few at a time, so that a busy process never goes without while its
+		// permits make the round trip (the same trip takes what it needs, perhaps them again).
 		needed := l.waiters
+		shared := max(1, l.permits/10)
 		kept := l.idle[:0]
 		for _, p := range l.idle {
 			free := !p.freeAt.After(now)
+			held := free && now.Sub(p.taken) >= l.cfg.Hold && shared > 0
 			switch {
-			case free && (needed == 0 || now.Sub(p.taken) >= l.cfg.Hold || !l.usableLocked(now)):
+			case free && (needed == 0 || held || !l.usableLocked(now)):
+				if held && needed > 0 {
+					shared--
+				}
 				l.returns = append(l.returns, store.PermitReturn{Slot: p.slot, FreeAt: l.dbTime(p.freeAt)})
 			default:
 				if free {
