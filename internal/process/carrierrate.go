@@ -75,6 +75,11 @@ type permit struct {
 	taken  time.Time // when it came from the database
 }
 
+// idleKeep is how long a free permit nobody here waits for is kept before it goes back: work
+// comes in bursts (a job's next step, a retry), and a permit given back costs a trip to the
+// database to take again, which on a busy SQLite can take longer than a carrier call may.
+const idleKeep = 3 * time.Second
+
 // askAgain is the longest a process waiting for permits goes without asking the database.
 const askAgain = 200 * time.Millisecond
 
@@ -233,18 +238,20 @@ func (l *CarrierLimiter) manage() {
 	for {
 		l.mu.Lock()
 		now := time.Now()
-		// Give back the permits free now that nobody here waits for, and those held past Hold
-		// — of these a few at a time, so that a busy process never goes without while its
-		// permits make the round trip (the same trip takes what it needs, perhaps them again).
+		// Give back the permits nobody here has wanted for idleKeep since they freed, and,
+		// while requests wait here, those held past Hold — a few at a time, so that a busy
+		// process never goes without while its permits make the round trip (the same trip
+		// takes what it needs, perhaps them again) — so that busy processes share.
 		needed := l.waiters
 		shared := max(1, l.permits/10)
 		kept := l.idle[:0]
 		for _, p := range l.idle {
 			free := !p.freeAt.After(now)
-			held := free && now.Sub(p.taken) >= l.cfg.Hold && shared > 0
+			unused := free && needed == 0 && now.Sub(p.freeAt) >= idleKeep
+			share := free && needed > 0 && now.Sub(p.taken) >= l.cfg.Hold && shared > 0
 			switch {
-			case free && (needed == 0 || held || !l.usableLocked(now)):
-				if held && needed > 0 {
+			case unused || share || (free && !l.usableLocked(now)):
+				if share {
 					shared--
 				}
 				l.returns = append(l.returns, store.PermitReturn{Slot: p.slot, FreeAt: l.dbTime(p.freeAt)})
@@ -277,9 +284,12 @@ func (l *CarrierLimiter) manage() {
 				l.mu.Unlock()
 				return
 			}
-			// Sleep until something changes, a held permit frees, or the database said one
-			// would.
+			// Sleep until something changes, a held permit frees (or, unused, is due back),
+			// or the database said one would.
 			wake := l.earliestIdleLocked()
+			if !wake.IsZero() && !wake.After(now) {
+				wake = wake.Add(idleKeep)
+			}
 			if !l.nextFree.IsZero() && l.nextFree.After(now) && (wake.IsZero() || l.nextFree.Before(wake)) && l.waiters > soon {
 				wake = l.nextFree
 			}
