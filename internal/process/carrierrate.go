@@ -270,9 +270,12 @@ func (l *CarrierLimiter) manage() {
 				soon++
 			}
 		}
+		// A take asks for a quarter of the rate at least: the requests of a burst (a job's
+		// token, login and call; the retries that come together) then find permits here
+		// instead of each waiting for a trip to the database.
 		want := 0
 		if l.waiters > soon && !now.Before(l.nextFree) {
-			want = min(l.waiters-soon, max(1, l.permits/4))
+			want = min(max(l.waiters-soon, l.permits/4, 1), l.permits)
 		}
 		held := len(l.idle) + l.inUse
 		renew := held > 0 && now.Sub(l.renewed) >= l.cfg.Lease/4
