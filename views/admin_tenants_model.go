@@ -32,4 +32,8 @@ type TenantRow struct {
 	Devices, Users int
 	RenameURL      string
 	ActiveURL      string
+	// ManagersMayMarkUrgent: the tenant's managers may mark requests urgent; UrgentURL
+	// changes it.
+	ManagersMayMarkUrgent bool
+	UrgentURL             string
 }

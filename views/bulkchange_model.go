@@ -14,7 +14,8 @@ type BulkChangePageModel struct {
 	Layout
 	ID                                          int64
 	Type, Provider, Tenant, By, Reason, Created string
-	Total                                       int // rows in the request
+	Priority                                    string // "normal" or "urgent"
+	Total                                       int    // rows in the request
 	Status                                      BulkChangeStatus
 	Filter                                      RowFilter
 	Rows                                        BulkChangeRows

@@ -38,4 +38,5 @@ type BulkChangeRow struct {
 	StartsAt                            string // a scheduled request's start, in its tenant's zone
 	Total, Processed, Failed, Open      int
 	Progress                            Progress
+	Urgent                              bool // the request's priority is urgent
 }

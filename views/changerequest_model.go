@@ -19,7 +19,10 @@ type ChangeRequestPageModel struct {
 	Reason         string
 	RunAt          string // the start field as typed (yyyy-mm-ddThh:mm), in Zone
 	Zone           string // the tenant's time zone, e.g. Europe/Paris
-	RowsText       string
+	// Urgent: the person chose urgent; UrgentAllowed: they may (an admin, or a manager whose
+	// tenant allows it). Otherwise the choice is shown off, with why.
+	Urgent, UrgentAllowed bool
+	RowsText              string
 	// Errors holds a message per field: tenant, provider, type, reason, rows, csv, confirm, search.
 	Errors  map[string]string
 	Notices []string

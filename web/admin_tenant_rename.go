@@ -43,3 +43,23 @@ func (s *Server) setTenantActive(c echo.Context) error {
 	}
 	return done(c, paths.AdminTenants, "Tenant deactivated: it leaves the lists and takes no new users or lines; disable its managers on the Users page.")
 }
+
+// setTenantUrgent says whether a tenant's managers may mark their requests urgent (issue 15,
+// item 2: urgent rows go to the carrier before every normal row, so it is an admin's call).
+func (s *Server) setTenantUrgent(c echo.Context) error {
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	allowed := c.FormValue("allowed") == "true"
+	if err := s.store.SetManagersMayMarkUrgent(c.Request().Context(), id, allowed, actor(c)); err != nil {
+		if msg, ok := formFailure(err); ok {
+			return s.renderTenants(c, http.StatusUnprocessableEntity, views.TenantsPageModel{Error: msg, ErrorFor: id})
+		}
+		return err
+	}
+	if allowed {
+		return done(c, paths.AdminTenants, "The tenant's managers may now mark requests urgent.")
+	}
+	return done(c, paths.AdminTenants, "Only admins may now mark the tenant's requests urgent.")
+}

@@ -33,7 +33,8 @@ func (s *Server) renderTenantsPosted(c echo.Context, status int, m views.Tenants
 	m.Layout = layout(c, "Tenants", "admin")
 	for _, t := range ts {
 		m.Rows = append(m.Rows, views.TenantRow{ID: t.ID, Name: t.Name, Active: t.IsActive, Devices: t.Devices, Users: t.Users,
-			RenameURL: paths.TenantRename(t.ID), ActiveURL: paths.TenantActive(t.ID)})
+			RenameURL: paths.TenantRename(t.ID), ActiveURL: paths.TenantActive(t.ID),
+			ManagersMayMarkUrgent: t.ManagersMayMarkUrgent, UrgentURL: paths.TenantUrgent(t.ID)})
 		sc, err := s.store.TenantSchedule(c.Request().Context(), t.ID)
 		if err != nil {
 			return err

@@ -58,7 +58,8 @@ func (s *Server) apiCreateBulkChange(c echo.Context) error {
 	if msg := decodeStrict(http.MaxBytesReader(c.Response(), c.Request().Body, maxAPIBody), &body); msg != "" {
 		return c.JSON(http.StatusBadRequest, apiError{Error: msg, Code: apperr.Invalid})
 	}
-	d := request.Draft{ProviderID: body.ServiceProviderID, Type: change.Type(body.ChangeType), Reason: body.Reason}
+	d := request.Draft{ProviderID: body.ServiceProviderID, Type: change.Type(body.ChangeType), Reason: body.Reason,
+		Priority: change.Priority(body.Priority), Requester: u}
 	if t, err := change.ParseType(body.ChangeType); err == nil {
 		d.Type = t
 	}
@@ -80,6 +81,14 @@ func (s *Server) apiCreateBulkChange(c echo.Context) error {
 		}
 		// In the past or too far ahead: a 422 with fields.run_at, from the checks (request.Check).
 		d.RunAt = &at
+	}
+	if d.Priority.Urgent() && d.TenantID != 0 {
+		// Not a field to fix but a permission: 403, before any check runs.
+		if ok, err := s.requests.MayMarkUrgent(ctx, u, d.TenantID); err != nil && !apperr.Is(err, apperr.NotFound) {
+			return err
+		} else if err == nil && !ok {
+			return apperr.E(apperr.Forbidden, "%s", request.UrgentRefused)
+		}
 	}
 	d.Rows = make([]change.Row, len(body.Rows))
 	for i, r := range body.Rows {
@@ -110,7 +119,7 @@ func (s *Server) apiCreateBulkChange(c echo.Context) error {
 		status = http.StatusOK
 	}
 	c.Response().Header().Set(echo.HeaderLocation, paths.APIBulkChange(b.ID))
-	return c.JSON(status, apiCreated{ID: b.ID, Status: b.Status, Rows: b.Counts.Total, Created: sub.Created,
+	return c.JSON(status, apiCreated{ID: b.ID, Status: b.Status, Rows: b.Counts.Total, Created: sub.Created, Priority: b.Priority,
 		URL: paths.APIBulkChange(b.ID), PortalURL: paths.BulkChange(b.ID)})
 }
 
@@ -297,6 +306,7 @@ func apiBulkChangeOf(b store.BulkChange) apiBulkChange {
 	c := b.Counts
 	return apiBulkChange{ID: b.ID, TenantID: b.TenantID, Tenant: b.TenantName, ServiceProviderID: b.ServiceProviderID,
 		ServiceProvider: b.ProviderName, ChangeType: b.Type, Status: b.Status, StatusWords: b.Status.Words(), Summary: c.Summary(), StatusDetails: b.StatusDetails, Reason: b.Reason,
+		Priority:  b.Priority,
 		CreatedBy: b.CreatedBy, CreatedAt: b.CreatedDate, ProcessedAt: b.ProcessedDate, StartAt: b.StartAt, StartedAt: b.StartedDate,
 		Counts: apiCounts{Total: c.Total, New: c.New, Processing: c.Processing, Processed: c.Processed, APIFailed: c.APIFailed,
 			Error: c.Error, Cancelled: c.Cancelled},

@@ -22,6 +22,9 @@ type apiCreateRequest struct {
 	RunAt  *string  `json:"run_at"`
 	DryRun bool     `json:"dry_run"`
 	Rows   []apiRow `json:"rows"`
+	// Priority is "normal" (the default) or "urgent": admins, and managers of a tenant that
+	// allows it.
+	Priority string `json:"priority"`
 }
 
 // apiRow is one row of a create request.
@@ -57,6 +60,7 @@ type apiCreated struct {
 	Status    change.BatchStatus `json:"status"`
 	Rows      int                `json:"rows"`
 	Created   bool               `json:"created"`
+	Priority  change.Priority    `json:"priority"`
 	URL       string             `json:"url"`
 	PortalURL string             `json:"portal_url"`
 }
@@ -126,6 +130,7 @@ type apiBulkChange struct {
 	Summary           string             `json:"summary"`      // the counts in words: "3 of 5 changed, 2 cancelled"
 	StatusDetails     string             `json:"status_details"`
 	Reason            string             `json:"reason"`
+	Priority          change.Priority    `json:"priority"`
 	CreatedBy         string             `json:"created_by"`
 	CreatedAt         time.Time          `json:"created_at"`
 	ProcessedAt       *time.Time         `json:"processed_at"`

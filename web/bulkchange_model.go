@@ -95,5 +95,5 @@ func bulkChangeRow(b store.BulkChange) views.BulkChangeRow {
 	return views.BulkChangeRow{ID: b.ID, URL: paths.BulkChange(b.ID), Created: fmtTime(b.CreatedDate),
 		Type: b.Type.Label(), Provider: b.ProviderName, Tenant: b.TenantName, By: b.CreatedBy, Status: b.Status.Words(),
 		StatusClass: string(b.Status), Total: b.Counts.Total, Processed: b.Counts.Processed, Failed: b.Counts.Failed(),
-		Open: b.Counts.Open(), Progress: progressOf(b.Counts)}
+		Open: b.Counts.Open(), Progress: progressOf(b.Counts), Urgent: b.Priority.Urgent()}
 }

@@ -51,7 +51,7 @@ func (s *Server) bulkChangePage(c echo.Context) error {
 		return err
 	}
 	p := views.BulkChangePageModel{Layout: layout(c, fmt.Sprintf("Bulk change #%d", b.ID), "changes"), ID: b.ID,
-		Type: b.Type.Label(), Provider: b.ProviderName, Tenant: b.TenantName, By: b.CreatedBy, Reason: b.Reason,
+		Type: b.Type.Label(), Provider: b.ProviderName, Tenant: b.TenantName, By: b.CreatedBy, Reason: b.Reason, Priority: b.Priority.Words(),
 		Created: fmtTime(b.CreatedDate), Total: b.Counts.Total, Status: s.bulkStatus(c, b), Filter: filter, Rows: rows,
 		BatchLog: logEntries(batchLog)}
 	p.UndoOf, p.UndoneBy = undoLinks(b)

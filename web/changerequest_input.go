@@ -12,6 +12,7 @@ import (
 	"github.com/idswap/idswap/internal/change"
 	"github.com/idswap/idswap/internal/ident"
 	"github.com/idswap/idswap/internal/request"
+	"github.com/idswap/idswap/internal/store"
 )
 
 // Reading the request form and applying the steps that change its rows.
@@ -30,6 +31,8 @@ type changeInput struct {
 	action     string
 	confirm    string
 	plans      map[string]string
+	priority   string      // "normal" or "urgent" (change.Priority); "" is normal
+	requester  *store.User // who fills in the form: whether they may mark it urgent
 }
 
 // readChangeInput reads the form. A manager's tenant is always their own: a tenant field they
@@ -41,14 +44,16 @@ func (s *Server) readChangeInput(c echo.Context) (changeInput, error) {
 		return changeInput{}, apperr.Wrap(err, apperr.Invalid, "The form could not be read. Reload the page and try again.")
 	}
 	in := changeInput{
-		key:     form.Get("idem"),
-		typ:     form.Get("type"),
-		reason:  form.Get("reason"),
-		rows:    change.ParseRows(form.Get("rows")).Rows,
-		query:   strings.TrimSpace(form.Get("q")),
-		action:  form.Get("action"),
-		confirm: form.Get("confirm"),
-		plans:   map[string]string{},
+		key:       form.Get("idem"),
+		typ:       form.Get("type"),
+		reason:    form.Get("reason"),
+		rows:      change.ParseRows(form.Get("rows")).Rows,
+		query:     strings.TrimSpace(form.Get("q")),
+		action:    form.Get("action"),
+		confirm:   form.Get("confirm"),
+		plans:     map[string]string{},
+		priority:  form.Get("priority"),
+		requester: u,
 	}
 	if in.key == "" {
 		in.key = newToken()
@@ -80,7 +85,7 @@ func (s *Server) readChangeInput(c echo.Context) (changeInput, error) {
 
 func (in changeInput) draft() request.Draft {
 	d := request.Draft{TenantID: in.tenantID, ProviderID: in.providerID, Type: change.Type(in.typ),
-		Reason: in.reason, Rows: in.rows, PlanChoices: in.plans}
+		Reason: in.reason, Rows: in.rows, PlanChoices: in.plans, Priority: change.Priority(in.priority), Requester: in.requester}
 	if in.runAtText != "" {
 		// The field is in the tenant's zone, as people think of their maintenance nights;
 		// it is stored in UTC.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/idswap/idswap/internal/apperr"
 	"github.com/idswap/idswap/internal/change"
 	"github.com/idswap/idswap/internal/request"
 	"github.com/idswap/idswap/internal/store"
@@ -28,6 +29,9 @@ type changeFormData struct {
 	tenants   tenantList // admins only
 	search    *views.DeviceSearch
 	stock     *views.DemoStock
+	// urgent: the person may mark the request urgent (an admin, or a manager whose tenant
+	// allows it).
+	urgent bool
 }
 
 // changeForm reads what the form needs and builds its view model.
@@ -45,6 +49,13 @@ func (s *Server) loadChangeFormData(c echo.Context, in changeInput, live bool) (
 	d := changeFormData{isAdmin: currentUser(c).IsAdmin()}
 	if live {
 		return d, nil
+	}
+	if d.isAdmin {
+		d.urgent = true
+	} else if ok, err := s.requests.MayMarkUrgent(c.Request().Context(), currentUser(c), in.tenantID); err == nil {
+		d.urgent = ok
+	} else if !apperr.Is(err, apperr.NotFound) {
+		return d, err
 	}
 	ctx := c.Request().Context()
 	d.layout = layout(c, "New change request", "new")
@@ -72,7 +83,7 @@ func (s *Server) loadChangeFormData(c echo.Context, in changeInput, live bool) (
 // read for it. It reads nothing and decides everything the form shows.
 func buildChangeForm(in changeInput, res *request.Result, st formState, d changeFormData) views.ChangeRequestPageModel {
 	f := views.ChangeRequestPageModel{IdempotencyKey: in.key, ShowTenant: d.isAdmin, Reason: in.reason,
-		RunAt: in.runAtText, Zone: zoneName(in.zone),
+		RunAt: in.runAtText, Zone: zoneName(in.zone), Urgent: in.priority == string(change.PriorityUrgent),
 		RowsText: change.FormatRows(in.rows), Errors: map[string]string{}, Notices: st.notices,
 		Search: views.DeviceSearch{Query: in.query}}
 	if !st.live {
@@ -91,6 +102,7 @@ func buildChangeForm(in changeInput, res *request.Result, st formState, d change
 			f.Search = *d.search
 		}
 		f.Stock = d.stock
+		f.UrgentAllowed = d.urgent
 	}
 	for k, v := range st.fieldErrors {
 		f.Errors[k] = v
@@ -131,7 +143,7 @@ var stepAnchors = []string{"#step-start", "#step-devices", "#step-checks", "#ste
 // fieldAnchors are the start step's fields in the order of the form, with the id of each.
 var fieldAnchors = []struct{ field, id string }{
 	{request.FieldTenant, "tenant"}, {request.FieldProvider, "provider"}, {request.FieldType, "type-" + string(change.ChangeICCID)},
-	{request.FieldReason, "reason"}, {request.FieldRunAt, "run_at"}, {request.FieldRows, "rows"}, {"csv", "csv"},
+	{request.FieldReason, "reason"}, {request.FieldRunAt, "run_at"}, {request.FieldPriority, "priority-urgent"}, {request.FieldRows, "rows"}, {"csv", "csv"},
 }
 
 // blockers say what stops the submit once there are rows: the start step's missing answers,

@@ -13,6 +13,7 @@ import (
 	"github.com/idswap/idswap/internal/apperr"
 	"github.com/idswap/idswap/internal/change"
 	"github.com/idswap/idswap/internal/request"
+	"github.com/idswap/idswap/internal/store"
 	"github.com/idswap/idswap/views"
 )
 
@@ -29,6 +30,7 @@ type RequestService interface {
 	FreeIdentifiers(ctx context.Context, iccids, imeis []string) ([]string, []string, error)
 	PlanUndo(ctx context.Context, tenantID, bulkChangeID int64) (*request.UndoPlan, error)
 	SubmitUndo(ctx context.Context, tenantID, bulkChangeID int64, key string, by request.Submitter) (request.Submitted, *request.UndoPlan, error)
+	MayMarkUrgent(ctx context.Context, u *store.User, tenantID int64) (bool, error)
 }
 
 // DemoStock lists what the demo carrier has on the shelf.
@@ -59,7 +61,7 @@ const (
 func (s *Server) newChange(c echo.Context) error {
 	ctx := c.Request().Context()
 	u := currentUser(c)
-	in := changeInput{key: newToken(), typ: string(change.ChangeICCID)}
+	in := changeInput{key: newToken(), typ: string(change.ChangeICCID), requester: u}
 	if !u.IsAdmin() {
 		in.tenantID = scopeOf(u)
 	}

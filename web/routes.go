@@ -142,6 +142,7 @@ func (s *Server) routes(secure bool) {
 	admin.POST(under(paths.Admin, paths.TenantRenameRoute), s.renameTenant)
 	admin.POST(under(paths.Admin, paths.TenantActiveRoute), s.setTenantActive)
 	admin.POST(under(paths.Admin, paths.TenantScheduleRoute), s.setTenantSchedule)
+	admin.POST(under(paths.Admin, paths.TenantUrgentRoute), s.setTenantUrgent)
 	admin.GET(under(paths.Admin, paths.AdminUsers), s.adminUsers)
 	admin.POST(under(paths.Admin, paths.AdminUsers), s.createUser)
 	admin.POST(under(paths.Admin, paths.UserActiveRoute), s.setUserActive)

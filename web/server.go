@@ -40,6 +40,7 @@ type Store interface {
 	DeviceChanges(ctx context.Context, bulkChangeID int64, f store.DeviceChangeFilter) ([]store.DeviceChange, int, error)
 	Ping(ctx context.Context) error
 	CheckCurrent(ctx context.Context) error
+	SetManagersMayMarkUrgent(ctx context.Context, tenantID int64, allowed bool, a store.Actor) error
 	pageStore
 	accountStore
 	webhookStore

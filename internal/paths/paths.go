@@ -93,6 +93,7 @@ const (
 	APIUndoRoute          = APIBulkChangeRoute + "/undo"
 	TenantRenameRoute     = AdminTenants + "/:id/rename"
 	TenantActiveRoute     = AdminTenants + "/:id/active"
+	TenantUrgentRoute     = AdminTenants + "/:id/urgent"
 	UserActiveRoute       = AdminUsers + "/:id/active"
 	UserPasswordRoute     = AdminUsers + "/:id/password"
 	ProviderRoute         = AdminProviders + "/:id"
@@ -214,6 +215,9 @@ func TenantRename(tenantID int64) string { return AdminTenants + "/" + id(tenant
 
 // TenantSchedule sets a tenant's time zone and maintenance window.
 func TenantSchedule(tenantID int64) string { return AdminTenants + "/" + id(tenantID) + "/schedule" }
+
+// TenantUrgent says whether a tenant's managers may mark requests urgent.
+func TenantUrgent(tenantID int64) string { return AdminTenants + "/" + id(tenantID) + "/urgent" }
 
 // TenantActive deactivates or reactivates a tenant.
 func TenantActive(tenantID int64) string { return AdminTenants + "/" + id(tenantID) + "/active" }

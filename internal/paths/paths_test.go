@@ -55,6 +55,7 @@ func TestBuildersFillTheirRoutes(t *testing.T) {
 		{paths.AccountTokenRevokeRt, "/account/tokens/7/revoke", paths.AccountTokenRevoke(7)},
 		{paths.TenantRenameRoute, "/admin/tenants/7/rename", paths.TenantRename(7)},
 		{paths.TenantActiveRoute, "/admin/tenants/7/active", paths.TenantActive(7)},
+		{paths.TenantUrgentRoute, "/admin/tenants/7/urgent", paths.TenantUrgent(7)},
 		{paths.UserActiveRoute, "/admin/users/7/active", paths.UserActive(7)},
 		{paths.UserPasswordRoute, "/admin/users/7/password", paths.UserPassword(7)},
 		{paths.ProviderRoute, "/admin/providers/7", paths.Provider(7)},

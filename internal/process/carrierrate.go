@@ -5,83 +5,98 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"sync"
 	"time"
-
-	"golang.org/x/time/rate"
 
 	"github.com/idswap/idswap/internal/store"
 )
 
-// CarrierSlotStore grants request slots of a provider's carrier rate, shared by every process on
-// the database (store.DB.GrantCarrierSlots).
-type CarrierSlotStore interface {
-	GrantCarrierSlots(ctx context.Context, providerID int64, n int, rate float64, by string) (store.CarrierGrant, error)
+// CarrierPermitStore keeps the deployment's carrier permits, shared by every process on the
+// database (store.DB.TakeCarrierPermits).
+type CarrierPermitStore interface {
+	TakeCarrierPermits(ctx context.Context, providerID int64, permits, n int, by string, lease time.Duration, returns []store.PermitReturn) (store.PermitTake, error)
+	ReturnCarrierPermits(ctx context.Context, providerID int64, by string, returns []store.PermitReturn) error
+	RenewCarrierPermits(ctx context.Context, providerID int64, by string, lease time.Duration) (int64, time.Time, error)
 }
 
 // CarrierLimiterConfig sets up a CarrierLimiter; zero fields take the defaults below.
 type CarrierLimiterConfig struct {
-	Store      CarrierSlotStore
+	Store      CarrierPermitStore
 	ProviderID int64
-	// Rate is the provider's carrier requests per second for the whole deployment; requests
-	// leave at most at Rate/1.05 (see jitterGuard).
+	// Rate is the provider's carrier requests per second for the whole deployment: the number
+	// of permits (rounded down, at least one).
 	Rate float64
-	// Slots is how many slots one trip to the database takes. Default a quarter second's worth:
-	// small enough that slots a process holds but does not use (it ran out of work, or stopped)
-	// cost the others little, large enough that the database is asked four times a second.
-	Slots int
-	// By names this process in CarrierRateSchedule.GrantedTo. Default host:pid.
+	// MaxCall bounds one carrier request, from its send to its answer (the client's
+	// CallTimeout). A permit is used only while its lease has more than MaxCall and a second
+	// left. Default 30 s.
+	MaxCall time.Duration
+	// Lease is how long the database keeps a permit for this process without news; it is
+	// renewed every Lease/4. Default 2 × (MaxCall + 1 s), at least a minute.
+	Lease time.Duration
+	// Hold is how long this process keeps reusing a permit it took before it gives it back at
+	// its next free time (a tenth of its permits a trip), so that busy processes share.
+	// Default 2 s.
+	Hold time.Duration
+	// By names this process in CarrierRatePermit.HeldBy. Default host:pid.
 	By     string
 	Logger *slog.Logger
 	// OnWait, when set, is called after every wait with how long it took.
 	OnWait func(time.Duration)
-	// Now and Sleep are the process's clock; tests replace them.
-	Now   func() time.Time
-	Sleep func(ctx context.Context, d time.Duration) error
 }
 
 // CarrierLimiter is the wait before each ThingSpace request of one provider (the client's
-// Limiter). It takes slots of the deployment's one schedule from the database a few at a time
-// and lets one request go at each slot's time, so all processes together keep to the rate and
-// one process alone reaches it (see store.GrantCarrierSlots). A slot whose time passed with no
-// request waiting, or whose waiter woke too late, is dropped, not used late: a late request
-// could land next to another process's slot. So held slots that a process never uses (shutdown, no more work) are lost,
-// never sent in a burst later. A local limiter at the rate, burst one, smooths what is left:
-// the grants are placed on this process's clock through the database's "now", and that reading
-// can be off by a round trip.
+// Limiter): it holds one of the deployment's permits from before the request is sent until a
+// second after its answer (see store.TakeCarrierPermits for why that keeps every one-second
+// window of the carrier's at or under the rate). Permits come from the database a few at a time
+// and are reused here while there is work and Hold has not passed, then given back.
 type CarrierLimiter struct {
-	cfg    CarrierLimiterConfig
-	smooth *rate.Limiter
-	turn   chan struct{} // one goroutine at a time takes a slot or installs a grant
+	cfg     CarrierLimiterConfig
+	permits int
 
-	// Guarded by turn.
-	grant    store.CarrierGrant
-	next     int           // the grant's next unused slot
-	offset   time.Duration // this process's clock minus the database's (clockOffset)
-	pending  *heldGrant    // the grant after this one, fetched ahead
-	inflight chan struct{} // closed when the fetch under way ends; nil when none is
-	backoff  time.Duration // before the next fetch after a failed one
+	mu       sync.Mutex
+	idle     []*permit // held, not in use; each usable from its freeAt
+	inUse    int
+	waiters  int
+	returns  []store.PermitReturn // given back at the next trip to the database
+	leaseEnd time.Time            // of every permit held, on this process's clock
+	renewed  time.Time
+	offset   time.Duration // this process's clock minus the database's, and its doubt
+	doubt    time.Duration
+	nextFree time.Time     // when the database said a permit frees, after a short take
+	backoff  time.Duration // after a failed trip
+	changed  chan struct{} // closed when idle or nextFree change
+	running  bool          // the manager goroutine runs
 }
 
-// heldGrant is a grant and the offset that places it on this process's clock.
-type heldGrant struct {
-	grant  store.CarrierGrant
-	offset time.Duration
+// permit is a held permit.
+type permit struct {
+	slot   int
+	freeAt time.Time // this process's clock
+	taken  time.Time // when it came from the database
 }
 
-// jitterGuard is the headroom the schedule keeps: slots are laid out as if each second were
-// this much longer. Requests leave a few milliseconds off their slots (timer wake-up, the
-// scheduler, the round trip that places a grant on this process's clock), and a carrier that
-// counts requests per one-second window answers 429 to the rate+1-th whenever the first request
-// of its window was later than the one a second after it. At exactly the rate that happened
-// about once a second in the rate benchmark, where the simulator's latency alone spreads
-// arrivals over 40 ms. 50 ms costs 5% of the rate.
-const jitterGuard = 50 * time.Millisecond
+// idleKeep is how long a free permit nobody here waits for is kept before it goes back: work
+// comes in bursts (a job's next step, a retry), and a permit given back costs a trip to the
+// database to take again, which on a busy SQLite can take longer than a carrier call may.
+const idleKeep = 3 * time.Second
+
+// askAgain is the longest a process waiting for permits goes without asking the database.
+const askAgain = 200 * time.Millisecond
+
+// releaseGuard is added to the second after an answer: the database keeps milliseconds, and a
+// window the carrier opens exactly a second after the last answer must not see the next request.
+const releaseGuard = 10 * time.Millisecond
 
 // NewCarrierLimiter builds the limiter of one provider.
 func NewCarrierLimiter(cfg CarrierLimiterConfig) *CarrierLimiter {
-	cfg.Rate /= 1 + jitterGuard.Seconds()
-	if cfg.Slots <= 0 {
-		cfg.Slots = max(1, int(cfg.Rate/4))
+	if cfg.MaxCall <= 0 {
+		cfg.MaxCall = 30 * time.Second
+	}
+	if cfg.Lease <= 0 {
+		cfg.Lease = max(time.Minute, 2*(cfg.MaxCall+time.Second))
+	}
+	if cfg.Hold <= 0 {
+		cfg.Hold = 2 * time.Second
 	}
 	if cfg.By == "" {
 		host, _ := os.Hostname()
@@ -90,166 +105,323 @@ func NewCarrierLimiter(cfg CarrierLimiterConfig) *CarrierLimiter {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	if cfg.Now == nil {
-		cfg.Now = time.Now
-	}
-	if cfg.Sleep == nil {
-		cfg.Sleep = sleep
-	}
-	return &CarrierLimiter{cfg: cfg, smooth: rate.NewLimiter(rate.Limit(cfg.Rate), 1), turn: make(chan struct{}, 1)}
+	return &CarrierLimiter{cfg: cfg, permits: max(1, int(cfg.Rate)), changed: make(chan struct{})}
 }
 
-// Wait blocks until this process may send the provider one request, or ctx ends.
+// Wait takes a permit and gives it back at once: the request it stands for counts as answered
+// now. Callers that can say when the answer came use Acquire.
 func (l *CarrierLimiter) Wait(ctx context.Context) error {
-	began := l.cfg.Now()
-	now := began
-	r := l.smooth.ReserveN(now, 1)
-	if err := l.cfg.Sleep(ctx, r.DelayFrom(now)); err != nil {
-		r.CancelAt(l.cfg.Now())
+	release, err := l.Acquire(ctx)
+	if err != nil {
 		return err
 	}
-	for {
-		at, err := l.slot(ctx)
-		if err != nil {
-			return err
-		}
-		if err := l.cfg.Sleep(ctx, at.Sub(l.cfg.Now())); err != nil {
-			return err
-		}
-		// Woken too late (a busy machine), the request would land next to the following
-		// slot, perhaps another process's: the slot is lost, and the request takes the next.
-		if l.cfg.Now().Sub(at) <= slotGrace {
-			break
-		}
-	}
-	if l.cfg.OnWait != nil {
-		l.cfg.OnWait(l.cfg.Now().Sub(began))
-	}
+	release()
 	return nil
 }
 
-// slot returns the time, on this process's clock, of the next slot held. The next grant is
-// fetched in the background while the current one runs out (prefetchLocked), so that a busy
-// process's grants follow one another without a gap and no request waits for the database
-// (on SQLite a grant waits for the one writer, which took hundreds of milliseconds on a loaded
-// machine); a waiter blocks on the database only when no grant is left at all.
-func (l *CarrierLimiter) slot(ctx context.Context) (time.Time, error) {
+// Acquire blocks until this process may send the provider one request, or ctx ends. The
+// request holds its permit until release is called, which must be once its answer has been
+// read (or the request failed); the permit is free again a second later.
+func (l *CarrierLimiter) Acquire(ctx context.Context) (release func(), err error) {
+	began := time.Now()
+	l.mu.Lock()
+	l.waiters++
+	l.startLocked()
 	for {
+		now := time.Now()
+		if p := l.takeIdleLocked(now); p != nil {
+			l.waiters--
+			l.inUse++
+			l.mu.Unlock()
+			if l.cfg.OnWait != nil {
+				l.cfg.OnWait(time.Since(began))
+			}
+			var once sync.Once
+			return func() { once.Do(func() { l.release(p) }) }, nil
+		}
+		changed := l.changed
+		wake := l.earliestIdleLocked()
+		l.mu.Unlock()
+		var (
+			timer <-chan time.Time
+			t     *time.Timer
+		)
+		if !wake.IsZero() {
+			t = time.NewTimer(max(time.Until(wake), 0))
+			timer = t.C
+		}
 		select {
-		case l.turn <- struct{}{}:
+		case <-changed:
+		case <-timer:
 		case <-ctx.Done():
-			return time.Time{}, ctx.Err()
+			if t != nil {
+				t.Stop()
+			}
+			l.mu.Lock()
+			l.waiters--
+			l.signalLocked()
+			l.mu.Unlock()
+			return nil, ctx.Err()
 		}
-		at, ok := l.takeLocked()
-		if !ok && l.pending != nil {
-			l.grant, l.next, l.offset = l.pending.grant, 0, l.pending.offset
-			l.pending = nil
-			at, ok = l.takeLocked()
+		if t != nil {
+			t.Stop()
 		}
-		if ok {
-			l.prefetchLocked(at)
-			<-l.turn
-			return at, nil
-		}
-		l.fetchLocked()
-		wait := l.inflight
-		<-l.turn
-		select {
-		case <-wait:
-		case <-ctx.Done():
-			return time.Time{}, ctx.Err()
-		}
+		l.mu.Lock()
 	}
 }
 
-// prefetchLocked starts fetching the next grant once the current one has less than half its
-// length left after the slot just taken.
-func (l *CarrierLimiter) prefetchLocked(taken time.Time) {
-	end := l.grant.End.Add(l.offset)
-	if l.pending == nil && end.Sub(taken) <= l.grant.End.Sub(l.grant.Start)/2 {
-		l.fetchLocked()
+// usableLocked reports whether a request started now on a held permit certainly ends, plus
+// its second, before the lease does.
+func (l *CarrierLimiter) usableLocked(now time.Time) bool {
+	return l.leaseEnd.Sub(now) > l.cfg.MaxCall+time.Second+l.doubt
+}
+
+// takeIdleLocked hands out the held permit free longest, if one is free now.
+func (l *CarrierLimiter) takeIdleLocked(now time.Time) *permit {
+	if !l.usableLocked(now) {
+		return nil
+	}
+	best := -1
+	for i, p := range l.idle {
+		if !p.freeAt.After(now) && (best < 0 || p.freeAt.Before(l.idle[best].freeAt)) {
+			best = i
+		}
+	}
+	if best < 0 {
+		return nil
+	}
+	p := l.idle[best]
+	l.idle = append(l.idle[:best], l.idle[best+1:]...)
+	return p
+}
+
+// earliestIdleLocked is when the next held permit frees (zero when none is held).
+func (l *CarrierLimiter) earliestIdleLocked() time.Time {
+	var at time.Time
+	for _, p := range l.idle {
+		if at.IsZero() || p.freeAt.Before(at) {
+			at = p.freeAt
+		}
+	}
+	return at
+}
+
+// release ends a request's hold: the permit frees a second from now.
+func (l *CarrierLimiter) release(p *permit) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	p.freeAt = time.Now().Add(time.Second + releaseGuard)
+	l.inUse--
+	l.idle = append(l.idle, p)
+	l.signalLocked()
+}
+
+// signalLocked wakes the waiters and the manager.
+func (l *CarrierLimiter) signalLocked() {
+	close(l.changed)
+	l.changed = make(chan struct{})
+}
+
+// startLocked starts the manager unless it runs.
+func (l *CarrierLimiter) startLocked() {
+	if !l.running {
+		l.running = true
+		go l.manage()
 	}
 }
 
-// fetchLocked starts a fetch of the next grant unless one is under way. The fetch outlives the
-// waiter that started it (its slots go to whoever waits next); without the database there is
-// no deployment-wide rate, so carrier requests wait, and fetches are retried with a backoff.
-func (l *CarrierLimiter) fetchLocked() {
-	if l.inflight != nil {
+// manage makes the trips to the database: it takes permits while requests wait and none held
+// frees soon, gives back those whose hold has passed or that nobody here needs once they are
+// free, and renews the lease of those held. It ends when this process holds and needs nothing.
+func (l *CarrierLimiter) manage() {
+	ctx := context.Background()
+	for {
+		l.mu.Lock()
+		now := time.Now()
+		// Give back the permits nobody here has wanted for idleKeep since they freed, and,
+		// while requests wait here, those held past Hold — a few at a time, so that a busy
+		// process never goes without while its permits make the round trip (the same trip
+		// takes what it needs, perhaps them again) — so that busy processes share.
+		needed := l.waiters
+		shared := max(1, l.permits/10)
+		kept := l.idle[:0]
+		for _, p := range l.idle {
+			free := !p.freeAt.After(now)
+			unused := free && needed == 0 && now.Sub(p.freeAt) >= idleKeep
+			share := free && needed > 0 && now.Sub(p.taken) >= l.cfg.Hold && shared > 0
+			switch {
+			case unused || share || (free && !l.usableLocked(now)):
+				if share {
+					shared--
+				}
+				l.returns = append(l.returns, store.PermitReturn{Slot: p.slot, FreeAt: l.dbTime(p.freeAt)})
+			default:
+				if free {
+					needed--
+				}
+				kept = append(kept, p)
+			}
+		}
+		l.idle = kept
+		// Permits freeing within a tenth of a second serve the waiters soon enough.
+		soon := 0
+		for _, p := range l.idle {
+			if p.freeAt.Sub(now) < 100*time.Millisecond {
+				soon++
+			}
+		}
+		// A take asks for a quarter of the rate at least: the requests of a burst (a job's
+		// token, login and call; the retries that come together) then find permits here
+		// instead of each waiting for a trip to the database.
+		want := 0
+		if l.waiters > soon && !now.Before(l.nextFree) {
+			want = min(max(l.waiters-soon, l.permits/4, 1), l.permits)
+		}
+		held := len(l.idle) + l.inUse
+		renew := held > 0 && now.Sub(l.renewed) >= l.cfg.Lease/4
+		returns := l.returns
+		l.returns = nil
+		if want == 0 && len(returns) == 0 && !renew {
+			if held == 0 && l.waiters == 0 {
+				l.running = false
+				l.mu.Unlock()
+				return
+			}
+			// Sleep until something changes, a held permit frees (or, unused, is due back),
+			// or the database said one would.
+			wake := l.earliestIdleLocked()
+			if !wake.IsZero() && !wake.After(now) {
+				wake = wake.Add(idleKeep)
+			}
+			if !l.nextFree.IsZero() && l.nextFree.After(now) && (wake.IsZero() || l.nextFree.Before(wake)) && l.waiters > soon {
+				wake = l.nextFree
+			}
+			if l.renewed.Add(l.cfg.Lease/4).Before(wake) || wake.IsZero() {
+				if held > 0 {
+					wake = l.renewed.Add(l.cfg.Lease / 4)
+				}
+			}
+			changed := l.changed
+			l.mu.Unlock()
+			var timer <-chan time.Time
+			if !wake.IsZero() {
+				t := time.NewTimer(max(time.Until(wake), time.Millisecond))
+				timer = t.C
+				select {
+				case <-changed:
+				case <-timer:
+				}
+				t.Stop()
+			} else {
+				<-changed
+			}
+			continue
+		}
+		backoff := l.backoff
+		l.mu.Unlock()
+		if backoff > 0 {
+			time.Sleep(backoff)
+		}
+		l.trip(ctx, want, returns, renew)
+	}
+}
+
+// trip makes one round trip to the database: returns, a take of want permits, a renewal.
+func (l *CarrierLimiter) trip(ctx context.Context, want int, returns []store.PermitReturn, renew bool) {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	before := time.Now()
+	var (
+		take store.PermitTake
+		err  error
+	)
+	if want > 0 || len(returns) > 0 {
+		take, err = l.cfg.Store.TakeCarrierPermits(ctx, l.cfg.ProviderID, l.permits, want, l.cfg.By, l.cfg.Lease, returns)
+	}
+	after := time.Now()
+	var (
+		renewedEnd time.Time
+		renewedN   int64
+		renewErr   error
+	)
+	if renew && err == nil {
+		renewedN, renewedEnd, renewErr = l.cfg.Store.RenewCarrierPermits(ctx, l.cfg.ProviderID, l.cfg.By, l.cfg.Lease)
+	}
+	renewAfter := time.Now()
+
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	defer l.signalLocked()
+	if err != nil {
+		// Without the database there is no deployment-wide rate: requests wait. What was
+		// being returned is returned with the next trip.
+		l.returns = append(l.returns, returns...)
+		l.backoff = min(max(2*l.backoff, 100*time.Millisecond), 5*time.Second)
+		l.cfg.Logger.Warn("carrier rate: cannot take permits; requests to the carrier wait", "provider", l.cfg.ProviderID, "err", err, "retry_in", l.backoff)
 		return
 	}
-	done := make(chan struct{})
-	l.inflight = done
-	backoff := l.backoff
-	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		if backoff > 0 {
-			_ = l.cfg.Sleep(ctx, backoff)
+	l.backoff = 0
+	if want > 0 || len(returns) > 0 {
+		l.offset, l.doubt = clockOffset(before, after, take.Now)
+		if len(take.Slots) > 0 {
+			// Every permit held shares one lease, so the newest lease end counts only when
+			// nothing else is held; otherwise the older end stays (renewal moves them all).
+			end := take.LeaseEnd.Add(l.offset - l.doubt)
+			if len(l.idle)+l.inUse == 0 || end.Before(l.leaseEnd) {
+				l.leaseEnd = end
+			}
+			if l.renewed.IsZero() || len(l.idle)+l.inUse == 0 {
+				l.renewed = after
+			}
 		}
-		before := l.cfg.Now()
-		g, err := l.cfg.Store.GrantCarrierSlots(ctx, l.cfg.ProviderID, l.cfg.Slots, l.cfg.Rate, l.cfg.By)
-		after := l.cfg.Now()
-		l.turn <- struct{}{}
-		if err != nil {
-			l.backoff = min(max(2*l.backoff, 100*time.Millisecond), 5*time.Second)
-			l.cfg.Logger.Warn("carrier rate: cannot take slots; requests to the carrier wait", "provider", l.cfg.ProviderID, "err", err, "retry_in", l.backoff)
+		for _, s := range take.Slots {
+			l.idle = append(l.idle, &permit{slot: s, freeAt: after, taken: after})
+		}
+		l.nextFree = time.Time{}
+		if len(take.Slots) < want {
+			// Ask again when the database said the next permit frees, but no later than
+			// askAgain: a process that holds permits gives them back before their lease ends.
+			l.nextFree = after.Add(askAgain)
+			if next := take.NextFree.Add(l.offset + l.doubt); !take.NextFree.IsZero() && next.Before(l.nextFree) {
+				l.nextFree = next
+				if floor := after.Add(5 * time.Millisecond); next.Before(floor) {
+					l.nextFree = floor
+				}
+			}
+		}
+	}
+	if renew {
+		if renewErr != nil {
+			l.cfg.Logger.Warn("carrier rate: cannot renew the permits' lease", "provider", l.cfg.ProviderID, "err", renewErr)
+			return
+		}
+		l.renewed = renewAfter
+		// Fewer renewed than held: some lease had run out (the database was out of reach),
+		// and another process may hold that permit now. The old lease end stays, so every
+		// permit held here goes unused and back, and fresh ones are taken.
+		if held := len(l.idle) + l.inUse; renewedN >= int64(held) && !renewedEnd.IsZero() {
+			l.leaseEnd = renewedEnd.Add(l.offset - l.doubt)
 		} else {
-			l.backoff = 0
-			l.pending = &heldGrant{grant: g, offset: clockOffset(before, after, g.Now)}
+			l.cfg.Logger.Warn("carrier rate: some permits' lease ran out; taking fresh ones", "provider", l.cfg.ProviderID,
+				"renewed", renewedN, "held", held)
 		}
-		l.inflight = nil
-		close(done)
-		<-l.turn
-	}()
+	}
 }
 
-// slotGrace is how late a slot may still be used: a request sent later than that lands too
-// close to the slots after it, which may be another process's. It is well inside jitterGuard,
-// and not smaller than a busy machine's timer lateness (a grace of half a slot, 0.5 ms at
-// 1,000/s, lost nearly every slot under the race detector).
-const slotGrace = 50 * time.Millisecond
-
-// takeLocked hands out the next slot that has not passed (by more than slotGrace), dropping
-// those that have.
-func (l *CarrierLimiter) takeLocked() (time.Time, bool) {
-	if l.grant.Slots == 0 {
-		return time.Time{}, false
-	}
-	now := l.cfg.Now()
-	for l.next < l.grant.Slots {
-		at := l.grant.At(l.next).Add(l.offset)
-		l.next++
-		if !at.Before(now.Add(-slotGrace)) {
-			return at, true
-		}
-	}
-	return time.Time{}, false
+// dbTime places a time of this process's clock on the database's, late rather than early.
+func (l *CarrierLimiter) dbTime(t time.Time) time.Time {
+	return t.Add(-l.offset + l.doubt).Add(time.Millisecond).Truncate(time.Millisecond)
 }
 
 // clockOffset is this process's clock minus the database's, from a reading of the database's
-// clock (cut to the millisecond) taken between before and after on this process's. A reading
-// inside that interval is the same clock (SQLite, whose clock is this host's): no offset. Else
-// (SQL Server on another host) the best guess is that the server read its clock half-way
-// through the round trip.
-func clockOffset(before, after, db time.Time) time.Duration {
+// clock (cut to the millisecond) taken between before and after on this process's, and how far
+// it may be off. A reading inside that interval is the same clock (SQLite, whose clock is this
+// host's): no offset, no doubt. Else (SQL Server on another host) the best guess is that the
+// server read its clock half-way through the round trip, give or take half of it.
+func clockOffset(before, after, db time.Time) (offset, doubt time.Duration) {
 	if !db.Before(before.Truncate(time.Millisecond)) && !db.After(after) {
-		return 0
+		return 0, 0
 	}
-	return before.Add(after.Sub(before) / 2).Sub(db)
-}
-
-// sleep waits d or until ctx ends.
-func sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	half := after.Sub(before) / 2
+	return before.Add(half).Sub(db), half + time.Millisecond
 }

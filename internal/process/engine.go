@@ -69,7 +69,7 @@ type Store interface {
 	BulkChange(ctx context.Context, tenantID, id int64) (*store.BulkChange, error)
 	DeviceChanges(ctx context.Context, bulkChangeID int64, f store.DeviceChangeFilter) ([]store.DeviceChange, int, error)
 	FailureCodes(ctx context.Context, bulkChangeID int64) (map[int64]string, error)
-	CarrierSlotStore
+	CarrierPermitStore
 }
 
 // Crash points: where Config.Hook is called, so that tests can stop the engine there.
@@ -317,11 +317,11 @@ func (e *Engine) client(c *store.Credentials) (*thingspace.Client, error) {
 	}
 	lim, ok := e.limiters[c.ServiceProviderID]
 	if !ok {
-		// One schedule for the whole deployment, kept in the database: requests leave evenly
-		// spaced across all processes, so no one-second window of the carrier's sees more
-		// than the rate.
+		// One set of permits for the whole deployment, kept in the database: a request holds
+		// one until a second after its answer, so no one-second window of the carrier's sees
+		// more than the rate, from all processes together.
 		lim = NewCarrierLimiter(CarrierLimiterConfig{Store: e.store, ProviderID: c.ServiceProviderID,
-			Rate: e.cfg.CarrierRate, Logger: e.log, OnWait: e.cfg.OnRateWait})
+			Rate: e.cfg.CarrierRate, MaxCall: e.cfg.CallTimeout, Logger: e.log, OnWait: e.cfg.OnRateWait})
 		e.limiters[c.ServiceProviderID] = lim
 	}
 	client, err := thingspace.New(thingspace.Config{BaseURL: c.BaseURL, TokenURL: c.AuthTokenURL, LoginPath: c.AuthURL,

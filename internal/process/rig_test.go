@@ -64,7 +64,11 @@ type rig struct {
 	tenant   int64
 	user     *store.User
 	lines    []line
-	logs     *syncBuffer
+	// other and otherUser are the second tenant and its manager (newRigOf), which holds the
+	// last lines.
+	other     int64
+	otherUser *store.User
+	logs      *syncBuffer
 
 	current atomic.Pointer[process.Engine]
 }
@@ -103,7 +107,11 @@ func luhn(digits string) string {
 }
 
 // newRig builds a world of n lines. simCfg adjusts the carrier.
-func newRig(tb testing.TB, n int, simCfg tssim.Config) *rig {
+func newRig(tb testing.TB, n int, simCfg tssim.Config) *rig { return newRigOf(tb, n, 0, simCfg) }
+
+// newRigOf builds a world of n lines, the last other of them in a second tenant, Globex, with
+// its own manager.
+func newRigOf(tb testing.TB, n, other int, simCfg tssim.Config) *rig {
 	r := &rig{t: tb, logs: &syncBuffer{}}
 	ctx := context.Background()
 	seed := tssim.Seed{
@@ -118,12 +126,20 @@ func newRig(tb testing.TB, n int, simCfg tssim.Config) *rig {
 			FromEmail: fromAddr, RegisterCallback: true},
 		Plans: []store.SeedPlan{{Code: planCode, Name: "Plan A", ShortName: "A", PlanMB: 1}},
 	}
+	if other > 0 {
+		data.Tenants = append(data.Tenants, "Globex")
+		data.Users = append(data.Users, store.SeedUser{Email: "m@globex.example", DisplayName: "G", Role: store.RoleManager, TenantName: "Globex", PasswordHash: "x"})
+	}
 	for i := range n {
 		l := line{ICCID: luhn(fmt.Sprintf("8914800000%09d", i)), IMEI: luhn(fmt.Sprintf("35332011%06d", i)),
 			MDN: fmt.Sprintf("512%07d", i), SpareICCID: luhn(fmt.Sprintf("8914800001%09d", i)),
 			SpareIMEI: luhn(fmt.Sprintf("35332011%06d", 500000+i))}
 		r.lines = append(r.lines, l)
-		data.Devices = append(data.Devices, store.SeedDevice{TenantName: "Acme", ICCID: l.ICCID, IMEI: l.IMEI, MSISDN: l.MDN,
+		tenant := "Acme"
+		if i >= n-other {
+			tenant = "Globex"
+		}
+		data.Devices = append(data.Devices, store.SeedDevice{TenantName: tenant, ICCID: l.ICCID, IMEI: l.IMEI, MSISDN: l.MDN,
 			StatusID: store.DeviceStatusActive, PlanCode: planCode, Description: fmt.Sprint("device ", i)})
 		seed.Lines = append(seed.Lines, tssim.Line{Account: account, MDN: l.MDN, ICCID: l.ICCID, IMEI: l.IMEI,
 			State: tssim.StateActive, ServicePlan: planCode})
@@ -159,6 +175,17 @@ func newRig(tb testing.TB, n int, simCfg tssim.Config) *rig {
 	devices, _, err := r.db.Devices(ctx, store.DeviceFilter{TenantID: r.tenant, Limit: n + 1})
 	if err != nil {
 		tb.Fatal(err)
+	}
+	if other > 0 {
+		r.other = ts[1].ID
+		if r.otherUser, err = r.db.UserByEmail(ctx, "m@globex.example"); err != nil {
+			tb.Fatal(err)
+		}
+		theirs, _, err := r.db.Devices(ctx, store.DeviceFilter{TenantID: r.other, Limit: n + 1})
+		if err != nil {
+			tb.Fatal(err)
+		}
+		devices = append(devices, theirs...)
 	}
 	byICCID := map[string]int64{}
 	for _, d := range devices {
@@ -291,11 +318,12 @@ func (r *rig) start(db *store.DB, edit func(*process.Config, *queue.Config)) *ru
 // batch creates a request of ICCID changes (or another type) for the first n lines.
 func (r *rig) batch(typ change.Type, n int) int64 {
 	r.t.Helper()
-	return r.batchOf(typ, r.lines[:n], nil)
+	return r.batchOf(r.tenant, r.user, typ, r.lines[:n], "", nil)
 }
 
-// batchOf creates a request for the given lines, starting at runAt (nil: at once).
-func (r *rig) batchOf(typ change.Type, lines []line, runAt *time.Time) int64 {
+// batchOf makes a request of the given lines for a tenant, as by, at a priority, starting at
+// runAt (nil: at once).
+func (r *rig) batchOf(tenant int64, by *store.User, typ change.Type, lines []line, p change.Priority, runAt *time.Time) int64 {
 	r.t.Helper()
 	var rows []store.NewDeviceChange
 	for _, l := range lines {
@@ -310,8 +338,8 @@ func (r *rig) batchOf(typ change.Type, lines []line, runAt *time.Time) int64 {
 		row.Envelope = change.NewEnvelope(typ, id)
 		rows = append(rows, row)
 	}
-	id, _, err := r.db.CreateBulkChange(context.Background(), store.NewBulkChange{TenantID: r.tenant, ServiceProviderID: r.provider,
-		Type: typ, Reason: "test", RequestedBy: r.user, RunAt: runAt, Rows: rows})
+	id, _, err := r.db.CreateBulkChange(context.Background(), store.NewBulkChange{TenantID: tenant, ServiceProviderID: r.provider,
+		Type: typ, Reason: "test", RequestedBy: by, RunAt: runAt, Rows: rows, Priority: p})
 	if err != nil {
 		r.t.Fatal(err)
 	}

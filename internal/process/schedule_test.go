@@ -52,10 +52,10 @@ func TestScheduledRequestSendsNothingBeforeItsTime(t *testing.T) {
 	}
 	ctx := context.Background()
 	runAt := r.db.Now().Add(time.Hour)
-	scheduled := r.batchOf(change.ChangeICCID, r.lines[:3], &runAt)
+	scheduled := r.batchOf(r.tenant, r.user, change.ChangeICCID, r.lines[:3], "", &runAt)
 	r.start(nil, nil)
 	// Other work runs meanwhile: a request made after it, for other lines, finishes.
-	now := r.batchOf(change.ChangeICCID, r.lines[3:], nil)
+	now := r.batchOf(r.tenant, r.user, change.ChangeICCID, r.lines[3:], "", nil)
 	if b := r.waitFinal(now); b.Status != change.BatchProcessed {
 		t.Fatalf("the request made after: %s %+v", b.Status, b.Counts)
 	}

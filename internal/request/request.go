@@ -78,6 +78,11 @@ type Draft struct {
 	RowPlans map[int]string
 	// UndoOf names the request this one undoes (PlanUndo); 0 for any other request.
 	UndoOf int64
+	// Priority is normal ("" too) or urgent (see change.Priority).
+	Priority change.Priority
+	// Requester, when set, is who will submit the draft: Check then says whether they may mark
+	// it urgent (store.CreateBulkChange refuses it in any case).
+	Requester *store.User
 }
 
 // Fields of a Draft that Result.Fields reports problems for.
@@ -88,7 +93,27 @@ const (
 	FieldReason   = "reason"
 	FieldRows     = "rows"
 	FieldRunAt    = "run_at"
+	FieldPriority = "priority"
 )
+
+// UrgentRefused is the problem of an urgent request by a manager whose tenant does not allow it.
+const UrgentRefused = "Only an admin may mark a request urgent: an admin can let this tenant's managers do so on the tenants page. Send it as normal."
+
+// MayMarkUrgent reports whether u may mark a request of the tenant urgent: admins always, a
+// manager when the tenant allows it.
+func (s *Service) MayMarkUrgent(ctx context.Context, u *store.User, tenantID int64) (bool, error) {
+	if u == nil {
+		return false, nil
+	}
+	if u.IsAdmin() {
+		return true, nil
+	}
+	t, err := s.store.TenantByID(ctx, tenantID)
+	if err != nil {
+		return false, err
+	}
+	return t.ManagersMayMarkUrgent, nil
+}
 
 // Result is a Draft after every check.
 type Result struct {
@@ -244,6 +269,11 @@ func (s *Service) checkHeader(ctx context.Context, d Draft, res *Result) error {
 		res.Fields[FieldReason] = fmt.Sprintf("The reason has %d characters; at most %d.", len([]rune(reason)), MaxReason)
 	case CheckFreeText("The reason", reason) != "":
 		res.Fields[FieldReason] = CheckFreeText("The reason", reason)
+	}
+	if p, err := change.ParsePriority(string(d.Priority)); err != nil {
+		res.Fields[FieldPriority] = "Choose the priority: normal or urgent."
+	} else if p.Urgent() && d.Requester != nil && !d.Requester.IsAdmin() && res.Tenant != nil && !res.Tenant.ManagersMayMarkUrgent {
+		res.Fields[FieldPriority] = UrgentRefused
 	}
 	switch n := len(d.Rows); {
 	case n == 0:
@@ -609,7 +639,7 @@ func (s *Service) Submit(ctx context.Context, d Draft, by Submitter) (Submitted,
 	}
 	nb := store.NewBulkChange{TenantID: res.Tenant.ID, ServiceProviderID: res.Provider.ID, Type: d.Type,
 		Reason: strings.TrimSpace(d.Reason), RequestedBy: by.User, IdempotencyKey: key, RemoteAddr: by.RemoteAddr, RunAt: d.RunAt,
-		UndoOf: d.UndoOf, Rows: make([]store.NewDeviceChange, 0, len(res.Rows))}
+		UndoOf: d.UndoOf, Rows: make([]store.NewDeviceChange, 0, len(res.Rows)), Priority: d.Priority}
 	for _, r := range res.Rows {
 		nb.Rows = append(nb.Rows, newDeviceChange(d, r))
 	}
@@ -663,7 +693,7 @@ func newDeviceChange(d Draft, r Row) store.NewDeviceChange {
 // notReady is the Invalid error of a draft that failed its checks, saying what to look at.
 func notReady(res *Result) error {
 	var parts []string
-	for _, f := range []string{FieldTenant, FieldProvider, FieldType, FieldReason, FieldRunAt, FieldRows} {
+	for _, f := range []string{FieldTenant, FieldProvider, FieldType, FieldReason, FieldRunAt, FieldPriority, FieldRows} {
 		if msg := res.Fields[f]; msg != "" {
 			parts = append(parts, msg)
 		}

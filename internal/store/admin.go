@@ -113,6 +113,8 @@ type TenantRow struct {
 	IsActive bool   `db:"IsActive"`
 	Devices  int    `db:"Devices"`
 	Users    int    `db:"Users"`
+	// ManagersMayMarkUrgent: see Tenant.
+	ManagersMayMarkUrgent bool `db:"ManagersMayMarkUrgent"`
 }
 
 // AllTenants lists every tenant, active or not, with its device and user counts.
@@ -123,7 +125,7 @@ func (db *DB) AllTenants(ctx context.Context) ([]TenantRow, error) {
 	}
 	defer t.Rollback()
 	var out []TenantRow
-	err = t.sel(ctx, &out, `SELECT tn.Id, tn.Name, tn.IsActive,
+	err = t.sel(ctx, &out, `SELECT tn.Id, tn.Name, tn.IsActive, tn.ManagersMayMarkUrgent,
 		(SELECT COUNT(*) FROM Device d WHERE d.TenantId = tn.Id AND d.IsDeleted = 0) AS Devices,
 		(SELECT COUNT(*) FROM AppUser u WHERE u.TenantId = tn.Id AND u.IsDeleted = 0) AS Users
 		FROM Tenant tn WHERE tn.IsDeleted = 0 ORDER BY tn.Name`)
@@ -138,7 +140,7 @@ func (db *DB) TenantByName(ctx context.Context, name string) (*TenantRow, error)
 	}
 	defer t.Rollback()
 	var tn TenantRow
-	err = t.get(ctx, &tn, `SELECT Id, Name, IsActive, 0 AS Devices, 0 AS Users FROM Tenant
+	err = t.get(ctx, &tn, `SELECT Id, Name, IsActive, ManagersMayMarkUrgent, 0 AS Devices, 0 AS Users FROM Tenant
 		WHERE LOWER(Name) = ? AND IsDeleted = 0`, strings.ToLower(strings.TrimSpace(name)))
 	if err != nil {
 		return nil, notFound(err, "no tenant named %q", name)

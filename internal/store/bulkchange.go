@@ -25,6 +25,7 @@ type BulkChange struct {
 	StatusDetails     string             `db:"StatusDetails"`
 	Reason            string             `db:"Reason"`
 	RequestedByUserID *int64             `db:"RequestedByUserId"`
+	Priority          change.Priority    `db:"Priority"`
 	CreatedBy         string             `db:"CreatedBy"`
 	CreatedDate       time.Time          `db:"CreatedDate"`
 	ProcessedBy       string             `db:"ProcessedBy"`
@@ -101,6 +102,9 @@ type NewBulkChange struct {
 	// UndoOf names the request this one undoes (request.Service.SubmitUndo); 0 for any other.
 	UndoOf int64
 	Rows   []NewDeviceChange
+	// Priority is normal ("" too) or urgent. Urgent is for admins, and for the managers of a
+	// tenant that allows it (Tenant.ManagersMayMarkUrgent); anyone else gets a Forbidden error.
+	Priority change.Priority
 }
 
 // NewDeviceChange is one checked row.
@@ -142,6 +146,19 @@ func (db *DB) CreateBulkChange(ctx context.Context, nb NewBulkChange) (id int64,
 			return existing[0], false, nil
 		}
 	}
+	priority, err := change.ParsePriority(string(nb.Priority))
+	if err != nil {
+		return 0, false, apperr.E(apperr.Invalid, "%s", err.Error())
+	}
+	if priority.Urgent() && !nb.RequestedBy.IsAdmin() {
+		var allowed bool
+		if err := t.get(ctx, &allowed, `SELECT ManagersMayMarkUrgent FROM Tenant WHERE Id = ?`, nb.TenantID); err != nil {
+			return 0, false, notFound(err, "no tenant %d", nb.TenantID)
+		}
+		if !allowed {
+			return 0, false, apperr.E(apperr.Forbidden, "Only an admin may mark a request urgent: this tenant does not let its managers do so.")
+		}
+	}
 	if err := checkClashes(ctx, t, nb.Rows); err != nil {
 		return 0, false, err
 	}
@@ -162,9 +179,9 @@ func (db *DB) CreateBulkChange(ctx context.Context, nb NewBulkChange) (id int64,
 	}
 	id, err = t.insert(ctx, "DeviceBulkChange",
 		[]string{"TenantId", "ChangeRequestTypeId", "ServiceProviderId", "Status", "Reason", "RequestedByUserId",
-			"IdempotencyKey", "StartAt", "UndoOfBulkChangeId", "CreatedBy", "CreatedDate", "ModifiedBy", "ModifiedDate"},
+			"IdempotencyKey", "StartAt", "UndoOfBulkChangeId", "Priority", "CreatedBy", "CreatedDate", "ModifiedBy", "ModifiedDate"},
 		nb.TenantID, nb.Type.ID(), nb.ServiceProviderID, string(status), nb.Reason, nb.RequestedBy.ID,
-		nullIfEmpty(nb.IdempotencyKey), at, nullIfZero(nb.UndoOf), by, t.now, by, t.now)
+		nullIfEmpty(nb.IdempotencyKey), at, nullIfZero(nb.UndoOf), string(priority), by, t.now, by, t.now)
 	if err != nil {
 		return 0, false, err
 	}
@@ -192,14 +209,8 @@ func (db *DB) CreateBulkChange(ctx context.Context, nb NewBulkChange) (id int64,
 			ResponseText: "Scheduled to start at " + at.Format(time.RFC3339)}}); err != nil {
 			return 0, false, err
 		}
-	} else {
-		submits := make([]NewJob, 0, len(changeIDs))
-		for _, cid := range changeIDs {
-			submits = append(submits, NewJob{Kind: jobs.KindSubmitChange, Payload: jobs.SubmitChange{BulkChangeID: id, ChangeID: cid}})
-		}
-		if err := enqueue(ctx, t, submits...); err != nil {
-			return 0, false, err
-		}
+	} else if err := enqueue(ctx, t, fairSubmits(id, changeIDs, priority.Urgent())...); err != nil {
+		return 0, false, err
 	}
 	tid := nb.TenantID
 	if err := insertAudit(ctx, t, AuditEvent{TenantID: &tid, UserID: &nb.RequestedBy.ID, Actor: by,
@@ -216,6 +227,18 @@ func (db *DB) CreateBulkChange(ctx context.Context, nb NewBulkChange) (id int64,
 		}
 	}
 	return id, true, t.Commit()
+}
+
+// fairSubmits are the submit jobs of a request's rows, in the fair lane with the request's
+// priority (see claimJobs): every path that releases rows to be sent goes through it, so a
+// scheduled start, a resume and a retry take turns with other requests like a new request.
+func fairSubmits(bulkID int64, changeIDs []int64, urgent bool) []NewJob {
+	submits := make([]NewJob, len(changeIDs))
+	for i, id := range changeIDs {
+		submits[i] = NewJob{Kind: jobs.KindSubmitChange, Payload: jobs.SubmitChange{BulkChangeID: bulkID, ChangeID: id},
+			Fair: true, Urgent: urgent}
+	}
+	return submits
 }
 
 // Clash is an identifier that a new request cannot use.
@@ -323,7 +346,7 @@ func findClashes(ctx context.Context, t *tx, iccids, imeis []string, deviceIDs [
 
 const bulkChangeSelect = `SELECT b.Id, b.TenantId, t.Name AS TenantName, b.ServiceProviderId, sp.DisplayName AS ProviderName,
 	b.ChangeRequestTypeId, b.Status, COALESCE(b.StatusDetails, '') AS StatusDetails, b.Reason, b.RequestedByUserId,
-	b.CreatedBy, b.CreatedDate, COALESCE(b.ProcessedBy, '') AS ProcessedBy, b.ProcessedDate, b.ModifiedDate,
+	b.Priority, b.CreatedBy, b.CreatedDate, COALESCE(b.ProcessedBy, '') AS ProcessedBy, b.ProcessedDate, b.ModifiedDate,
 	b.StartAt, b.StartedDate, b.UndoOfBulkChangeId
 FROM DeviceBulkChange b
 JOIN Tenant t ON t.Id = b.TenantId

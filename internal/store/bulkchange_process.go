@@ -232,8 +232,12 @@ func (db *DB) returnChangeOnce(ctx context.Context, r ReturnedChange) (ok bool, 
 		return false, t.Commit()
 	}
 	if r.Resend > 0 || r.Send {
+		urgent, err := bulkUrgent(ctx, t, bulkID)
+		if err != nil {
+			return false, err
+		}
 		if err := enqueue(ctx, t, NewJob{Kind: jobs.KindSubmitChange,
-			Payload: jobs.SubmitChange{BulkChangeID: bulkID, ChangeID: r.ChangeID, Resend: r.Resend}}); err != nil {
+			Payload: jobs.SubmitChange{BulkChangeID: bulkID, ChangeID: r.ChangeID, Resend: r.Resend}, Fair: true, Urgent: urgent}); err != nil {
 			return false, err
 		}
 	}
@@ -625,11 +629,11 @@ func (db *DB) retryBulkChangeOnce(ctx context.Context, tenantID, bulkID int64, b
 		`, StatusDetails = NULL, ProcessedDate = NULL, ProcessedBy = NULL, ModifiedBy = ?`, by); err != nil {
 		return 0, err
 	}
-	submits := make([]NewJob, len(ids))
-	for i, id := range ids {
-		submits[i] = NewJob{Kind: jobs.KindSubmitChange, Payload: jobs.SubmitChange{BulkChangeID: bulkID, ChangeID: id}}
+	urgent, err := bulkUrgent(ctx, t, bulkID)
+	if err != nil {
+		return 0, err
 	}
-	if err := enqueue(ctx, t, submits...); err != nil {
+	if err := enqueue(ctx, t, fairSubmits(bulkID, ids, urgent)...); err != nil {
 		return 0, err
 	}
 	if err := insertLogs(ctx, t, bulkID, 0, by, []LogEntry{{Description: LogRetry,
@@ -713,4 +717,13 @@ func checkTenant(ctx context.Context, t *tx, tenantID, bulkID int64) error {
 		return apperr.E(apperr.NotFound, "no bulk change %d", bulkID)
 	}
 	return nil
+}
+
+// bulkUrgent reports whether a request is urgent, for the jobs that send its rows again.
+func bulkUrgent(ctx context.Context, t *tx, bulkID int64) (bool, error) {
+	var p string
+	if err := t.get(ctx, &p, `SELECT Priority FROM DeviceBulkChange WHERE Id = ?`, bulkID); err != nil {
+		return false, fmt.Errorf("store: priority of bulk change %d: %w", bulkID, err)
+	}
+	return change.Priority(p).Urgent(), nil
 }

@@ -2,114 +2,227 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
-	"math"
 	"time"
 )
 
 // The carrier rate limit of the whole deployment (IDSWAP_CARRIER_RATE): every serve and worker
-// process on the database draws a provider's carrier requests from one schedule, the row of
-// CarrierRateSchedule. The schedule is a token bucket of burst one kept as a time: NextSlotDate
-// is when the next request may leave. A grant takes the next n slots, from max(NextSlotDate,
-// now) on, one every 1/rate, and moves NextSlotDate past them; so grants never overlap, however
-// many processes ask, and a process that asks again before its slots run out gets the slots
-// right after them, which is how one process alone reaches the rate. Slots are held in the
-// future rather than counted as tokens: a process spends them one by one at their times, so the
-// carrier sees evenly spaced requests from all processes together, not bursts of n.
+// process on the database shares a provider's carrier requests through its rows of
+// CarrierRatePermit, one permit per request a second.
+//
+// Why permits and not a schedule of send times: the carrier counts a request when it arrives,
+// per one-second window (the simulator opens a window at the first request after the last one
+// closed, and answers 429 past the rate within it). Arrival lies somewhere between the send and
+// the answer, so send times evenly spaced at the rate say nothing certain about arrivals: the
+// latency of each request differs, a process wakes late, and two processes' requests bunch up.
+// A permit is held from before its request is sent until one second after the answer came
+// back. If R+1 requests arrived within one window [s, s+1s), each was sent before the last
+// arrival a and answered after its own arrival ≥ s, so each permit was held at time a: R+1
+// permits held at once. With R permits that cannot happen, whatever the latency, the hosts or
+// the timers. One process alone still reaches the rate (less the latency: a permit turns over
+// every 1 s + round trip).
+//
+// A process takes permits a few at a time (TakeCarrierPermits), reuses them itself while it has
+// work (each after its second is up), and hands them back (ReturnCarrierPermits, or with its
+// next take) with the time they become free. A held permit's FreeDate is its lease: the process
+// renews it (RenewCarrierPermits) while it holds it, so that the permits of a process that died
+// come back when the lease ends; a process starts no request on a permit whose lease could end
+// before the request's answer plus a second.
 //
 // "now" is the database's clock: SYSUTCDATETIME() on SQL Server, so hosts whose clocks disagree
-// still share one schedule; on SQLite every process is on the database's own host, and db.Now
-// (which tests replace) is that clock.
+// still share one set of permits; on SQLite every process is on the database's own host, and
+// db.Now (which tests replace) is that clock.
 
-// CarrierGrant is a run of request slots of one provider's carrier rate: Slots requests evenly
-// spaced from Start (the first) to End (just after the last; where the next grant starts), on
-// the database's clock. Now is the database's clock when it granted them, so that a process can
-// place the slots on its own clock.
-type CarrierGrant struct {
-	Start, End time.Time
-	Slots      int
-	Now        time.Time
+// PermitReturn gives a held permit back: it may be taken again from FreeAt (database clock).
+type PermitReturn struct {
+	Slot   int
+	FreeAt time.Time
 }
 
-// At is the time of slot i (0-based).
-func (g CarrierGrant) At(i int) time.Time {
-	return g.Start.Add(time.Duration(int64(g.End.Sub(g.Start)) * int64(i) / int64(g.Slots)))
+// PermitTake is the answer of TakeCarrierPermits.
+type PermitTake struct {
+	Slots []int // the permits taken, held until LeaseEnd
+	// Now is the database's clock when it answered; LeaseEnd is Now + the lease.
+	Now, LeaseEnd time.Time
+	// NextFree, when fewer permits were taken than asked for, is when the next permit nobody
+	// holds becomes free (zero when every permit is held by a live lease: then the earliest
+	// lease end).
+	NextFree time.Time
 }
 
-// grantToWidth bounds CarrierRateSchedule.GrantedTo.
-const grantToWidth = 200
+// heldByWidth bounds CarrierRatePermit.HeldBy.
+const heldByWidth = 200
 
-// GrantCarrierSlots takes the next n request slots of a provider's carrier rate of rate requests
-// per second, for the process named by. A grant lasts n/rate rounded up to the millisecond that
-// DATETIME2(3) keeps, so it is never denser than the rate.
-func (db *DB) GrantCarrierSlots(ctx context.Context, providerID int64, n int, rate float64, by string) (CarrierGrant, error) {
-	if n < 1 || rate <= 0 || math.IsInf(rate, 0) || math.IsNaN(rate) {
-		return CarrierGrant{}, fmt.Errorf("store: carrier grant of %d slots at %v/s: want at least one slot and a positive rate", n, rate)
+// TakeCarrierPermits hands back returns (permits by held) and takes up to n of the provider's
+// permits free now, for the process named by, leased until now + lease. permits is the
+// provider's rate: how many permits it has (created on first use; when the rate is lowered the
+// permits above it are no longer taken).
+func (db *DB) TakeCarrierPermits(ctx context.Context, providerID int64, permits, n int, by string, lease time.Duration, returns []PermitReturn) (PermitTake, error) {
+	if permits < 1 || n < 0 || lease <= 0 {
+		return PermitTake{}, fmt.Errorf("store: take %d of %d carrier permits for %v: want at least one permit and a lease", n, permits, lease)
 	}
-	if len(by) > grantToWidth {
-		by = by[:grantToWidth]
+	if len(by) > heldByWidth {
+		by = by[:heldByWidth]
 	}
-	// Less a nanosecond's worth before rounding up, so that float noise (206.00000000000003)
-	// does not cost a whole millisecond.
-	length := time.Duration(math.Ceil(float64(n)*1000/rate-1e-6)) * time.Millisecond
-	var g CarrierGrant
+	var out PermitTake
 	err := withRetry(ctx, func() (e error) {
-		g, e = db.grantCarrierSlotsOnce(ctx, providerID, n, length, by)
+		out, e = db.takeCarrierPermitsOnce(ctx, providerID, permits, n, by, lease, returns)
 		return e
 	})
-	return g, err
+	return out, err
 }
 
-// grantCarrierSlotsOnce reads the schedule under a lock held to the end of its tiny transaction
-// and moves it. SQL Server: UPDLOCK so that two processes cannot both read the same
-// NextSlotDate (the second waits for the first to commit; a locking read, so also on a
-// READ_COMMITTED_SNAPSHOT database), HOLDLOCK so that the lock also covers the key of a provider
-// that has no row yet, and two first grants do not both insert. SQLite: the write transaction
-// (BEGIN IMMEDIATE) is already exclusive.
-func (db *DB) grantCarrierSlotsOnce(ctx context.Context, providerID int64, n int, length time.Duration, by string) (CarrierGrant, error) {
+func (db *DB) takeCarrierPermitsOnce(ctx context.Context, providerID int64, permits, n int, by string, lease time.Duration, returns []PermitReturn) (PermitTake, error) {
 	t, err := db.begin(ctx)
 	if err != nil {
-		return CarrierGrant{}, err
+		return PermitTake{}, err
 	}
 	defer t.Rollback()
-	now := alt("?", "CAST(SYSUTCDATETIME() AS DATETIME2(3))")
-	nowArgs := []any{t.now}
-	if db.dialect.name == "sqlserver" {
-		nowArgs = nil
+	for _, r := range returns {
+		if _, err := t.exec(ctx, `UPDATE CarrierRatePermit SET FreeDate = ?, HeldBy = NULL
+WHERE ServiceProviderId = ? AND Slot = ? AND HeldBy = ?`, r.FreeAt.UTC(), providerID, r.Slot, by); err != nil {
+			return PermitTake{}, fmt.Errorf("store: return carrier permit %d of provider %d: %w", r.Slot, providerID, err)
+		}
 	}
-	var row struct {
-		Next dbTime `db:"NextSlotDate"`
-		Now  dbTime `db:"Now"`
+	var out PermitTake
+	if out.Now, err = dbNow(ctx, t, db.dialect); err != nil {
+		return PermitTake{}, err
 	}
-	err = t.get(ctx, &row, `SELECT NextSlotDate, `+now+` AS Now
-FROM CarrierRateSchedule`+alt("", " WITH (UPDLOCK, HOLDLOCK)")+` WHERE ServiceProviderId = ?`, append(nowArgs, providerID)...)
-	exists := err == nil
-	if errors.Is(err, sql.ErrNoRows) {
-		// The provider's first grant: the database's clock alone, still under the lock above.
-		err = t.get(ctx, &row, `SELECT NULL AS NextSlotDate, `+now+` AS Now`, nowArgs...)
+	out.LeaseEnd = out.Now.Add(lease)
+	if err := ensurePermits(ctx, t, db.dialect, providerID, permits, out.Now); err != nil {
+		return PermitTake{}, err
 	}
-	if err != nil {
-		return CarrierGrant{}, fmt.Errorf("store: read the carrier rate schedule of provider %d: %w", providerID, err)
+	if n > 0 {
+		var taken []struct {
+			Slot int `db:"Slot"`
+		}
+		q, args := db.dialect.takePermits(providerID, permits, n, by, out.Now, lease)
+		if err := t.SelectContext(ctx, &taken, q, args...); err != nil {
+			return PermitTake{}, fmt.Errorf("store: take carrier permits of provider %d: %w", providerID, err)
+		}
+		for _, s := range taken {
+			out.Slots = append(out.Slots, s.Slot)
+		}
 	}
-	if !row.Now.Valid {
-		return CarrierGrant{}, errors.New("store: the database did not say what time it is")
+	if len(out.Slots) < n {
+		var next dbTime
+		if err := t.get(ctx, &next, `SELECT MIN(FreeDate) FROM CarrierRatePermit WHERE ServiceProviderId = ? AND Slot < ?`,
+			providerID, permits); err != nil {
+			return PermitTake{}, err
+		}
+		if next.Valid {
+			out.NextFree = next.Time
+		}
 	}
-	g := CarrierGrant{Start: row.Now.Time, Slots: n, Now: row.Now.Time}
-	if row.Next.Valid && row.Next.Time.After(g.Start) {
-		g.Start = row.Next.Time // slots up to NextSlotDate are someone's already
+	return out, t.Commit()
+}
+
+// dbNow reads the database's clock: SYSUTCDATETIME() on SQL Server, cut to what DATETIME2(3)
+// keeps; the transaction's (db.Now) on SQLite.
+func dbNow(ctx context.Context, t *tx, d dialect) (time.Time, error) {
+	if d.name != "sqlserver" {
+		return t.now, nil
 	}
-	g.End = g.Start.Add(length)
-	if exists {
-		_, err = t.exec(ctx, `UPDATE CarrierRateSchedule SET NextSlotDate = ?, GrantedDate = ?, GrantedSlots = ?, GrantedTo = ?
-WHERE ServiceProviderId = ?`, g.End, g.Now, n, by, providerID)
-	} else {
-		_, err = t.exec(ctx, `INSERT INTO CarrierRateSchedule (ServiceProviderId, NextSlotDate, GrantedDate, GrantedSlots, GrantedTo)
-VALUES (?, ?, ?, ?, ?)`, providerID, g.End, g.Now, n, by)
+	var now dbTime
+	if err := t.get(ctx, &now, `SELECT CAST(SYSUTCDATETIME() AS DATETIME2(3)) AS Now`); err != nil {
+		return time.Time{}, fmt.Errorf("store: read the database's clock: %w", err)
 	}
-	if err != nil {
-		return CarrierGrant{}, fmt.Errorf("store: move the carrier rate schedule of provider %d: %w", providerID, err)
+	if !now.Valid {
+		return time.Time{}, errors.New("store: the database did not say what time it is")
 	}
-	return g, t.Commit()
+	return now.Time, nil
+}
+
+// ensurePermits creates the provider's permits 0…permits-1 that do not exist yet, free now.
+// SQL Server: UPDLOCK, HOLDLOCK on the read, so that two first takes do not both insert (the
+// second waits, then finds them).
+func ensurePermits(ctx context.Context, t *tx, d dialect, providerID int64, permits int, now time.Time) error {
+	var have int
+	if err := t.get(ctx, &have, `SELECT COUNT(*) FROM CarrierRatePermit WHERE ServiceProviderId = ? AND Slot < ?`, providerID, permits); err != nil {
+		return fmt.Errorf("store: count the carrier permits of provider %d: %w", providerID, err)
+	}
+	if have >= permits {
+		return nil
+	}
+	var slots []int
+	if err := t.sel(ctx, &slots, `SELECT Slot FROM CarrierRatePermit`+alt("", " WITH (UPDLOCK, HOLDLOCK)")+`
+WHERE ServiceProviderId = ?`, providerID); err != nil {
+		return err
+	}
+	exists := map[int]bool{}
+	for _, s := range slots {
+		exists[s] = true
+	}
+	var rows [][]any
+	for s := range permits {
+		if !exists[s] {
+			rows = append(rows, []any{providerID, s, now})
+		}
+	}
+	if err := insertMany(ctx, t, "CarrierRatePermit", []string{"ServiceProviderId", "Slot", "FreeDate"}, rows); err != nil {
+		return fmt.Errorf("store: create the carrier permits of provider %d: %w", providerID, err)
+	}
+	return nil
+}
+
+// ReturnCarrierPermits hands held permits back (see TakeCarrierPermits), each free from its
+// FreeAt. A permit no longer held by by (its lease ran out and another took it) is left alone.
+func (db *DB) ReturnCarrierPermits(ctx context.Context, providerID int64, by string, returns []PermitReturn) error {
+	if len(by) > heldByWidth {
+		by = by[:heldByWidth]
+	}
+	return withRetry(ctx, func() error {
+		t, err := db.begin(ctx)
+		if err != nil {
+			return err
+		}
+		defer t.Rollback()
+		for _, r := range returns {
+			if _, err := t.exec(ctx, `UPDATE CarrierRatePermit SET FreeDate = ?, HeldBy = NULL
+WHERE ServiceProviderId = ? AND Slot = ? AND HeldBy = ?`, r.FreeAt.UTC(), providerID, r.Slot, by); err != nil {
+				return fmt.Errorf("store: return carrier permit %d of provider %d: %w", r.Slot, providerID, err)
+			}
+		}
+		return t.Commit()
+	})
+}
+
+// RenewCarrierPermits extends the lease of every permit of the provider by holds whose lease
+// has not ended, to now + lease, and says how many it renewed and the new lease end.
+func (db *DB) RenewCarrierPermits(ctx context.Context, providerID int64, by string, lease time.Duration) (int64, time.Time, error) {
+	if len(by) > heldByWidth {
+		by = by[:heldByWidth]
+	}
+	var (
+		n   int64
+		end time.Time
+	)
+	err := withRetry(ctx, func() error {
+		t, err := db.begin(ctx)
+		if err != nil {
+			return err
+		}
+		defer t.Rollback()
+		now, err := dbNow(ctx, t, db.dialect)
+		if err != nil {
+			return err
+		}
+		end = now.Add(lease)
+		nowSQL, nowArgs := alt("?", "CAST(SYSUTCDATETIME() AS DATETIME2(3))"), []any{now}
+		if db.dialect.name == "sqlserver" {
+			nowArgs = nil
+		}
+		args := append([]any{end, providerID, by}, nowArgs...)
+		res, err := t.exec(ctx, `UPDATE CarrierRatePermit SET FreeDate = ?
+WHERE ServiceProviderId = ? AND HeldBy = ? AND FreeDate > `+nowSQL, args...)
+		if err != nil {
+			return fmt.Errorf("store: renew the carrier permits of provider %d: %w", providerID, err)
+		}
+		if n, err = res.RowsAffected(); err != nil {
+			return err
+		}
+		return t.Commit()
+	})
+	return n, end, err
 }

@@ -106,16 +106,24 @@ WHERE a.ServiceProviderId = ?
 LIMIT 1`, "EXEC usp_ThingSpace_Get_AuthenticationByProviderId @providerId = ?")
 }
 
-// claimJobs builds the two statements that take up to limit runnable jobs for worker, under
-// the claim's token: due jobs (queued, RunAt passed) in RunAt order, and then — run only when
-// fewer came back — jobs whose lease ran out (their worker died), in LockedUntil order. Each
-// marks its jobs running under the new lease, counts the attempt, and returns them.
+// claimJobs builds the three statements that take up to limit runnable jobs for worker, under
+// the claim's token, each run only while fewer came back than limit:
+//   - the plain lane: due jobs with no turn (checks, e-mails, webhooks, retries…) in RunAt
+//     order (IX_Job_Plain);
+//   - the fair lane: a request's carrier work, in (Priority, Turn, Id) order (IX_Job_Fair):
+//     urgent first, then requests take turns, row by row (see enqueue). Every job of this lane
+//     is due (a job gets a turn only when it is due as it is queued; a retry leaves the lane),
+//     so the seek reads only the rows it takes;
+//   - jobs whose lease ran out (their worker died), in LockedUntil order (IX_Job_Lease).
+//
+// Each marks its jobs running under the new lease, counts the attempt, and returns them (in no
+// particular order: neither RETURNING nor OUTPUT keeps the ORDER BY; ClaimJobs sorts them).
 //
 // SQLite runs one writer at a time, so UPDATE … WHERE Id IN (SELECT … LIMIT) … RETURNING is
 // already exclusive, and the host's clock is the database's. SQL Server runs claims side by
 // side, from several hosts:
-//   - each half is one ordered seek (IX_Job_Ready, IX_Job_Lease) that stops after @n rows, so
-//     it reads and locks only the rows it takes; an OR of both halves would read, sort and lock
+//   - each statement is one ordered seek of a filtered index that stops after @n rows, so it
+//     reads and locks only the rows it takes; an OR of the lanes would read, sort and lock
 //     every due job, and escalate;
 //   - UPDLOCK takes the rows for update as they are read, READPAST skips rows another claim
 //     holds, ROWLOCK keeps the locks on those rows, and READCOMMITTEDLOCK keeps that locking
@@ -123,31 +131,55 @@ LIMIT 1`, "EXEC usp_ThingSpace_Get_AuthenticationByProviderId @providerId = ?")
 //     would otherwise not apply;
 //   - "now" and the lease end are the server's clock (SYSUTCDATETIME), so hosts whose clocks
 //     disagree never take over each other's live jobs.
-func (d dialect) claimJobs(worker, token string, now time.Time, lease time.Duration, limit int) (due, expired string, dueArgs, expiredArgs []any) {
-	const cols = "Id, Kind, Payload, Attempts, MaxAttempts, RunAt, CreatedDate, ClaimToken"
+func (d dialect) claimJobs(worker, token string, now time.Time, lease time.Duration, limit int) (stmts []string, args []any) {
+	const cols = "Id, Kind, Payload, Attempts, MaxAttempts, RunAt, CreatedDate, ClaimToken, Priority, Turn"
 	claim := func(cte, where, order string) string {
 		return d.rebind(alt(`UPDATE Job SET Status = '`+JobRunning+`', LockedBy = ?, ClaimToken = ?, LockedUntil = ?,
 	Attempts = Attempts + 1, ModifiedDate = ?
 WHERE Id IN (SELECT Id FROM Job WHERE `+where+` ?
 	ORDER BY `+order+` LIMIT ?)
 RETURNING `+cols, `WITH `+cte+` AS (
-	SELECT TOP (?) Id, Kind, Payload, Status, Attempts, MaxAttempts, RunAt, LockedBy, LockedUntil, ClaimToken, CreatedDate, ModifiedDate
+	SELECT TOP (?) Id, Kind, Payload, Status, Attempts, MaxAttempts, RunAt, LockedBy, LockedUntil, ClaimToken, CreatedDate, ModifiedDate,
+		Priority, Turn
 	FROM Job WITH (ROWLOCK, READPAST, UPDLOCK, READCOMMITTEDLOCK)
 	WHERE `+where+` SYSUTCDATETIME()
 	ORDER BY `+order+`)
 UPDATE `+cte+` SET Status = '`+JobRunning+`', LockedBy = ?, ClaimToken = ?,
 	LockedUntil = DATEADD(millisecond, ?, SYSUTCDATETIME()), Attempts = Attempts + 1, ModifiedDate = SYSUTCDATETIME()
 OUTPUT INSERTED.Id, INSERTED.Kind, INSERTED.Payload, INSERTED.Attempts, INSERTED.MaxAttempts, INSERTED.RunAt,
-	INSERTED.CreatedDate, INSERTED.ClaimToken;`))
+	INSERTED.CreatedDate, INSERTED.ClaimToken, INSERTED.Priority, INSERTED.Turn;`))
 	}
-	due = claim("due", `Status = '`+JobQueued+`' AND RunAt <=`, "RunAt, Id")
-	expired = claim("expired", `Status = '`+JobRunning+`' AND LockedUntil <`, "LockedUntil, Id")
+	stmts = []string{
+		claim("plain", `Status = '`+JobQueued+`' AND Turn IS NULL AND RunAt <=`, "RunAt, Id"),
+		claim("fair", `Status = '`+JobQueued+`' AND Turn IS NOT NULL AND RunAt <=`, "Priority, Turn, Id"),
+		claim("expired", `Status = '`+JobRunning+`' AND LockedUntil <`, "LockedUntil, Id"),
+	}
 	if d.name == "sqlserver" {
-		args := []any{limit, worker, token, lease.Milliseconds()}
-		return due, expired, args, args
+		return stmts, []any{limit, worker, token, lease.Milliseconds()}
 	}
-	args := []any{worker, token, now.Add(lease), now, now, limit}
-	return due, expired, args, args
+	return stmts, []any{worker, token, now.Add(lease), now, now, limit}
+}
+
+// takePermits builds the statement that takes up to n of a provider's permits 0…permits-1 free
+// now (FreeDate passed), those free longest first, for by, leased until now + lease; it returns
+// their Slot. On SQL Server it is one ordered TOP seek of IX_CarrierRatePermit_Free under
+// UPDLOCK/READPAST/READCOMMITTEDLOCK (see claimJobs), so two processes taking at once take
+// different permits and neither waits for the other; the lease is the server's clock.
+func (d dialect) takePermits(providerID int64, permits, n int, by string, now time.Time, lease time.Duration) (string, []any) {
+	q := d.rebind(alt(`UPDATE CarrierRatePermit SET FreeDate = ?, HeldBy = ?
+WHERE ServiceProviderId = ? AND Slot IN (SELECT Slot FROM CarrierRatePermit
+	WHERE ServiceProviderId = ? AND Slot < ? AND FreeDate <= ? ORDER BY FreeDate, Slot LIMIT ?)
+RETURNING Slot`, `WITH free AS (
+	SELECT TOP (?) ServiceProviderId, Slot, FreeDate, HeldBy
+	FROM CarrierRatePermit WITH (ROWLOCK, READPAST, UPDLOCK, READCOMMITTEDLOCK)
+	WHERE ServiceProviderId = ? AND Slot < ? AND FreeDate <= SYSUTCDATETIME()
+	ORDER BY FreeDate, Slot)
+UPDATE free SET FreeDate = DATEADD(millisecond, ?, SYSUTCDATETIME()), HeldBy = ?
+OUTPUT INSERTED.Slot;`))
+	if d.name == "sqlserver" {
+		return q, []any{n, providerID, permits, lease.Milliseconds(), by}
+	}
+	return q, []any{now.Add(lease), by, providerID, providerID, permits, now, n}
 }
 
 // leaseEnd is the SQL for "lease from now" in ExtendLeases, and its argument: the server's

@@ -3,9 +3,11 @@ package store
 import (
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"sort"
 	"time"
 
 	"github.com/idswap/idswap/internal/apperr"
@@ -24,6 +26,10 @@ type Job struct {
 	// Token names this claim of the job: the worker reports the outcome with it, and a report
 	// from an earlier claim (one whose lease ran out) finds the job no longer held.
 	Token string `db:"ClaimToken"`
+	// Priority and Turn place a job of the fair lane (NewJob.Fair); both are NULL in the plain
+	// lane.
+	Priority sql.NullInt64 `db:"Priority"`
+	Turn     sql.NullInt64 `db:"Turn"`
 }
 
 // Last reports whether this is the job's last attempt: a failure now buries it.
@@ -46,21 +52,37 @@ func (db *DB) ClaimJobs(ctx context.Context, worker string, lease time.Duration,
 	if err != nil {
 		return nil, err
 	}
-	due, expired, dueArgs, expiredArgs := db.dialect.claimJobs(worker, token, t.now, lease, limit)
+	stmts, args := db.dialect.claimJobs(worker, token, t.now, lease, limit)
 	var jobs []Job
-	if err := t.selRendered(ctx, &jobs, due, dueArgs...); err != nil {
-		return nil, fmt.Errorf("store: claim due jobs: %w", err)
-	}
-	if len(jobs) < limit {
-		var more []Job
-		expiredArgs = setLimit(db.dialect, expiredArgs, limit-len(jobs))
-		if err := t.selRendered(ctx, &more, expired, expiredArgs...); err != nil {
-			return nil, fmt.Errorf("store: take over expired jobs: %w", err)
+	for i, q := range stmts {
+		if len(jobs) >= limit {
+			break
 		}
+		var more []Job
+		if err := t.selRendered(ctx, &more, q, setLimit(db.dialect, args, limit-len(jobs))...); err != nil {
+			return nil, fmt.Errorf("store: claim jobs (%s): %w", claimNames[i], err)
+		}
+		// The order each statement chose, which RETURNING and OUTPUT do not keep.
+		sort.SliceStable(more, func(a, b int) bool {
+			x, y := more[a], more[b]
+			if x.Priority != y.Priority {
+				return x.Priority.Int64 < y.Priority.Int64
+			}
+			if x.Turn != y.Turn {
+				return x.Turn.Int64 < y.Turn.Int64
+			}
+			if !x.RunAt.Equal(y.RunAt) && !x.Turn.Valid {
+				return x.RunAt.Before(y.RunAt)
+			}
+			return x.ID < y.ID
+		})
 		jobs = append(jobs, more...)
 	}
 	return jobs, t.Commit()
 }
+
+// claimNames name claimJobs' statements in errors.
+var claimNames = []string{"due, plain lane", "due, fair lane", "expired leases"}
 
 // setLimit replaces the row limit in claimJobs' arguments: first on SQL Server (TOP), last on
 // SQLite (LIMIT).
@@ -119,7 +141,10 @@ func (db *DB) CompleteJob(ctx context.Context, id int64, token string) error {
 
 // RetryJob puts a failed job back in the queue to run again at runAt.
 func (db *DB) RetryJob(ctx context.Context, id int64, token string, runAt time.Time, lastErr string) error {
-	return db.finishJob(ctx, id, token, `Status = '`+JobQueued+`', LockedBy = NULL, LockedUntil = NULL, RunAt = ?, LastError = ?`,
+	// A retry leaves the fair lane (Turn NULL): it is not due now, and the fair lane holds
+	// only due jobs (see claimJobs); the row had its turn, and runs when its RunAt comes.
+	return db.finishJob(ctx, id, token, `Status = '`+JobQueued+`', LockedBy = NULL, LockedUntil = NULL, RunAt = ?, LastError = ?,
+		Priority = NULL, Turn = NULL`,
 		runAt.UTC().Truncate(time.Millisecond), lastErr)
 }
 
@@ -229,7 +254,7 @@ func (db *DB) RequeueJob(ctx context.Context, id int64, by string) error {
 		return err
 	}
 	defer t.Rollback()
-	res, err := t.exec(ctx, `UPDATE Job SET Status = '`+JobQueued+`', Attempts = 0, RunAt = ?, LastError = NULL,
+	res, err := t.exec(ctx, `UPDATE Job SET Status = '`+JobQueued+`', Attempts = 0, RunAt = ?, LastError = NULL, Priority = NULL, Turn = NULL,
 		CompletedDate = NULL, ModifiedDate = ? WHERE Id = ? AND Status = '`+JobDead+`'`, t.now, t.now, id)
 	if err != nil {
 		return err

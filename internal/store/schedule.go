@@ -9,7 +9,6 @@ import (
 
 	"github.com/idswap/idswap/internal/apperr"
 	"github.com/idswap/idswap/internal/change"
-	"github.com/idswap/idswap/internal/jobs"
 )
 
 // Scheduling and pausing (issue 15, item 1). A request with a start time in the future is
@@ -146,11 +145,11 @@ func releaseRows(ctx context.Context, t *tx, bulkID int64, held bool) (int, erro
 		WHERE Status = ? AND Id IN (?)`, []any{t.now, string(change.StatusNew)}, anySlice(ids)); err != nil {
 		return 0, err
 	}
-	submits := make([]NewJob, len(ids))
-	for i, id := range ids {
-		submits[i] = NewJob{Kind: jobs.KindSubmitChange, Payload: jobs.SubmitChange{BulkChangeID: bulkID, ChangeID: id}}
+	urgent, err := bulkUrgent(ctx, t, bulkID)
+	if err != nil {
+		return 0, err
 	}
-	return len(ids), enqueue(ctx, t, submits...)
+	return len(ids), enqueue(ctx, t, fairSubmits(bulkID, ids, urgent)...)
 }
 
 // start moves a SCHEDULED (or paused before its start) request to PROCESSING and releases its

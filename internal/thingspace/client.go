@@ -65,7 +65,10 @@ type Config struct {
 	// secrets redacted. It is called on the calling goroutine.
 	Observer func(Exchange)
 	// Limiter, when set (e.g. a *rate.Limiter shared per provider), is
-	// waited on before every request to the M2M API, renewals included.
+	// waited on before every request to the M2M API, renewals included. A
+	// Limiter that is also an Acquirer is asked before every HTTP request the
+	// client sends, the OAuth token's included, and told when its answer has
+	// been read.
 	Limiter interface {
 		Wait(ctx context.Context) error
 	}
@@ -149,6 +152,9 @@ func New(cfg Config) (*Client, error) {
 	rt := hc.Transport
 	if rt == nil {
 		rt = http.DefaultTransport
+	}
+	if a, ok := cfg.Limiter.(Acquirer); ok {
+		rt = &limitingTransport{base: rt, limiter: a}
 	}
 	hc.Transport = &observingTransport{base: rt, observer: cfg.Observer, secrets: []string{cfg.ClientSecret, cfg.Password}}
 	c := &Client{
@@ -247,7 +253,7 @@ func bearerRefused(err error) bool {
 // send makes one HTTP request and decodes a 2xx answer into out.
 func (c *Client) send(ctx context.Context, op, method, target string, body []byte, tok, sess string, out any) (int, error) {
 	ctx = withOp(ctx, op)
-	if c.cfg.Limiter != nil {
+	if _, inTransport := c.cfg.Limiter.(Acquirer); c.cfg.Limiter != nil && !inTransport {
 		if err := c.cfg.Limiter.Wait(ctx); err != nil {
 			return 0, transportError(op, err)
 		}
@@ -329,3 +335,47 @@ func mustJSON(v any) []byte {
 }
 
 func (c *Client) m2m(path string) string { return c.base + m2mPrefix + path }
+
+// Acquirer is a limiter that holds its grant for the length of each request: Acquire blocks
+// until the request may be sent, and release is called once its answer has been read (or it
+// failed). A carrier that counts requests as they arrive sees each one between the two.
+type Acquirer interface {
+	Acquire(ctx context.Context) (release func(), err error)
+}
+
+// limitingTransport asks the Acquirer before every HTTP request and releases when the answer's
+// body is closed: every request the client sends counts, the token's too.
+type limitingTransport struct {
+	base    http.RoundTripper
+	limiter Acquirer
+}
+
+func (t *limitingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	release, err := t.limiter.Acquire(req.Context())
+	if err != nil {
+		if req.Body != nil {
+			req.Body.Close() // a RoundTripper closes the body, even on error
+		}
+		return nil, err
+	}
+	resp, err := t.base.RoundTrip(req)
+	if err != nil {
+		release()
+		return nil, err
+	}
+	resp.Body = &releasingBody{ReadCloser: resp.Body, release: release}
+	return resp, nil
+}
+
+// releasingBody releases the request's grant when the answer is closed.
+type releasingBody struct {
+	io.ReadCloser
+	release func()
+	once    sync.Once
+}
+
+func (b *releasingBody) Close() error {
+	err := b.ReadCloser.Close()
+	b.once.Do(b.release)
+	return err
+}
