@@ -98,7 +98,7 @@ WHERE ServiceProviderId = ? AND Slot = ? AND HeldBy = ?`, r.FreeAt.UTC(), provid
 			Slot int `db:"Slot"`
 		}
 		q, args := db.dialect.takePermits(providerID, permits, n, by, out.Now, lease)
-		if err := t.SelectContext(ctx, &taken, q, args...); err != nil {
+		if err := t.selRendered(ctx, &taken, q, args...); err != nil {
 			return PermitTake{}, fmt.Errorf("store: take carrier permits of provider %d: %w", providerID, err)
 		}
 		for _, s := range taken {
