@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/idswap/idswap/internal/demo"
@@ -92,4 +93,25 @@ func TestUserActionsEndThatUsersSessionsAtOnce(t *testing.T) {
 			t.Fatal("no session after signing in with the new password")
 		}
 	})
+}
+
+// The current password asked by "Change my password" is throttled like a sign-in (SECURITY.md,
+// ASVS 2.2.1): after the account's free failures even the right password is refused for a
+// while, so an open session is no place to guess it, and the refusal says to wait.
+func TestOwnPasswordChangeIsThrottledLikeASignIn(t *testing.T) {
+	e := newEnv(t)
+	c := e.signIn(demo.AcmeManager)
+	for i := range 3 {
+		res, body := c.postForm(paths.AccountPassword, url.Values{"current": {"wrong-guess-" + string(rune('a'+i))}, "next": {"a-new-password-3"}})
+		if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "current password is wrong") {
+			t.Fatalf("wrong guess %d: %d\n%s", i+1, res.StatusCode, body)
+		}
+	}
+	res, body := c.postForm(paths.AccountPassword, url.Values{"current": {demoPassword}, "next": {"a-new-password-3"}})
+	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "wait a minute") {
+		t.Fatalf("the right password right after three wrong guesses: %d, want 422 asking to wait\n%s", res.StatusCode, body)
+	}
+	if !signedIn(c) {
+		t.Fatal("the refused change ended the session")
+	}
 }

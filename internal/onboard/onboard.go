@@ -149,8 +149,22 @@ func (s *Service) ChangeOwnPassword(ctx context.Context, a Actor, current, next 
 	if err != nil {
 		return err
 	}
-	if !auth.CheckPassword(u.PasswordHash, current) {
+	// The current password is a guess like a sign-in's: it takes the same throttle (per
+	// account and per address, growing waits), so a session left open is no place to guess it.
+	account := store.NormalizeEmail(u.Email)
+	claim, err := s.db.ClaimLoginAttempt(ctx, account, a.RemoteAddr, auth.AccountRule, auth.AddrRule)
+	if err != nil {
+		return err
+	}
+	matched := auth.CheckPassword(u.PasswordHash, current)
+	if !claim.Allowed {
+		return apperr.E(apperr.Invalid, "too many wrong passwords: wait a minute before trying again")
+	}
+	if !matched {
 		return apperr.E(apperr.Invalid, "the current password is wrong")
+	}
+	if err := s.db.ClearLoginAttempt(ctx, account, a.RemoteAddr); err != nil {
+		return err
 	}
 	if current == next {
 		return apperr.E(apperr.Invalid, "the new password is the same as the current one")
