@@ -253,6 +253,6 @@ func (s *Server) apiUndoBulkChange(c echo.Context) error {
 		id = *b.UndoOf
 	}
 	c.Response().Header().Set(echo.HeaderLocation, paths.APIBulkChange(b.ID))
-	return c.JSON(status, apiUndone{apiCreated: apiCreated{ID: b.ID, Status: b.Status, Rows: b.Counts.Total, Created: sub.Created,
+	return c.JSON(status, apiUndone{apiCreated: apiCreated{ID: b.ID, Status: b.Status, Rows: b.Counts.Total, Created: sub.Created, Priority: b.Priority,
 		URL: paths.APIBulkChange(b.ID), PortalURL: paths.BulkChange(b.ID)}, UndoOf: id, NotUndone: refused})
 }
