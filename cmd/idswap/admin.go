@@ -165,7 +165,11 @@ func runSync(ctx context.Context, args []string, getenv func(string) string, std
 		o.DefaultTenantID = t.ID
 	}
 	inv := inventory.New(db)
-	inv.PageSize = *pageSize
+	rate, err := carrierRateFrom(getenv)
+	if err != nil {
+		return err
+	}
+	inv.PageSize, inv.Limit = *pageSize, carrierLimit(db, rate)
 	run, err := inv.Sync(ctx, *provider, o)
 	if err != nil {
 		return err

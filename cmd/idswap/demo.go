@@ -76,7 +76,8 @@ func startDemo(ctx context.Context, cfg *config.Config, db *store.DB, log *slog.
 	}
 
 	t0 := time.Now()
-	d.providerID, d.built, err = demo.Setup(ctx, db, world, demo.SetupOptions{BaseURL: d.baseURL, Password: cfg.DemoPassword})
+	d.providerID, d.built, err = demo.Setup(ctx, db, world, demo.SetupOptions{BaseURL: d.baseURL, Password: cfg.DemoPassword,
+		Limit: carrierLimit(db, cfg.CarrierRate)})
 	if err != nil {
 		d.close()
 		return nil, fmt.Errorf("build the demo through onboarding and sync: %w", err)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strconv"
 	"time"
 
 	"github.com/idswap/idswap/internal/alerting"
@@ -13,10 +14,12 @@ import (
 	"github.com/idswap/idswap/internal/jobs"
 	"github.com/idswap/idswap/internal/metrics"
 	"github.com/idswap/idswap/internal/notify"
+	"github.com/idswap/idswap/internal/onboard"
 	"github.com/idswap/idswap/internal/process"
 	"github.com/idswap/idswap/internal/queue"
 	"github.com/idswap/idswap/internal/report"
 	"github.com/idswap/idswap/internal/store"
+	"github.com/idswap/idswap/internal/thingspace"
 	"github.com/idswap/idswap/internal/webhook"
 )
 
@@ -65,7 +68,7 @@ func newEngine(cfg *config.Config, db *store.DB, log *slog.Logger, m *metrics.Me
 	}
 	// An admin's "sync now" is a job on the same queue (inventory.Service.RequestSync).
 	inv := inventory.New(db)
-	inv.Log = log.With("component", "inventory")
+	inv.Log, inv.Limit = log.With("component", "inventory"), eng.Limiter
 	q.Handle(jobs.KindInventorySync, queue.Decode(inv.Handle))
 	// The alert evaluator: a periodic job that opens and clears incidents and e-mails admins.
 	alerts := alerting.New(alerting.Config{Store: db, Mail: mail, From: cfg.SMTP.From, Logger: log.With("component", "alerts"),
@@ -133,4 +136,35 @@ func runWorker(ctx context.Context, args []string, getenv func(string) string, s
 	log.Info("shutting down: no new jobs; waiting for the ones in flight", "grace", shutdownGrace)
 	stop()
 	return nil
+}
+
+// carrierLimit gives a provider's carrier limiter for carrier calls made outside the engine
+// (the demo's set-up, `idswap sync`): it takes the same permits in the database as the
+// engines' limiters, so those calls count against IDSWAP_CARRIER_RATE together with theirs.
+func carrierLimit(db *store.DB, rate float64) func(int64) thingspace.Limiter {
+	return func(providerID int64) thingspace.Limiter {
+		return process.NewCarrierLimiter(process.CarrierLimiterConfig{Store: db, ProviderID: providerID, Rate: rate})
+	}
+}
+
+// onboardWith is the admin's onboarding service whose carrier calls (the connection test, the
+// plan import) wait on limit.
+func onboardWith(db *store.DB, limit func(int64) thingspace.Limiter) *onboard.Service {
+	s := onboard.New(db)
+	s.Limit = limit
+	return s
+}
+
+// carrierRateFrom reads IDSWAP_CARRIER_RATE for a command that does not resolve the whole
+// configuration (`idswap sync`), with config's default and rule.
+func carrierRateFrom(getenv func(string) string) (float64, error) {
+	v := getenv("IDSWAP_CARRIER_RATE")
+	if v == "" {
+		return config.DefaultCarrierRate, nil
+	}
+	rate, err := strconv.ParseFloat(v, 64)
+	if err != nil || rate <= 0 {
+		return 0, fmt.Errorf("IDSWAP_CARRIER_RATE %q: want a number of requests per second above 0", v)
+	}
+	return rate, nil
 }

@@ -16,7 +16,6 @@ import (
 	"github.com/idswap/idswap/internal/config"
 	"github.com/idswap/idswap/internal/inventory"
 	"github.com/idswap/idswap/internal/metrics"
-	"github.com/idswap/idswap/internal/onboard"
 	"github.com/idswap/idswap/internal/paths"
 	"github.com/idswap/idswap/internal/process"
 	"github.com/idswap/idswap/internal/queue"
@@ -116,7 +115,7 @@ func newApp(ctx context.Context, cfg *config.Config, getenv func(string) string,
 		Engine:         a.engine,
 		OutboxDir:      outboxDir,
 		Incidents:      db,
-		Onboard:        onboard.New(db),
+		Onboard:        onboardWith(db, a.engine.Limiter),
 		Inventory:      inventory.New(db),
 		// Demo mode lets a webhook go to a receiver on this machine over plain http.
 		WebhookLoopbackHTTP: cfg.Demo,

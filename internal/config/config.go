@@ -87,6 +87,10 @@ type SMTP struct {
 // DefaultDemoPassword is the password of every demo user unless IDSWAP_DEMO_PASSWORD is set.
 const DefaultDemoPassword = "idswap-demo"
 
+// DefaultCarrierRate is IDSWAP_CARRIER_RATE when unset: ThingSpace requests per second per
+// provider for the whole deployment.
+const DefaultCarrierRate = 50.0
+
 // RegisterDB adds the flags of every subcommand that opens the database.
 func (c *Config) RegisterDB(fs *flag.FlagSet) {
 	fs.BoolVar(&c.Demo, "demo", false, "run on embedded defaults: SQLite under --data, in-process ThingSpace simulator, mail to an outbox folder, demo data")
@@ -144,7 +148,7 @@ func (c *Config) Resolve(getenv func(string) string) error {
 	if c.Workers < 1 || c.Workers > 256 {
 		bad("IDSWAP_WORKERS must be between 1 and 256")
 	}
-	c.CarrierRate = floatEnv(getenv, "IDSWAP_CARRIER_RATE", 50, bad)
+	c.CarrierRate = floatEnv(getenv, "IDSWAP_CARRIER_RATE", DefaultCarrierRate, bad)
 	if c.CarrierRate <= 0 {
 		bad("IDSWAP_CARRIER_RATE must be above 0 requests per second")
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/idswap/idswap/internal/inventory"
 	"github.com/idswap/idswap/internal/onboard"
 	"github.com/idswap/idswap/internal/store"
+	"github.com/idswap/idswap/internal/thingspace"
 )
 
 // SetupOptions are what Setup needs besides the world.
@@ -20,6 +21,9 @@ type SetupOptions struct {
 	Password       string // every demo user's password
 	CallbackSecret string // the secret part of the provider's callback URL; generated when empty
 	HTTPClient     *http.Client
+	// Limit, when set, paces the set-up's carrier calls (the sync's pages, the plan import)
+	// with the deployment's carrier limiter, so they count against IDSWAP_CARRIER_RATE too.
+	Limit func(providerID int64) thingspace.Limiter
 }
 
 // SetupActor is who the demo's set-up is audited as.
@@ -39,6 +43,7 @@ func Setup(ctx context.Context, db *store.DB, w World, o SetupOptions) (provider
 	on := onboard.New(db)
 	inv := inventory.New(db)
 	inv.HTTPClient = o.HTTPClient
+	on.Limit, inv.Limit = o.Limit, o.Limit
 
 	pid, err := findProvider(ctx, db)
 	if err != nil {

@@ -36,6 +36,10 @@ type Service struct {
 	// BatchSize is how many listed lines are applied per transaction; default 500.
 	BatchSize int
 	Log       *slog.Logger
+	// Limit, when set, gives a provider's carrier limiter (the engine's, shared by every
+	// process through the database), so a sync's pages count against the same
+	// IDSWAP_CARRIER_RATE as the changes it runs beside.
+	Limit func(providerID int64) thingspace.Limiter
 }
 
 // New returns the service over db.
@@ -66,7 +70,11 @@ func (s *Service) Sync(ctx context.Context, providerID int64, o Options) (*store
 	if err != nil {
 		return nil, err
 	}
-	client, err := onboard.NewClient(creds, s.HTTPClient, s.PageSize)
+	var lim thingspace.Limiter
+	if s.Limit != nil {
+		lim = s.Limit(providerID)
+	}
+	client, err := onboard.NewClient(creds, s.HTTPClient, s.PageSize, lim)
 	if err != nil {
 		return nil, err
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/idswap/idswap/internal/ident"
 	"github.com/idswap/idswap/internal/inventory"
 	"github.com/idswap/idswap/internal/onboard"
+	"github.com/idswap/idswap/internal/process"
 	"github.com/idswap/idswap/internal/store"
 	"github.com/idswap/idswap/internal/thingspace"
 	"github.com/idswap/idswap/internal/thingspace/tssim"
@@ -272,5 +273,44 @@ func TestSyncWhosePagesFailHalfwayMarksNothingGoneAndARestartCompletesIt(t *test
 	all, _ := r.db.CarrierLines(ctx, store.LineFilter{ProviderID: r.provider})
 	if len(all) != 250 {
 		t.Fatalf("%d carrier lines, want 250 (no duplicates, none lost)", len(all))
+	}
+}
+
+// countingLimiter is the deployment's real carrier limiter (process.CarrierLimiter, permits in
+// the database) with a count of the requests it let through.
+type countingLimiter struct {
+	*process.CarrierLimiter
+	n atomic.Int64
+}
+
+func (c *countingLimiter) Acquire(ctx context.Context) (func(), error) {
+	c.n.Add(1)
+	return c.CarrierLimiter.Acquire(ctx)
+}
+
+// A sync's carrier calls go through the provider's limiter (Service.Limit), token and login
+// included, so a sync running beside a bulk change does not push the account over the
+// carrier's rate: every HTTP request the simulator saw was let through by the limiter.
+func TestSyncCallsTakeTheProvidersCarrierLimit(t *testing.T) {
+	ctx := context.Background()
+	r := newRig(t, 30, nil)
+	r.inv.PageSize = 10
+	lim := &countingLimiter{CarrierLimiter: process.NewCarrierLimiter(process.CarrierLimiterConfig{Store: r.db, ProviderID: r.provider, Rate: 50})}
+	var asked []int64
+	r.inv.Limit = func(providerID int64) thingspace.Limiter { asked = append(asked, providerID); return lim }
+	if _, err := r.inv.Sync(ctx, r.provider, inventory.Options{By: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	if len(asked) != 1 || asked[0] != r.provider {
+		t.Fatalf("the sync asked for the limiters of %v, want [%d]", asked, r.provider)
+	}
+	sent := 0
+	for _, byStatus := range r.sim.Stats().Calls {
+		for _, n := range byStatus {
+			sent += n
+		}
+	}
+	if sent < 4 || int64(sent) != lim.n.Load() {
+		t.Fatalf("the simulator saw %d requests, the limiter let %d through", sent, lim.n.Load())
 	}
 }

@@ -84,7 +84,7 @@ func (s *Service) CheckInput(ctx context.Context, providerID int64, in ProviderI
 			creds.Password = stored.Password
 		}
 	}
-	c, err := NewClient(&creds, s.HTTPClient, 0)
+	c, err := NewClient(&creds, s.HTTPClient, 0, s.limiter(providerID))
 	if err != nil {
 		return nil, err
 	}

@@ -29,6 +29,10 @@ type Service struct {
 	db *store.DB
 	// HTTPClient, when set, carries the connection test's calls (tests point it anywhere).
 	HTTPClient *http.Client
+	// Limit, when set, gives a provider's carrier limiter (the engine's, shared by every
+	// process through the database): the connection test and the plan import then count
+	// against the same IDSWAP_CARRIER_RATE as the engine's calls.
+	Limit func(providerID int64) thingspace.Limiter
 }
 
 // New returns the service over db.
@@ -339,16 +343,24 @@ func (s *Service) client(ctx context.Context, providerID int64) (*thingspace.Cli
 	if err != nil {
 		return nil, err
 	}
-	return NewClient(c, s.HTTPClient, 0)
+	return NewClient(c, s.HTTPClient, 0, s.limiter(providerID))
+}
+
+// limiter is the provider's carrier limiter, or nil without one (a provider not yet saved).
+func (s *Service) limiter(providerID int64) thingspace.Limiter {
+	if s.Limit == nil || providerID == 0 {
+		return nil
+	}
+	return s.Limit(providerID)
 }
 
 // NewClient builds a ThingSpace client from stored credentials. pageSize 0 is the client's
-// default page size.
-func NewClient(c *store.Credentials, hc *http.Client, pageSize int) (*thingspace.Client, error) {
+// default page size; lim, when not nil, paces its calls (Service.Limit).
+func NewClient(c *store.Credentials, hc *http.Client, pageSize int, lim thingspace.Limiter) (*thingspace.Client, error) {
 	cl, err := thingspace.New(thingspace.Config{BaseURL: c.BaseURL, TokenURL: c.AuthTokenURL, LoginPath: c.AuthURL,
 		ClientID: c.ClientID, ClientSecret: c.ClientSecret, Username: c.Username, Password: c.Password,
 		AccountName: c.AccountNumber, ServiceType: c.ServiceType, HTTPClient: hc, ListPageSize: pageSize,
-		ListPageSizeLimit: pageSize})
+		ListPageSizeLimit: pageSize, Limiter: lim})
 	if err != nil {
 		return nil, apperr.Wrap(err, apperr.Invalid, "the provider's credentials are incomplete: %v", err)
 	}

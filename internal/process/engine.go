@@ -315,15 +315,7 @@ func (e *Engine) client(c *store.Credentials) (*thingspace.Client, error) {
 	if cc, ok := e.clients[c.ServiceProviderID]; ok && cc.fingerprint == fp {
 		return cc.client, nil
 	}
-	lim, ok := e.limiters[c.ServiceProviderID]
-	if !ok {
-		// One set of permits for the whole deployment, kept in the database: a request holds
-		// one until a second after its answer, so no one-second window of the carrier's sees
-		// more than the rate, from all processes together.
-		lim = NewCarrierLimiter(CarrierLimiterConfig{Store: e.store, ProviderID: c.ServiceProviderID,
-			Rate: e.cfg.CarrierRate, MaxCall: e.cfg.CallTimeout, Logger: e.log, OnWait: e.cfg.OnRateWait})
-		e.limiters[c.ServiceProviderID] = lim
-	}
+	lim := e.limiterLocked(c.ServiceProviderID)
 	client, err := thingspace.New(thingspace.Config{BaseURL: c.BaseURL, TokenURL: c.AuthTokenURL, LoginPath: c.AuthURL,
 		ClientID: c.ClientID, ClientSecret: c.ClientSecret, Username: c.Username, Password: c.Password,
 		AccountName: c.AccountNumber, ServiceType: c.ServiceType, HTTPClient: e.cfg.HTTPClient,
@@ -333,6 +325,29 @@ func (e *Engine) client(c *store.Credentials) (*thingspace.Client, error) {
 	}
 	e.clients[c.ServiceProviderID] = carrierClient{client: client, fingerprint: fp}
 	return client, nil
+}
+
+// Limiter is the provider's one carrier limiter in this process, the engine's calls' own: the
+// inventory sync, the connection test and the plan import take it too (cmd wires them), so
+// every call to the carrier counts against IDSWAP_CARRIER_RATE.
+func (e *Engine) Limiter(providerID int64) thingspace.Limiter {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.limiterLocked(providerID)
+}
+
+// limiterLocked returns the provider's limiter, made on first use; e.mu is held.
+func (e *Engine) limiterLocked(providerID int64) *CarrierLimiter {
+	lim, ok := e.limiters[providerID]
+	if !ok {
+		// One set of permits for the whole deployment, kept in the database: a request holds
+		// one until a second after its answer, so no one-second window of the carrier's sees
+		// more than the rate, from all processes together.
+		lim = NewCarrierLimiter(CarrierLimiterConfig{Store: e.store, ProviderID: providerID,
+			Rate: e.cfg.CarrierRate, MaxCall: e.cfg.CallTimeout, Logger: e.log, OnWait: e.cfg.OnRateWait})
+		e.limiters[providerID] = lim
+	}
+	return lim
 }
 
 func fingerprint(c *store.Credentials) string {

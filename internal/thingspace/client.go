@@ -69,9 +69,7 @@ type Config struct {
 	// Limiter that is also an Acquirer is asked before every HTTP request the
 	// client sends, the OAuth token's included, and told when its answer has
 	// been read.
-	Limiter interface {
-		Wait(ctx context.Context) error
-	}
+	Limiter Limiter
 	// MaxFailedLogins is how many consecutive refused logins this client
 	// allows before it stops trying: the carrier locks the user after five,
 	// and unlocking needs Verizon support. Default DefaultMaxFailedLogins;
@@ -335,6 +333,11 @@ func mustJSON(v any) []byte {
 }
 
 func (c *Client) m2m(path string) string { return c.base + m2mPrefix + path }
+
+// Limiter paces a client's requests to the carrier (see Config.Limiter).
+type Limiter interface {
+	Wait(ctx context.Context) error
+}
 
 // Acquirer is a limiter that holds its grant for the length of each request: Acquire blocks
 // until the request may be sent, and release is called once its answer has been read (or it
