@@ -35,8 +35,8 @@ func TestBuildChangeFormStart(t *testing.T) {
 	in := changeInput{key: "k1", typ: string(change.ChangeIMEI), tenantID: 2}
 	f := buildChangeForm(in, nil, formState{fresh: true}, formData(true, store.Provider{ID: 7, DisplayName: "Verizon"}))
 
-	if f.IdempotencyKey != "k1" || f.Layout.Title != "New change request" || !f.ShowTenant {
-		t.Errorf("key %q, title %q, tenant shown %v", f.IdempotencyKey, f.Layout.Title, f.ShowTenant)
+	if f.IdempotencyKey != "k1" || f.Title != "New change request" || !f.ShowTenant {
+		t.Errorf("key %q, title %q, tenant shown %v", f.IdempotencyKey, f.Title, f.ShowTenant)
 	}
 	if got := selected(f.Providers); len(got) != 1 || got[0] != "Verizon" {
 		t.Errorf("the only provider is chosen for the user: %v", got)
@@ -100,7 +100,7 @@ func TestBuildChangeFormLive(t *testing.T) {
 	d := formData(true, store.Provider{ID: 7, DisplayName: "Verizon"})
 	d.stock = &views.DemoStock{ICCIDs: []string{"8914"}}
 	f := buildChangeForm(changeInput{query: "415"}, nil, formState{live: true}, d)
-	if f.Layout.Title != "" || f.Providers != nil || f.Tenants != nil || f.Types != nil || f.Stock != nil {
+	if f.Title != "" || f.Providers != nil || f.Tenants != nil || f.Types != nil || f.Stock != nil {
 		t.Errorf("a live check built the page: %+v", f)
 	}
 	if f.Search.Query != "415" {

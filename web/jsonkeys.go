@@ -45,16 +45,8 @@ func checkJSONKeys(raw []byte, v any) string {
 				continue
 			}
 			key, _ := tok.(string)
-			if top.keys[key] {
-				return fmt.Sprintf("The key %q appears twice in one object; send each key once.", key)
-			}
-			top.keys[key] = true
-			if !documented[key] {
-				for d := range documented {
-					if strings.EqualFold(d, key) {
-						return fmt.Sprintf("The key %q differs from the field %q only in case; keys are case-sensitive.", key, d)
-					}
-				}
+			if problem := checkKey(key, top.keys, documented); problem != "" {
+				return problem
 			}
 			top.wantKey = false
 			continue
@@ -71,6 +63,24 @@ func checkJSONKeys(raw []byte, v any) string {
 			valueDone()
 		}
 	}
+}
+
+// checkKey records key as one more key of an object that has keys so far, and says what is wrong
+// with it: a key the object already has, or one that differs from a documented key only in case.
+func checkKey(key string, keys, documented map[string]bool) string {
+	if keys[key] {
+		return fmt.Sprintf("The key %q appears twice in one object; send each key once.", key)
+	}
+	keys[key] = true
+	if documented[key] {
+		return ""
+	}
+	for d := range documented {
+		if strings.EqualFold(d, key) {
+			return fmt.Sprintf("The key %q differs from the field %q only in case; keys are case-sensitive.", key, d)
+		}
+	}
+	return ""
 }
 
 // jsonKeysOf collects the JSON names of every field of a struct type, nested ones included.

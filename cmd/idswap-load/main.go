@@ -83,74 +83,11 @@ func run() error {
 	// and raises latency, so the load average is part of the result.
 	fmt.Printf("machine load average before: %s\n", loadAvg())
 
-	// Peak RSS of the server, sampled every 20 ms.
-	var peakRSS atomic.Int64
-	stopRSS := make(chan struct{})
-	go func() {
-		t := time.NewTicker(20 * time.Millisecond)
-		defer t.Stop()
-		for {
-			if kb := rssKB(cmd.Process.Pid); kb > peakRSS.Load() {
-				peakRSS.Store(kb)
-			}
-			select {
-			case <-stopRSS:
-				return
-			case <-t.C:
-			}
-		}
-	}()
+	peakRSS, stopRSS := watchPeakRSS(cmd.Process.Pid)
 	startRSS := rssKB(cmd.Process.Pid)
-
-	var (
-		mu        sync.Mutex
-		latencies = make([]time.Duration, 0, *rate*int(dur.Seconds()+1))
-		statuses  = map[int]int{}
-		errs      atomic.Int64
-		notSent   atomic.Int64
-		wg        sync.WaitGroup
-		slots     = make(chan struct{}, *clientCap)
-	)
-	offered := 0
-	start := time.Now()
-	tick := time.NewTicker(time.Millisecond)
-	for now := range tick.C {
-		elapsed := now.Sub(start)
-		if elapsed >= *dur {
-			break
-		}
-		due := int(float64(*rate) * elapsed.Seconds())
-		for ; offered < due; offered++ {
-			select {
-			case slots <- struct{}{}:
-			default:
-				notSent.Add(1)
-				continue
-			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer func() { <-slots }()
-				t0 := time.Now()
-				res, err := client.Get(base + target)
-				if err != nil {
-					errs.Add(1)
-					return
-				}
-				_, _ = io.Copy(io.Discard, res.Body)
-				res.Body.Close()
-				d := time.Since(t0)
-				mu.Lock()
-				latencies = append(latencies, d)
-				statuses[res.StatusCode]++
-				mu.Unlock()
-			}()
-		}
-	}
-	tick.Stop()
-	wg.Wait()
-	took := time.Since(start)
-	close(stopRSS)
+	t := offer(client, base+target, *rate, *dur, *clientCap)
+	stopRSS()
+	latencies, statuses, offered, took := t.latencies, t.statuses, t.offered, t.took
 
 	slices.Sort(latencies)
 	pct := func(p float64) time.Duration {
@@ -165,22 +102,108 @@ func run() error {
 	}
 	slices.Sort(codes)
 	fmt.Printf("offered %d in %s (%.0f/s); not sent (client cap %d): %d; transport errors: %d\n",
-		offered, dur.String(), float64(offered)/dur.Seconds(), *clientCap, notSent.Load(), errs.Load())
+		offered, dur.String(), float64(offered)/dur.Seconds(), *clientCap, t.notSent.Load(), t.errs.Load())
 	fmt.Printf("answered %d in %s: %.0f/s; 200s %.0f/s\n", len(latencies), took.Round(time.Millisecond),
 		float64(len(latencies))/took.Seconds(), float64(statuses[200])/took.Seconds())
 	fmt.Printf("status  %s\n", strings.Join(codes, ", "))
 	fmt.Printf("latency p50 %s, p99 %s, max %s\n", pct(0.50).Round(time.Microsecond), pct(0.99).Round(time.Microsecond), pct(1).Round(time.Microsecond))
 	fmt.Printf("503s %d, 500s %d\n", statuses[503], statuses[500])
-	fmt.Printf("server RSS %.1f MB at start, peak %.1f MB\n", float64(startRSS)/1024, float64(peakRSS.Load())/1024)
+	fmt.Printf("server RSS %.1f MB at start, peak %.1f MB\n", float64(startRSS)/1024, float64(peakRSS())/1024)
 	fmt.Printf("machine load average after: %s\n", loadAvg())
 	var problems []error
 	if statuses[500] > 0 {
 		problems = append(problems, fmt.Errorf("%d answers were 500", statuses[500]))
 	}
-	if peak := float64(peakRSS.Load()) / 1024; *maxRSS > 0 && peak >= *maxRSS {
+	if peak := float64(peakRSS()) / 1024; *maxRSS > 0 && peak >= *maxRSS {
 		problems = append(problems, fmt.Errorf("the server's peak RSS was %.1f MB, the target is under %.0f MB", peak, *maxRSS))
 	}
 	return errors.Join(problems...)
+}
+
+// watchPeakRSS samples the resident memory of process pid every 20 ms until stop is called;
+// peak reads the highest sample so far, in KB.
+func watchPeakRSS(pid int) (peak func() int64, stop func()) {
+	var highest atomic.Int64
+	done := make(chan struct{})
+	go func() {
+		t := time.NewTicker(20 * time.Millisecond)
+		defer t.Stop()
+		for {
+			if kb := rssKB(pid); kb > highest.Load() {
+				highest.Store(kb)
+			}
+			select {
+			case <-done:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return highest.Load, func() { close(done) }
+}
+
+// tally is what came back from the offered requests.
+type tally struct {
+	mu        sync.Mutex
+	latencies []time.Duration
+	statuses  map[int]int
+	errs      atomic.Int64 // transport errors
+	notSent   atomic.Int64 // offered while the client cap was full
+	offered   int
+	took      time.Duration // from the first offer until the last answer
+}
+
+// offer sends rate GET requests a second to url for dur, keeping at most clientCap open. A request
+// offered while the cap is full counts as not sent instead of waiting, so the offered rate stays
+// what was asked for however slowly the server answers.
+func offer(client *http.Client, url string, rate int, dur time.Duration, clientCap int) *tally {
+	t := &tally{latencies: make([]time.Duration, 0, rate*int(dur.Seconds()+1)), statuses: map[int]int{}}
+	var wg sync.WaitGroup
+	slots := make(chan struct{}, clientCap)
+	start := time.Now()
+	tick := time.NewTicker(time.Millisecond)
+	for now := range tick.C {
+		elapsed := now.Sub(start)
+		if elapsed >= dur {
+			break
+		}
+		due := int(float64(rate) * elapsed.Seconds())
+		for ; t.offered < due; t.offered++ {
+			select {
+			case slots <- struct{}{}:
+			default:
+				t.notSent.Add(1)
+				continue
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer func() { <-slots }()
+				t.get(client, url)
+			}()
+		}
+	}
+	tick.Stop()
+	wg.Wait()
+	t.took = time.Since(start)
+	return t
+}
+
+// get sends one request and records its latency and status, or a transport error.
+func (t *tally) get(client *http.Client, url string) {
+	t0 := time.Now()
+	res, err := client.Get(url)
+	if err != nil {
+		t.errs.Add(1)
+		return
+	}
+	_, _ = io.Copy(io.Discard, res.Body)
+	_ = res.Body.Close() // read to the end already: closing only hands the connection back
+	d := time.Since(t0)
+	t.mu.Lock()
+	t.latencies = append(t.latencies, d)
+	t.statuses[res.StatusCode]++
+	t.mu.Unlock()
 }
 
 func freePort() (int, error) {
@@ -196,7 +219,7 @@ func waitReady(base string, within time.Duration) error {
 	deadline := time.Now().Add(within)
 	for time.Now().Before(deadline) {
 		if res, err := http.Get(base + "/readyz"); err == nil {
-			res.Body.Close()
+			_ = res.Body.Close() // only the status matters
 			if res.StatusCode == http.StatusOK {
 				return nil
 			}
@@ -231,7 +254,7 @@ func signIn(base string) (*http.Client, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	res.Body.Close()
+	_ = res.Body.Close() // only the status and the session cookie matter
 	if res.StatusCode != http.StatusSeeOther {
 		return nil, "", fmt.Errorf("sign-in answered %d", res.StatusCode)
 	}

@@ -70,24 +70,8 @@ func runProvider(ctx context.Context, args []string, getenv func(string) string,
 		if err := fs.Parse(args[1:]); err != nil {
 			return err
 		}
-		in.ClientSecret, in.UWSPassword = getenv("IDSWAP_CLIENT_SECRET"), getenv("IDSWAP_UWS_PASSWORD")
-		if in.ClientSecret == "" || in.UWSPassword == "" {
-			// Both on standard input, one a line, when the environment has neither.
-			r := bufio.NewReader(stdin)
-			for _, s := range []struct {
-				what string
-				v    *string
-			}{{"client secret", &in.ClientSecret}, {"UWS password", &in.UWSPassword}} {
-				if *s.v != "" {
-					continue
-				}
-				fmt.Fprintf(stderr, "%s: ", s.what)
-				line, err := r.ReadString('\n')
-				if err != nil && line == "" {
-					return fmt.Errorf("no %s: set IDSWAP_CLIENT_SECRET and IDSWAP_UWS_PASSWORD, or type them on standard input", s.what)
-				}
-				*s.v = strings.TrimRight(line, "\r\n")
-			}
+		if err := providerSecrets(&in, getenv, stdin, stderr); err != nil {
+			return err
 		}
 		db, err := openDB(ctx, cfg, getenv)
 		if err != nil {
@@ -129,6 +113,32 @@ func runProvider(ctx context.Context, args []string, getenv func(string) string,
 		return nil
 	}
 	return errors.New(usage)
+}
+
+// providerSecrets fills a new provider's client secret and UWS password from the environment;
+// one the environment lacks is read from standard input (one a line, each asked for on stderr),
+// so that it need not appear in a command line or a shell history.
+func providerSecrets(in *onboard.ProviderInput, getenv func(string) string, stdin io.Reader, stderr io.Writer) error {
+	in.ClientSecret, in.UWSPassword = getenv("IDSWAP_CLIENT_SECRET"), getenv("IDSWAP_UWS_PASSWORD")
+	if in.ClientSecret != "" && in.UWSPassword != "" {
+		return nil
+	}
+	r := bufio.NewReader(stdin)
+	for _, s := range []struct {
+		what string
+		v    *string
+	}{{"client secret", &in.ClientSecret}, {"UWS password", &in.UWSPassword}} {
+		if *s.v != "" {
+			continue
+		}
+		fmt.Fprintf(stderr, "%s: ", s.what)
+		line, err := r.ReadString('\n')
+		if err != nil && line == "" {
+			return fmt.Errorf("no %s: set IDSWAP_CLIENT_SECRET and IDSWAP_UWS_PASSWORD, or type them on standard input", s.what)
+		}
+		*s.v = strings.TrimRight(line, "\r\n")
+	}
+	return nil
 }
 
 func providerArg(args []string) (int64, error) {

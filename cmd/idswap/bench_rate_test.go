@@ -72,7 +72,9 @@ func rateBenchRun(b *testing.B, bin string, workers int) (time.Duration, int) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	sim.Close()
+	if err := sim.Close(); err != nil {
+		b.Fatal(err)
+	}
 
 	simAddr := freeAddr(b)
 	env := append(os.Environ(), fmt.Sprintf("IDSWAP_CARRIER_RATE=%d", rateBenchLimit), "IDSWAP_LOG_LEVEL=warn")

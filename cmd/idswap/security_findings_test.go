@@ -52,7 +52,10 @@ func serveWithEnv(t *testing.T, env map[string]string) (url, dataDir string) {
 	t.Cleanup(func() {
 		cancel()
 		select {
-		case <-done:
+		case err := <-done:
+			if err != nil {
+				t.Errorf("idswap serve stopped with %v", err)
+			}
 		case <-time.After(30 * time.Second):
 			t.Error("idswap serve did not stop within 30 s")
 		}

@@ -114,64 +114,83 @@ func runToken(ctx context.Context, args []string, getenv func(string) string, st
 	defer db.Close()
 	switch args[0] {
 	case "create":
-		if *email == "" {
-			return errors.New("--email is required")
-		}
-		svc := auth.New(db)
-		if v := getenv("IDSWAP_TOKEN_TTL"); v != "" {
-			if svc.TokenTTL, err = time.ParseDuration(v); err != nil {
-				return fmt.Errorf("IDSWAP_TOKEN_TTL must be a duration such as 2160h, not %q", v)
-			}
-		}
-		token, tok, err := svc.CreateToken(ctx, *email, store.TokenOptions{Name: *name, TTL: *ttl, Scope: *scope}, "idswap token create")
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(stderr, "Token %d (%s, %s) expires %s. This is the only time it is shown. Send it as: Authorization: Bearer <token>\n",
-			tok.ID, tok.Name, tok.Scope, tok.ExpiresDate.Format("2006-01-02 15:04 UTC"))
-		fmt.Fprintln(stdout, token)
+		return tokenCreate(ctx, db, getenv, store.TokenOptions{Name: *name, TTL: *ttl, Scope: *scope}, *email, stdout, stderr)
 	case "list":
-		var uid int64
-		if *email != "" {
-			u, err := db.UserByEmail(ctx, *email)
-			if err != nil {
-				return err
-			}
-			uid = u.ID
-		}
-		ts, err := db.APITokens(ctx, uid)
-		if err != nil {
-			return err
-		}
-		w := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(w, "ID\tUSER\tNAME\tPREFIX\tSCOPE\tSTATE\tEXPIRES\tLAST USED")
-		now := time.Now()
-		for _, t := range ts {
-			exp, used := "never", "never"
-			if t.ExpiresDate != nil {
-				exp = t.ExpiresDate.UTC().Format("2006-01-02 15:04")
-			}
-			if t.LastUsedDate != nil {
-				used = t.LastUsedDate.UTC().Format("2006-01-02 15:04")
-				if t.LastUsedAddr != nil {
-					used += " from " + *t.LastUsedAddr
-				}
-			}
-			fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", t.ID, t.UserEmail, t.Name, t.TokenPrefix, t.Scope, t.State(now), exp, used)
-		}
-		return w.Flush()
-	case "revoke":
-		if fs.NArg() != 1 {
-			return errors.New("usage: idswap token revoke ID (the ID column of idswap token list)")
-		}
-		id, err := strconv.ParseInt(fs.Arg(0), 10, 64)
-		if err != nil {
-			return fmt.Errorf("token revoke: %q is not a token id (the ID column of idswap token list)", fs.Arg(0))
-		}
-		if err := db.RevokeAPIToken(ctx, id, 0, "idswap token revoke", ""); err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "token %d revoked\n", id)
+		return tokenList(ctx, db, *email, stdout)
+	default:
+		return tokenRevoke(ctx, db, fs.Args(), stdout)
 	}
+}
+
+// tokenCreate creates an API token for the user with the e-mail address and prints it, the
+// only time it is shown.
+func tokenCreate(ctx context.Context, db *store.DB, getenv func(string) string, o store.TokenOptions, email string, stdout, stderr io.Writer) error {
+	if email == "" {
+		return errors.New("--email is required")
+	}
+	svc := auth.New(db)
+	if v := getenv("IDSWAP_TOKEN_TTL"); v != "" {
+		var err error
+		if svc.TokenTTL, err = time.ParseDuration(v); err != nil {
+			return fmt.Errorf("IDSWAP_TOKEN_TTL must be a duration such as 2160h, not %q", v)
+		}
+	}
+	token, tok, err := svc.CreateToken(ctx, email, o, "idswap token create")
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "Token %d (%s, %s) expires %s. This is the only time it is shown. Send it as: Authorization: Bearer <token>\n",
+		tok.ID, tok.Name, tok.Scope, tok.ExpiresDate.Format("2006-01-02 15:04 UTC"))
+	fmt.Fprintln(stdout, token)
+	return nil
+}
+
+// tokenList prints a table of the API tokens of the user with the e-mail address, or of every
+// user's when it is empty.
+func tokenList(ctx context.Context, db *store.DB, email string, stdout io.Writer) error {
+	var uid int64
+	if email != "" {
+		u, err := db.UserByEmail(ctx, email)
+		if err != nil {
+			return err
+		}
+		uid = u.ID
+	}
+	ts, err := db.APITokens(ctx, uid)
+	if err != nil {
+		return err
+	}
+	w := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "ID\tUSER\tNAME\tPREFIX\tSCOPE\tSTATE\tEXPIRES\tLAST USED")
+	now := time.Now()
+	for _, t := range ts {
+		exp, used := "never", "never"
+		if t.ExpiresDate != nil {
+			exp = t.ExpiresDate.UTC().Format("2006-01-02 15:04")
+		}
+		if t.LastUsedDate != nil {
+			used = t.LastUsedDate.UTC().Format("2006-01-02 15:04")
+			if t.LastUsedAddr != nil {
+				used += " from " + *t.LastUsedAddr
+			}
+		}
+		fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", t.ID, t.UserEmail, t.Name, t.TokenPrefix, t.Scope, t.State(now), exp, used)
+	}
+	return w.Flush()
+}
+
+// tokenRevoke revokes the token whose id is the one argument.
+func tokenRevoke(ctx context.Context, db *store.DB, args []string, stdout io.Writer) error {
+	if len(args) != 1 {
+		return errors.New("usage: idswap token revoke ID (the ID column of idswap token list)")
+	}
+	id, err := strconv.ParseInt(args[0], 10, 64)
+	if err != nil {
+		return fmt.Errorf("token revoke: %q is not a token id (the ID column of idswap token list)", args[0])
+	}
+	if err := db.RevokeAPIToken(ctx, id, 0, "idswap token revoke", ""); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "token %d revoked\n", id)
 	return nil
 }

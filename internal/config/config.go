@@ -173,68 +173,17 @@ func (c *Config) Resolve(getenv func(string) string) error {
 	if c.SessionIdle > c.SessionMax {
 		bad("IDSWAP_SESSION_IDLE (%s) is longer than IDSWAP_SESSION_MAX (%s)", c.SessionIdle, c.SessionMax)
 	}
-	for _, p := range strings.Split(getenv("IDSWAP_TRUSTED_PROXIES"), ",") {
-		if p = strings.TrimSpace(p); p == "" {
-			continue
-		}
-		if !strings.Contains(p, "/") { // one address: a /32 or /128
-			if ip := net.ParseIP(p); ip != nil && ip.To4() != nil {
-				p += "/32"
-			} else {
-				p += "/128"
-			}
-		}
-		_, n, err := net.ParseCIDR(p)
-		if err != nil {
-			bad("IDSWAP_TRUSTED_PROXIES: %q is not an address or a CIDR such as 10.0.0.0/8", p)
-			continue
-		}
-		c.TrustedProxies = append(c.TrustedProxies, n)
-	}
+	c.TrustedProxies = trustedProxiesEnv(getenv, bad)
 	c.MaxInflight = intEnv(getenv, "IDSWAP_MAX_INFLIGHT", 256, bad)
 	if c.MaxInflight < 1 || c.MaxInflight > 100000 {
 		bad("IDSWAP_MAX_INFLIGHT must be between 1 and 100000")
 	}
 	c.MemoryLimit = memoryLimitEnv(getenv, bad)
 	c.TokenTTL = durationEnv(getenv, "IDSWAP_TOKEN_TTL", 90*24*time.Hour, bad)
-	c.MetricsAddr = getenv("IDSWAP_METRICS_ADDR")
-	if c.MetricsAddr != "" {
-		if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {
-			bad("IDSWAP_METRICS_ADDR %q: %v", c.MetricsAddr, err)
-		}
-	}
-	c.MetricsToken = getenv("IDSWAP_METRICS_TOKEN")
-	if c.MetricsToken != "" && len(c.MetricsToken) < 16 {
-		bad("IDSWAP_METRICS_TOKEN must have at least 16 characters")
-	}
-	c.SyncEvery = 6 * time.Hour
-	if v := getenv("IDSWAP_SYNC_EVERY"); v == "0" {
-		c.SyncEvery = 0
-	} else {
-		c.SyncEvery = durationEnv(getenv, "IDSWAP_SYNC_EVERY", c.SyncEvery, bad)
-		if c.SyncEvery < time.Minute {
-			bad("IDSWAP_SYNC_EVERY must be 0 (off) or at least 1m, not %q", v)
-		}
-	}
+	c.resolveMetrics(getenv, bad)
+	c.SyncEvery = syncEveryEnv(getenv, bad)
 
-	c.SMTP = SMTP{
-		Host:     getenv("IDSWAP_SMTP_HOST"),
-		User:     getenv("IDSWAP_SMTP_USER"),
-		Password: getenv("IDSWAP_SMTP_PASSWORD"),
-		From:     getenv("IDSWAP_SMTP_FROM"),
-		TLS:      strings.ToLower(getenv("IDSWAP_SMTP_TLS")),
-		Port:     intEnv(getenv, "IDSWAP_SMTP_PORT", 587, bad),
-	}
-	switch c.SMTP.TLS {
-	case "":
-		c.SMTP.TLS = "starttls"
-	case "none", "starttls", "tls":
-	default:
-		bad("IDSWAP_SMTP_TLS must be none, starttls or tls, not %q", c.SMTP.TLS)
-	}
-	if c.SMTP.From == "" {
-		c.SMTP.From = "idswap <noreply@idswap.local>"
-	}
+	c.SMTP = smtpEnv(getenv, bad)
 	c.DemoPassword = getenv("IDSWAP_DEMO_PASSWORD")
 	if c.DemoPassword == "" {
 		c.DemoPassword = DefaultDemoPassword
@@ -301,6 +250,82 @@ func decodeKey(where, v string) ([]byte, error) {
 		return b, nil
 	}
 	return nil, fmt.Errorf("%s must be 32 bytes written as base64 (44 characters) or hex (64 characters)", where)
+}
+
+// resolveMetrics reads where the metrics are served apart (IDSWAP_METRICS_ADDR) and the token
+// that reading them needs (IDSWAP_METRICS_TOKEN).
+func (c *Config) resolveMetrics(getenv func(string) string, bad func(string, ...any)) {
+	c.MetricsAddr = getenv("IDSWAP_METRICS_ADDR")
+	if c.MetricsAddr != "" {
+		if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {
+			bad("IDSWAP_METRICS_ADDR %q: %v", c.MetricsAddr, err)
+		}
+	}
+	c.MetricsToken = getenv("IDSWAP_METRICS_TOKEN")
+	if c.MetricsToken != "" && len(c.MetricsToken) < 16 {
+		bad("IDSWAP_METRICS_TOKEN must have at least 16 characters")
+	}
+}
+
+// trustedProxiesEnv reads IDSWAP_TRUSTED_PROXIES: a comma-separated list of CIDRs, where a
+// single address stands for itself alone.
+func trustedProxiesEnv(getenv func(string) string, bad func(string, ...any)) []*net.IPNet {
+	var nets []*net.IPNet
+	for _, p := range strings.Split(getenv("IDSWAP_TRUSTED_PROXIES"), ",") {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		if !strings.Contains(p, "/") { // one address: a /32 or /128
+			if ip := net.ParseIP(p); ip != nil && ip.To4() != nil {
+				p += "/32"
+			} else {
+				p += "/128"
+			}
+		}
+		_, n, err := net.ParseCIDR(p)
+		if err != nil {
+			bad("IDSWAP_TRUSTED_PROXIES: %q is not an address or a CIDR such as 10.0.0.0/8", p)
+			continue
+		}
+		nets = append(nets, n)
+	}
+	return nets
+}
+
+// syncEveryEnv reads IDSWAP_SYNC_EVERY: how often the inventory is synced, 6h unless set, 0 for never.
+func syncEveryEnv(getenv func(string) string, bad func(string, ...any)) time.Duration {
+	v := getenv("IDSWAP_SYNC_EVERY")
+	if v == "0" {
+		return 0
+	}
+	every := durationEnv(getenv, "IDSWAP_SYNC_EVERY", 6*time.Hour, bad)
+	if every < time.Minute {
+		bad("IDSWAP_SYNC_EVERY must be 0 (off) or at least 1m, not %q", v)
+	}
+	return every
+}
+
+// smtpEnv reads the IDSWAP_SMTP_ variables, with STARTTLS and a noreply sender unless set.
+func smtpEnv(getenv func(string) string, bad func(string, ...any)) SMTP {
+	s := SMTP{
+		Host:     getenv("IDSWAP_SMTP_HOST"),
+		User:     getenv("IDSWAP_SMTP_USER"),
+		Password: getenv("IDSWAP_SMTP_PASSWORD"),
+		From:     getenv("IDSWAP_SMTP_FROM"),
+		TLS:      strings.ToLower(getenv("IDSWAP_SMTP_TLS")),
+		Port:     intEnv(getenv, "IDSWAP_SMTP_PORT", 587, bad),
+	}
+	switch s.TLS {
+	case "":
+		s.TLS = "starttls"
+	case "none", "starttls", "tls":
+	default:
+		bad("IDSWAP_SMTP_TLS must be none, starttls or tls, not %q", s.TLS)
+	}
+	if s.From == "" {
+		s.From = "idswap <noreply@idswap.local>"
+	}
+	return s
 }
 
 func intEnv(getenv func(string) string, name string, def int, bad func(string, ...any)) int {

@@ -55,39 +55,9 @@ func Setup(ctx context.Context, db *store.DB, w World, o SetupOptions) (provider
 		}
 	}
 
-	// One hash for every demo user, as they share one password.
-	hash, err := auth.HashPassword(o.Password)
+	tenants, err := setupPeople(ctx, db, on, a, w, o.Password)
 	if err != nil {
-		return 0, false, fmt.Errorf("demo password: %w", err)
-	}
-	tenants := map[string]int64{}
-	for _, t := range w.Tenants {
-		id, err := findOrCreate(func() (int64, error) {
-			row, err := on.TenantByName(ctx, t.Name)
-			if err != nil {
-				return 0, err
-			}
-			return row.ID, nil
-		}, func() (int64, error) { return on.CreateTenant(ctx, a, t.Name) })
-		if err != nil {
-			return 0, false, fmt.Errorf("demo tenant %s: %w", t.Name, err)
-		}
-		tenants[t.Name] = id
-	}
-	for _, u := range w.Users {
-		_, err := findOrCreate(func() (int64, error) {
-			got, err := db.UserByEmail(ctx, u.Email)
-			if err != nil {
-				return 0, err
-			}
-			return got.ID, nil
-		}, func() (int64, error) {
-			return on.CreateUser(ctx, a, onboard.NewUser{Email: u.Email, DisplayName: u.DisplayName, Role: u.Role,
-				PasswordHash: hash, TenantID: tenants[u.Tenant]})
-		})
-		if err != nil {
-			return 0, false, fmt.Errorf("demo user %s: %w", u.Email, err)
-		}
+		return 0, false, err
 	}
 	if pid == 0 {
 		pid, err = on.CreateProvider(ctx, a, onboard.ProviderInput{Name: ProviderName, BaseURL: o.BaseURL, AccountName: AccountName,
@@ -101,21 +71,8 @@ func Setup(ctx context.Context, db *store.DB, w World, o SetupOptions) (provider
 		return 0, false, err
 	}
 
-	if _, _, err := on.ImportPlans(ctx, a, pid); err != nil {
-		return 0, false, fmt.Errorf("demo plans: %w", err)
-	}
-	stored, err := on.Plans(ctx, pid)
-	if err != nil {
+	if err := setupPlans(ctx, on, a, pid, w.Plans); err != nil {
 		return 0, false, err
-	}
-	for _, p := range w.Plans {
-		i := slices.IndexFunc(stored, func(s store.CarrierPlan) bool { return s.Code == p.Code })
-		if i < 0 {
-			return 0, false, fmt.Errorf("demo plans: the carrier's catalogue has no plan %s", p.Code)
-		}
-		if err := on.SetPlanPricing(ctx, a, stored[i].ID, p.MonthlyRate, p.NetworkTypes); err != nil {
-			return 0, false, fmt.Errorf("demo plan %s: %w", p.Code, err)
-		}
 	}
 
 	models, err := db.DeviceModels(ctx)
@@ -132,24 +89,93 @@ func Setup(ctx context.Context, db *store.DB, w World, o SetupOptions) (provider
 		}
 	}
 
-	rules, err := inv.Rules(ctx, pid)
-	if err != nil {
+	if err := setupRules(ctx, inv, a, pid, w.Tenants, tenants); err != nil {
 		return 0, false, err
-	}
-	for _, t := range w.Tenants {
-		if slices.ContainsFunc(rules, func(r store.AssignmentRule) bool { return r.Kind == store.RuleGroup && r.FieldValue == t.Group }) {
-			continue
-		}
-		if _, err := inv.AddRule(ctx, a, store.AssignmentRule{ProviderID: pid, Kind: store.RuleGroup, FieldValue: t.Group,
-			TenantID: tenants[t.Name]}); err != nil {
-			return 0, false, fmt.Errorf("demo rule for group %s: %w", t.Group, err)
-		}
 	}
 
 	if _, err := inv.Sync(ctx, pid, inventory.Options{By: SetupActor}); err != nil {
 		return 0, false, fmt.Errorf("demo inventory sync: %w", err)
 	}
 	return pid, true, nil
+}
+
+// setupPeople finds or creates the demo's tenants and users (who share one password) and
+// returns the tenants' ids by name.
+func setupPeople(ctx context.Context, db *store.DB, on *onboard.Service, a store.Actor, w World, password string) (map[string]int64, error) {
+	// One hash for every demo user, as they share one password.
+	hash, err := auth.HashPassword(password)
+	if err != nil {
+		return nil, fmt.Errorf("demo password: %w", err)
+	}
+	tenants := map[string]int64{}
+	for _, t := range w.Tenants {
+		id, err := findOrCreate(func() (int64, error) {
+			row, err := on.TenantByName(ctx, t.Name)
+			if err != nil {
+				return 0, err
+			}
+			return row.ID, nil
+		}, func() (int64, error) { return on.CreateTenant(ctx, a, t.Name) })
+		if err != nil {
+			return nil, fmt.Errorf("demo tenant %s: %w", t.Name, err)
+		}
+		tenants[t.Name] = id
+	}
+	for _, u := range w.Users {
+		_, err := findOrCreate(func() (int64, error) {
+			got, err := db.UserByEmail(ctx, u.Email)
+			if err != nil {
+				return 0, err
+			}
+			return got.ID, nil
+		}, func() (int64, error) {
+			return on.CreateUser(ctx, a, onboard.NewUser{Email: u.Email, DisplayName: u.DisplayName, Role: u.Role,
+				PasswordHash: hash, TenantID: tenants[u.Tenant]})
+		})
+		if err != nil {
+			return nil, fmt.Errorf("demo user %s: %w", u.Email, err)
+		}
+	}
+	return tenants, nil
+}
+
+// setupPlans imports the carrier's plan catalogue for the provider and prices the demo's plans.
+func setupPlans(ctx context.Context, on *onboard.Service, a store.Actor, pid int64, plans []Plan) error {
+	if _, _, err := on.ImportPlans(ctx, a, pid); err != nil {
+		return fmt.Errorf("demo plans: %w", err)
+	}
+	stored, err := on.Plans(ctx, pid)
+	if err != nil {
+		return err
+	}
+	for _, p := range plans {
+		i := slices.IndexFunc(stored, func(s store.CarrierPlan) bool { return s.Code == p.Code })
+		if i < 0 {
+			return fmt.Errorf("demo plans: the carrier's catalogue has no plan %s", p.Code)
+		}
+		if err := on.SetPlanPricing(ctx, a, stored[i].ID, p.MonthlyRate, p.NetworkTypes); err != nil {
+			return fmt.Errorf("demo plan %s: %w", p.Code, err)
+		}
+	}
+	return nil
+}
+
+// setupRules gives each demo tenant the assignment rule for its device group, unless it has it.
+func setupRules(ctx context.Context, inv *inventory.Service, a store.Actor, pid int64, ts []Tenant, tenants map[string]int64) error {
+	rules, err := inv.Rules(ctx, pid)
+	if err != nil {
+		return err
+	}
+	for _, t := range ts {
+		if slices.ContainsFunc(rules, func(r store.AssignmentRule) bool { return r.Kind == store.RuleGroup && r.FieldValue == t.Group }) {
+			continue
+		}
+		if _, err := inv.AddRule(ctx, a, store.AssignmentRule{ProviderID: pid, Kind: store.RuleGroup, FieldValue: t.Group,
+			TenantID: tenants[t.Name]}); err != nil {
+			return fmt.Errorf("demo rule for group %s: %w", t.Group, err)
+		}
+	}
+	return nil
 }
 
 // Exists reports whether db holds a demo world, whole or begun (a demo tenant exists). When it

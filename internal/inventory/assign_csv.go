@@ -64,21 +64,10 @@ func (s *Service) PreviewAssignCSV(ctx context.Context, providerID int64, r io.R
 	if err != nil {
 		return nil, err
 	}
-	byID := make(map[string]int, 3*len(lines))
-	for i, l := range lines {
-		for _, v := range []string{l.ICCID, l.IMEI, l.MSISDN} {
-			if v != "" {
-				byID[v] = i
-			}
-		}
-	}
+	byID := lineIndex(lines)
 
 	p := &AssignPreview{ProviderID: providerID}
-	type pending struct {
-		row  AssignRow
-		line store.CarrierLineRow
-	}
-	var rows []pending
+	var rows []pendingAssign
 	firstLine := map[int64]int{} // carrier id → the file line that named it first
 	for _, rec := range tab.Records {
 		if rec.Err != nil {
@@ -115,12 +104,39 @@ func (s *Service) PreviewAssignCSV(ctx context.Context, providerID int64, r io.R
 			continue
 		}
 		l := lines[i]
-		rows = append(rows, pending{AssignRow{Line: rec.Line, Identifier: raw, CarrierID: l.CarrierID, TenantID: t.ID, TenantName: t.Name,
+		rows = append(rows, pendingAssign{AssignRow{Line: rec.Line, Identifier: raw, CarrierID: l.CarrierID, TenantID: t.ID, TenantName: t.Name,
 			From: l.TenantName}, l})
 	}
 
-	// A line that leaves a tenant with an open change on it would take the change's row away
-	// from the tenant that asked for it: refused, as when assigning by hand.
+	if err := s.keepUnlessOpenChange(ctx, p, rows); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// pendingAssign is a row of the file that passed its own checks, with the line it names.
+type pendingAssign struct {
+	row  AssignRow
+	line store.CarrierLineRow
+}
+
+// lineIndex maps each ICCID, IMEI and MDN of lines to the line's index.
+func lineIndex(lines []store.CarrierLineRow) map[string]int {
+	byID := make(map[string]int, 3*len(lines))
+	for i, l := range lines {
+		for _, v := range []string{l.ICCID, l.IMEI, l.MSISDN} {
+			if v != "" {
+				byID[v] = i
+			}
+		}
+	}
+	return byID
+}
+
+// keepUnlessOpenChange adds rows to the preview's rows, except that a line that leaves a tenant
+// with an open change on it is an error: it would take the change's row away from the tenant
+// that asked for it, and is refused as when assigning by hand.
+func (s *Service) keepUnlessOpenChange(ctx context.Context, p *AssignPreview, rows []pendingAssign) error {
 	var leaving []int64
 	for _, r := range rows {
 		if r.line.DeviceID != 0 && r.line.TenantID != r.row.TenantID {
@@ -129,7 +145,7 @@ func (s *Service) PreviewAssignCSV(ctx context.Context, providerID int64, r io.R
 	}
 	open, err := s.db.OpenChangeTargets(ctx, leaving)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	for _, r := range rows {
 		if _, busy := open[r.line.DeviceID]; busy && r.line.TenantID != r.row.TenantID {
@@ -139,7 +155,7 @@ func (s *Service) PreviewAssignCSV(ctx context.Context, providerID int64, r io.R
 		}
 		p.Rows = append(p.Rows, r.row)
 	}
-	return p, nil
+	return nil
 }
 
 // ApplyAssignCSV assigns the rows of a preview the admin confirmed, all in one transaction. The

@@ -147,6 +147,41 @@ func (x *index) find(l store.CarrierLine) int {
 	return -1
 }
 
+// unseen is the carrier rows and devices of the lines not gone before that no page listed.
+func (x *index) unseen() (carrierIDs, deviceIDs []int64) {
+	for i, l := range x.lines {
+		if x.seen[i] || l.Gone {
+			continue
+		}
+		if l.CarrierID != 0 {
+			carrierIDs = append(carrierIDs, l.CarrierID)
+		}
+		if l.DeviceID != 0 {
+			deviceIDs = append(deviceIDs, l.DeviceID)
+		}
+	}
+	return carrierIDs, deviceIDs
+}
+
+// addCounts adds what an applied batch wrote to a run's counts, as ApplySyncBatch counts them.
+func addCounts(counts *store.SyncCounts, b store.SyncBatch) {
+	counts.Listed += b.Listed
+	for _, n := range b.New {
+		if n.CarrierID == 0 {
+			counts.Added++
+		}
+		if n.TenantID == 0 {
+			counts.Unassigned++
+		}
+	}
+	counts.Updated += len(b.Updates)
+	for _, u := range b.Updates {
+		if u.Outside {
+			counts.ChangedOutside++
+		}
+	}
+}
+
 func (s *Service) sync(ctx context.Context, client *thingspace.Client, providerID int64, account string, runID int64,
 	rules []store.AssignmentRule, o Options) error {
 	lines, err := s.db.InventoryLines(ctx, providerID)
@@ -172,21 +207,7 @@ func (s *Service) sync(ctx context.Context, client *thingspace.Client, providerI
 		if err := s.db.ApplySyncBatch(ctx, b); err != nil {
 			return err
 		}
-		counts.Listed += b.Listed
-		for _, n := range b.New {
-			if n.CarrierID == 0 {
-				counts.Added++
-			}
-			if n.TenantID == 0 {
-				counts.Unassigned++
-			}
-		}
-		counts.Updated += len(b.Updates)
-		for _, u := range b.Updates {
-			if u.Outside {
-				counts.ChangedOutside++
-			}
-		}
+		addCounts(&counts, b)
 		if o.OnProgress != nil {
 			o.OnProgress(counts)
 		}
@@ -207,18 +228,7 @@ func (s *Service) sync(ctx context.Context, client *thingspace.Client, providerI
 		return err
 	}
 	// The listing is complete: what it did not show is gone.
-	var goneCarrier, goneDevices []int64
-	for i, l := range x.lines {
-		if x.seen[i] || l.Gone {
-			continue
-		}
-		if l.CarrierID != 0 {
-			goneCarrier = append(goneCarrier, l.CarrierID)
-		}
-		if l.DeviceID != 0 {
-			goneDevices = append(goneDevices, l.DeviceID)
-		}
-	}
+	goneCarrier, goneDevices := x.unseen()
 	_, err = s.db.FinishSyncRun(ctx, runID, goneCarrier, goneDevices, store.Actor{Name: o.By})
 	return err
 }

@@ -158,6 +158,8 @@ func BenchmarkSync100k(b *testing.B) {
 		b.ReportMetric(again.Seconds(), "again-s")
 		b.ReportMetric(peakRSS(b, "self"), "peak-rss-MB")
 		b.ReportMetric(peakRSS(b, strconv.Itoa(cmd.Process.Pid)), "sim-peak-rss-MB")
-		db.Close()
+		if err := db.Close(); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

@@ -42,13 +42,8 @@ func PreviewDeviceModels(r io.Reader) (*DeviceModelPreview, error) {
 	if err != nil {
 		return nil, apperr.E(apperr.Invalid, "the file is not a CSV with the header %s", DeviceModelCSVHeader)
 	}
-	for _, need := range []string{"manufacturer", "model", "network_type"} {
-		if !tab.Has(need) {
-			return nil, apperr.E(apperr.Invalid, "the header has no %s column (want %s)", need, DeviceModelCSVHeader)
-		}
-	}
-	if !tab.Has("tac") && !(tab.Has("imei_from") && tab.Has("imei_to")) {
-		return nil, apperr.E(apperr.Invalid, "the header needs a tac column or imei_from and imei_to columns (want %s)", DeviceModelCSVHeader)
+	if err := checkModelHeader(tab); err != nil {
+		return nil, err
 	}
 	p := &DeviceModelPreview{}
 	for _, rec := range tab.Records {
@@ -59,26 +54,7 @@ func PreviewDeviceModels(r io.Reader) (*DeviceModelPreview, error) {
 		}
 		get := func(name string) string { return tab.Get(rec, name) }
 		row := DeviceModelRow{Line: line}
-		var problems []string
-		tac, from, to := get("tac"), get("imei_from"), get("imei_to")
-		switch {
-		case tac != "" && (from != "" || to != ""):
-			problems = append(problems, "give a TAC or an IMEI range, not both")
-		case tac != "":
-			if len(tac) != 8 || !allDigits(tac) {
-				problems = append(problems, fmt.Sprintf("TAC %q is not 8 digits", tac))
-			}
-			from, to = tac+"0000000", tac+"9999999"
-		default:
-			for _, v := range []string{from, to} {
-				if len(v) != 15 || !allDigits(v) {
-					problems = append(problems, fmt.Sprintf("IMEI %q is not 15 digits", v))
-				}
-			}
-			if len(problems) == 0 && from > to {
-				problems = append(problems, fmt.Sprintf("the range starts (%s) after it ends (%s)", from, to))
-			}
-		}
+		from, to, problems := imeiRange(get("tac"), get("imei_from"), get("imei_to"))
 		row.FromIMEI, row.ToIMEI = from, to
 		row.Manufacturer, row.Model, row.NetworkType = get("manufacturer"), get("model"), get("network_type")
 		if row.Manufacturer == "" {
@@ -91,11 +67,8 @@ func PreviewDeviceModels(r io.Reader) (*DeviceModelPreview, error) {
 			problems = append(problems, fmt.Sprintf("network type %q is not one of %s", row.NetworkType, strings.Join(change.NetworkTypes, ", ")))
 		}
 		if len(problems) == 0 {
-			for _, other := range p.Rows {
-				if other.FromIMEI <= row.ToIMEI && row.FromIMEI <= other.ToIMEI {
-					problems = append(problems, fmt.Sprintf("the range overlaps line %d", other.Line))
-					break
-				}
+			if other := p.overlapping(row); other != 0 {
+				problems = append(problems, fmt.Sprintf("the range overlaps line %d", other))
 			}
 		}
 		if len(problems) > 0 {
@@ -108,6 +81,53 @@ func PreviewDeviceModels(r io.Reader) (*DeviceModelPreview, error) {
 		return nil, apperr.E(apperr.Invalid, "the file has a header and no rows")
 	}
 	return p, nil
+}
+
+// checkModelHeader says which columns a device model CSV's header lacks.
+func checkModelHeader(tab *sheet.Table) error {
+	for _, need := range []string{"manufacturer", "model", "network_type"} {
+		if !tab.Has(need) {
+			return apperr.E(apperr.Invalid, "the header has no %s column (want %s)", need, DeviceModelCSVHeader)
+		}
+	}
+	if !tab.Has("tac") && !(tab.Has("imei_from") && tab.Has("imei_to")) {
+		return apperr.E(apperr.Invalid, "the header needs a tac column or imei_from and imei_to columns (want %s)", DeviceModelCSVHeader)
+	}
+	return nil
+}
+
+// imeiRange is the IMEI range a row gives, either as a whole TAC or as its first and last IMEI,
+// and what is wrong with it.
+func imeiRange(tac, from, to string) (first, last string, problems []string) {
+	switch {
+	case tac != "" && (from != "" || to != ""):
+		problems = append(problems, "give a TAC or an IMEI range, not both")
+	case tac != "":
+		if len(tac) != 8 || !allDigits(tac) {
+			problems = append(problems, fmt.Sprintf("TAC %q is not 8 digits", tac))
+		}
+		from, to = tac+"0000000", tac+"9999999"
+	default:
+		for _, v := range []string{from, to} {
+			if len(v) != 15 || !allDigits(v) {
+				problems = append(problems, fmt.Sprintf("IMEI %q is not 15 digits", v))
+			}
+		}
+		if len(problems) == 0 && from > to {
+			problems = append(problems, fmt.Sprintf("the range starts (%s) after it ends (%s)", from, to))
+		}
+	}
+	return from, to, problems
+}
+
+// overlapping is the file line of the first good row whose range overlaps row's, or 0.
+func (p *DeviceModelPreview) overlapping(row DeviceModelRow) int {
+	for _, other := range p.Rows {
+		if other.FromIMEI <= row.ToIMEI && row.FromIMEI <= other.ToIMEI {
+			return other.Line
+		}
+	}
+	return 0
 }
 
 func allDigits(s string) bool {

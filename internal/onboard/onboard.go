@@ -41,20 +41,24 @@ func New(db *store.DB) *Service { return &Service{db: db} }
 // Actor is who acts; see store.Actor.
 type Actor = store.Actor
 
-func cleanName(what, name string, maxLen int) (string, error) {
+// maxNameLen is the most characters cleanName takes, in every name and id the forms ask for.
+const maxNameLen = 200
+
+// cleanName trims a name and rejects it empty or longer than maxNameLen; what names it in the error.
+func cleanName(what, name string) (string, error) {
 	name = strings.TrimSpace(name)
 	if name == "" {
 		return "", apperr.E(apperr.Invalid, "the %s is empty", what)
 	}
-	if utf8.RuneCountInString(name) > maxLen {
-		return "", apperr.E(apperr.Invalid, "the %s may have at most %d characters", what, maxLen)
+	if utf8.RuneCountInString(name) > maxNameLen {
+		return "", apperr.E(apperr.Invalid, "the %s may have at most %d characters", what, maxNameLen)
 	}
 	return name, nil
 }
 
 // CreateTenant adds a tenant. A name another tenant has, in any letter case, is a Conflict.
 func (s *Service) CreateTenant(ctx context.Context, a Actor, name string) (int64, error) {
-	name, err := cleanName("tenant name", name, 200)
+	name, err := cleanName("tenant name", name)
 	if err != nil {
 		return 0, err
 	}
@@ -63,7 +67,7 @@ func (s *Service) CreateTenant(ctx context.Context, a Actor, name string) (int64
 
 // RenameTenant renames a tenant.
 func (s *Service) RenameTenant(ctx context.Context, a Actor, id int64, name string) error {
-	name, err := cleanName("tenant name", name, 200)
+	name, err := cleanName("tenant name", name)
 	if err != nil {
 		return err
 	}
@@ -205,7 +209,7 @@ type ProviderInput struct {
 
 func (in *ProviderInput) check(create bool) error {
 	var err error
-	if in.Name, err = cleanName("provider name", in.Name, 200); err != nil {
+	if in.Name, err = cleanName("provider name", in.Name); err != nil {
 		return err
 	}
 	in.BaseURL = strings.TrimRight(strings.TrimSpace(in.BaseURL), "/")
@@ -217,7 +221,7 @@ func (in *ProviderInput) check(create bool) error {
 		what string
 		v    *string
 	}{{"account name", &in.AccountName}, {"client id", &in.ClientID}, {"UWS user", &in.UWSUser}} {
-		if *f.v, err = cleanName(f.what, *f.v, 200); err != nil {
+		if *f.v, err = cleanName(f.what, *f.v); err != nil {
 			return err
 		}
 	}

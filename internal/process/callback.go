@@ -99,19 +99,12 @@ func (e *Engine) HandleCallback(ctx context.Context, providerID int64, body []by
 		}
 		var logs []store.LogEntry
 		if listener.ConfirmSuccesses {
-			state, lk, err := e.lookupRow(ctx, row.ID)
-			logs = append(logs, lk...)
-			if err != nil || state != lineChanged {
-				msg := "the provider confirms successes with the carrier, and "
-				if err != nil {
-					msg += "the carrier could not be asked: " + err.Error()
-				} else {
-					msg += state.String()
-				}
-				if aerr := e.store.AddLogs(ctx, withChange(logs, row)...); aerr != nil {
-					return aerr
-				}
-				return waiting(msg + "; the scheduled check asks again")
+			var notYet string
+			if logs, notYet, err = e.confirmSuccess(ctx, row); err != nil {
+				return err
+			}
+			if notYet != "" {
+				return waiting(notYet)
 			}
 		}
 		return e.finish(ctx, store.FinishedChange{ChangeID: row.ID, From: change.StatusProcessing, To: change.StatusProcessed,
@@ -123,6 +116,27 @@ func (e *Engine) HandleCallback(ctx context.Context, providerID int64, body []by
 	entry.Description = store.LogChangeFailed
 	return e.finish(ctx, store.FinishedChange{ChangeID: row.ID, From: change.StatusProcessing, To: change.StatusAPIFailed,
 		RequestID: cb.RequestID, CallbackLogID: logID, Details: msg, Logs: []store.LogEntry{entry}})
+}
+
+// confirmSuccess asks the carrier about the line of a row a Success callback would finish, for a
+// provider that confirms successes. It returns the lookup's logs and, when the line does not show
+// the change (or the carrier could not be asked), why the row stays waiting; those logs are then
+// stored already.
+func (e *Engine) confirmSuccess(ctx context.Context, row *store.DeviceChange) (logs []store.LogEntry, notYet string, err error) {
+	state, logs, lerr := e.lookupRow(ctx, row.ID)
+	if lerr == nil && state == lineChanged {
+		return logs, "", nil
+	}
+	msg := "the provider confirms successes with the carrier, and "
+	if lerr != nil {
+		msg += "the carrier could not be asked: " + lerr.Error()
+	} else {
+		msg += state.String()
+	}
+	if err := e.store.AddLogs(ctx, withChange(logs, row)...); err != nil {
+		return nil, "", err
+	}
+	return logs, msg + "; the scheduled check asks again", nil
 }
 
 // lateCallback handles a callback for a row that has already finished. The carrier's later word

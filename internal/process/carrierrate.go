@@ -238,38 +238,8 @@ func (l *CarrierLimiter) manage() {
 	for {
 		l.mu.Lock()
 		now := time.Now()
-		// Give back the permits nobody here has wanted for idleKeep since they freed, and,
-		// while requests wait here, those held past Hold — a few at a time, so that a busy
-		// process never goes without while its permits make the round trip (the same trip
-		// takes what it needs, perhaps them again) — so that busy processes share.
-		needed := l.waiters
-		shared := max(1, l.permits/10)
-		kept := l.idle[:0]
-		for _, p := range l.idle {
-			free := !p.freeAt.After(now)
-			unused := free && needed == 0 && now.Sub(p.freeAt) >= idleKeep
-			share := free && needed > 0 && now.Sub(p.taken) >= l.cfg.Hold && shared > 0
-			switch {
-			case unused || share || (free && !l.usableLocked(now)):
-				if share {
-					shared--
-				}
-				l.returns = append(l.returns, store.PermitReturn{Slot: p.slot, FreeAt: l.dbTime(p.freeAt)})
-			default:
-				if free {
-					needed--
-				}
-				kept = append(kept, p)
-			}
-		}
-		l.idle = kept
-		// Permits freeing within a tenth of a second serve the waiters soon enough.
-		soon := 0
-		for _, p := range l.idle {
-			if p.freeAt.Sub(now) < 100*time.Millisecond {
-				soon++
-			}
-		}
+		l.giveBackLocked(now)
+		soon := l.freeingSoonLocked(now)
 		// A take asks for a quarter of the rate at least: the requests of a burst (a job's
 		// token, login and call; the retries that come together) then find permits here
 		// instead of each waiting for a trip to the database.
@@ -287,34 +257,10 @@ func (l *CarrierLimiter) manage() {
 				l.mu.Unlock()
 				return
 			}
-			// Sleep until something changes, a held permit frees (or, unused, is due back),
-			// or the database said one would.
-			wake := l.earliestIdleLocked()
-			if !wake.IsZero() && !wake.After(now) {
-				wake = wake.Add(idleKeep)
-			}
-			if !l.nextFree.IsZero() && l.nextFree.After(now) && (wake.IsZero() || l.nextFree.Before(wake)) && l.waiters > soon {
-				wake = l.nextFree
-			}
-			if l.renewed.Add(l.cfg.Lease/4).Before(wake) || wake.IsZero() {
-				if held > 0 {
-					wake = l.renewed.Add(l.cfg.Lease / 4)
-				}
-			}
+			wake := l.wakeLocked(now, soon, held)
 			changed := l.changed
 			l.mu.Unlock()
-			var timer <-chan time.Time
-			if !wake.IsZero() {
-				t := time.NewTimer(max(time.Until(wake), time.Millisecond))
-				timer = t.C
-				select {
-				case <-changed:
-				case <-timer:
-				}
-				t.Stop()
-			} else {
-				<-changed
-			}
+			sleepUntil(wake, changed)
 			continue
 		}
 		backoff := l.backoff
@@ -324,6 +270,79 @@ func (l *CarrierLimiter) manage() {
 		}
 		l.trip(ctx, want, returns, renew)
 	}
+}
+
+// giveBackLocked moves to l.returns the permits nobody here has wanted for idleKeep since they
+// freed, and, while requests wait here, those held past Hold — a few at a time, so that a busy
+// process never goes without while its permits make the round trip (the same trip takes what it
+// needs, perhaps them again) — so that busy processes share.
+func (l *CarrierLimiter) giveBackLocked(now time.Time) {
+	needed := l.waiters
+	shared := max(1, l.permits/10)
+	kept := l.idle[:0]
+	for _, p := range l.idle {
+		free := !p.freeAt.After(now)
+		unused := free && needed == 0 && now.Sub(p.freeAt) >= idleKeep
+		share := free && needed > 0 && now.Sub(p.taken) >= l.cfg.Hold && shared > 0
+		switch {
+		case unused || share || (free && !l.usableLocked(now)):
+			if share {
+				shared--
+			}
+			l.returns = append(l.returns, store.PermitReturn{Slot: p.slot, FreeAt: l.dbTime(p.freeAt)})
+		default:
+			if free {
+				needed--
+			}
+			kept = append(kept, p)
+		}
+	}
+	l.idle = kept
+}
+
+// freeingSoonLocked counts the permits held here that free within a tenth of a second: they
+// serve the waiters soon enough.
+func (l *CarrierLimiter) freeingSoonLocked(now time.Time) int {
+	soon := 0
+	for _, p := range l.idle {
+		if p.freeAt.Sub(now) < 100*time.Millisecond {
+			soon++
+		}
+	}
+	return soon
+}
+
+// wakeLocked is when the manager, with nothing to do now, looks again: when a held permit frees
+// (or, unused, is due back), when the database said one would, or when the lease is due for
+// renewal; zero means only when something changes.
+func (l *CarrierLimiter) wakeLocked(now time.Time, soon, held int) time.Time {
+	wake := l.earliestIdleLocked()
+	if !wake.IsZero() && !wake.After(now) {
+		wake = wake.Add(idleKeep)
+	}
+	if !l.nextFree.IsZero() && l.nextFree.After(now) && (wake.IsZero() || l.nextFree.Before(wake)) && l.waiters > soon {
+		wake = l.nextFree
+	}
+	if l.renewed.Add(l.cfg.Lease/4).Before(wake) || wake.IsZero() {
+		if held > 0 {
+			wake = l.renewed.Add(l.cfg.Lease / 4)
+		}
+	}
+	return wake
+}
+
+// sleepUntil waits for changed, or until wake when it is not zero.
+func sleepUntil(wake time.Time, changed <-chan struct{}) {
+	if wake.IsZero() {
+		<-changed
+		return
+	}
+	t := time.NewTimer(max(time.Until(wake), time.Millisecond))
+	select {
+	case <-changed:
+	case <-t.C:
+	}
+	t.Stop()
 }
 
 // trip makes one round trip to the database: returns, a take of want permits, a renewal.
@@ -362,49 +381,60 @@ func (l *CarrierLimiter) trip(ctx context.Context, want int, returns []store.Per
 	}
 	l.backoff = 0
 	if want > 0 || len(returns) > 0 {
-		l.offset, l.doubt = clockOffset(before, after, take.Now)
-		if len(take.Slots) > 0 {
-			// Every permit held shares one lease, so the newest lease end counts only when
-			// nothing else is held; otherwise the older end stays (renewal moves them all).
-			end := take.LeaseEnd.Add(l.offset - l.doubt)
-			if len(l.idle)+l.inUse == 0 || end.Before(l.leaseEnd) {
-				l.leaseEnd = end
-			}
-			if l.renewed.IsZero() || len(l.idle)+l.inUse == 0 {
-				l.renewed = after
-			}
+		l.tookLocked(take, want, before, after)
+	}
+	if renew {
+		l.renewedLocked(renewedN, renewedEnd, renewErr, renewAfter)
+	}
+}
+
+// tookLocked records a take of want permits, made between before and after: the database's
+// clock, the permits now held here and their lease, and when to ask again if it gave fewer.
+func (l *CarrierLimiter) tookLocked(take store.PermitTake, want int, before, after time.Time) {
+	l.offset, l.doubt = clockOffset(before, after, take.Now)
+	if len(take.Slots) > 0 {
+		// Every permit held shares one lease, so the newest lease end counts only when
+		// nothing else is held; otherwise the older end stays (renewal moves them all).
+		end := take.LeaseEnd.Add(l.offset - l.doubt)
+		if len(l.idle)+l.inUse == 0 || end.Before(l.leaseEnd) {
+			l.leaseEnd = end
 		}
-		for _, s := range take.Slots {
-			l.idle = append(l.idle, &permit{slot: s, freeAt: after, taken: after})
+		if l.renewed.IsZero() || len(l.idle)+l.inUse == 0 {
+			l.renewed = after
 		}
-		l.nextFree = time.Time{}
-		if len(take.Slots) < want {
-			// Ask again when the database said the next permit frees, but no later than
-			// askAgain: a process that holds permits gives them back before their lease ends.
-			l.nextFree = after.Add(askAgain)
-			if next := take.NextFree.Add(l.offset + l.doubt); !take.NextFree.IsZero() && next.Before(l.nextFree) {
-				l.nextFree = next
-				if floor := after.Add(5 * time.Millisecond); next.Before(floor) {
-					l.nextFree = floor
-				}
+	}
+	for _, s := range take.Slots {
+		l.idle = append(l.idle, &permit{slot: s, freeAt: after, taken: after})
+	}
+	l.nextFree = time.Time{}
+	if len(take.Slots) < want {
+		// Ask again when the database said the next permit frees, but no later than
+		// askAgain: a process that holds permits gives them back before their lease ends.
+		l.nextFree = after.Add(askAgain)
+		if next := take.NextFree.Add(l.offset + l.doubt); !take.NextFree.IsZero() && next.Before(l.nextFree) {
+			l.nextFree = next
+			if floor := after.Add(5 * time.Millisecond); next.Before(floor) {
+				l.nextFree = floor
 			}
 		}
 	}
-	if renew {
-		if renewErr != nil {
-			l.cfg.Logger.Warn("carrier rate: cannot renew the permits' lease", "provider", l.cfg.ProviderID, "err", renewErr)
-			return
-		}
-		l.renewed = renewAfter
-		// Fewer renewed than held: some lease had run out (the database was out of reach),
-		// and another process may hold that permit now. The old lease end stays, so every
-		// permit held here goes unused and back, and fresh ones are taken.
-		if held := len(l.idle) + l.inUse; renewedN >= int64(held) && !renewedEnd.IsZero() {
-			l.leaseEnd = renewedEnd.Add(l.offset - l.doubt)
-		} else {
-			l.cfg.Logger.Warn("carrier rate: some permits' lease ran out; taking fresh ones", "provider", l.cfg.ProviderID,
-				"renewed", renewedN, "held", held)
-		}
+}
+
+// renewedLocked records a renewal of the lease of n permits, to end at end, answered at at.
+func (l *CarrierLimiter) renewedLocked(n int64, end time.Time, err error, at time.Time) {
+	if err != nil {
+		l.cfg.Logger.Warn("carrier rate: cannot renew the permits' lease", "provider", l.cfg.ProviderID, "err", err)
+		return
+	}
+	l.renewed = at
+	// Fewer renewed than held: some lease had run out (the database was out of reach),
+	// and another process may hold that permit now. The old lease end stays, so every
+	// permit held here goes unused and back, and fresh ones are taken.
+	if held := len(l.idle) + l.inUse; n >= int64(held) && !end.IsZero() {
+		l.leaseEnd = end.Add(l.offset - l.doubt)
+	} else {
+		l.cfg.Logger.Warn("carrier rate: some permits' lease ran out; taking fresh ones", "provider", l.cfg.ProviderID,
+			"renewed", n, "held", held)
 	}
 }
 

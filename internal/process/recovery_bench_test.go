@@ -39,7 +39,9 @@ func BenchmarkKilledAt1s(b *testing.B) {
 		cut.dead.Store(true)
 		r.current.Store(nil)
 		rn.cancel()
-		first.Close()
+		if err := first.Close(); err != nil {
+			b.Fatal(err)
+		}
 		<-rn.done
 		before, _ := r.db.BulkChange(b.Context(), 0, id)
 

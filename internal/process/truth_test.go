@@ -271,7 +271,9 @@ func TestClaimedButNeverSentIsRecoveredAtOnce(t *testing.T) {
 				cut.dead.Store(true)
 				r.current.Store(nil)
 				rn.cancel()
-				first.Close()
+				if err := first.Close(); err != nil {
+					t.Errorf("closing the killed process's database: %v", err) // Errorf: this runs on the engine's goroutine
+				}
 				return errKilled
 			}
 			return nil

@@ -151,12 +151,8 @@ func (db *DB) CreateBulkChange(ctx context.Context, nb NewBulkChange) (id int64,
 		return 0, false, apperr.E(apperr.Invalid, "%s", err.Error())
 	}
 	if priority.Urgent() && !nb.RequestedBy.IsAdmin() {
-		var allowed bool
-		if err := t.get(ctx, &allowed, `SELECT ManagersMayMarkUrgent FROM Tenant WHERE Id = ?`, nb.TenantID); err != nil {
-			return 0, false, notFound(err, "no tenant %d", nb.TenantID)
-		}
-		if !allowed {
-			return 0, false, apperr.E(apperr.Forbidden, "Only an admin may mark a request urgent: this tenant does not let its managers do so.")
+		if err := checkManagersMayMarkUrgent(ctx, t, nb.TenantID); err != nil {
+			return 0, false, err
 		}
 	}
 	if err := checkClashes(ctx, t, nb.Rows); err != nil {
@@ -200,16 +196,7 @@ func (db *DB) CreateBulkChange(ctx context.Context, nb NewBulkChange) (id int64,
 	if err := t.sel(ctx, &changeIDs, `SELECT Id FROM M2M_DeviceChange WHERE BulkChangeId = ? ORDER BY Id`, id); err != nil {
 		return 0, false, err
 	}
-	if at != nil {
-		// Scheduled: no submit job exists before the start job releases the rows (schedule.go).
-		if err := enqueue(ctx, t, NewJob{Kind: jobs.KindStartBulkChange, RunAt: *at, Payload: jobs.StartBulkChange{BulkChangeID: id}}); err != nil {
-			return 0, false, err
-		}
-		if err := insertLogs(ctx, t, id, 0, by, []LogEntry{{Description: LogScheduled,
-			ResponseText: "Scheduled to start at " + at.Format(time.RFC3339)}}); err != nil {
-			return 0, false, err
-		}
-	} else if err := enqueue(ctx, t, fairSubmits(id, changeIDs, priority.Urgent())...); err != nil {
+	if err := queueNewBulkChange(ctx, t, id, changeIDs, at, priority.Urgent(), by); err != nil {
 		return 0, false, err
 	}
 	tid := nb.TenantID
@@ -227,6 +214,33 @@ func (db *DB) CreateBulkChange(ctx context.Context, nb NewBulkChange) (id int64,
 		}
 	}
 	return id, true, t.Commit()
+}
+
+// checkManagersMayMarkUrgent is a Forbidden error unless the tenant lets its managers mark a
+// request urgent.
+func checkManagersMayMarkUrgent(ctx context.Context, t *tx, tenantID int64) error {
+	var allowed bool
+	if err := t.get(ctx, &allowed, `SELECT ManagersMayMarkUrgent FROM Tenant WHERE Id = ?`, tenantID); err != nil {
+		return notFound(err, "no tenant %d", tenantID)
+	}
+	if !allowed {
+		return apperr.E(apperr.Forbidden, "Only an admin may mark a request urgent: this tenant does not let its managers do so.")
+	}
+	return nil
+}
+
+// queueNewBulkChange queues the jobs of a new request: the submit of each row, or, when it starts
+// at a later time, only the start job and a log saying when.
+func queueNewBulkChange(ctx context.Context, t *tx, id int64, changeIDs []int64, at *time.Time, urgent bool, by string) error {
+	if at == nil {
+		return enqueue(ctx, t, fairSubmits(id, changeIDs, urgent)...)
+	}
+	// Scheduled: no submit job exists before the start job releases the rows (schedule.go).
+	if err := enqueue(ctx, t, NewJob{Kind: jobs.KindStartBulkChange, RunAt: *at, Payload: jobs.StartBulkChange{BulkChangeID: id}}); err != nil {
+		return err
+	}
+	return insertLogs(ctx, t, id, 0, by, []LogEntry{{Description: LogScheduled,
+		ResponseText: "Scheduled to start at " + at.Format(time.RFC3339)}})
 }
 
 // fairSubmits are the submit jobs of a request's rows, in the fair lane with the request's

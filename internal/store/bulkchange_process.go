@@ -177,7 +177,7 @@ func (db *DB) recordSentOnce(ctx context.Context, changeID int64, requestID, by 
 	defer t.Rollback()
 	if _, err := t.exec(ctx, `UPDATE M2M_DeviceChange SET RequestId = ?,
 		StatusDetails = CASE WHEN Status = ? THEN ? ELSE StatusDetails END, ModifiedBy = ?, ModifiedDate = ?
-		WHERE Id = ?`, clipColumn("M2M_DeviceChange", "RequestId", requestID), string(change.StatusProcessing), LogWaiting,
+		WHERE Id = ?`, clipChangeColumn("RequestId", requestID), string(change.StatusProcessing), LogWaiting,
 		by, t.now, changeID); err != nil {
 		return fmt.Errorf("store: record request id: %w", err)
 	}

@@ -113,7 +113,7 @@ func (db *DB) ChangeForCallback(ctx context.Context, providerID, logID int64, re
 		AND SubmittedDate < (SELECT CallbackDate FROM ThingSpaceCallBackResponseLog WHERE Id = ?)` + provider
 	open := string(change.StatusProcessing)
 	// A requestId longer than the column was stored cut to it (RecordSent); look for it so.
-	requestID = clipColumn("M2M_DeviceChange", "RequestId", requestID)
+	requestID = clipChangeColumn("RequestId", requestID)
 	var cs []DeviceChange
 	err = t.sel(ctx, &cs, `SELECT * FROM (
 		`+deviceChangeSelect+` WHERE RequestId = ?`+provider+`

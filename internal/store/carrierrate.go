@@ -90,7 +90,7 @@ WHERE ServiceProviderId = ? AND Slot = ? AND HeldBy = ?`, r.FreeAt.UTC(), provid
 		return PermitTake{}, err
 	}
 	out.LeaseEnd = out.Now.Add(lease)
-	if err := ensurePermits(ctx, t, db.dialect, providerID, permits, out.Now); err != nil {
+	if err := ensurePermits(ctx, t, providerID, permits, out.Now); err != nil {
 		return PermitTake{}, err
 	}
 	if n > 0 {
@@ -137,7 +137,7 @@ func dbNow(ctx context.Context, t *tx, d dialect) (time.Time, error) {
 // ensurePermits creates the provider's permits 0…permits-1 that do not exist yet, free now.
 // SQL Server: UPDLOCK, HOLDLOCK on the read, so that two first takes do not both insert (the
 // second waits, then finds them).
-func ensurePermits(ctx context.Context, t *tx, d dialect, providerID int64, permits int, now time.Time) error {
+func ensurePermits(ctx context.Context, t *tx, providerID int64, permits int, now time.Time) error {
 	var have int
 	if err := t.get(ctx, &have, `SELECT COUNT(*) FROM CarrierRatePermit WHERE ServiceProviderId = ? AND Slot < ?`, providerID, permits); err != nil {
 		return fmt.Errorf("store: count the carrier permits of provider %d: %w", providerID, err)

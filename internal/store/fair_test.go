@@ -15,7 +15,7 @@ import (
 
 // claimOrder names each claimed job by what it is: "R/k" for the submit of the k-th row (from
 // 1) of the request named R in names, or its kind.
-func claimOrder(t *testing.T, db *store.DB, rowsOf map[int64]map[int64]int, names map[int64]string, js []store.Job) []string {
+func claimOrder(t *testing.T, rowsOf map[int64]map[int64]int, names map[int64]string, js []store.Job) []string {
 	t.Helper()
 	var out []string
 	for _, j := range js {
@@ -73,7 +73,7 @@ func TestClaimOrderIsUrgentFirstThenRequestsTakeTurns(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := fmt.Sprint(claimOrder(t, db, rowsOf, names, first)); got != "[big/1 big/2 big/3 big/4]" {
+		if got := fmt.Sprint(claimOrder(t, rowsOf, names, first)); got != "[big/1 big/2 big/3 big/4]" {
 			t.Fatalf("first claim %s", got)
 		}
 		// One of them fails and is retried (due at once, here): it leaves the fair lane.
@@ -115,7 +115,7 @@ func TestClaimOrderIsUrgentFirstThenRequestsTakeTurns(t *testing.T) {
 			t.Fatal(err)
 		}
 		want := "[big/1 email.send urgent/1 urgent/2 big/5 small/1 big/6 small/2 big/7 small/3 big/8 big/9 big/10 big/11 big/12]"
-		if got := fmt.Sprint(claimOrder(t, db, rowsOf, names, all)); got != want {
+		if got := fmt.Sprint(claimOrder(t, rowsOf, names, all)); got != want {
 			t.Fatalf("claim order\n got %s\nwant %s", got, want)
 		}
 	})

@@ -216,48 +216,11 @@ func (db *DB) ApplySyncBatch(ctx context.Context, b SyncBatch) error {
 	}
 	outside := 0
 	for _, u := range b.Updates {
-		l, o := u.Line, u.Old
-		iccid, imei := o.ICCID, o.IMEI
 		if u.Outside {
-			iccid, imei = l.ICCID, l.IMEI
 			outside++
 		}
-		if o.CarrierID != 0 {
-			if _, err := t.exec(ctx, `UPDATE ThingSpaceDevice SET ICCID = ?, IMEI = ?, MSISDN = ?, EID = ?, Status = ?,
-				DeviceStatusId = ?, RatePlan = ?, GroupNames = ?, CustomFields = ?, CarrierLastConnectionDate = ?, GoneDate = NULL,
-				ModifiedBy = ?, ModifiedDate = ? WHERE Id = ?`,
-				nullIfEmpty(iccid), nullIfEmpty(imei), nullIfEmpty(l.MSISDN), nullIfEmpty(l.EID), strings.ToLower(l.State),
-				statusID(l.State), nullIfEmpty(l.RatePlan), nullIfEmpty(l.GroupNames), nullIfEmpty(l.CustomFields),
-				l.LastConnection, b.By, t.now, o.CarrierID); err != nil {
-				return fmt.Errorf("store: sync ThingSpaceDevice %d: %w", o.CarrierID, err)
-			}
-		} else {
-			if _, err := t.exec(ctx, `INSERT INTO ThingSpaceDevice (ServiceProviderId, ICCID, IMEI, MSISDN, EID, Status,
-				RatePlan, DeviceStatusId, AccountNumber, GroupNames, CustomFields, CarrierLastConnectionDate, CarrierCreatedDate,
-				CreatedBy, CreatedDate) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-				b.ProviderID, nullIfEmpty(iccid), nullIfEmpty(imei), nullIfEmpty(l.MSISDN), nullIfEmpty(l.EID),
-				strings.ToLower(l.State), nullIfEmpty(l.RatePlan), statusID(l.State), b.AccountNumber,
-				nullIfEmpty(l.GroupNames), nullIfEmpty(l.CustomFields), l.LastConnection, l.Created, b.By, t.now); err != nil {
-				return fmt.Errorf("store: sync ThingSpaceDevice of device %d: %w", o.DeviceID, err)
-			}
-		}
-		if o.DeviceID == 0 {
-			continue
-		}
-		if _, err := t.exec(ctx, `UPDATE Device SET ICCID = ?, IMEI = ?, MSISDN = ?, EID = ?, Status = ?, DeviceStatusId = ?,
-			RatePlan = ?, CarrierRatePlanId = ?, LastUsageDate = ?, GoneDate = NULL, ModifiedBy = ?, ModifiedDate = ? WHERE Id = ?`,
-			nullIfEmpty(iccid), nullIfEmpty(imei), nullIfEmpty(l.MSISDN), nullIfEmpty(l.EID), strings.ToLower(l.State),
-			statusID(l.State), nullIfEmpty(l.RatePlan), planOf(l.RatePlan), l.LastConnection, b.By, t.now, o.DeviceID); err != nil {
-			return fmt.Errorf("store: sync Device %d: %w", o.DeviceID, err)
-		}
-		if u.Outside {
-			if _, err := t.exec(ctx, `INSERT INTO DeviceIdentifierChangeHistory
-				(DeviceId, TenantId, ServiceProviderId, OldICCID, NewICCID, OldIMEI, NewIMEI, ChangeReason, ChangedBy, ChangeDate)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-				o.DeviceID, o.TenantID, b.ProviderID, nullIfEmpty(o.ICCID), nullIfEmpty(l.ICCID), nullIfEmpty(o.IMEI),
-				nullIfEmpty(l.IMEI), OutsideChangeReason, b.By, t.now); err != nil {
-				return fmt.Errorf("store: history of device %d: %w", o.DeviceID, err)
-			}
+		if err := applySyncUpdate(ctx, t, b, u, planOf); err != nil {
+			return err
 		}
 	}
 	if _, err := t.exec(ctx, `UPDATE InventorySyncRun SET Listed = Listed + ?, Added = Added + ?, Updated = Updated + ?,
@@ -266,6 +229,55 @@ func (db *DB) ApplySyncBatch(ctx context.Context, b SyncBatch) error {
 		return err
 	}
 	return t.Commit()
+}
+
+// applySyncUpdate writes one line the sync found changed: its carrier row (inserted when the
+// line had none), its device row when it has one, and, for a change made outside idswap, the
+// device's identifier history.
+func applySyncUpdate(ctx context.Context, t *tx, b SyncBatch, u SyncUpdate, planOf func(string) any) error {
+	l, o := u.Line, u.Old
+	iccid, imei := o.ICCID, o.IMEI
+	if u.Outside {
+		iccid, imei = l.ICCID, l.IMEI
+	}
+	if o.CarrierID != 0 {
+		if _, err := t.exec(ctx, `UPDATE ThingSpaceDevice SET ICCID = ?, IMEI = ?, MSISDN = ?, EID = ?, Status = ?,
+			DeviceStatusId = ?, RatePlan = ?, GroupNames = ?, CustomFields = ?, CarrierLastConnectionDate = ?, GoneDate = NULL,
+			ModifiedBy = ?, ModifiedDate = ? WHERE Id = ?`,
+			nullIfEmpty(iccid), nullIfEmpty(imei), nullIfEmpty(l.MSISDN), nullIfEmpty(l.EID), strings.ToLower(l.State),
+			statusID(l.State), nullIfEmpty(l.RatePlan), nullIfEmpty(l.GroupNames), nullIfEmpty(l.CustomFields),
+			l.LastConnection, b.By, t.now, o.CarrierID); err != nil {
+			return fmt.Errorf("store: sync ThingSpaceDevice %d: %w", o.CarrierID, err)
+		}
+	} else {
+		if _, err := t.exec(ctx, `INSERT INTO ThingSpaceDevice (ServiceProviderId, ICCID, IMEI, MSISDN, EID, Status,
+			RatePlan, DeviceStatusId, AccountNumber, GroupNames, CustomFields, CarrierLastConnectionDate, CarrierCreatedDate,
+			CreatedBy, CreatedDate) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			b.ProviderID, nullIfEmpty(iccid), nullIfEmpty(imei), nullIfEmpty(l.MSISDN), nullIfEmpty(l.EID),
+			strings.ToLower(l.State), nullIfEmpty(l.RatePlan), statusID(l.State), b.AccountNumber,
+			nullIfEmpty(l.GroupNames), nullIfEmpty(l.CustomFields), l.LastConnection, l.Created, b.By, t.now); err != nil {
+			return fmt.Errorf("store: sync ThingSpaceDevice of device %d: %w", o.DeviceID, err)
+		}
+	}
+	if o.DeviceID == 0 {
+		return nil
+	}
+	if _, err := t.exec(ctx, `UPDATE Device SET ICCID = ?, IMEI = ?, MSISDN = ?, EID = ?, Status = ?, DeviceStatusId = ?,
+		RatePlan = ?, CarrierRatePlanId = ?, LastUsageDate = ?, GoneDate = NULL, ModifiedBy = ?, ModifiedDate = ? WHERE Id = ?`,
+		nullIfEmpty(iccid), nullIfEmpty(imei), nullIfEmpty(l.MSISDN), nullIfEmpty(l.EID), strings.ToLower(l.State),
+		statusID(l.State), nullIfEmpty(l.RatePlan), planOf(l.RatePlan), l.LastConnection, b.By, t.now, o.DeviceID); err != nil {
+		return fmt.Errorf("store: sync Device %d: %w", o.DeviceID, err)
+	}
+	if u.Outside {
+		if _, err := t.exec(ctx, `INSERT INTO DeviceIdentifierChangeHistory
+			(DeviceId, TenantId, ServiceProviderId, OldICCID, NewICCID, OldIMEI, NewIMEI, ChangeReason, ChangedBy, ChangeDate)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			o.DeviceID, o.TenantID, b.ProviderID, nullIfEmpty(o.ICCID), nullIfEmpty(l.ICCID), nullIfEmpty(o.IMEI),
+			nullIfEmpty(l.IMEI), OutsideChangeReason, b.By, t.now); err != nil {
+			return fmt.Errorf("store: history of device %d: %w", o.DeviceID, err)
+		}
+	}
+	return nil
 }
 
 func planIDs(ctx context.Context, t *tx, providerID int64) (map[string]int64, error) {

@@ -275,37 +275,11 @@ func (db *DB) ResumeBulkChange(ctx context.Context, tenantID, bulkID int64, by, 
 		if status != change.BatchPaused {
 			return apperr.E(apperr.Conflict, "Bulk change %d is %s (%s): only a paused bulk change can be resumed.", bulkID, status, status.Words())
 		}
-		var b struct {
-			StartAt     *time.Time `db:"StartAt"`
-			StartedDate *time.Time `db:"StartedDate"`
-		}
-		if err := t.get(ctx, &b, `SELECT StartAt, StartedDate FROM DeviceBulkChange WHERE Id = ?`, bulkID); err != nil {
+		details, err := resumePaused(ctx, t, bulkID, status, by, remoteAddr)
+		now = details.Status
+		if err != nil {
 			return err
 		}
-		details := ScheduleDetails{}
-		switch {
-		case b.StartAt != nil && b.StartedDate == nil && b.StartAt.After(t.now):
-			now, details.StartAt = change.BatchScheduled, b.StartAt
-			if err := moveBatch(ctx, t, bulkID, status, now, `, StatusDetails = NULL, ModifiedBy = ?`, by); err != nil {
-				return err
-			}
-		case b.StartAt != nil && b.StartedDate == nil:
-			// Its start time passed while it was paused: its start job found it paused and left
-			// it; it starts now.
-			now = change.BatchProcessing
-			if details.Rows, err = start(ctx, t, bulkID, status, by, remoteAddr); err != nil {
-				return err
-			}
-		default:
-			now = change.BatchProcessing
-			if err := moveBatch(ctx, t, bulkID, status, now, `, StatusDetails = NULL, ModifiedBy = ?`, by); err != nil {
-				return err
-			}
-			if details.Rows, err = releaseRows(ctx, t, bulkID, true); err != nil {
-				return err
-			}
-		}
-		details.Status = now
 		if err := insertLogs(ctx, t, bulkID, 0, by, []LogEntry{{Description: LogResumed,
 			ResponseText: fmt.Sprintf("Resumed by %s: %s; %d rows queued to send", by, now.Words(), details.Rows)}}); err != nil {
 			return err
@@ -321,6 +295,35 @@ func (db *DB) ResumeBulkChange(ctx context.Context, tenantID, bulkID int64, by, 
 		return t.Commit()
 	})
 	return now, err
+}
+
+// resumePaused moves a paused request on, as ResumeBulkChange says, and returns what it did: the
+// status the request has now, its start time when it waits for it again, the rows queued to send.
+func resumePaused(ctx context.Context, t *tx, bulkID int64, paused change.BatchStatus, by, remoteAddr string) (details ScheduleDetails, err error) {
+	var b struct {
+		StartAt     *time.Time `db:"StartAt"`
+		StartedDate *time.Time `db:"StartedDate"`
+	}
+	if err := t.get(ctx, &b, `SELECT StartAt, StartedDate FROM DeviceBulkChange WHERE Id = ?`, bulkID); err != nil {
+		return details, err
+	}
+	switch {
+	case b.StartAt != nil && b.StartedDate == nil && b.StartAt.After(t.now):
+		details.Status, details.StartAt = change.BatchScheduled, b.StartAt
+		err = moveBatch(ctx, t, bulkID, paused, details.Status, `, StatusDetails = NULL, ModifiedBy = ?`, by)
+	case b.StartAt != nil && b.StartedDate == nil:
+		// Its start time passed while it was paused: its start job found it paused and left
+		// it; it starts now.
+		details.Status = change.BatchProcessing
+		details.Rows, err = start(ctx, t, bulkID, paused, by, remoteAddr)
+	default:
+		details.Status = change.BatchProcessing
+		if err := moveBatch(ctx, t, bulkID, paused, details.Status, `, StatusDetails = NULL, ModifiedBy = ?`, by); err != nil {
+			return details, err
+		}
+		details.Rows, err = releaseRows(ctx, t, bulkID, true)
+	}
+	return details, err
 }
 
 // updateIn runs q, whose one "(?)" stands for an IN list, once per chunk of values.

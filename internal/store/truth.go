@@ -172,7 +172,7 @@ func (db *DB) correctChangeOnce(ctx context.Context, c CorrectedChange) (Correct
 	}
 	res, err := t.exec(ctx, `UPDATE M2M_DeviceChange SET Status = ?, StatusDetails = ?, HasErrors = ?, CorrectedDate = ?,
 		ModifiedBy = ?, ModifiedDate = ?, RequestId = COALESCE(RequestId, ?) WHERE Id = ? AND Status = ?`,
-		string(c.To), c.Details, c.To.Failed(), t.now, c.By, t.now, nullIfEmpty(clipColumn("M2M_DeviceChange", "RequestId", c.RequestID)),
+		string(c.To), c.Details, c.To.Failed(), t.now, c.By, t.now, nullIfEmpty(clipChangeColumn("RequestId", c.RequestID)),
 		c.ChangeID, string(c.From))
 	if err != nil {
 		return Correction{}, fmt.Errorf("store: correct change %d: %w", c.ChangeID, err)
@@ -275,7 +275,7 @@ func (db *DB) flagChangeOnce(ctx context.Context, changeID int64, reason string,
 	}
 	defer t.Rollback()
 	if _, err := t.exec(ctx, `UPDATE M2M_DeviceChange SET AttentionReason = ?, AttentionDate = COALESCE(AttentionDate, ?),
-		ModifiedBy = ?, ModifiedDate = ? WHERE Id = ?`, clipColumn("M2M_DeviceChange", "AttentionReason", reason), t.now, by, t.now, changeID); err != nil {
+		ModifiedBy = ?, ModifiedDate = ? WHERE Id = ?`, clipChangeColumn("AttentionReason", reason), t.now, by, t.now, changeID); err != nil {
 		return fmt.Errorf("store: flag change %d: %w", changeID, err)
 	}
 	logs = append(logs, LogEntry{Description: LogNeedsAttention, HasErrors: true, ErrorText: reason})

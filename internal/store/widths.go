@@ -321,14 +321,15 @@ func isWordByte(c byte) bool {
 	return c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
 }
 
-// clipColumn cuts a value to its column's width: for carrier values that must be stored
-// whatever they are, in a column that is not one of clippedColumns.
-func clipColumn(table, col, s string) string {
+// clipChangeColumn cuts a value to the width of its M2M_DeviceChange column: for carrier values
+// (request ids, attention reasons) that must be stored whatever they are, in a column that is not
+// one of clippedColumns. Only device change rows hold such values.
+func clipChangeColumn(col, s string) string {
 	widths, err := columnWidths()
 	if err != nil {
 		return s
 	}
-	if w, ok := widths[table+"."+col]; ok {
+	if w, ok := widths["M2M_DeviceChange."+col]; ok {
 		return w.clip(s)
 	}
 	return s

@@ -102,20 +102,9 @@ func (c *Client) AllDevices(ctx context.Context, req ListDevicesRequest, fn func
 		if err != nil {
 			return err
 		}
-		fresh := 0
-		var last time.Time
-		for _, d := range page.Devices {
-			created, err := time.Parse(time.RFC3339, d.CreatedAt)
-			if err == nil && created.After(last) {
-				last = created
-			}
-			if repeat(seen, d, created) {
-				continue
-			}
-			fresh++
-			if err := fn(d); err != nil {
-				return err
-			}
+		fresh, last, err := visitPage(page, seen, fn)
+		if err != nil {
+			return err
 		}
 		if !page.HasMoreData {
 			return nil
@@ -149,6 +138,25 @@ func (c *Client) AllDevices(ctx context.Context, req ListDevicesRequest, fn func
 			}
 		}
 	}
+}
+
+// visitPage hands fn each device of page that no earlier page listed (marking it seen). fresh
+// counts those devices; last is the newest creation time on the page, zero when none has one.
+func visitPage(page *DeviceListPage, seen map[DeviceID]time.Time, fn func(Device) error) (fresh int, last time.Time, err error) {
+	for _, d := range page.Devices {
+		created, perr := time.Parse(time.RFC3339, d.CreatedAt)
+		if perr == nil && created.After(last) {
+			last = created
+		}
+		if repeat(seen, d, created) {
+			continue
+		}
+		fresh++
+		if err := fn(d); err != nil {
+			return fresh, last, err
+		}
+	}
+	return fresh, last, nil
 }
 
 // repeat reports whether any identifier of d was seen before, and marks all

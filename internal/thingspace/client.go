@@ -357,7 +357,8 @@ func (t *limitingTransport) RoundTrip(req *http.Request) (*http.Response, error)
 	release, err := t.limiter.Acquire(req.Context())
 	if err != nil {
 		if req.Body != nil {
-			req.Body.Close() // a RoundTripper closes the body, even on error
+			// A RoundTripper closes the body, even on error; the caller needs the Acquire error.
+			_ = req.Body.Close()
 		}
 		return nil, err
 	}

@@ -68,9 +68,29 @@ func (s *Sim) handleList(w http.ResponseWriter, r *http.Request, c caller) {
 	if req.MaxNumberOfDevices > 0 {
 		limit = req.MaxNumberOfDevices
 	}
+	match := s.listedLocked(c.account.Name, req, earliest, latest)
+	page := thingspace.DeviceListPage{Devices: []thingspace.Device{}}
+	status := http.StatusOK
+	if len(match) > limit {
+		match = match[:limit]
+		page.HasMoreData = true
+		if s.cfg.ListCursor {
+			page.LargestDeviceIDSeen = match[len(match)-1].ID
+		}
+		status = http.StatusAccepted // documented: 202 while hasMoreData
+	}
+	for _, l := range match {
+		page.Devices = append(page.Devices, s.deviceLocked(l, false))
+	}
+	writeJSON(w, status, page)
+}
+
+// listedLocked is every line of the account that req lists, from the cursor on and created in
+// (earliest, latest] (a zero bound is open), in paging order.
+func (s *Sim) listedLocked(account string, req thingspace.ListDevicesRequest, earliest, latest time.Time) []*lineState {
 	var match []*lineState
 	for _, l := range s.st.Lines {
-		if l.Account != c.account.Name || l.ID <= req.LargestDeviceIDSeen || !s.matches(l, req) {
+		if l.Account != account || l.ID <= req.LargestDeviceIDSeen || !s.matches(l, req) {
 			continue
 		}
 		// earliest is "added after" (exclusive, §12.2); latest is inclusive.
@@ -89,20 +109,7 @@ func (s *Sim) handleList(w http.ResponseWriter, r *http.Request, c caller) {
 			return cmp.Compare(a.ID, b.ID)
 		})
 	}
-	page := thingspace.DeviceListPage{Devices: []thingspace.Device{}}
-	status := http.StatusOK
-	if len(match) > limit {
-		match = match[:limit]
-		page.HasMoreData = true
-		if s.cfg.ListCursor {
-			page.LargestDeviceIDSeen = match[len(match)-1].ID
-		}
-		status = http.StatusAccepted // documented: 202 while hasMoreData
-	}
-	for _, l := range match {
-		page.Devices = append(page.Devices, s.deviceLocked(l, false))
-	}
-	writeJSON(w, status, page)
+	return match
 }
 
 func optional(d *thingspace.DeviceID) []thingspace.DeviceID {
