@@ -104,7 +104,7 @@ func TestAnswersLostAfterTheCarrierActed(t *testing.T) {
 	for name, sim := range map[string]tssim.Config{
 		// The callback comes after the engine gave up waiting for the answer: it finds its
 		// row by the line's identifiers.
-		"callback late": {CallbackDelay: time.Second},
+		"callback late": {CallbackDelay: 2 * time.Second},
 		// No callback either: only asking the carrier settles the rows.
 		"callback lost": {DropCallbackRate: 1},
 	} {
@@ -116,7 +116,9 @@ func TestAnswersLostAfterTheCarrierActed(t *testing.T) {
 			}
 			lc.lose.Store(true)
 			r.start(nil, func(e *process.Config, q *queue.Config) {
-				e.CallTimeout = 300 * time.Millisecond
+				// Long enough for the calls that do answer (checks, token, the carrier permit's
+				// database trip) on a loaded machine under -race; a lost answer still times out.
+				e.CallTimeout = time.Second
 				if name == "callback late" {
 					e.CallbackWait = 10 * time.Second // the late callback, not a check, settles the rows
 				}
@@ -145,10 +147,13 @@ func TestAnswersLostAfterTheCarrierActed(t *testing.T) {
 
 func TestTimeoutsBeforeTheCarrierActs(t *testing.T) {
 	// The simulator's hanging call holds its connection for Hang even after the client gave
-	// up (it has not read the body, so it does not see the client leave); 2s keeps the test
-	// short while the engine's 200ms call timeout fires long before.
-	r := newRig(t, 8, tssim.Config{TimeoutRate: map[string]float64{tssim.KindChangeIdentifier: 1}, Hang: 2 * time.Second})
-	r.start(nil, func(e *process.Config, q *queue.Config) { e.CallTimeout = 200 * time.Millisecond })
+	// up (it has not read the body, so it does not see the client leave); 3s keeps the test
+	// short while the engine's 1s call timeout fires long before. The call timeout also bounds
+	// the other calls (token, checks, the carrier permit's database trip), so it must leave
+	// room for a loaded machine under -race: at 200ms, checks timed out there too and a row
+	// was given up.
+	r := newRig(t, 8, tssim.Config{TimeoutRate: map[string]float64{tssim.KindChangeIdentifier: 1}, Hang: 3 * time.Second})
+	r.start(nil, func(e *process.Config, q *queue.Config) { e.CallTimeout = time.Second })
 	id := r.batch(change.ChangeICCID, 8)
 	r.waitFor("every row to have timed out once", func() bool { return r.logCodes(id)[process.CodeNoResponse] >= 8 })
 	r.sim.SetKnobs(func(c *tssim.Config) { c.TimeoutRate = nil })
