@@ -213,24 +213,37 @@ func (db *DB) StartBulkChange(ctx context.Context, bulkID int64, by string) (sta
 	return started, err
 }
 
+// beginOnRequest begins a transaction on a request of tenantID (0: any tenant; another
+// tenant's is NotFound) and locks the request first, batch before row (see withRetry): its
+// status as locked.
+func (db *DB) beginOnRequest(ctx context.Context, tenantID, bulkID int64) (*tx, change.BatchStatus, error) {
+	t, err := db.begin(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	if err := checkTenant(ctx, t, tenantID, bulkID); err != nil {
+		_ = t.Rollback()
+		return nil, "", err
+	}
+	status, err := lockBatch(ctx, t, bulkID)
+	if err != nil {
+		_ = t.Rollback()
+		return nil, "", err
+	}
+	return t, status, nil
+}
+
 // PauseBulkChange pauses a request that is scheduled or running: nothing more of it is sent
 // (rows already sent finish normally) until ResumeBulkChange. tenantID 0 means any tenant;
 // another tenant's request is NotFound; a request that has finished or is paused already is a
 // Conflict that says why.
 func (db *DB) PauseBulkChange(ctx context.Context, tenantID, bulkID int64, by, remoteAddr string) error {
 	return withRetry(ctx, func() error {
-		t, err := db.begin(ctx)
+		t, status, err := db.beginOnRequest(ctx, tenantID, bulkID)
 		if err != nil {
 			return err
 		}
 		defer t.Rollback()
-		if err := checkTenant(ctx, t, tenantID, bulkID); err != nil {
-			return err
-		}
-		status, err := lockBatch(ctx, t, bulkID)
-		if err != nil {
-			return err
-		}
 		if !status.Pausable() {
 			return apperr.E(apperr.Conflict, "Bulk change %d is %s (%s): only a scheduled or running bulk change can be paused.",
 				bulkID, status, status.Words())
@@ -260,18 +273,11 @@ func (db *DB) PauseBulkChange(ctx context.Context, tenantID, bulkID int64, by, r
 // tenantID 0 means any tenant; a request that is not paused is a Conflict.
 func (db *DB) ResumeBulkChange(ctx context.Context, tenantID, bulkID int64, by, remoteAddr string) (now change.BatchStatus, err error) {
 	err = withRetry(ctx, func() error {
-		t, err := db.begin(ctx)
+		t, status, err := db.beginOnRequest(ctx, tenantID, bulkID)
 		if err != nil {
 			return err
 		}
 		defer t.Rollback()
-		if err := checkTenant(ctx, t, tenantID, bulkID); err != nil {
-			return err
-		}
-		status, err := lockBatch(ctx, t, bulkID)
-		if err != nil {
-			return err
-		}
 		if status != change.BatchPaused {
 			return apperr.E(apperr.Conflict, "Bulk change %d is %s (%s): only a paused bulk change can be resumed.", bulkID, status, status.Words())
 		}
