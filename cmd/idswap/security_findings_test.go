@@ -89,24 +89,36 @@ func TestFindingsMetricsTokenAndInflightCapFromTheEnvironment(t *testing.T) {
 		t.Errorf("/metrics with the token: %d, want 200", res.StatusCode)
 	}
 
-	// One request held in flight: a sign-in whose body never finishes arriving.
-	pr, pw := io.Pipe()
-	req, _ := http.NewRequest(http.MethodPost, url+paths.Login, pr)
-	req.ContentLength = 100
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	held := make(chan struct{})
-	go func() {
-		defer close(held)
-		if res, err := http.DefaultClient.Do(req); err == nil {
-			res.Body.Close()
+	// One request held in flight: a sign-in whose body never finishes arriving. The held
+	// request can itself be shed if it arrives while another is still finishing (the 503 ends
+	// it at once); then nothing is in flight, so it is held again.
+	hold := func() (release func(), ended <-chan struct{}) {
+		pr, pw := io.Pipe()
+		req, _ := http.NewRequest(http.MethodPost, url+paths.Login, pr)
+		req.ContentLength = 100
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		held := make(chan struct{})
+		go func() {
+			defer close(held)
+			if res, err := http.DefaultClient.Do(req); err == nil {
+				res.Body.Close()
+			}
+		}()
+		if _, err := pw.Write([]byte("email=")); err != nil {
+			t.Fatal(err)
 		}
-	}()
-	defer func() { pw.CloseWithError(io.ErrUnexpectedEOF); <-held }()
-	if _, err := pw.Write([]byte("email=")); err != nil {
-		t.Fatal(err)
+		return func() { pw.CloseWithError(io.ErrUnexpectedEOF); <-held }, held
 	}
+	release, ended := hold()
+	defer func() { release() }()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
+		select {
+		case <-ended:
+			release()
+			release, ended = hold()
+		default:
+		}
 		res := get(paths.Login, "")
 		if res.StatusCode == http.StatusServiceUnavailable {
 			if res.Header.Get("Retry-After") == "" {
