@@ -8,6 +8,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/idswap/idswap/internal/config"
 	"github.com/idswap/idswap/internal/inventory"
@@ -179,9 +180,13 @@ func runSync(ctx context.Context, args []string, getenv func(string) string, std
 	if err != nil {
 		return err
 	}
-	inv.PageSize, inv.Limit = *pageSize, carrierLimit(db, rate)
+	limits := newCarrierLimits(db, rate)
+	inv.PageSize, inv.Limit = *pageSize, limits.Limit
 	run, err := inv.Sync(ctx, *provider, o)
-	if err != nil {
+	// The permits go back before the command ends, whatever the sync did.
+	closeCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := errors.Join(err, limits.Close(closeCtx)); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "sync %d of provider %d: %d listed, %d added, %d updated, %d changed outside idswap, %d gone, %d unassigned\n",

@@ -76,8 +76,13 @@ func startDemo(ctx context.Context, cfg *config.Config, db *store.DB, log *slog.
 	}
 
 	t0 := time.Now()
+	limits := newCarrierLimits(db, cfg.CarrierRate)
 	d.providerID, d.built, err = demo.Setup(ctx, db, world, demo.SetupOptions{BaseURL: d.baseURL, Password: cfg.DemoPassword,
-		Limit: carrierLimit(db, cfg.CarrierRate)})
+		Limit: limits.Limit})
+	// The set-up's permits go back now, not when their lease ends: the engine needs them.
+	if cerr := limits.Close(ctx); err == nil && cerr != nil {
+		err = cerr
+	}
 	if err != nil {
 		d.close()
 		return nil, fmt.Errorf("build the demo through onboarding and sync: %w", err)

@@ -2,10 +2,12 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/idswap/idswap/internal/alerting"
@@ -107,6 +109,16 @@ func startQueue(q *queue.Queue, log *slog.Logger) (stop func()) {
 	}
 }
 
+// closeLimiters gives back the carrier permits of a process that stops, once its queue has
+// stopped; a failure only means they come back when their lease ends.
+func closeLimiters(eng *process.Engine, log *slog.Logger) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := eng.CloseLimiters(ctx); err != nil {
+		log.Warn("carrier permits not given back; they come back when their lease ends", "err", err)
+	}
+}
+
 // runWorker is `idswap worker`: the job workers without the portal, for scaling out. Several
 // worker processes (and serve processes) can share one SQL Server database; each job runs in
 // one of them. Callbacks still arrive at the portal (serve), which finishes the rows.
@@ -126,7 +138,7 @@ func runWorker(ctx context.Context, args []string, getenv func(string) string, s
 	// A worker has no HTTP listener, so it exports no /metrics of its own: its row and carrier
 	// call histograms are not collected. The queue gauges come from the database and any serve
 	// process shows them.
-	_, q, _, err := newEngine(cfg, db, log, nil)
+	eng, q, _, err := newEngine(cfg, db, log, nil)
 	if err != nil {
 		return err
 	}
@@ -135,16 +147,48 @@ func runWorker(ctx context.Context, args []string, getenv func(string) string, s
 	<-ctx.Done()
 	log.Info("shutting down: no new jobs; waiting for the ones in flight", "grace", shutdownGrace)
 	stop()
+	closeLimiters(eng, log)
 	return nil
 }
 
-// carrierLimit gives a provider's carrier limiter for carrier calls made outside the engine
-// (the demo's set-up, `idswap sync`): it takes the same permits in the database as the
+// carrierLimits are the carrier limiters of a command that calls the carrier outside the engine
+// (the demo's set-up, `idswap sync`): they take the same permits in the database as the
 // engines' limiters, so those calls count against IDSWAP_CARRIER_RATE together with theirs.
-func carrierLimit(db *store.DB, rate float64) func(int64) thingspace.Limiter {
-	return func(providerID int64) thingspace.Limiter {
-		return process.NewCarrierLimiter(process.CarrierLimiterConfig{Store: db, ProviderID: providerID, Rate: rate})
+// One limiter per provider; Close gives their permits back when the command is done.
+type carrierLimits struct {
+	db   *store.DB
+	rate float64
+
+	mu         sync.Mutex
+	byProvider map[int64]*process.CarrierLimiter
+}
+
+func newCarrierLimits(db *store.DB, rate float64) *carrierLimits {
+	return &carrierLimits{db: db, rate: rate, byProvider: map[int64]*process.CarrierLimiter{}}
+}
+
+// Limit is the provider's limiter (a thingspace.Config.Limiter), made on first use.
+func (c *carrierLimits) Limit(providerID int64) thingspace.Limiter {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	l, ok := c.byProvider[providerID]
+	if !ok {
+		l = process.NewCarrierLimiter(process.CarrierLimiterConfig{Store: c.db, ProviderID: providerID, Rate: c.rate})
+		c.byProvider[providerID] = l
 	}
+	return l
+}
+
+// Close gives back every permit the limiters hold, so that the engines need not wait for their
+// lease to run out.
+func (c *carrierLimits) Close(ctx context.Context) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var errs []error
+	for _, l := range c.byProvider {
+		errs = append(errs, l.Close(ctx))
+	}
+	return errors.Join(errs...)
 }
 
 // onboardWith is the admin's onboarding service whose carrier calls (the connection test, the

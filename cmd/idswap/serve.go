@@ -189,6 +189,7 @@ func (a *app) serve(ctx context.Context, stdout io.Writer) error {
 	}
 	stopSchedule()
 	stopQueue()
+	closeLimiters(a.engine, a.log)
 	if errors.Is(serveErr, http.ErrServerClosed) {
 		return nil
 	}

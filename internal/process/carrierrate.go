@@ -2,6 +2,7 @@ package process
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -14,7 +15,7 @@ import (
 // CarrierPermitStore keeps the deployment's carrier permits, shared by every process on the
 // database (store.DB.TakeCarrierPermits).
 type CarrierPermitStore interface {
-	TakeCarrierPermits(ctx context.Context, providerID int64, permits, n int, by string, lease time.Duration, returns []store.PermitReturn) (store.PermitTake, error)
+	TakeCarrierPermits(ctx context.Context, providerID int64, permits, n int, by string, lease, ahead time.Duration, returns []store.PermitReturn) (store.PermitTake, error)
 	ReturnCarrierPermits(ctx context.Context, providerID int64, by string, returns []store.PermitReturn) error
 	RenewCarrierPermits(ctx context.Context, providerID int64, by string, lease time.Duration) (int64, time.Time, error)
 }
@@ -66,7 +67,12 @@ type CarrierLimiter struct {
 	backoff  time.Duration // after a failed trip
 	changed  chan struct{} // closed when idle or nextFree change
 	running  bool          // the manager goroutine runs
+	stopped  chan struct{} // closed when the running manager ends
+	closed   bool          // Close was called: no new requests; every permit goes back
 }
+
+// ErrLimiterClosed is Acquire's error once the limiter is closed.
+var ErrLimiterClosed = errors.New("carrier limiter closed")
 
 // permit is a held permit.
 type permit struct {
@@ -83,9 +89,18 @@ const idleKeep = 3 * time.Second
 // askAgain is the longest a process waiting for permits goes without asking the database.
 const askAgain = 200 * time.Millisecond
 
-// releaseGuard is added to the second after an answer: the database keeps milliseconds, and a
-// window the carrier opens exactly a second after the last answer must not see the next request.
-const releaseGuard = 10 * time.Millisecond
+// takeAhead is how long before a permit frees a process may take it (store.TakeCarrierPermits):
+// longer than askAgain, so that a permit given back while its second runs is taken by a process
+// that waits before the second is up, and used the moment it is. A process gives back only
+// permits with at least this long still to run, for the same reason.
+const takeAhead = askAgain + 50*time.Millisecond
+
+// releaseGuard is added to the second after an answer. The carrier counted the request before
+// it answered, and the answer is read after that, so a second after reading it is already past
+// the count's second; the guard is for clocks that tick a little apart (another host's, a
+// timer's granularity). Every millisecond of it is lost on each request: 2 ms is 0.2% of the
+// rate. (Times that go through the database are rounded later, not earlier: dbTime.)
+const releaseGuard = 2 * time.Millisecond
 
 // NewCarrierLimiter builds the limiter of one provider.
 func NewCarrierLimiter(cfg CarrierLimiterConfig) *CarrierLimiter {
@@ -127,7 +142,13 @@ func (l *CarrierLimiter) Acquire(ctx context.Context) (release func(), err error
 	l.mu.Lock()
 	l.waiters++
 	l.startLocked()
+	first := true
 	for {
+		if l.closed {
+			l.waiters--
+			l.mu.Unlock()
+			return nil, ErrLimiterClosed
+		}
 		now := time.Now()
 		if p := l.takeIdleLocked(now); p != nil {
 			l.waiters--
@@ -138,6 +159,12 @@ func (l *CarrierLimiter) Acquire(ctx context.Context) (release func(), err error
 			}
 			var once sync.Once
 			return func() { once.Do(func() { l.release(p) }) }, nil
+		}
+		if first {
+			// One more request waits: the manager may be asleep until a permit frees or
+			// its lease is due, and must hear of it to take more.
+			first = false
+			l.signalLocked()
 		}
 		changed := l.changed
 		wake := l.earliestIdleLocked()
@@ -226,14 +253,38 @@ func (l *CarrierLimiter) signalLocked() {
 func (l *CarrierLimiter) startLocked() {
 	if !l.running {
 		l.running = true
-		go l.manage()
+		l.stopped = make(chan struct{})
+		go l.manage(l.stopped)
+	}
+}
+
+// Close gives back every permit this limiter holds, each free from when its second is up, and
+// waits for that to reach the database (or ctx to end); Acquire fails from now on. A request
+// in flight keeps its permit until its answer, and it goes back then. A process that ends —
+// serve and worker on shutdown, a command such as `idswap sync` — closes its limiters, so the
+// deployment has its permits again at once rather than when their lease runs out, a minute
+// or more later.
+func (l *CarrierLimiter) Close(ctx context.Context) error {
+	l.mu.Lock()
+	l.closed = true
+	l.startLocked()
+	stopped := l.stopped
+	l.signalLocked()
+	l.mu.Unlock()
+	select {
+	case <-stopped:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("carrier limiter of provider %d: permits not all given back: %w", l.cfg.ProviderID, ctx.Err())
 	}
 }
 
 // manage makes the trips to the database: it takes permits while requests wait and none held
 // frees soon, gives back those whose hold has passed or that nobody here needs once they are
-// free, and renews the lease of those held. It ends when this process holds and needs nothing.
-func (l *CarrierLimiter) manage() {
+// free, and renews the lease of those held. It ends when this process holds and needs nothing,
+// and closes stopped.
+func (l *CarrierLimiter) manage(stopped chan struct{}) {
+	defer close(stopped)
 	ctx := context.Background()
 	for {
 		l.mu.Lock()
@@ -244,11 +295,16 @@ func (l *CarrierLimiter) manage() {
 		// token, login and call; the retries that come together) then find permits here
 		// instead of each waiting for a trip to the database.
 		want := 0
-		if l.waiters > soon && !now.Before(l.nextFree) {
+		if l.waiters > soon && !now.Before(l.nextFree) && !l.closed {
 			want = min(max(l.waiters-soon, l.permits/4, 1), l.permits)
 		}
 		held := len(l.idle) + l.inUse
 		renew := held > 0 && now.Sub(l.renewed) >= l.cfg.Lease/4
+		if l.closed && held == 0 && len(l.returns) == 0 {
+			l.running = false
+			l.mu.Unlock()
+			return
+		}
 		returns := l.returns
 		l.returns = nil
 		if want == 0 && len(returns) == 0 && !renew {
@@ -273,19 +329,26 @@ func (l *CarrierLimiter) manage() {
 }
 
 // giveBackLocked moves to l.returns the permits nobody here has wanted for idleKeep since they
-// freed, and, while requests wait here, those held past Hold — a few at a time, so that a busy
-// process never goes without while its permits make the round trip (the same trip takes what it
-// needs, perhaps them again) — so that busy processes share.
+// freed, those whose second has takeAhead still to run while no request waits here, and, while
+// requests wait here, those held past Hold — a few at a time, so that a busy
+// process never goes without while its permits make the round trip, and only while their
+// second still has takeAhead to run, so that whichever process waits (this one too) takes them
+// before they free and nothing is lost — so that busy processes share.
 func (l *CarrierLimiter) giveBackLocked(now time.Time) {
 	needed := l.waiters
 	shared := max(1, l.permits/10)
 	kept := l.idle[:0]
 	for _, p := range l.idle {
 		free := !p.freeAt.After(now)
+		cooling := p.freeAt.Sub(now) >= takeAhead
 		unused := free && needed == 0 && now.Sub(p.freeAt) >= idleKeep
-		share := free && needed > 0 && now.Sub(p.taken) >= l.cfg.Hold && shared > 0
+		share := needed > 0 && now.Sub(p.taken) >= l.cfg.Hold && cooling && shared > 0
+		// Nobody here waits: a permit whose second still runs goes back now, for any process
+		// that waits (this one too, should it need it) to take ahead and use the moment it
+		// frees — the last rows of a request in another process do not wait for idleKeep.
+		spare := l.waiters == 0 && cooling
 		switch {
-		case unused || share || (free && !l.usableLocked(now)):
+		case l.closed || unused || share || spare || (free && !l.usableLocked(now)):
 			if share {
 				shared--
 			}
@@ -300,12 +363,12 @@ func (l *CarrierLimiter) giveBackLocked(now time.Time) {
 	l.idle = kept
 }
 
-// freeingSoonLocked counts the permits held here that free within a tenth of a second: they
-// serve the waiters soon enough.
+// freeingSoonLocked counts the permits held here that free within takeAhead: they serve the
+// waiters as soon as any taken from the database would.
 func (l *CarrierLimiter) freeingSoonLocked(now time.Time) int {
 	soon := 0
 	for _, p := range l.idle {
-		if p.freeAt.Sub(now) < 100*time.Millisecond {
+		if p.freeAt.Sub(now) < takeAhead {
 			soon++
 		}
 	}
@@ -355,7 +418,7 @@ func (l *CarrierLimiter) trip(ctx context.Context, want int, returns []store.Per
 		err  error
 	)
 	if want > 0 || len(returns) > 0 {
-		take, err = l.cfg.Store.TakeCarrierPermits(ctx, l.cfg.ProviderID, l.permits, want, l.cfg.By, l.cfg.Lease, returns)
+		take, err = l.cfg.Store.TakeCarrierPermits(ctx, l.cfg.ProviderID, l.permits, want, l.cfg.By, l.cfg.Lease, takeAhead, returns)
 	}
 	after := time.Now()
 	var (
@@ -403,15 +466,23 @@ func (l *CarrierLimiter) tookLocked(take store.PermitTake, want int, before, aft
 			l.renewed = after
 		}
 	}
-	for _, s := range take.Slots {
-		l.idle = append(l.idle, &permit{slot: s, freeAt: after, taken: after})
+	for i, s := range take.Slots {
+		// A permit taken ahead of its second is used from then (placed late on this clock).
+		freeAt := after
+		if i < len(take.FreeAt) {
+			if at := take.FreeAt[i].Add(l.offset + l.doubt); at.After(freeAt) {
+				freeAt = at
+			}
+		}
+		l.idle = append(l.idle, &permit{slot: s, freeAt: freeAt, taken: after})
 	}
 	l.nextFree = time.Time{}
 	if len(take.Slots) < want {
-		// Ask again when the database said the next permit frees, but no later than
-		// askAgain: a process that holds permits gives them back before their lease ends.
+		// Ask again when the next permit can be taken ahead (the database said when it
+		// frees), but no later than askAgain: a process that holds permits gives them back
+		// before their lease ends.
 		l.nextFree = after.Add(askAgain)
-		if next := take.NextFree.Add(l.offset + l.doubt); !take.NextFree.IsZero() && next.Before(l.nextFree) {
+		if next := take.NextFree.Add(l.offset + l.doubt - takeAhead); !take.NextFree.IsZero() && next.Before(l.nextFree) {
 			l.nextFree = next
 			if floor := after.Add(5 * time.Millisecond); next.Before(floor) {
 				l.nextFree = floor

@@ -2,6 +2,7 @@ package process_test
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -137,5 +138,55 @@ func TestTwoProcessesNeverExceedTheCarriersWindow(t *testing.T) {
 	}
 	if got := sim.Stats().Call(tssim.KindPlans, http.StatusOK); got != 6*calls {
 		t.Fatalf("the carrier answered %d plan calls, want %d", got, 6*calls)
+	}
+}
+
+// TestAClosedLimiterGivesItsPermitsBack: a process that ends (a command such as `idswap sync`,
+// serve or worker on shutdown) closes its limiter, and every permit it held is free to the
+// others once its second after the last answer is up, not when its lease ends a minute later.
+// A request in flight at the close gives its permit back when its answer comes; after the
+// close the limiter sends nothing more.
+func TestAClosedLimiterGivesItsPermitsBack(t *testing.T) {
+	const rate = 4
+	ctx := context.Background()
+	dbs, p := sharedDB(t, 2)
+	a := process.NewCarrierLimiter(process.CarrierLimiterConfig{Store: dbs[0], ProviderID: p, Rate: rate, By: "A"})
+	var releases []func()
+	for range rate {
+		release, err := a.Acquire(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		releases = append(releases, release)
+	}
+	for _, release := range releases[1:] {
+		release()
+	}
+
+	// Closed with one request still in flight: its permit stays held until the answer.
+	closed := make(chan error, 1)
+	go func() { closed <- a.Close(ctx) }()
+	if _, err := a.Acquire(ctx); !errors.Is(err, process.ErrLimiterClosed) {
+		t.Fatalf("Acquire after Close: %v, want ErrLimiterClosed", err)
+	}
+	select {
+	case err := <-closed:
+		t.Fatalf("Close returned (%v) with a request still in flight", err)
+	case <-time.After(50 * time.Millisecond):
+	}
+	releases[0]()
+	if err := <-closed; err != nil {
+		t.Fatal(err)
+	}
+
+	// Another process takes all of them once the last one's second is up. Without the close
+	// they would stay A's until the lease ends (a minute): the take would get none.
+	time.Sleep(time.Second + 50*time.Millisecond)
+	take, err := dbs[1].TakeCarrierPermits(ctx, p, rate, rate, "B", time.Minute, 0, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(take.Slots) != rate {
+		t.Fatalf("after A closed, B took %v of %d permits (next free %v)", take.Slots, rate, take.NextFree)
 	}
 }

@@ -336,6 +336,23 @@ func (e *Engine) Limiter(providerID int64) thingspace.Limiter {
 	return e.limiterLocked(providerID)
 }
 
+// CloseLimiters gives back every carrier permit this process holds (CarrierLimiter.Close), for
+// serve and worker once their queue has stopped: the other processes have the whole rate at
+// once instead of after the permits' lease.
+func (e *Engine) CloseLimiters(ctx context.Context) error {
+	e.mu.Lock()
+	lims := make([]*CarrierLimiter, 0, len(e.limiters))
+	for _, l := range e.limiters {
+		lims = append(lims, l)
+	}
+	e.mu.Unlock()
+	var errs []error
+	for _, l := range lims {
+		errs = append(errs, l.Close(ctx))
+	}
+	return errors.Join(errs...)
+}
+
 // limiterLocked returns the provider's limiter, made on first use; e.mu is held.
 func (e *Engine) limiterLocked(providerID int64) *CarrierLimiter {
 	lim, ok := e.limiters[providerID]

@@ -43,6 +43,9 @@ type PermitReturn struct {
 // PermitTake is the answer of TakeCarrierPermits.
 type PermitTake struct {
 	Slots []int // the permits taken, held until LeaseEnd
+	// FreeAt[i] is when Slots[i] may be used (database clock): Now, or later for a permit taken
+	// ahead of the end of its second.
+	FreeAt []time.Time
 	// Now is the database's clock when it answered; LeaseEnd is Now + the lease.
 	Now, LeaseEnd time.Time
 	// NextFree, when fewer permits were taken than asked for, is when the next permit nobody
@@ -55,11 +58,13 @@ type PermitTake struct {
 const heldByWidth = 200
 
 // TakeCarrierPermits hands back returns (permits by held) and takes up to n of the provider's
-// permits free now, for the process named by, leased until now + lease. permits is the
-// provider's rate: how many permits it has (created on first use; when the rate is lowered the
-// permits above it are no longer taken).
-func (db *DB) TakeCarrierPermits(ctx context.Context, providerID int64, permits, n int, by string, lease time.Duration, returns []PermitReturn) (PermitTake, error) {
-	if permits < 1 || n < 0 || lease <= 0 {
+// permits free now or within ahead, for the process named by, leased until now + lease; each
+// taken permit comes with the time it may be used from. Taking a permit shortly before it frees
+// lets a process waiting for one use it the moment it frees, wherever it was given back.
+// permits is the provider's rate: how many permits it has (created on first use; when the rate
+// is lowered the permits above it are no longer taken).
+func (db *DB) TakeCarrierPermits(ctx context.Context, providerID int64, permits, n int, by string, lease, ahead time.Duration, returns []PermitReturn) (PermitTake, error) {
+	if permits < 1 || n < 0 || lease <= ahead || ahead < 0 {
 		return PermitTake{}, fmt.Errorf("store: take %d of %d carrier permits for %v: want at least one permit and a lease", n, permits, lease)
 	}
 	if len(by) > heldByWidth {
@@ -67,13 +72,13 @@ func (db *DB) TakeCarrierPermits(ctx context.Context, providerID int64, permits,
 	}
 	var out PermitTake
 	err := withRetry(ctx, func() (e error) {
-		out, e = db.takeCarrierPermitsOnce(ctx, providerID, permits, n, by, lease, returns)
+		out, e = db.takeCarrierPermitsOnce(ctx, providerID, permits, n, by, lease, ahead, returns)
 		return e
 	})
 	return out, err
 }
 
-func (db *DB) takeCarrierPermitsOnce(ctx context.Context, providerID int64, permits, n int, by string, lease time.Duration, returns []PermitReturn) (PermitTake, error) {
+func (db *DB) takeCarrierPermitsOnce(ctx context.Context, providerID int64, permits, n int, by string, lease, ahead time.Duration, returns []PermitReturn) (PermitTake, error) {
 	t, err := db.begin(ctx)
 	if err != nil {
 		return PermitTake{}, err
@@ -94,15 +99,25 @@ WHERE ServiceProviderId = ? AND Slot = ? AND HeldBy = ?`, r.FreeAt.UTC(), provid
 		return PermitTake{}, err
 	}
 	if n > 0 {
-		var taken []struct {
-			Slot int `db:"Slot"`
+		var free []struct {
+			Slot     int    `db:"Slot"`
+			FreeDate dbTime `db:"FreeDate"`
 		}
-		q, args := db.dialect.takePermits(providerID, permits, n, by, out.Now, lease)
-		if err := t.selRendered(ctx, &taken, q, args...); err != nil {
-			return PermitTake{}, fmt.Errorf("store: take carrier permits of provider %d: %w", providerID, err)
+		q, args := db.dialect.freePermits(providerID, permits, n, out.Now, ahead)
+		if err := t.selRendered(ctx, &free, q, args...); err != nil {
+			return PermitTake{}, fmt.Errorf("store: find free carrier permits of provider %d: %w", providerID, err)
 		}
-		for _, s := range taken {
-			out.Slots = append(out.Slots, s.Slot)
+		leaseSQL, leaseArg := db.dialect.leaseEnd(out.Now, lease)
+		for _, f := range free {
+			if _, err := t.exec(ctx, `UPDATE CarrierRatePermit SET FreeDate = `+leaseSQL+`, HeldBy = ?
+WHERE ServiceProviderId = ? AND Slot = ?`, leaseArg, by, providerID, f.Slot); err != nil {
+				return PermitTake{}, fmt.Errorf("store: take carrier permit %d of provider %d: %w", f.Slot, providerID, err)
+			}
+			freeAt := out.Now
+			if f.FreeDate.Valid && f.FreeDate.Time.After(freeAt) {
+				freeAt = f.FreeDate.Time
+			}
+			out.Slots, out.FreeAt = append(out.Slots, f.Slot), append(out.FreeAt, freeAt)
 		}
 	}
 	if len(out.Slots) < n {

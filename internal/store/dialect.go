@@ -160,26 +160,24 @@ OUTPUT INSERTED.Id, INSERTED.Kind, INSERTED.Payload, INSERTED.Attempts, INSERTED
 	return stmts, []any{worker, token, now.Add(lease), now, now, limit}
 }
 
-// takePermits builds the statement that takes up to n of a provider's permits 0…permits-1 free
-// now (FreeDate passed), those free longest first, for by, leased until now + lease; it returns
-// their Slot. On SQL Server it is one ordered TOP seek of IX_CarrierRatePermit_Free under
-// UPDLOCK/READPAST/READCOMMITTEDLOCK (see claimJobs), so two processes taking at once take
-// different permits and neither waits for the other; the lease is the server's clock.
-func (d dialect) takePermits(providerID int64, permits, n int, by string, now time.Time, lease time.Duration) (string, []any) {
-	q := d.rebind(alt(`UPDATE CarrierRatePermit SET FreeDate = ?, HeldBy = ?
-WHERE ServiceProviderId = ? AND Slot IN (SELECT Slot FROM CarrierRatePermit
-	WHERE ServiceProviderId = ? AND Slot < ? AND FreeDate <= ? ORDER BY FreeDate, Slot LIMIT ?)
-RETURNING Slot`, `WITH free AS (
-	SELECT TOP (?) ServiceProviderId, Slot, FreeDate, HeldBy
-	FROM CarrierRatePermit WITH (ROWLOCK, READPAST, UPDLOCK, READCOMMITTEDLOCK)
-	WHERE ServiceProviderId = ? AND Slot < ? AND FreeDate <= SYSUTCDATETIME()
-	ORDER BY FreeDate, Slot)
-UPDATE free SET FreeDate = DATEADD(millisecond, ?, SYSUTCDATETIME()), HeldBy = ?
-OUTPUT INSERTED.Slot;`))
+// freePermits builds the statement that picks up to n of a provider's permits 0…permits-1 free
+// now or within ahead (FreeDate at or before now + ahead), those free soonest first, with their
+// FreeDate; TakeCarrierPermits then takes each one in the same transaction. Two statements, not
+// one UPDATE, because the taker needs each permit's FreeDate from before the take, which
+// SQLite's RETURNING cannot give. On SQL Server it is one ordered TOP seek of
+// IX_CarrierRatePermit_Free under UPDLOCK/READPAST/READCOMMITTEDLOCK (see claimJobs): the rows
+// stay locked to the end of the transaction, so two processes taking at once pick different
+// permits and neither waits for the other; now is the server's clock. On SQLite the write
+// transaction already runs alone (BEGIN IMMEDIATE).
+func (d dialect) freePermits(providerID int64, permits, n int, now time.Time, ahead time.Duration) (string, []any) {
+	q := d.rebind(alt(`SELECT Slot, FreeDate FROM CarrierRatePermit
+WHERE ServiceProviderId = ? AND Slot < ? AND FreeDate <= ? ORDER BY FreeDate, Slot LIMIT ?`,
+		`SELECT TOP (?) Slot, FreeDate FROM CarrierRatePermit WITH (ROWLOCK, READPAST, UPDLOCK, READCOMMITTEDLOCK)
+WHERE ServiceProviderId = ? AND Slot < ? AND FreeDate <= DATEADD(millisecond, ?, SYSUTCDATETIME()) ORDER BY FreeDate, Slot`))
 	if d.name == "sqlserver" {
-		return q, []any{n, providerID, permits, lease.Milliseconds(), by}
+		return q, []any{n, providerID, permits, ahead.Milliseconds()}
 	}
-	return q, []any{now.Add(lease), by, providerID, providerID, permits, now, n}
+	return q, []any{providerID, permits, now.Add(ahead), n}
 }
 
 // leaseEnd is the SQL for "lease from now" in ExtendLeases, and its argument: the server's

@@ -23,9 +23,7 @@ CREATE TABLE CarrierRatePermit (
     CONSTRAINT PK_CarrierRatePermit PRIMARY KEY (ServiceProviderId, Slot)
 );
 CREATE INDEX IX_CarrierRatePermit_Free ON CarrierRatePermit (ServiceProviderId, FreeDate);
--- CarrierRateSchedule (00008), the schedule of send times this replaces, is no longer used (it
--- could not keep a window's count: see internal/store/carrierrate.go); it is left in place so
--- that the schema readers, which know no DROP TABLE, need no change. Drop it in a later migration.
+-- CarrierRateSchedule (00008), the schedule of send times this replaces, is dropped by 00012.
 
 -- +goose Down
 DROP INDEX IX_CarrierRatePermit_Free ON CarrierRatePermit;

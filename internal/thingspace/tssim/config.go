@@ -75,8 +75,9 @@ type Config struct {
 	// carrier's own samples fail them (thingspace-api.md §9, UNCONFIRMED).
 	StrictIdentifiers bool
 	// StateFile, when set, is loaded at start if it exists (instead of the
-	// seed) and rewritten after every state change. Tokens, sessions and
-	// changes not yet applied are not kept.
+	// seed), rewritten within a quarter second of a state change, and
+	// written by Close. Tokens, sessions and changes not yet applied are not
+	// kept.
 	StateFile string
 	// CallbackPortAllowList refuses listener URLs on ports the carrier does
 	// not call (80, 443, 9001-9006, 50551-50559, 28200-28220).
