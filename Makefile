@@ -73,7 +73,7 @@ load: build ## offer 8,000 req/s for 10 s to a status endpoint of a fresh demo s
 screenshots: ## regenerate docs/screenshots from the real demo in Chromium (not part of make test)
 	IDSWAP_SCREENSHOTS=$(CURDIR)/docs/screenshots IDSWAP_REQUIRE_BROWSER=1 $(GO) test -count=1 -run '^TestScreenshots$$' -v ./cmd/idswap | grep -E 'wrote|FAIL|ok'
 
-bench-rate: ## one serve and two worker processes on one SQLite file share IDSWAP_CARRIER_RATE=20 against the simulator limiting at 20/s; then serve alone (about 2 minutes)
+bench-rate: ## one serve and two worker processes on one SQLite file share IDSWAP_CARRIER_RATE=20 against the simulator limiting at 20/s, a 600-row request through the API; then serve alone (about 75 s)
 	$(GO) test -run='^$$' -bench=CarrierRateAcrossProcesses -benchtime=1x -timeout 15m ./cmd/idswap
 
 build: ## a static binary in ./bin
