@@ -234,7 +234,12 @@ func TestBrowserInventoryStartsAChange(t *testing.T) {
 	if strings.Join(nums, ",") != "1,2,3" {
 		t.Fatalf("row numbers %q", nums)
 	}
-	// Each line offers its ICCID to copy, named for a screen reader, and stays one line.
+	// Each line offers its ICCID to copy, named for a screen reader, and stays one line. The
+	// buttons are shown by the page's script once it has run (progressive enhancement): wait for
+	// it, as a loaded machine may read the page before.
+	waitJS(t, ctx, "copy buttons shown", `document.querySelectorAll("[data-testid=device-row]").length > 0 &&
+		[...document.querySelectorAll("[data-testid=device-row] th.key [data-testid=copy]")].filter(b => !b.hidden).length ==
+		document.querySelectorAll("[data-testid=device-row]").length`)
 	named, _ := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll("[data-testid=device-row] th.key [data-testid=copy]")].filter(b => !b.hidden).map(b => b.getAttribute("aria-label"))`))
 	if len(named) != len(iccids) || len(named) == 0 || named[0] != "Copy ICCID "+iccids[0] {
 		t.Fatalf("inventory copy buttons %q for ICCIDs %q", named, iccids)
