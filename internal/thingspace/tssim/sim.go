@@ -273,6 +273,9 @@ func (s *Sim) persistLocked() {
 
 // writeState writes the state file if the state changed since it was last written.
 func (s *Sim) writeState() {
+	if s.cfg.StateFile == "" {
+		return
+	}
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
 	s.mu.Lock()

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -289,6 +290,25 @@ func TestARetiredSIMGoesBackOnlyToItsOwnLine(t *testing.T) {
 	}
 	if cb := swap(line2ICCID, spareSIM); cb.Succeeded() || cb.FaultResponse.FaultCode != tssim.CodeICCIDInUse {
 		t.Fatalf("the SIM given up was not retired: %+v", cb)
+	}
+}
+
+// TestNoStateFileWritesNothing: a simulator without a state file (every test's) leaves no file
+// behind, wherever it runs.
+func TestNoStateFileWritesNothing(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	e := MustEnv(t, tssim.Config{})
+	e.MustListen(t)
+	if _, err := e.Client.ChangeIdentifier(context.Background(), thingspace.ChangeIdentifierRequest{DeviceIDs: ids(line1ICCID, "iccid"), DeviceIDsTo: ids(spareSIM, "iccid"), Change4GOption: thingspace.ChangeICCID}); err != nil {
+		t.Fatal(err)
+	}
+	e.MustCallback(t)
+	if err := e.Sim.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if left, _ := os.ReadDir(dir); len(left) != 0 || e.Sim.Stats().StateFileError != "" {
+		t.Fatalf("files left: %v, state file error %q", left, e.Sim.Stats().StateFileError)
 	}
 }
 
