@@ -78,23 +78,25 @@ func (t *tx) Commit() error {
 	return nil
 }
 
-// get, sel, query, queryRow and exec render q for the dialect (rebind) before running it.
+// get, sel, query, queryRow and exec render q for the dialect (rebind) before running it, and
+// hand the driver the arguments as the dialect wants them (params: times as datetime2 on SQL
+// Server). insert and insertMany use insertParams, which also fixes the strings' declarations.
 func (t *tx) get(ctx context.Context, dest any, q string, args ...any) error {
-	return t.GetContext(ctx, dest, t.traced(t.db.dialect.rebind(q)), args...)
+	return t.GetContext(ctx, dest, t.traced(t.db.dialect.rebind(q)), t.db.dialect.params(args)...)
 }
 
 func (t *tx) sel(ctx context.Context, dest any, q string, args ...any) error {
-	return t.SelectContext(ctx, dest, t.traced(t.db.dialect.rebind(q)), args...)
+	return t.SelectContext(ctx, dest, t.traced(t.db.dialect.rebind(q)), t.db.dialect.params(args)...)
 }
 
 // query is sel for results too large to hold at once: the caller reads and closes the rows.
 func (t *tx) query(ctx context.Context, q string, args ...any) (*sqlx.Rows, error) {
-	return t.QueryxContext(ctx, t.traced(t.db.dialect.rebind(q)), args...)
+	return t.QueryxContext(ctx, t.traced(t.db.dialect.rebind(q)), t.db.dialect.params(args)...)
 }
 
 // queryRow is get for a row scanned by hand.
 func (t *tx) queryRow(ctx context.Context, q string, args ...any) *sqlx.Row {
-	return t.QueryRowxContext(ctx, t.traced(t.db.dialect.rebind(q)), args...)
+	return t.QueryRowxContext(ctx, t.traced(t.db.dialect.rebind(q)), t.db.dialect.params(args)...)
 }
 
 // exec runs a statement that returns no rows. The values an UPDATE writes are checked against
@@ -105,13 +107,13 @@ func (t *tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error
 	if err != nil {
 		return nil, err
 	}
-	return t.ExecContext(ctx, t.traced(r), args...)
+	return t.ExecContext(ctx, t.traced(r), t.db.dialect.params(args)...)
 }
 
 // selRendered is sel for a statement a dialect method has already rendered (claimJobs, whose
 // arguments differ in order between the dialects).
 func (t *tx) selRendered(ctx context.Context, dest any, rendered string, args ...any) error {
-	return t.SelectContext(ctx, dest, t.traced(rendered), args...)
+	return t.SelectContext(ctx, dest, t.traced(rendered), t.db.dialect.params(args)...)
 }
 
 // insert runs an INSERT built by dialect.insert and returns the new row's Id.
@@ -121,7 +123,7 @@ func (t *tx) insert(ctx context.Context, table string, cols []string, args ...an
 		return 0, err
 	}
 	var id int64
-	if err := t.QueryRowxContext(ctx, t.traced(t.db.dialect.insert(table, cols)), args...).Scan(&id); err != nil {
+	if err := t.QueryRowxContext(ctx, t.traced(t.db.dialect.insert(table, cols)), t.db.dialect.insertParams(args)...).Scan(&id); err != nil {
 		return 0, fmt.Errorf("store: insert %s: %w", table, err)
 	}
 	return id, nil
@@ -155,7 +157,9 @@ func insertMany(ctx context.Context, t *tx, table string, cols []string, rows []
 			args = append(args, r...)
 		}
 		q := head + strings.TrimSuffix(strings.Repeat(one+", ", len(chunk)), ", ")
-		if _, err := t.exec(ctx, q, args...); err != nil {
+		// insertParams: on SQL Server the strings as nvarchar(max), so that the full chunks,
+		// whose text is the same, also declare the same parameters and share one plan.
+		if _, err := t.exec(ctx, q, t.db.dialect.insertParams(args)...); err != nil {
 			return fmt.Errorf("store: insert into %s: %w", table, err)
 		}
 	}
