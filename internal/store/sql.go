@@ -10,8 +10,11 @@ package store
 // the same way. Nothing in the package calls sqlx's methods directly, so no statement can skip
 // the rendering, the trace, the record or the width check; only migrate.go talks to the
 // connection itself (goose runs its own transactions, a WAL checkpoint cannot run inside one).
+// The helpers also hand the driver every argument through dialect.params (insert and insertMany
+// through insertParams), so on SQL Server no call site can send a time as datetimeoffset, and
+// INSERT values declare their strings one way (review findings 10 and 13).
 //
-// Values and lists: notFound, the IN-list builders (selectIn, idList, quotedIDList, orNothing)
+// Values and lists: notFound, the IN-list builders (selectIn, idList, orNothing; dialect.idSet)
 // and the NULL conversions.
 
 import (
@@ -203,19 +206,15 @@ func anySlice[T any](vs []T) []any {
 
 // idList writes ids as an SQL list of integer literals. They are int64s read from the database,
 // so writing them into the text is safe, and it keeps long lists clear of SQL Server's limit of
-// 2,100 parameters.
-func idList(ids []int64) string { return joinIDs(ids, "") }
-
-// quotedIDList is idList for a text column (AuditEvent.EntityId).
-func quotedIDList(ids []int64) string { return joinIDs(ids, "'") }
-
-func joinIDs(ids []int64, quote string) string {
+// 2,100 parameters. Each list is a new statement text to SQL Server; a statement that takes
+// thousands of them (the audit search) sends the set as one argument instead (dialect.idSet).
+func idList(ids []int64) string {
 	var b strings.Builder
 	for i, id := range ids {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		b.WriteString(quote + strconv.FormatInt(id, 10) + quote)
+		b.WriteString(strconv.FormatInt(id, 10))
 	}
 	return b.String()
 }
