@@ -222,7 +222,7 @@ func resolveScope(ctx context.Context, t *tx, f AuditFilter) (auditScope, error)
 	}
 	cond, args := m.cond("", "ICCID", "IMEI", "MSISDN", "EID", "NewICCID", "NewIMEI")
 	if len(devices) > 0 {
-		set, arg := t.db.dialect.idSet(devices)
+		set, arg := t.db.dialect.idSet(devices, "INT")
 		cond = "(" + cond + " OR DeviceId IN (" + set + "))"
 		args = append(args, arg)
 	}
@@ -490,15 +490,15 @@ func auditBranches(f AuditFilter) (logB, histB, evB *auditBranch) {
 // rows, their batches and 100 devices, which as literals made every search a new statement.
 func scopeToIdentifier(d dialect, logB, histB, evB *auditBranch, scope auditScope) {
 	if len(scope.changes) > 0 {
-		changes, changesArg := d.idSet(scope.changes)
-		batches, batchesArg := d.idSet(scope.batches)
+		changes, changesArg := d.idSet(scope.changes, "BIGINT")
+		batches, batchesArg := d.idSet(scope.batches, "BIGINT")
 		logB.add("(l.M2MDeviceChangeId IN ("+changes+") OR (l.M2MDeviceChangeId IS NULL AND l.BulkChangeId IN ("+batches+")))",
 			changesArg, batchesArg)
 	} else {
 		logB.add(orNothing(nil))
 	}
 	if len(scope.devices) > 0 {
-		devices, devicesArg := d.idSet(scope.devices)
+		devices, devicesArg := d.idSet(scope.devices, "INT")
 		histB.add("h.DeviceId IN ("+devices+")", devicesArg)
 	} else {
 		histB.add(orNothing(nil))
@@ -506,11 +506,11 @@ func scopeToIdentifier(d dialect, logB, histB, evB *auditBranch, scope auditScop
 	var evParts []string
 	var evArgs []any
 	if len(scope.batches) > 0 {
-		batches, arg := d.idTextSet(scope.batches)
+		batches, arg := d.idSet(scope.batches, "NVARCHAR(100)")
 		evParts, evArgs = append(evParts, "(a.EntityType = 'DeviceBulkChange' AND a.EntityId IN ("+batches+"))"), append(evArgs, arg)
 	}
 	if len(scope.devices) > 0 {
-		devices, arg := d.idTextSet(scope.devices)
+		devices, arg := d.idSet(scope.devices, "NVARCHAR(100)")
 		evParts, evArgs = append(evParts, "(a.EntityType = 'Device' AND a.EntityId IN ("+devices+"))"), append(evArgs, arg)
 	}
 	evB.add(orNothing(evParts), evArgs...)
@@ -553,7 +553,7 @@ func filterRowStatus(d dialect, logB, histB *auditBranch, status change.Status, 
 		logB.add(orNothing(nil))
 		histB.add(orNothing(nil))
 	default:
-		rows, arg := d.idSet(statusRows)
+		rows, arg := d.idSet(statusRows, "BIGINT")
 		logB.add("l.M2MDeviceChangeId IN ("+rows+")", arg)
 		histB.add("h.M2MDeviceChangeId IN ("+rows+")", arg)
 	}

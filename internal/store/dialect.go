@@ -309,18 +309,19 @@ func sqlserverTime(v any) (any, bool) {
 	return nil, false
 }
 
-// idSet is the SQL for a set of ids sent as one argument, a JSON array (json_each on SQLite,
-// OPENJSON on SQL Server, which needs compatibility level 130 or later), and that argument:
-// "x IN (" + sql + ")". The statement's text is the same whatever the ids, so SQL Server
-// compiles it once, where thousands of literals made every search a new plan. On SQL Server the
+// idSet is the SQL for a set of ids sent as one argument, a JSON array, and that argument:
+// "col IN (" + sql + ")". On SQLite json_each reads it; on SQL Server OPENJSON (compatibility
+// level 130 or later), each value cast to the column's type, sqlType (INT, BIGINT, or
+// NVARCHAR(n) for a text column holding ids such as AuditEvent.EntityId), so that the column is
+// compared as it is and its index seeked. The statement's text is the same whatever the ids, so
+// SQL Server compiles it once, where thousands of literals made every search a new plan; the
 // array goes as nvarchar(max), OPENJSON's own type, so its declaration does not vary either.
-func (d dialect) idSet(ids []int64) (string, any) {
-	return alt("SELECT value FROM json_each(?)", "SELECT CAST([value] AS BIGINT) FROM OPENJSON(?)"), d.idsJSON(ids)
-}
-
-// idTextSet is idSet for a text column holding ids (AuditEvent.EntityId, NVARCHAR(100)).
-func (d dialect) idTextSet(ids []int64) (string, any) {
-	return alt("SELECT CAST(value AS TEXT) FROM json_each(?)", "SELECT CAST([value] AS NVARCHAR(100)) FROM OPENJSON(?)"), d.idsJSON(ids)
+func (d dialect) idSet(ids []int64, sqlType string) (string, any) {
+	lite := "SELECT value FROM json_each(?)"
+	if strings.HasPrefix(sqlType, "NVARCHAR") {
+		lite = "SELECT CAST(value AS TEXT) FROM json_each(?)"
+	}
+	return alt(lite, "SELECT CAST([value] AS "+sqlType+") FROM OPENJSON(?)"), d.idsJSON(ids)
 }
 
 func (d dialect) idsJSON(ids []int64) any {
