@@ -232,3 +232,51 @@ func (r *oneRow) Next(dest []driver.Value) error {
 	dest[0] = int64(1)
 	return nil
 }
+
+// TestAuditSearchTextDoesNotDependOnTheIDs (review finding 9): two identifier scopes of very
+// different sizes build the same statement text, in both dialects; the ids travel as JSON
+// arguments, nvarchar(max) on SQL Server.
+func TestAuditSearchTextDoesNotDependOnTheIDs(t *testing.T) {
+	many := make([]int64, 5000)
+	for i := range many {
+		many[i] = int64(1_000_000 + i)
+	}
+	small := auditScope{ident: true, devices: []int64{7}, changes: []int64{11, 12}, batches: []int64{3},
+		statusRows: []int64{11}}
+	large := auditScope{ident: true, devices: many[:100], changes: many, batches: many[:500], statusRows: many}
+	f := AuditFilter{RowStatus: "FAILED"}
+	for _, d := range []dialect{sqliteDialect, sqlserverDialect} {
+		qs, as := auditQuery(d, f, small, nil, 51)
+		ql, al := auditQuery(d, f, large, nil, 51)
+		if d.render(qs) != d.render(ql) {
+			t.Errorf("%s: the statement text differs with the ids", d.name)
+		}
+		if strings.Contains(d.render(ql), "1000001") {
+			t.Errorf("%s: an id is written into the statement text", d.name)
+		}
+		if len(as) != len(al) {
+			t.Fatalf("%s: %d arguments for the small scope, %d for the large", d.name, len(as), len(al))
+		}
+		found := false
+		for _, a := range al {
+			var js string
+			switch v := a.(type) {
+			case mssql.NVarCharMax:
+				js = string(v)
+			case string:
+				if d.name == "sqlserver" && strings.HasPrefix(v, "[") {
+					t.Errorf("sqlserver: the id set %.20q… is a sized nvarchar", v)
+				}
+				js = v
+			default:
+				continue
+			}
+			if strings.HasPrefix(js, "[1000000,1000001,") && strings.HasSuffix(js, ",1004999]") {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("%s: no argument holds the 5,000 row ids as a JSON array", d.name)
+		}
+	}
+}
