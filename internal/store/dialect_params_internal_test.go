@@ -105,8 +105,10 @@ func TestEveryHelperConvertsItsArguments(t *testing.T) {
 		"sel": func() error { return tx.sel(ctx, &ns, "SELECT Id FROM Job WHERE RunAt <= ?", now) },
 		"query": func() error {
 			r, err := tx.query(ctx, "SELECT Id FROM Job WHERE RunAt <= ?", now)
-			r.Close()
-			return err
+			if err != nil {
+				return err
+			}
+			return r.Close()
 		},
 		"queryRow": func() error { return tx.queryRow(ctx, "SELECT Id FROM Job WHERE RunAt <= ?", now).Scan(&n) },
 		"exec": func() error {
