@@ -222,7 +222,9 @@ func resolveScope(ctx context.Context, t *tx, f AuditFilter) (auditScope, error)
 	}
 	cond, args := m.cond("", "ICCID", "IMEI", "MSISDN", "EID", "NewICCID", "NewIMEI")
 	if len(devices) > 0 {
-		cond = "(" + cond + " OR DeviceId IN (" + idList(devices) + "))"
+		set, arg := t.db.dialect.idSet(devices, "INT")
+		cond = "(" + cond + " OR DeviceId IN (" + set + "))"
+		args = append(args, arg)
 	}
 	var rows []struct {
 		ID    int64 `db:"Id"`
@@ -442,9 +444,9 @@ LEFT JOIN Tenant t ON t.Id = a.TenantId`
 func auditQuery(d dialect, f AuditFilter, scope auditScope, after *AuditCursor, limit int) (string, []any) {
 	logB, histB, evB := auditBranches(f)
 	if scope.ident {
-		scopeToIdentifier(logB, histB, evB, scope)
+		scopeToIdentifier(d, logB, histB, evB, scope)
 	}
-	filterAuditFields(logB, histB, evB, f, scope)
+	filterAuditFields(d, logB, histB, evB, f, scope)
 	branches := []*auditBranch{logB, histB, evB}
 	for _, b := range branches {
 		b.pageAfter(f, after)
@@ -483,31 +485,39 @@ func auditBranches(f AuditFilter) (logB, histB, evB *auditBranch) {
 }
 
 // scopeToIdentifier keeps what concerns the rows, requests and devices an identifier search
-// resolved to (resolveScope); a source with none of them matches nothing.
-func scopeToIdentifier(logB, histB, evB *auditBranch, scope auditScope) {
-	var logParts []string
+// resolved to (resolveScope); a source with none of them matches nothing. Each id set is one
+// argument (dialect.idSet), so the statement's text does not depend on the ids: up to 5,000
+// rows, their batches and 100 devices, which as literals made every search a new statement.
+func scopeToIdentifier(d dialect, logB, histB, evB *auditBranch, scope auditScope) {
 	if len(scope.changes) > 0 {
-		logParts = append(logParts, "l.M2MDeviceChangeId IN ("+idList(scope.changes)+")",
-			"(l.M2MDeviceChangeId IS NULL AND l.BulkChangeId IN ("+idList(scope.batches)+"))")
+		changes, changesArg := d.idSet(scope.changes, "BIGINT")
+		batches, batchesArg := d.idSet(scope.batches, "BIGINT")
+		logB.add("(l.M2MDeviceChangeId IN ("+changes+") OR (l.M2MDeviceChangeId IS NULL AND l.BulkChangeId IN ("+batches+")))",
+			changesArg, batchesArg)
+	} else {
+		logB.add(orNothing(nil))
 	}
-	logB.add(orNothing(logParts))
-	var histParts []string
 	if len(scope.devices) > 0 {
-		histParts = append(histParts, "h.DeviceId IN ("+idList(scope.devices)+")")
+		devices, devicesArg := d.idSet(scope.devices, "INT")
+		histB.add("h.DeviceId IN ("+devices+")", devicesArg)
+	} else {
+		histB.add(orNothing(nil))
 	}
-	histB.add(orNothing(histParts))
 	var evParts []string
+	var evArgs []any
 	if len(scope.batches) > 0 {
-		evParts = append(evParts, "(a.EntityType = 'DeviceBulkChange' AND a.EntityId IN ("+quotedIDList(scope.batches)+"))")
+		batches, arg := d.idSet(scope.batches, "NVARCHAR(100)")
+		evParts, evArgs = append(evParts, "(a.EntityType = 'DeviceBulkChange' AND a.EntityId IN ("+batches+"))"), append(evArgs, arg)
 	}
 	if len(scope.devices) > 0 {
-		evParts = append(evParts, "(a.EntityType = 'Device' AND a.EntityId IN ("+quotedIDList(scope.devices)+"))")
+		devices, arg := d.idSet(scope.devices, "NVARCHAR(100)")
+		evParts, evArgs = append(evParts, "(a.EntityType = 'Device' AND a.EntityId IN ("+devices+"))"), append(evArgs, arg)
 	}
-	evB.add(orNothing(evParts))
+	evB.add(orNothing(evParts), evArgs...)
 }
 
 // filterAuditFields adds the filter's tenant, request, user, row status and "errors only".
-func filterAuditFields(logB, histB, evB *auditBranch, f AuditFilter, scope auditScope) {
+func filterAuditFields(d dialect, logB, histB, evB *auditBranch, f AuditFilter, scope auditScope) {
 	if f.TenantID != 0 {
 		logB.add("b.TenantId = ?", f.TenantID)
 		histB.add("h.TenantId = ?", f.TenantID)
@@ -524,7 +534,7 @@ func filterAuditFields(logB, histB, evB *auditBranch, f AuditFilter, scope audit
 		evB.add("a.Actor = ?", user)
 	}
 	if f.RowStatus != "" {
-		filterRowStatus(logB, histB, f.RowStatus, scope.statusRows)
+		filterRowStatus(d, logB, histB, f.RowStatus, scope.statusRows)
 	}
 	if f.Kind == KindLogErrors {
 		logB.add("l.HasErrors = 1")
@@ -532,20 +542,21 @@ func filterAuditFields(logB, histB, evB *auditBranch, f AuditFilter, scope audit
 }
 
 // filterRowStatus keeps the log and history of rows in a status; statusRows, when there are
-// few enough of them (resolveScope), names those rows so that each branch seeks them.
-func filterRowStatus(logB, histB *auditBranch, status change.Status, statusRows []int64) {
+// few enough of them (resolveScope), names those rows (one argument each, dialect.idSet) so
+// that each branch seeks them.
+func filterRowStatus(d dialect, logB, histB *auditBranch, status change.Status, statusRows []int64) {
 	logB.add("c.Status = ?", string(status))
 	histB.add("c.Status = ?", string(status))
-	if statusRows == nil {
-		return
+	switch {
+	case statusRows == nil:
+	case len(statusRows) == 0:
+		logB.add(orNothing(nil))
+		histB.add(orNothing(nil))
+	default:
+		rows, arg := d.idSet(statusRows, "BIGINT")
+		logB.add("l.M2MDeviceChangeId IN ("+rows+")", arg)
+		histB.add("h.M2MDeviceChangeId IN ("+rows+")", arg)
 	}
-	var logParts, histParts []string
-	if len(statusRows) > 0 {
-		logParts = []string{"l.M2MDeviceChangeId IN (" + idList(statusRows) + ")"}
-		histParts = []string{"h.M2MDeviceChangeId IN (" + idList(statusRows) + ")"}
-	}
-	logB.add(orNothing(logParts))
-	histB.add(orNothing(histParts))
 }
 
 // pageAfter adds the period and, for a later page, the cursor: after it in (date desc, source

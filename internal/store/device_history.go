@@ -82,7 +82,8 @@ func devicesByIDs(ctx context.Context, t *tx, tenantID int64, ids []int64) ([]De
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	q, args := deviceSelect+` WHERE d.IsDeleted = 0 AND d.Id IN (`+idList(ids)+`)`, []any{}
+	set, arg := t.db.dialect.idSet(ids, "INT")
+	q, args := deviceSelect+` WHERE d.IsDeleted = 0 AND d.Id IN (`+set+`)`, []any{arg}
 	if tenantID != 0 {
 		q, args = q+` AND d.TenantId = ?`, append(args, tenantID)
 	}

@@ -1,12 +1,16 @@
 package store
 
 import (
+	"database/sql"
 	"fmt"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
 
+	"github.com/golang-sql/civil"
 	"github.com/jmoiron/sqlx"
 	mssql "github.com/microsoft/go-mssqldb"
 	"github.com/pressly/goose/v3/database"
@@ -220,4 +224,118 @@ func asciiKey(s string) any { return mssql.VarChar(s) }
 // side by side, SQLite's write transactions already run one at a time (BEGIN IMMEDIATE).
 func (d dialect) lockForUpdate() string {
 	return alt("", " WITH (UPDLOCK, HOLDLOCK)")
+}
+
+// params are a statement's arguments as the dialect's driver should receive them; the tx
+// helpers pass every argument through here. SQLite takes them as they are. On SQL Server
+// go-mssqldb sends a time.Time as datetimeoffset(7), which outranks the DATETIME2(3) columns it
+// is compared with, so the server converts the column side (no plain index seek, worse
+// estimates), and assigning one to a DATETIME2 keeps its local wall time and drops the offset.
+// A civil.DateTime goes as datetime2(7): every time (time.Time, *time.Time, sql.NullTime,
+// dbTime) is sent as one, in UTC, with its fraction of a second whole; a NULL one as a typed
+// NULL datetime2(7), so the parameter declarations do not change with it.
+func (d dialect) params(args []any) []any {
+	if d.name != "sqlserver" {
+		return args
+	}
+	return convertArgs(args, sqlserverTime)
+}
+
+// insertParams are params for the values of an INSERT … VALUES. On SQL Server a string also
+// goes as nvarchar(max) (mssql.NVarCharMax) instead of nvarchar(its length): the declarations
+// then stay the same whatever the values' lengths, so insertMany's full chunks of a table share
+// one plan instead of compiling each 2,000-parameter statement afresh. Only for values written
+// to columns: compared with an indexed NVARCHAR(n) column, a MAX parameter would convert the
+// column and lose the seek. A NULL string is still declared nvarchar(1) (go-mssqldb has no
+// typed NULL nvarchar(max)).
+func (d dialect) insertParams(args []any) []any {
+	if d.name != "sqlserver" {
+		return args
+	}
+	return convertArgs(args, func(v any) (any, bool) {
+		switch s := v.(type) {
+		case string:
+			return mssql.NVarCharMax(s), true
+		case *string:
+			if s != nil {
+				return mssql.NVarCharMax(*s), true
+			}
+		case sql.NullString:
+			if s.Valid {
+				return mssql.NVarCharMax(s.String), true
+			}
+		}
+		return sqlserverTime(v)
+	})
+}
+
+// convertArgs applies conv to every argument, copying the slice on the first change (the
+// caller's slice may be reused, as selectIn does).
+func convertArgs(args []any, conv func(any) (any, bool)) []any {
+	out, copied := args, false
+	for i, a := range args {
+		if c, ok := conv(a); ok {
+			if !copied {
+				out, copied = slices.Clone(args), true
+			}
+			out[i] = c
+		}
+	}
+	return out
+}
+
+// sqlserverTime converts a time argument to what go-mssqldb sends as datetime2 (see params).
+func sqlserverTime(v any) (any, bool) {
+	civilUTC := func(t time.Time) civil.DateTime { return civil.DateTimeOf(t.UTC()) }
+	switch t := v.(type) {
+	case time.Time:
+		return civilUTC(t), true
+	case *time.Time:
+		if t == nil {
+			return mssql.NullDateTime{}, true
+		}
+		return civilUTC(*t), true
+	case sql.NullTime:
+		if !t.Valid {
+			return mssql.NullDateTime{}, true
+		}
+		return civilUTC(t.Time), true
+	case dbTime:
+		if !t.Valid {
+			return mssql.NullDateTime{}, true
+		}
+		return civilUTC(t.Time), true
+	}
+	return nil, false
+}
+
+// idSet is the SQL for a set of ids sent as one argument, a JSON array, and that argument:
+// "col IN (" + sql + ")". On SQLite json_each reads it; on SQL Server OPENJSON (compatibility
+// level 130 or later), each value cast to the column's type, sqlType (INT, BIGINT, or
+// NVARCHAR(n) for a text column holding ids such as AuditEvent.EntityId), so that the column is
+// compared as it is and its index seeked. The statement's text is the same whatever the ids, so
+// SQL Server compiles it once, where thousands of literals made every search a new plan; the
+// array goes as nvarchar(max), OPENJSON's own type, so its declaration does not vary either.
+func (d dialect) idSet(ids []int64, sqlType string) (string, any) {
+	lite := "SELECT value FROM json_each(?)"
+	if strings.HasPrefix(sqlType, "NVARCHAR") {
+		lite = "SELECT CAST(value AS TEXT) FROM json_each(?)"
+	}
+	return alt(lite, "SELECT CAST([value] AS "+sqlType+") FROM OPENJSON(?)"), d.idsJSON(ids)
+}
+
+func (d dialect) idsJSON(ids []int64) any {
+	b := make([]byte, 0, 2+8*len(ids))
+	b = append(b, '[')
+	for i, id := range ids {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendInt(b, id, 10)
+	}
+	b = append(b, ']')
+	if d.name == "sqlserver" {
+		return mssql.NVarCharMax(b)
+	}
+	return string(b)
 }

@@ -10,8 +10,11 @@ package store
 // the same way. Nothing in the package calls sqlx's methods directly, so no statement can skip
 // the rendering, the trace, the record or the width check; only migrate.go talks to the
 // connection itself (goose runs its own transactions, a WAL checkpoint cannot run inside one).
+// The helpers also hand the driver every argument through dialect.params (insert and insertMany
+// through insertParams), so on SQL Server no call site can send a time as datetimeoffset, and
+// INSERT values declare their strings one way (review findings 10 and 13).
 //
-// Values and lists: notFound, the IN-list builders (selectIn, idList, quotedIDList, orNothing)
+// Values and lists: notFound, the IN-list builders (selectIn, idList, orNothing; dialect.idSet)
 // and the NULL conversions.
 
 import (
@@ -78,23 +81,25 @@ func (t *tx) Commit() error {
 	return nil
 }
 
-// get, sel, query, queryRow and exec render q for the dialect (rebind) before running it.
+// get, sel, query, queryRow and exec render q for the dialect (rebind) before running it, and
+// hand the driver the arguments as the dialect wants them (params: times as datetime2 on SQL
+// Server). insert and insertMany use insertParams, which also fixes the strings' declarations.
 func (t *tx) get(ctx context.Context, dest any, q string, args ...any) error {
-	return t.GetContext(ctx, dest, t.traced(t.db.dialect.rebind(q)), args...)
+	return t.GetContext(ctx, dest, t.traced(t.db.dialect.rebind(q)), t.db.dialect.params(args)...)
 }
 
 func (t *tx) sel(ctx context.Context, dest any, q string, args ...any) error {
-	return t.SelectContext(ctx, dest, t.traced(t.db.dialect.rebind(q)), args...)
+	return t.SelectContext(ctx, dest, t.traced(t.db.dialect.rebind(q)), t.db.dialect.params(args)...)
 }
 
 // query is sel for results too large to hold at once: the caller reads and closes the rows.
 func (t *tx) query(ctx context.Context, q string, args ...any) (*sqlx.Rows, error) {
-	return t.QueryxContext(ctx, t.traced(t.db.dialect.rebind(q)), args...)
+	return t.QueryxContext(ctx, t.traced(t.db.dialect.rebind(q)), t.db.dialect.params(args)...)
 }
 
 // queryRow is get for a row scanned by hand.
 func (t *tx) queryRow(ctx context.Context, q string, args ...any) *sqlx.Row {
-	return t.QueryRowxContext(ctx, t.traced(t.db.dialect.rebind(q)), args...)
+	return t.QueryRowxContext(ctx, t.traced(t.db.dialect.rebind(q)), t.db.dialect.params(args)...)
 }
 
 // exec runs a statement that returns no rows. The values an UPDATE writes are checked against
@@ -105,13 +110,13 @@ func (t *tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error
 	if err != nil {
 		return nil, err
 	}
-	return t.ExecContext(ctx, t.traced(r), args...)
+	return t.ExecContext(ctx, t.traced(r), t.db.dialect.params(args)...)
 }
 
 // selRendered is sel for a statement a dialect method has already rendered (claimJobs, whose
 // arguments differ in order between the dialects).
 func (t *tx) selRendered(ctx context.Context, dest any, rendered string, args ...any) error {
-	return t.SelectContext(ctx, dest, t.traced(rendered), args...)
+	return t.SelectContext(ctx, dest, t.traced(rendered), t.db.dialect.params(args)...)
 }
 
 // insert runs an INSERT built by dialect.insert and returns the new row's Id.
@@ -121,7 +126,7 @@ func (t *tx) insert(ctx context.Context, table string, cols []string, args ...an
 		return 0, err
 	}
 	var id int64
-	if err := t.QueryRowxContext(ctx, t.traced(t.db.dialect.insert(table, cols)), args...).Scan(&id); err != nil {
+	if err := t.QueryRowxContext(ctx, t.traced(t.db.dialect.insert(table, cols)), t.db.dialect.insertParams(args)...).Scan(&id); err != nil {
 		return 0, fmt.Errorf("store: insert %s: %w", table, err)
 	}
 	return id, nil
@@ -155,7 +160,9 @@ func insertMany(ctx context.Context, t *tx, table string, cols []string, rows []
 			args = append(args, r...)
 		}
 		q := head + strings.TrimSuffix(strings.Repeat(one+", ", len(chunk)), ", ")
-		if _, err := t.exec(ctx, q, args...); err != nil {
+		// insertParams: on SQL Server the strings as nvarchar(max), so that the full chunks,
+		// whose text is the same, also declare the same parameters and share one plan.
+		if _, err := t.exec(ctx, q, t.db.dialect.insertParams(args)...); err != nil {
 			return fmt.Errorf("store: insert into %s: %w", table, err)
 		}
 	}
@@ -199,19 +206,15 @@ func anySlice[T any](vs []T) []any {
 
 // idList writes ids as an SQL list of integer literals. They are int64s read from the database,
 // so writing them into the text is safe, and it keeps long lists clear of SQL Server's limit of
-// 2,100 parameters.
-func idList(ids []int64) string { return joinIDs(ids, "") }
-
-// quotedIDList is idList for a text column (AuditEvent.EntityId).
-func quotedIDList(ids []int64) string { return joinIDs(ids, "'") }
-
-func joinIDs(ids []int64, quote string) string {
+// 2,100 parameters. Each list is a new statement text to SQL Server; a statement that takes
+// thousands of them (the audit search) sends the set as one argument instead (dialect.idSet).
+func idList(ids []int64) string {
 	var b strings.Builder
 	for i, id := range ids {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		b.WriteString(quote + strconv.FormatInt(id, 10) + quote)
+		b.WriteString(strconv.FormatInt(id, 10))
 	}
 	return b.String()
 }
