@@ -1,0 +1,17 @@
+package store
+
+// WatchSQLServerStatements hands fn the SQL Server text of every statement the store runs from
+// now on (whichever dialect runs it), beside the statement record of TestMain if that is on,
+// until stop is called. The tests that bound a statement's size read the text: its @pN
+// placeholders are SQL Server's parameters.
+func WatchSQLServerStatements(fn func(sqlserverText string)) (stop func()) {
+	prev := sqlserverRecorder.Load()
+	watch := func(q string) {
+		if prev != nil {
+			(*prev)(q)
+		}
+		fn(q)
+	}
+	sqlserverRecorder.Store(&watch)
+	return func() { sqlserverRecorder.Store(prev) }
+}
