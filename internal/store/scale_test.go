@@ -156,6 +156,12 @@ func auditCount(t *testing.T, db *store.DB, f store.AuditFilter) (total int, per
 // request, its retry, the undo candidates and the audit search and export of its rows.
 func TestATenThousandRowRequest(t *testing.T) {
 	eachDB(t, func(t *testing.T, db *store.DB) {
+		if raceEnabled && strings.HasSuffix(t.Name(), "/sqlite") {
+			// SQLite here is Go (modernc), every memory access of it instrumented: 9 s becomes
+			// 4½ minutes, and this test starts no goroutine for the detector to watch. The run
+			// without -race (make sqlserver-statements, part of make test) takes it on SQLite.
+			t.Skip("the 10,000-row request runs on SQLite without -race only")
+		}
 		ctx := context.Background()
 		largest := statementLimits(t)
 		began := time.Now()
