@@ -21,6 +21,13 @@ type fixture struct {
 
 func mustSeed(t *testing.T, db *store.DB) fixture {
 	t.Helper()
+	return mustSeedDevices(t, db, 20, 10)
+}
+
+// mustSeedDevices is mustSeed with acme devices for Acme (the 20th suspended) and globex for
+// Globex: the devices of the i-th are numbered i in every identifier.
+func mustSeedDevices(t *testing.T, db *store.DB, acme, globex int) fixture {
+	t.Helper()
 	data := store.SeedData{
 		Tenants: []string{"Acme", "Globex"},
 		Users: []store.SeedUser{
@@ -40,9 +47,9 @@ func mustSeed(t *testing.T, db *store.DB) fixture {
 			{Manufacturer: "Telit", Model: "FN980", FromIMEI: "354405110000000", ToIMEI: "354405119999999", NetworkType: "5G"},
 		},
 	}
-	for i := range 30 {
+	for i := range acme + globex {
 		tenant := "Acme"
-		if i >= 20 {
+		if i >= acme {
 			tenant = "Globex"
 		}
 		status := store.DeviceStatusActive

@@ -1,0 +1,6 @@
+//go:build !race
+
+package store_test
+
+// raceEnabled is true when the tests run under the race detector (-race).
+const raceEnabled = false
