@@ -125,3 +125,33 @@ func TestFormFieldsAreAsLongAsTheirColumns(t *testing.T) {
 		}
 	}
 }
+
+// A provider's fields stop at their columns: the name at 100 (ServiceProvider.Name), the
+// account at 50; a secret at 700 bytes, which sealed still fits NVARCHAR(1000) — saved whole,
+// as the store (which checks every width on SQLite too) accepts it.
+func TestAProvidersFieldsStopAtTheirColumns(t *testing.T) {
+	e := newEnv(t)
+	c := e.signIn(demo.AdminEmail)
+	c.get(paths.AdminNewProvider)
+	for field, tc := range map[string]struct{ value, want string }{
+		"name":          {strings.Repeat("n", 101), "The provider name has 101 characters; at most 100 fit."},
+		"account":       {strings.Repeat("😀", 26), "The account name has 52 characters, counting each emoji"},
+		"client_secret": {strings.Repeat("s", 701), "The client secret has 701 bytes; at most 700 fit."},
+	} {
+		f := providerForm("http://127.0.0.1:1")
+		f.Set("action", "save-anyway")
+		f.Set(field, tc.value)
+		res, body := c.postForm(paths.AdminProviders, f)
+		if got := text(mustDoc(t, body), "main"); res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(got, tc.want) {
+			t.Errorf("%s: %d %q, want 422 saying %q", field, res.StatusCode, got, tc.want)
+		}
+	}
+	f := providerForm("http://127.0.0.1:1")
+	f.Set("action", "save-anyway")
+	f.Set("name", strings.Repeat("n", 100))
+	f.Set("client_secret", strings.Repeat("s", 700))
+	f.Set("uws_password", strings.Repeat("p", 700))
+	if res, body := c.postForm(paths.AdminProviders, f); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("a provider at every limit: %d %q", res.StatusCode, text(mustDoc(t, body), "main"))
+	}
+}
