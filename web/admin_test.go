@@ -62,13 +62,15 @@ func TestATACCSVWithBadRowsShowsAnErrorPerRowAndStoresNothing(t *testing.T) {
 	c := e.signIn(demo.AdminEmail)
 	c.get(paths.AdminDeviceModels)
 	before, _ := e.db.DeviceModels(context.Background())
-	bad := "tac,imei_from,imei_to,manufacturer,model,network_type\n35000001,,,Acme,M1,LTE-M\n1234,,,Acme,M2,LTE-M\n35000003,,,Acme,,6G\n"
+	bad := "tac,imei_from,imei_to,manufacturer,model,network_type\n35000001,,,Acme,M1,LTE-M\n1234,,,Acme,M2,LTE-M\n35000003,,,Acme,,6G\n" +
+		"35000005,,,Acme," + strings.Repeat("😀", 51) + ",LTE-M\n" // the model column holds 100 UTF-16 units
 	res, body := c.postMultipart(paths.AdminModelsCheck, url.Values{}, "file", "tac.csv", []byte(bad))
 	if res.StatusCode != http.StatusUnprocessableEntity {
 		t.Fatalf("bad CSV: %d", res.StatusCode)
 	}
 	errs := find(t, body, `[data-testid="models-errors"]`)
-	for _, want := range []string{`line 3: TAC "1234" is not 8 digits`, "line 4: the model is empty", `network type "6G"`} {
+	for _, want := range []string{`line 3: TAC "1234" is not 8 digits`, "line 4: the model is empty", `network type "6G"`,
+		"line 5: the model has 102 characters; at most 100 fit"} {
 		if !strings.Contains(errs, want) {
 			t.Errorf("the errors do not say %q: %s", want, errs)
 		}

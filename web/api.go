@@ -274,8 +274,8 @@ func (s *Server) apiBulkChanges(c echo.Context) error {
 	page := 1
 	if p := c.QueryParam("page"); p != "" {
 		n, err := strconv.Atoi(p)
-		if err != nil || n < 1 {
-			return apperr.E(apperr.Invalid, "page must be a whole number from 1, not %q.", p)
+		if err != nil || n < 1 || n > maxPage {
+			return apperr.E(apperr.Invalid, "page must be a whole number from 1 to %d, not %q.", maxPage, p)
 		}
 		page = n
 	}
@@ -293,6 +293,13 @@ func (s *Server) apiBulkChanges(c echo.Context) error {
 	bs, total, err := s.store.BulkChanges(c.Request().Context(), f)
 	if err != nil {
 		return err
+	}
+	// A page past the last is refused, not clamped as the portal does: a program that pages
+	// until it sees an empty page would get the last page again forever, and one that asked
+	// for page 9 of 3 has a stale count it should hear about. Page 1 of nothing is an empty list.
+	if pages := max(1, (total+perPage-1)/perPage); page > pages {
+		return apperr.E(apperr.Invalid, "page %d is past the last page: %d request(s) match, %d a page, so pages run from 1 to %d.",
+			page, total, perPage, pages)
 	}
 	list := make([]apiBulkChange, 0, len(bs))
 	for _, b := range bs {

@@ -9,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/idswap/idswap/internal/change"
+	"github.com/idswap/idswap/internal/store"
 	"github.com/idswap/idswap/views"
 )
 
@@ -18,13 +19,12 @@ func (s *Server) bulkChanges(c echo.Context) error {
 	ctx := c.Request().Context()
 	u := currentUser(c)
 	q := c.QueryParams()
-	page := max(1, atoiDefault(q.Get("page"), 1))
+	page := readPage(q.Get("page"))
 	form := views.BulkChangeForm{Requester: strings.TrimSpace(q.Get("requester")), From: q.Get("from"), To: q.Get("to"), Errors: map[string]string{}}
 	f, err := readBulkChangeFilter(u, q, "tenant", form.Errors)
 	if err != nil {
 		return err
 	}
-	f.Limit, f.Offset = bulkChangePageSize, (page-1)*bulkChangePageSize
 
 	var tenantOpts []views.Option
 	if u.IsAdmin() {
@@ -42,7 +42,10 @@ func (s *Server) bulkChanges(c echo.Context) error {
 		status = http.StatusUnprocessableEntity
 		res.Error = "Nothing was listed: " + strings.Join(mapValues(form.Errors), "; ") + "."
 	} else {
-		bs, total, err := s.store.BulkChanges(ctx, f)
+		bs, total, shown, err := listPage(page, bulkChangePageSize, func(limit, offset int) ([]store.BulkChange, int, error) {
+			f.Limit, f.Offset = limit, offset
+			return s.store.BulkChanges(ctx, f)
+		})
 		if err != nil {
 			return err
 		}
@@ -57,7 +60,7 @@ func (s *Server) bulkChanges(c echo.Context) error {
 			}
 			res.Rows = append(res.Rows, row)
 		}
-		res.Pager = pager(c.Request().URL, page, bulkChangePageSize, total)
+		res.Pager = pager(c.Request().URL, shown, bulkChangePageSize, total)
 	}
 	if isHTMX(c) {
 		return render(c, status, views.BulkChangesTableRegion(res))

@@ -68,9 +68,10 @@ func (s *Server) changeRows(c echo.Context, b *store.BulkChange) (views.BulkChan
 		}
 		f.Status = change.Status(v)
 	}
-	page := max(1, atoiDefault(q.Get("page"), 1))
-	f.Limit, f.Offset = changeRowPageSize, (page-1)*changeRowPageSize
-	cs, total, err := s.store.DeviceChanges(c.Request().Context(), b.ID, f)
+	cs, total, page, err := listPage(readPage(q.Get("page")), changeRowPageSize, func(limit, offset int) ([]store.DeviceChange, int, error) {
+		f.Limit, f.Offset = limit, offset
+		return s.store.DeviceChanges(c.Request().Context(), b.ID, f)
+	})
 	if err != nil {
 		return views.BulkChangeRows{}, views.RowFilter{}, err
 	}

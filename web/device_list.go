@@ -113,8 +113,7 @@ func (s *Server) devices(c echo.Context) error {
 	if format := sheet.Format(c.QueryParam("format")); format == sheet.CSV || format == sheet.XLSX {
 		return s.exportInventory(c, f, format)
 	}
-	page := max(1, atoiDefault(c.QueryParam("page"), 1))
-	f.Limit, f.Offset = devicePageSize, (page-1)*devicePageSize
+	page := readPage(c.QueryParam("page"))
 	tenantNames := map[int64]string{}
 	var tenantOpts []views.Option
 	if u.IsAdmin() {
@@ -124,7 +123,10 @@ func (s *Server) devices(c echo.Context) error {
 		}
 		tenantNames, tenantOpts = ts.names(), ts.options(iq.tenantID)
 	}
-	ds, total, err := s.store.Devices(ctx, f)
+	ds, total, page, err := listPage(page, devicePageSize, func(limit, offset int) ([]store.Device, int, error) {
+		f.Limit, f.Offset = limit, offset
+		return s.store.Devices(ctx, f)
+	})
 	if err != nil {
 		return err
 	}

@@ -15,8 +15,9 @@ const outboxPageSize = 50
 
 // outbox lists the result e-mails (admins only).
 func (s *Server) outbox(c echo.Context) error {
-	page := max(1, atoiDefault(c.QueryParam("page"), 1))
-	mails, total, err := s.store.OutboxEmails(c.Request().Context(), outboxPageSize, (page-1)*outboxPageSize)
+	mails, total, page, err := listPage(readPage(c.QueryParam("page")), outboxPageSize, func(limit, offset int) ([]store.OutboxEmail, int, error) {
+		return s.store.OutboxEmails(c.Request().Context(), limit, offset)
+	})
 	if err != nil {
 		return err
 	}

@@ -8,10 +8,10 @@ import (
 	"net/http"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/idswap/idswap/internal/change"
 	"github.com/idswap/idswap/internal/paths"
 )
 
@@ -125,7 +125,7 @@ func boundQuery(next echo.HandlerFunc) echo.HandlerFunc {
 				limit = maxSearchTerm
 			}
 			for _, v := range vs {
-				if n := utf8.RuneCountInString(v); n > limit {
+				if n := change.TextLen(v); n > limit { // counted as every text field is
 					return badRequest("The %s parameter has %d characters; at most %d are accepted. Search for a shorter part.", name, n, limit)
 				}
 			}

@@ -63,6 +63,41 @@ func TestFindingForwardedForIsNotBelievedFromAnyone(t *testing.T) {
 	if got := lastLoginAddr(t, e); got != "127.0.0.1" {
 		t.Fatalf("the sign-in was recorded from %q, want the peer 127.0.0.1", got)
 	}
+	// Nor by the sign-in throttle: a failed attempt counts against the peer, so a forged
+	// header cannot buy a fresh per-address budget for each guess.
+	c = e.client() // signed out: the form is answered as a sign-in
+	c.get(paths.Login)
+	c.postForm(paths.Login, url.Values{"email": {demo.AcmeManager}, "password": {"wrong"}}, "X-Forwarded-For", "6.6.6.7")
+	if got := throttledAddrs(t, e); strings.Join(got, ",") != "127.0.0.1" {
+		t.Fatalf("the throttle counted a failure against %v, want only the peer 127.0.0.1", got)
+	}
+}
+
+// throttledAddrs are the client addresses the sign-in throttle holds failures for.
+func throttledAddrs(t *testing.T, e *env) []string {
+	t.Helper()
+	raw, err := sql.Open("sqlite", e.dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	rows, err := raw.Query(`SELECT Subject FROM LoginThrottle WHERE Kind = 'addr' AND Failures > 0 ORDER BY Subject`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, s)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
 
 func lastLoginAddr(t *testing.T, e *env) string {

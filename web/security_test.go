@@ -28,6 +28,14 @@ func TestForwardedForIsBelievedFromATrustedProxy(t *testing.T) {
 	if got := lastLoginAddr(t, e); got != "6.6.6.6" {
 		t.Fatalf("behind a trusted proxy the sign-in was recorded from %q, want 6.6.6.6", got)
 	}
+	// The throttle counts a failure against the client the proxy names, not the proxy: the
+	// people behind one proxy do not share one budget.
+	c = e.client() // signed out: the form is answered as a sign-in
+	c.get(paths.Login)
+	c.postForm(paths.Login, url.Values{"email": {demo.AcmeManager}, "password": {"wrong"}}, "X-Forwarded-For", "6.6.6.7")
+	if got := throttledAddrs(t, e); strings.Join(got, ",") != "6.6.6.7" {
+		t.Fatalf("behind a trusted proxy the throttle counted a failure against %v, want 6.6.6.7", got)
+	}
 }
 
 // Finding 4: past MaxInflight requests, idswap answers 503 with Retry-After at once; health

@@ -16,6 +16,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/idswap/idswap/internal/apperr"
+	"github.com/idswap/idswap/internal/change"
 	"github.com/idswap/idswap/internal/store"
 )
 
@@ -161,8 +162,8 @@ func (s *Service) CreateToken(ctx context.Context, email string, o TokenOptions,
 	if o.Name = strings.TrimSpace(o.Name); o.Name == "" {
 		o.Name = "token created " + now.Format("2006-01-02")
 	}
-	if len([]rune(o.Name)) > 100 {
-		return "", nil, apperr.E(apperr.Invalid, "a token's name has at most 100 characters")
+	if err := change.CheckLen("The token's name", o.Name, change.MaxTokenName); err != nil {
+		return "", nil, err
 	}
 	if by == "" {
 		by = u.Email

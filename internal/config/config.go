@@ -275,14 +275,15 @@ func trustedProxiesEnv(getenv func(string) string, bad func(string, ...any)) []*
 		if p = strings.TrimSpace(p); p == "" {
 			continue
 		}
+		cidr := p
 		if !strings.Contains(p, "/") { // one address: a /32 or /128
 			if ip := net.ParseIP(p); ip != nil && ip.To4() != nil {
-				p += "/32"
+				cidr += "/32"
 			} else {
-				p += "/128"
+				cidr += "/128"
 			}
 		}
-		_, n, err := net.ParseCIDR(p)
+		_, n, err := net.ParseCIDR(cidr)
 		if err != nil {
 			bad("IDSWAP_TRUSTED_PROXIES: %q is not an address or a CIDR such as 10.0.0.0/8", p)
 			continue

@@ -165,3 +165,31 @@ func TestMemoryLimitDefaultsToASoftCapAndDefersToGOMEMLIMIT(t *testing.T) {
 		}
 	}
 }
+
+// IDSWAP_TRUSTED_PROXIES: none by default (the TCP peer is the client); CIDRs and single
+// addresses (a /32 or /128) otherwise; anything else is refused by name at start.
+func TestTrustedProxiesDefaultToNoneAndTakeCIDRsAndAddresses(t *testing.T) {
+	c := &config.Config{Addr: "127.0.0.1:9000"}
+	if err := c.Resolve(env(validEnvs)); err != nil {
+		t.Fatal(err)
+	}
+	if len(c.TrustedProxies) != 0 {
+		t.Fatalf("trusted proxies without IDSWAP_TRUSTED_PROXIES: %v", c.TrustedProxies)
+	}
+	c = &config.Config{Addr: "127.0.0.1:9000"}
+	if err := c.Resolve(env(validEnvs, "IDSWAP_TRUSTED_PROXIES", " 10.0.0.0/8, 192.0.2.7 ,2001:db8::1,")); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, n := range c.TrustedProxies {
+		got = append(got, n.String())
+	}
+	if strings.Join(got, " ") != "10.0.0.0/8 192.0.2.7/32 2001:db8::1/128" {
+		t.Fatalf("trusted proxies: %v", got)
+	}
+	c = &config.Config{Addr: "127.0.0.1:9000"}
+	err := c.Resolve(env(validEnvs, "IDSWAP_TRUSTED_PROXIES", "10.0.0.0/8,proxy.internal"))
+	if err == nil || !strings.Contains(err.Error(), `IDSWAP_TRUSTED_PROXIES: "proxy.internal" is not an address or a CIDR`) {
+		t.Fatalf("a host name: %v", err)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/idswap/idswap/internal/apperr"
+	"github.com/idswap/idswap/internal/change"
 	"github.com/idswap/idswap/internal/store"
 )
 
@@ -37,8 +38,11 @@ func (s *Service) AddRule(ctx context.Context, a store.Actor, r store.Assignment
 	if r.Priority < 0 || r.Priority > 10000 {
 		return 0, apperr.E(apperr.Invalid, "the priority must be between 0 and 10,000")
 	}
-	if len(r.FieldName) > 200 || len(r.FieldValue) > 200 {
-		return 0, apperr.E(apperr.Invalid, "a field name or value may have at most 200 characters")
+	if err := change.CheckLen("The field name", r.FieldName, change.MaxRuleField); err != nil {
+		return 0, err
+	}
+	if err := change.CheckLen("The value", r.FieldValue, change.MaxRuleValue); err != nil {
+		return 0, err
 	}
 	return s.db.AddAssignmentRule(ctx, r, a)
 }

@@ -63,6 +63,14 @@ func PreviewDeviceModels(r io.Reader) (*DeviceModelPreview, error) {
 		if row.Model == "" {
 			problems = append(problems, "the model is empty")
 		}
+		for _, f := range []struct {
+			what, v string
+			max     int
+		}{{"manufacturer", row.Manufacturer, change.MaxManufacturer}, {"model", row.Model, change.MaxModel}} {
+			if n := change.TextLen(f.v); n > f.max {
+				problems = append(problems, fmt.Sprintf("the %s has %d characters; at most %d fit", f.what, n, f.max))
+			}
+		}
 		if !slices.Contains(change.NetworkTypes, row.NetworkType) {
 			problems = append(problems, fmt.Sprintf("network type %q is not one of %s", row.NetworkType, strings.Join(change.NetworkTypes, ", ")))
 		}

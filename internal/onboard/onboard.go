@@ -15,7 +15,6 @@ import (
 	"net/url"
 	"slices"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/idswap/idswap/internal/apperr"
 	"github.com/idswap/idswap/internal/auth"
@@ -41,24 +40,22 @@ func New(db *store.DB) *Service { return &Service{db: db} }
 // Actor is who acts; see store.Actor.
 type Actor = store.Actor
 
-// maxNameLen is the most characters cleanName takes, in every name and id the forms ask for.
-const maxNameLen = 200
-
-// cleanName trims a name and rejects it empty or longer than maxNameLen; what names it in the error.
-func cleanName(what, name string) (string, error) {
+// cleanName trims a name and rejects it empty or longer than max UTF-16 units, the width of
+// its column (change.TextLen); what names it in the error.
+func cleanName(what, name string, max int) (string, error) {
 	name = strings.TrimSpace(name)
 	if name == "" {
 		return "", apperr.E(apperr.Invalid, "the %s is empty", what)
 	}
-	if utf8.RuneCountInString(name) > maxNameLen {
-		return "", apperr.E(apperr.Invalid, "the %s may have at most %d characters", what, maxNameLen)
+	if err := change.CheckLen("The "+what, name, max); err != nil {
+		return "", err
 	}
 	return name, nil
 }
 
 // CreateTenant adds a tenant. A name another tenant has, in any letter case, is a Conflict.
 func (s *Service) CreateTenant(ctx context.Context, a Actor, name string) (int64, error) {
-	name, err := cleanName("tenant name", name)
+	name, err := cleanName("tenant name", name, change.MaxTenantName)
 	if err != nil {
 		return 0, err
 	}
@@ -67,7 +64,7 @@ func (s *Service) CreateTenant(ctx context.Context, a Actor, name string) (int64
 
 // RenameTenant renames a tenant.
 func (s *Service) RenameTenant(ctx context.Context, a Actor, id int64, name string) error {
-	name, err := cleanName("tenant name", name)
+	name, err := cleanName("tenant name", name, change.MaxTenantName)
 	if err != nil {
 		return err
 	}
@@ -104,6 +101,9 @@ func (s *Service) CreateUser(ctx context.Context, a Actor, nu NewUser) (int64, e
 	if err != nil || addr.Name != "" {
 		return 0, apperr.E(apperr.Invalid, "%q is not an e-mail address", nu.Email)
 	}
+	if err := change.CheckLen("The e-mail address", addr.Address, change.MaxEmail); err != nil {
+		return 0, err
+	}
 	if nu.Role != store.RoleAdmin && nu.Role != store.RoleManager {
 		return 0, apperr.E(apperr.Invalid, "the role must be admin or manager, not %q", nu.Role)
 	}
@@ -117,8 +117,11 @@ func (s *Service) CreateUser(ctx context.Context, a Actor, nu NewUser) (int64, e
 		tenant = &nu.TenantID
 	}
 	display := strings.TrimSpace(nu.DisplayName)
+	if err := change.CheckLen("The name", display, change.MaxDisplayName); err != nil {
+		return 0, err
+	}
 	if display == "" {
-		display = addr.Address
+		display = change.CutText(addr.Address, change.MaxDisplayName) // an address may be longer than a name's column
 	}
 	hash := nu.PasswordHash
 	if hash == "" {
@@ -209,10 +212,13 @@ type ProviderInput struct {
 
 func (in *ProviderInput) check(create bool) error {
 	var err error
-	if in.Name, err = cleanName("provider name", in.Name); err != nil {
+	if in.Name, err = cleanName("provider name", in.Name, change.MaxProviderName); err != nil {
 		return err
 	}
 	in.BaseURL = strings.TrimRight(strings.TrimSpace(in.BaseURL), "/")
+	if err := change.CheckLen("The base URL", in.BaseURL, change.MaxBaseURL); err != nil {
+		return err
+	}
 	u, perr := url.Parse(in.BaseURL)
 	if perr != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 		return apperr.E(apperr.Invalid, "the base URL %q is not an http(s) URL such as https://thingspace.verizon.com", in.BaseURL)
@@ -220,16 +226,28 @@ func (in *ProviderInput) check(create bool) error {
 	for _, f := range []struct {
 		what string
 		v    *string
-	}{{"account name", &in.AccountName}, {"client id", &in.ClientID}, {"UWS user", &in.UWSUser}} {
-		if *f.v, err = cleanName(f.what, *f.v); err != nil {
+		max  int
+	}{{"account name", &in.AccountName, change.MaxAccountNumber}, {"client id", &in.ClientID, change.MaxClientID},
+		{"UWS user", &in.UWSUser, change.MaxUWSUser}} {
+		if *f.v, err = cleanName(f.what, *f.v, f.max); err != nil {
 			return err
 		}
 	}
 	if create && (in.ClientSecret == "" || in.UWSPassword == "") {
 		return apperr.E(apperr.Invalid, "a new provider needs its client secret and UWS password")
 	}
+	// Secrets are stored sealed, which makes them longer: the limit is in bytes (see
+	// change.MaxSecretBytes).
+	for _, f := range []struct{ what, v string }{{"client secret", in.ClientSecret}, {"UWS password", in.UWSPassword}} {
+		if n := len(f.v); n > change.MaxSecretBytes {
+			return apperr.E(apperr.Invalid, "The %s has %d bytes; at most %d fit.", f.what, n, change.MaxSecretBytes)
+		}
+	}
 	for _, e := range []string{in.NotificationEmail, in.FromEmail} {
 		if e = strings.TrimSpace(e); e != "" {
+			if err := change.CheckLen("The e-mail address", e, change.MaxEmail); err != nil {
+				return err
+			}
 			if _, err := mail.ParseAddress(e); err != nil {
 				return apperr.E(apperr.Invalid, "%q is not an e-mail address", e)
 			}

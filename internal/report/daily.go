@@ -92,7 +92,11 @@ func CheckSchedule(sendAt, recipients string) (string, error) {
 	if len(out) > 50 {
 		return "", apperr.E(apperr.Invalid, "At most 50 recipients.")
 	}
-	return strings.Join(out, ", "), nil
+	list := strings.Join(out, ", ")
+	if err := change.CheckLen("The list of recipients", list, change.MaxRecipients); err != nil {
+		return "", err
+	}
+	return list, nil
 }
 
 // Due reports whether a schedule's summary should go out at now, and for which local day it

@@ -47,8 +47,15 @@ type Service struct {
 // New returns a Service.
 func New(s Store) *Service { return &Service{store: s} }
 
-// MaxReason is the longest reason accepted.
-const MaxReason = 500
+// MaxReason is the longest reason accepted, in UTF-16 units (change.TextLen): the width of
+// DeviceBulkChange.Reason.
+const MaxReason = change.MaxReason
+
+// cleanReason is the reason as it is checked and stored: trimmed, with a browser's CRLF line
+// breaks as LF, which is also how the browser's maxlength counted them.
+func cleanReason(s string) string {
+	return strings.TrimSpace(strings.ReplaceAll(s, "\r\n", "\n"))
+}
 
 // Draft is a request not yet stored: what the person (or program) has given so far.
 type Draft struct {
@@ -262,11 +269,11 @@ func (s *Service) checkHeader(ctx context.Context, d Draft, res *Result) error {
 	if _, err := change.ParseType(string(d.Type)); err != nil {
 		res.Fields[FieldType] = "Choose the change: ChangeICCID (new SIM, same device), ChangeIMEI (same SIM, new device) or ChangeIMEIandICCID (both)."
 	}
-	switch reason := strings.TrimSpace(d.Reason); {
+	switch reason := cleanReason(d.Reason); {
 	case reason == "":
 		res.Fields[FieldReason] = "Give a reason: it is kept with the request and shown in the audit trail."
-	case len([]rune(reason)) > MaxReason:
-		res.Fields[FieldReason] = fmt.Sprintf("The reason has %d characters; at most %d.", len([]rune(reason)), MaxReason)
+	case change.TooLong("The reason", reason, MaxReason) != "":
+		res.Fields[FieldReason] = change.TooLong("The reason", reason, MaxReason)
 	case CheckFreeText("The reason", reason) != "":
 		res.Fields[FieldReason] = CheckFreeText("The reason", reason)
 	}
@@ -638,7 +645,7 @@ func (s *Service) Submit(ctx context.Context, d Draft, by Submitter) (Submitted,
 		return Submitted{Result: res}, notReady(res)
 	}
 	nb := store.NewBulkChange{TenantID: res.Tenant.ID, ServiceProviderID: res.Provider.ID, Type: d.Type,
-		Reason: strings.TrimSpace(d.Reason), RequestedBy: by.User, IdempotencyKey: key, RemoteAddr: by.RemoteAddr, RunAt: d.RunAt,
+		Reason: cleanReason(d.Reason), RequestedBy: by.User, IdempotencyKey: key, RemoteAddr: by.RemoteAddr, RunAt: d.RunAt,
 		UndoOf: d.UndoOf, Rows: make([]store.NewDeviceChange, 0, len(res.Rows)), Priority: d.Priority}
 	for _, r := range res.Rows {
 		nb.Rows = append(nb.Rows, newDeviceChange(d, r))
@@ -685,7 +692,7 @@ func newDeviceChange(d Draft, r Row) store.NewDeviceChange {
 			OldICCID: dev.ICCID, NewICCID: r.NewICCID, OldIMEI: dev.IMEI, NewIMEI: r.NewIMEI,
 			Current: r.Current, CurrentKind: r.CurrentKind.String(), MSISDN: dev.MSISDN,
 			CurrentServicePlan: current, ServicePlan: servicePlan, NetworkType: r.NetworkType,
-			Reason: strings.TrimSpace(d.Reason),
+			Reason: cleanReason(d.Reason),
 		}),
 	}
 }
@@ -812,9 +819,7 @@ func (s *Service) RetryDraft(ctx context.Context, tenantID, bulkChangeID int64) 
 	if len(d.Rows) == 0 {
 		return Draft{}, apperr.E(apperr.Invalid, "Bulk change %d has no failed rows to retry.", b.ID)
 	}
-	if len([]rune(d.Reason)) > MaxReason {
-		d.Reason = string([]rune(d.Reason)[:MaxReason])
-	}
+	d.Reason = change.CutText(d.Reason, MaxReason)
 	return d, nil
 }
 

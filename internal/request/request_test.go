@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/idswap/idswap/internal/apperr"
 	"github.com/idswap/idswap/internal/change"
@@ -331,6 +332,31 @@ func TestRetryDraftTakesTheFailedRows(t *testing.T) {
 	// The failed rows no longer hold their identifiers, so the retry checks clean.
 	if res := mustCheck(t, w, r); !res.Ready {
 		t.Fatalf("retry not ready: %v %v", res.Rows[0].Messages(), res.Fields)
+	}
+}
+
+// A retry's reason ("Retry of the failed rows of bulk change N: " and the original) is cut to
+// what the column holds in UTF-16 units: a 250-emoji reason fills it already, and the retry
+// must still check clean and be stored.
+func TestARetryOfAFullEmojiReasonFitsTheColumn(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	d := w.draft(change.ChangeICCID, change.Row{Current: mdn(1), NewICCID: iccid(1001)})
+	d.Reason = strings.Repeat("😀", 250)
+	sub, err := w.svc.Submit(ctx, d, request.Submitter{User: w.manager})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.setRowStatus(t, sub.ID, change.StatusAPIFailed)
+	r, err := w.svc.RetryDraft(ctx, w.acme, sub.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := change.TextLen(r.Reason); n > request.MaxReason || !strings.HasPrefix(r.Reason, "Retry of the failed rows") || !utf8.ValidString(r.Reason) {
+		t.Fatalf("the retry's reason: %d units, %q", n, r.Reason)
+	}
+	if _, err := w.svc.Submit(ctx, r, request.Submitter{User: w.manager}); err != nil {
+		t.Fatalf("submitting the retry: %v", err)
 	}
 }
 

@@ -242,9 +242,7 @@ func orNone(s string) string {
 // among live lines), each changed identifier back to the old one, and each row's plan choice.
 func undoDraft(b *store.BulkChange, rows []store.UndoCandidate) Draft {
 	reason := fmt.Sprintf("Undo of bulk change %d: %s", b.ID, b.Reason)
-	if len([]rune(reason)) > MaxReason {
-		reason = string([]rune(reason)[:MaxReason])
-	}
+	reason = change.CutText(cleanReason(reason), MaxReason)
 	d := Draft{TenantID: b.TenantID, ProviderID: b.ServiceProviderID, Type: b.Type, Reason: reason, UndoOf: b.ID,
 		RowPlans: make(map[int]string, len(rows))}
 	for i, c := range rows {

@@ -435,3 +435,45 @@ func TestOpenRefusesBadDSN(t *testing.T) {
 	}
 	_ = sql.ErrNoRows
 }
+
+// Two near-simultaneous creations of one address (two admins, one double-clicked form): one
+// user is made, and the other caller gets the Conflict with the address, not the database's
+// unique-constraint error.
+func TestConcurrentCreationsOfOneUserGiveOneConflict(t *testing.T) {
+	eachDB(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := mustSeed(t, db)
+		admin := store.Actor{Name: "admin@example.com"}
+		const n = 4
+		errs := make(chan error, n)
+		start := make(chan struct{})
+		for i := range n {
+			go func() {
+				<-start
+				// The same address in another case: it is stored normalised.
+				email := "Twice@Acme.example"
+				if i%2 == 1 {
+					email = "twice@acme.example"
+				}
+				_, err := db.AddUser(ctx, store.NewUser{TenantID: &f.acme, Email: email, DisplayName: "Twice", PasswordHash: "h", Role: store.RoleManager}, admin)
+				errs <- err
+			}()
+		}
+		close(start)
+		made := 0
+		for range n {
+			err := <-errs
+			switch {
+			case err == nil:
+				made++
+			case !apperr.Is(err, apperr.Conflict):
+				t.Fatalf("a second creation: %v (code %s), want Conflict", err, apperr.CodeOf(err))
+			case !strings.Contains(apperr.MessageOf(err), "a user with e-mail twice@acme.example already exists"):
+				t.Fatalf("the conflict's message: %q", apperr.MessageOf(err))
+			}
+		}
+		if made != 1 {
+			t.Fatalf("%d creations succeeded, want 1", made)
+		}
+	})
+}

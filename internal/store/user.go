@@ -2,9 +2,12 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
+
+	mssql "github.com/microsoft/go-mssqldb"
 
 	"github.com/idswap/idswap/internal/apperr"
 )
@@ -73,16 +76,26 @@ func createUser(ctx context.Context, t *tx, nu NewUser, by string) (int64, error
 	if !strings.Contains(email, "@") {
 		return 0, apperr.E(apperr.Invalid, "%q is not an e-mail address", nu.Email)
 	}
-	var n int
-	if err := t.get(ctx, &n, `SELECT COUNT(*) FROM AppUser WHERE Email = ?`, email); err != nil {
-		return 0, err
-	}
-	if n > 0 {
-		return 0, apperr.E(apperr.Conflict, "a user with e-mail %s already exists", email)
-	}
-	return t.insert(ctx, "AppUser",
+	// No SELECT first: under READ COMMITTED two creations of one address would both find none
+	// and the second INSERT would fail on UQ_AppUser_Email. The unique constraint is the one
+	// check, and its violation is the Conflict, whoever came second.
+	id, err := t.insert(ctx, "AppUser",
 		[]string{"TenantId", "Email", "DisplayName", "PasswordHash", "Role", "CreatedBy", "CreatedDate"},
 		nu.TenantID, email, nu.DisplayName, nu.PasswordHash, nu.Role, by, t.now)
+	if err != nil && isUserEmailViolation(err) {
+		return 0, apperr.Wrap(err, apperr.Conflict, "a user with e-mail %s already exists", email)
+	}
+	return id, err
+}
+
+// isUserEmailViolation reports a violation of UQ_AppUser_Email: 2627 (a constraint) or 2601
+// (were it ever an index) on SQL Server, SQLite's UNIQUE naming the column.
+func isUserEmailViolation(err error) bool {
+	var me mssql.Error
+	if errors.As(err, &me) {
+		return (me.Number == 2601 || me.Number == 2627) && strings.Contains(me.Message, "UQ_AppUser_Email")
+	}
+	return strings.Contains(err.Error(), "UNIQUE constraint failed: AppUser.Email")
 }
 
 // UserByEmail finds an active user by e-mail address.

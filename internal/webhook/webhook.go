@@ -31,6 +31,7 @@ import (
 	"time"
 
 	"github.com/idswap/idswap/internal/apperr"
+	"github.com/idswap/idswap/internal/change"
 	"github.com/idswap/idswap/internal/jobs"
 	"github.com/idswap/idswap/internal/store"
 )
@@ -89,6 +90,9 @@ func NewSecret() string {
 // allowLoopbackHTTP (demo mode) plain http:// to this machine is allowed too, so a receiver
 // can be tried out locally.
 func CheckURL(raw string, allowLoopbackHTTP bool) error {
+	if err := change.CheckLen("The URL", strings.TrimSpace(raw), change.MaxWebhookURL); err != nil {
+		return err
+	}
 	u, err := url.Parse(strings.TrimSpace(raw))
 	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
 		return apperr.E(apperr.Invalid, "The URL must be absolute, such as https://erp.example.com/idswap-events; not %q.", raw)
