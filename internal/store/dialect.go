@@ -166,9 +166,9 @@ OUTPUT INSERTED.Id, INSERTED.Kind, INSERTED.Payload, INSERTED.Attempts, INSERTED
 
 // freePermits builds the statement that picks up to n of a provider's permits 0…permits-1 free
 // now or within ahead (FreeDate at or before now + ahead), those free soonest first, with their
-// FreeDate; TakeCarrierPermits then takes each one in the same transaction. Two statements, not
-// one UPDATE, because the taker needs each permit's FreeDate from before the take, which
-// SQLite's RETURNING cannot give. On SQL Server it is one ordered TOP seek of
+// FreeDate; TakeCarrierPermits then takes them in one UPDATE in the same transaction. Two
+// statements, not one UPDATE, because the taker needs each permit's FreeDate from before the
+// take, which SQLite's RETURNING cannot give. On SQL Server it is one ordered TOP seek of
 // IX_CarrierRatePermit_Free under UPDLOCK/READPAST/READCOMMITTEDLOCK (see claimJobs): the rows
 // stay locked to the end of the transaction, so two processes taking at once pick different
 // permits and neither waits for the other; now is the server's clock. On SQLite the write
