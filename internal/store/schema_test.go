@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"io/fs"
 	"regexp"
 	"sort"
@@ -186,4 +187,99 @@ func compareSchemas(a, b map[string][]string) string {
 	}
 	sort.Strings(diffs)
 	return strings.Join(diffs, "\n")
+}
+
+// TestDialectsDeclareTheSameTypes (review finding 19): each column has the same kind of type
+// (whole number, text, time, decimal, bytes) and the same nullability in both dialects'
+// migrations, so a value one accepts the other does too — a NULL SQLite takes where SQL Server
+// refuses it, or a text where the other keeps a number, would only show on the server.
+func TestDialectsDeclareTheSameTypes(t *testing.T) {
+	sqlserver := declaredTypes(t, "sqlserver")
+	sqlite := declaredTypes(t, "sqlite")
+	if len(sqlite) < 200 || len(sqlserver) != len(sqlite) {
+		t.Fatalf("read %d SQLite and %d SQL Server columns", len(sqlite), len(sqlserver))
+	}
+	var diffs []string
+	for col, lite := range sqlite {
+		if lite.kind == "" || sqlserver[col].kind == "" {
+			diffs = append(diffs, fmt.Sprintf("%s: a type not read (%q, %q)", col, lite.raw, sqlserver[col].raw))
+			continue
+		}
+		if lite.kind != sqlserver[col].kind || lite.notNull != sqlserver[col].notNull {
+			diffs = append(diffs, fmt.Sprintf("%s: SQLite %s (%s), SQL Server %s (%s)", col, lite, lite.raw, sqlserver[col], sqlserver[col].raw))
+		}
+	}
+	sort.Strings(diffs)
+	if len(diffs) > 0 {
+		t.Fatalf("the dialects declare %d columns differently:\n%s", len(diffs), strings.Join(diffs, "\n"))
+	}
+}
+
+// columnType is a column's kind of type and nullability, as declared.
+type columnType struct {
+	kind    string // int, text, time, decimal, bytes; "" when not known
+	notNull bool
+	raw     string
+}
+
+func (c columnType) String() string {
+	if c.notNull {
+		return c.kind + " NOT NULL"
+	}
+	return c.kind + " NULL"
+}
+
+// typeKinds maps each declared type name, of either dialect, to its kind.
+var typeKinds = map[string]string{
+	"integer": "int", "int": "int", "bigint": "int", "smallint": "int", "tinyint": "int", "bit": "int", "boolean": "int",
+	"text": "text", "nvarchar": "text", "varchar": "text", "nchar": "text", "char": "text",
+	"datetime": "time", "datetime2": "time", "date": "time",
+	"decimal": "decimal", "numeric": "decimal", "real": "decimal", "float": "decimal", "money": "decimal",
+	"blob": "bytes", "varbinary": "bytes",
+}
+
+var alterAddTyped = regexp.MustCompile(`(?i)ALTER\s+TABLE\s+\[?(\w+)\]?\s+ADD\s+(?:COLUMN\s+)?\[?(\w+)\]?\s+([^;\n]*)`)
+
+// declaredTypes reads "table.column" → its type from a dialect's migration text (CREATE TABLE
+// and ALTER TABLE … ADD; dropped tables and columns are gone).
+func declaredTypes(t *testing.T, dialect string) map[string]columnType {
+	t.Helper()
+	text := stripComments(migrationText(t, dialect))
+	out := map[string]columnType{}
+	parse := func(table, name, rest string) {
+		rest = strings.TrimSpace(rest)
+		word := strings.ToLower(strings.FieldsFunc(rest, func(r rune) bool { return r == ' ' || r == '(' || r == ',' })[0])
+		upper := strings.ToUpper(rest)
+		out[strings.ToLower(table)+"."+strings.ToLower(name)] = columnType{kind: typeKinds[word], raw: rest,
+			notNull: strings.Contains(upper, "NOT NULL") || strings.Contains(upper, "PRIMARY KEY")}
+	}
+	for _, m := range createTable.FindAllStringSubmatch(text, -1) {
+		for _, line := range strings.Split(m[2], "\n") {
+			f := strings.Fields(strings.TrimSpace(line))
+			if len(f) < 2 {
+				continue
+			}
+			name := strings.Trim(f[0], "[],")
+			if notColumn[strings.ToLower(name)] {
+				continue
+			}
+			parse(m[1], name, strings.TrimSpace(strings.TrimSpace(line)[len(f[0]):]))
+		}
+	}
+	for _, m := range alterAddTyped.FindAllStringSubmatch(text, -1) {
+		if !notColumn[strings.ToLower(m[2])] {
+			parse(m[1], m[2], m[3])
+		}
+	}
+	for _, m := range dropColumn.FindAllStringSubmatch(text, -1) {
+		delete(out, strings.ToLower(m[1])+"."+strings.ToLower(m[2]))
+	}
+	for _, m := range dropTable.FindAllStringSubmatch(text, -1) {
+		for col := range out {
+			if strings.HasPrefix(col, strings.ToLower(m[1])+".") {
+				delete(out, col)
+			}
+		}
+	}
+	return out
 }
