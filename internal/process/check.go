@@ -104,6 +104,19 @@ func (e *Engine) Check(ctx context.Context, j store.Job, p jobs.CheckChange) err
 		return err
 
 	case w.RequestID == "" && state == lineUnchanged && p.Check >= e.cfg.Checks && p.Resend < e.cfg.MaxResends:
+		if w.SentDate != nil && time.Since(*w.SentDate) < e.answerGrace() {
+			// The change left, and its answer may still be on its way back or being written
+			// down: the line is unchanged because a carrier applies a change after it accepts
+			// it, not because the change was not made. Sending it again now would send it
+			// twice (seen on a loaded machine, where the quick checks ran before the answer was
+			// recorded). Look again once the sender has surely had its answer or given up.
+			next := p
+			next.Check++
+			at := w.SentDate.Add(e.answerGrace())
+			logs = append(logs, store.LogEntry{Description: store.LogWaiting, ResponseStatus: store.LogStatusProcessing,
+				ResponseText: what + "; the change's answer may still be on its way; asking again at " + at.UTC().Format(time.RFC3339)})
+			return e.store.ScheduleCheck(rec, next, at, e.cfg.By, "", logs...)
+		}
 		logs = append(logs, store.LogEntry{Description: store.LogResend, ResponseText: what +
 			"; the unanswered send did not make the change, so it is sent again"})
 		_, err := e.store.ReturnChange(rec, store.ReturnedChange{ChangeID: w.ID, SubmittedAt: p.SubmittedAt,
@@ -135,6 +148,11 @@ func (e *Engine) Check(ctx context.Context, j store.Job, p jobs.CheckChange) err
 // sendGrace is how long after its claim a row's sender may still be about to send it: its token,
 // login and change calls, each bounded by CallTimeout, and a wait for the rate limiter.
 func (e *Engine) sendGrace() time.Duration { return 4 * e.cfg.CallTimeout }
+
+// answerGrace is how long after a change request left (SentDate) its answer may still come back
+// and be written down: the call is bounded by CallTimeout, and recording what came back takes a
+// moment more. Only after it is an unrecorded answer a lost one.
+func (e *Engine) answerGrace() time.Duration { return 2 * e.cfg.CallTimeout }
 
 // checkDelay is the wait after the n-th check (n from 1): CheckInterval, doubling, at most
 // MaxCheckInterval.

@@ -420,3 +420,50 @@ func TestSwappedDevicesSeenOnline(t *testing.T) {
 		t.Errorf("the e-mail does not count the devices seen online:\n%s", m.Text)
 	}
 }
+
+// TestAnAnswerNotYetWrittenDownIsNotALostOne: the carrier accepted the change and answered, but
+// the sender has not yet written the answer down when the checks find the line unchanged (the
+// carrier applies a change after it accepts it). The row is not sent again: the checks wait
+// until the sender has surely had its answer. Seen on a loaded machine, where three quick
+// checks ran before the answer was recorded and the line got two change requests.
+func TestAnAnswerNotYetWrittenDownIsNotALostOne(t *testing.T) {
+	r := newRig(t, 1, tssim.Config{})
+	r.sim.HoldChanges()
+	release := make(chan struct{})
+	r.start(nil, func(e *process.Config, q *queue.Config) {
+		e.Hook = func(ctx context.Context, p string, changeID int64) error {
+			if p == process.HookSent {
+				select { // the answer is in, not yet written down
+				case <-release:
+				case <-ctx.Done():
+					return ctx.Err()
+				}
+			}
+			return nil
+		}
+	})
+	id := r.batch(change.ChangeICCID, 1)
+	// The check that would have sent it again (the Checks-th) waits for the answer instead.
+	r.waitFor("a check to wait for the answer", func() bool {
+		logs, err := r.db.BulkChangeLog(context.Background(), store.LogFilter{BulkChangeID: id})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range logs {
+			if strings.Contains(l.ResponseText, "answer may still be on its way") {
+				return true
+			}
+		}
+		return false
+	})
+	if n := r.sim.Stats().ChangeSubmissions[r.lines[0].MDN]; n != 1 {
+		t.Fatalf("while the answer was on its way the line got %d change requests, want 1", n)
+	}
+	close(release)
+	r.sim.ReleaseChanges()
+	if b := r.waitFinal(id); b.Status != change.BatchProcessed {
+		t.Fatalf("batch %s %+v", b.Status, b.Counts)
+	}
+	r.checkNothingSentTwice(1)
+	r.checkInventoryMatchesCarrier()
+}
