@@ -1,15 +1,11 @@
 package change_test
 
 import (
-	"bufio"
-	"io/fs"
-	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 
-	"github.com/idswap/idswap/db"
 	"github.com/idswap/idswap/internal/change"
+	"github.com/idswap/idswap/internal/store"
 )
 
 func TestTextLenCountsUTF16Units(t *testing.T) {
@@ -65,7 +61,12 @@ func TestTooLongSaysTheLimitAndWhyAnEmojiCountsTwice(t *testing.T) {
 // Each limit is the width its comment names in the SQL Server schema: a limit above it would let
 // the store refuse what the form accepted, one below it refuse what the column holds.
 func TestLimitsAreTheColumnWidths(t *testing.T) {
-	widths := sqlServerWidths(t)
+	// widths of the NVARCHAR columns, as the store reads them from the SQL Server migrations.
+	widths := func(col string) (int, bool) {
+		table, column, _ := strings.Cut(col, ".")
+		w, unicode, ok := store.ColumnWidth(table, column)
+		return w, ok && unicode
+	}
 	for col, limit := range map[string]int{
 		"DeviceBulkChange.Reason":                    change.MaxReason,
 		"DeviceIdentifierChangeHistory.ChangeReason": change.MaxReason,
@@ -88,7 +89,7 @@ func TestLimitsAreTheColumnWidths(t *testing.T) {
 		"IMEI_DeviceType_CarrierRatePlan.Manufacturer": change.MaxManufacturer,
 		"IMEI_DeviceType_CarrierRatePlan.Model":        change.MaxModel,
 	} {
-		w, ok := widths[col]
+		w, ok := widths(col)
 		if !ok {
 			t.Errorf("%s: no such NVARCHAR column", col)
 		} else if w != limit {
@@ -96,56 +97,14 @@ func TestLimitsAreTheColumnWidths(t *testing.T) {
 		}
 	}
 	// ServiceProvider.DisplayName holds the provider's name too.
-	if widths["ServiceProvider.DisplayName"] < change.MaxProviderName {
-		t.Errorf("ServiceProvider.DisplayName (%d) is narrower than the provider name (%d)", widths["ServiceProvider.DisplayName"], change.MaxProviderName)
+	if w, _ := widths("ServiceProvider.DisplayName"); w < change.MaxProviderName {
+		t.Errorf("ServiceProvider.DisplayName (%d) is narrower than the provider name (%d)", w, change.MaxProviderName)
 	}
 	// A secret of MaxSecretBytes sealed: "gcm1:" + base64(12-byte nonce + bytes + 16-byte tag).
 	sealed := len("gcm1:") + 4*((12+change.MaxSecretBytes+16+2)/3)
 	for _, col := range []string{"ThingSpaceAuthentication.ClientSecret", "ThingSpaceAuthentication.Password"} {
-		if sealed > widths[col] {
-			t.Errorf("%s (%d) cannot hold a sealed secret of %d bytes (%d)", col, widths[col], change.MaxSecretBytes, sealed)
+		if w, _ := widths(col); sealed > w {
+			t.Errorf("%s (%d) cannot hold a sealed secret of %d bytes (%d)", col, w, change.MaxSecretBytes, sealed)
 		}
 	}
-}
-
-// sqlServerWidths reads "Table.Column" -> n of every NVARCHAR(n) column the SQL Server
-// migrations create or add.
-func sqlServerWidths(t *testing.T) map[string]int {
-	t.Helper()
-	fsys, err := db.Migrations("sqlserver")
-	if err != nil {
-		t.Fatal(err)
-	}
-	names, err := fs.Glob(fsys, "*.sql")
-	if err != nil {
-		t.Fatal(err)
-	}
-	create := regexp.MustCompile(`^CREATE TABLE (\w+) \(`)
-	column := regexp.MustCompile(`^\s+(\w+)\s+NVARCHAR\((\d+)\)`)
-	alter := regexp.MustCompile(`^ALTER TABLE (\w+) ADD (\w+) NVARCHAR\((\d+)\)`)
-	out := map[string]int{}
-	for _, name := range names {
-		b, err := fs.ReadFile(fsys, name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		table := ""
-		sc := bufio.NewScanner(strings.NewReader(string(b)))
-		for sc.Scan() {
-			line := sc.Text()
-			if strings.HasPrefix(line, "-- +goose Down") {
-				break
-			}
-			if m := create.FindStringSubmatch(line); m != nil {
-				table = m[1]
-			} else if strings.HasPrefix(line, ")") {
-				table = ""
-			} else if m := alter.FindStringSubmatch(line); m != nil {
-				out[m[1]+"."+m[2]], _ = strconv.Atoi(m[3])
-			} else if m := column.FindStringSubmatch(line); m != nil && table != "" {
-				out[table+"."+m[1]], _ = strconv.Atoi(m[2])
-			}
-		}
-	}
-	return out
 }

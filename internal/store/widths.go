@@ -50,6 +50,18 @@ var (
 	alterAdd    = regexp.MustCompile(`^ALTER TABLE (\w+) ADD (\w+) (N?)(?:VAR)?CHAR\((\d+)\)`)
 )
 
+// ColumnWidth is the width the SQL Server schema gives a string column ("Table", "Column"):
+// NVARCHAR/NCHAR in UTF-16 units (unicode), CHAR/VARCHAR in bytes; ok is false for a column
+// without one. The forms' own limits (change.Max…) are tested against it.
+func ColumnWidth(table, column string) (width int, unicode, ok bool) {
+	widths, err := columnWidths()
+	if err != nil {
+		return 0, false, false
+	}
+	w, ok := widths[table+"."+column]
+	return w.max, w.unicode, ok
+}
+
 // columnWidths maps "Table.Column" to its width, from the SQL Server migrations' up sections.
 var columnWidths = sync.OnceValues(func() (map[string]columnWidth, error) {
 	fsys, err := dbMigrations("sqlserver")
