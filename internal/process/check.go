@@ -87,12 +87,7 @@ func (e *Engine) Check(ctx context.Context, j store.Job, p jobs.CheckChange) err
 		// Claimed, its change has not left, and its sender may still be on the way (token,
 		// login, the rate limiter): taking the row from it now could go on for ever on a slow
 		// day. Look again once the sender has surely given up or died.
-		next := p
-		next.Check++
-		at := p.SubmittedAt.Add(e.sendGrace())
-		logs = append(logs, store.LogEntry{Description: store.LogWaiting, ResponseStatus: store.LogStatusProcessing,
-			ResponseText: what + "; the change has not left yet; asking again at " + at.UTC().Format(time.RFC3339)})
-		return e.store.ScheduleCheck(rec, next, at, e.cfg.By, "", logs...)
+		return e.lookAgainAt(rec, p, p.SubmittedAt.Add(e.sendGrace()), what+"; the change has not left yet", logs)
 
 	case w.RequestID == "" && w.SentDate == nil:
 		// Claimed, but its change never left and its sender has had every chance (it died
@@ -110,12 +105,7 @@ func (e *Engine) Check(ctx context.Context, j store.Job, p jobs.CheckChange) err
 			// it, not because the change was not made. Sending it again now would send it
 			// twice (seen on a loaded machine, where the quick checks ran before the answer was
 			// recorded). Look again once the sender has surely had its answer or given up.
-			next := p
-			next.Check++
-			at := w.SentDate.Add(e.answerGrace())
-			logs = append(logs, store.LogEntry{Description: store.LogWaiting, ResponseStatus: store.LogStatusProcessing,
-				ResponseText: what + "; the change's answer may still be on its way; asking again at " + at.UTC().Format(time.RFC3339)})
-			return e.store.ScheduleCheck(rec, next, at, e.cfg.By, "", logs...)
+			return e.lookAgainAt(rec, p, w.SentDate.Add(e.answerGrace()), what+"; the change's answer may still be on its way", logs)
 		}
 		logs = append(logs, store.LogEntry{Description: store.LogResend, ResponseText: what +
 			"; the unanswered send did not make the change, so it is sent again"})
@@ -148,6 +138,16 @@ func (e *Engine) Check(ctx context.Context, j store.Job, p jobs.CheckChange) err
 // sendGrace is how long after its claim a row's sender may still be about to send it: its token,
 // login and change calls, each bounded by CallTimeout, and a wait for the rate limiter.
 func (e *Engine) sendGrace() time.Duration { return 4 * e.cfg.CallTimeout }
+
+// lookAgainAt schedules the row's next check at at, while its sender may still be at work, with a
+// note of why; the row's status details stay as they are.
+func (e *Engine) lookAgainAt(ctx context.Context, p jobs.CheckChange, at time.Time, why string, logs []store.LogEntry) error {
+	next := p
+	next.Check++
+	logs = append(logs, store.LogEntry{Description: store.LogWaiting, ResponseStatus: store.LogStatusProcessing,
+		ResponseText: why + "; asking again at " + at.UTC().Format(time.RFC3339)})
+	return e.store.ScheduleCheck(ctx, next, at, e.cfg.By, "", logs...)
+}
 
 // answerGrace is how long after a change request left (SentDate) its answer may still come back
 // and be written down: the call is bounded by CallTimeout, and recording what came back takes a
