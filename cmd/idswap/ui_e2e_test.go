@@ -51,6 +51,21 @@ func waitFocus(t *testing.T, ctx context.Context, step, want string) {
 	}
 }
 
+// htmxSettledJS holds once htmx has no request in flight and has finished swapping and
+// settling. htmx takes over the links of swapped-in content only when it settles, and the
+// page's script lays the rows out (copy buttons) after that: a click before it can land on a
+// link htmx does not yet know, or on a spot the layout is about to move.
+const htmxSettledJS = `!document.querySelector(".htmx-request, .htmx-swapping, .htmx-settling, .htmx-added")`
+
+// clickSettled clicks the first element matching sel once the page has settled.
+func clickSettled(t *testing.T, ctx context.Context, step, sel string) {
+	t.Helper()
+	waitJS(t, ctx, step+" (page settled)", htmxSettledJS)
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(sel))); err != nil {
+		t.Fatalf("%s: %v", step, err)
+	}
+}
+
 // waitJS waits for a JavaScript condition to hold.
 func waitJS(t *testing.T, ctx context.Context, step, cond string) {
 	t.Helper()
@@ -158,6 +173,7 @@ func TestBrowserWizardByKeyboard(t *testing.T) {
 	waitFocus(t, ctx, "after fixing a row with Enter", "submit")
 
 	// Choose another plan with the keyboard: the focus comes back to Submit.
+	waitJS(t, ctx, "the review settled", htmxSettledJS)
 	plan, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector("[data-testid=plan-select]").id`))
 	if err := chromedp.Do(ctx, chromedp.Focus(chromedp.CSS("#"+cssEscape(plan))), chromedp.KeyEvent(kb.ArrowDown)); err != nil {
 		t.Fatal(err)
@@ -166,6 +182,7 @@ func TestBrowserWizardByKeyboard(t *testing.T) {
 	waitFocus(t, ctx, "after choosing the plan", "submit")
 
 	// Changing the change type re-checks the review at once, and leaves the focus on the choice.
+	waitJS(t, ctx, "the plan's re-check settled", htmxSettledJS)
 	err = chromedp.Do(ctx, chromedp.Focus(chromedp.CSS(`#type-ChangeICCID`)), chromedp.KeyEvent(kb.ArrowDown))
 	if err != nil {
 		t.Fatal(err)
@@ -220,9 +237,8 @@ func TestBrowserInventoryStartsAChange(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitJS(t, ctx, "status filter", fmt.Sprintf(`document.querySelector("[data-testid=device-count]").innerText.startsWith("%d lines match")`, suspended))
-	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`th.key a`))); err != nil {
-		t.Fatal(err)
-	}
+	waitJS(t, ctx, "the filtered rows laid out", `[...document.querySelectorAll("[data-testid=device-row] button.copy")].every(b => !b.hidden)`)
+	clickSettled(t, ctx, "sort by ICCID", `thead th.key a`)
 	waitJS(t, ctx, "sorted by ICCID", `location.search.includes("sort=iccid")`)
 	iccids, _ := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll("[data-testid=device-row] th.key a")].map(e => e.innerText.trim())`))
 	for i := 1; i < len(iccids); i++ {
