@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/idswap/idswap/internal/change"
+	"github.com/idswap/idswap/internal/jobs"
 	"github.com/idswap/idswap/internal/notify/mailview"
 	"github.com/idswap/idswap/internal/process"
 	"github.com/idswap/idswap/internal/queue"
@@ -431,6 +432,10 @@ func TestAnAnswerNotYetWrittenDownIsNotALostOne(t *testing.T) {
 	r.sim.HoldChanges()
 	release := make(chan struct{})
 	r.start(nil, func(e *process.Config, q *queue.Config) {
+		// No check on its own: the test runs the one that would send again once the change has
+		// left. A check that ran before the change left would (rightly) wait out the sender's
+		// grace first, and on a loaded machine the test would then be about that wait instead.
+		e.CallbackWait, e.CheckInterval = time.Hour, time.Hour
 		e.Hook = func(ctx context.Context, p string, changeID int64) error {
 			if p == process.HookSent {
 				select { // the answer is in, not yet written down
@@ -443,8 +448,21 @@ func TestAnAnswerNotYetWrittenDownIsNotALostOne(t *testing.T) {
 		}
 	})
 	id := r.batch(change.ChangeICCID, 1)
-	// The check that would have sent it again (the Checks-th) waits for the answer instead.
-	r.waitFor("a check to wait for the answer", func() bool {
+	r.waitFor("the change to leave", func() bool { return r.sim.Stats().ChangeSubmissions[r.lines[0].MDN] == 1 })
+	row := r.rows(id)[0]
+	if row.SubmittedDate == nil || row.RequestID != "" {
+		t.Fatalf("the row while its answer is held: submitted %v, request %q", row.SubmittedDate, row.RequestID)
+	}
+	// The Checks-th check of this send, with the line unchanged (the carrier holds the change):
+	// the one that would send it again.
+	if err := r.db.ScheduleCheck(context.Background(), jobs.CheckChange{BulkChangeID: id, ChangeID: row.ID,
+		SubmittedAt: *row.SubmittedDate, Check: 3}, time.Now(), "test", ""); err != nil {
+		t.Fatal(err)
+	}
+	r.waitFor("the check to wait for the answer (or send again)", func() bool {
+		if r.sim.Stats().ChangeSubmissions[r.lines[0].MDN] > 1 {
+			return true
+		}
 		logs, err := r.db.BulkChangeLog(context.Background(), store.LogFilter{BulkChangeID: id})
 		if err != nil {
 			t.Fatal(err)
