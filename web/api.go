@@ -297,7 +297,8 @@ func (s *Server) apiBulkChanges(c echo.Context) error {
 	// A page past the last is refused, not clamped as the portal does: a program that pages
 	// until it sees an empty page would get the last page again forever, and one that asked
 	// for page 9 of 3 has a stale count it should hear about. Page 1 of nothing is an empty list.
-	if pages := max(1, (total+perPage-1)/perPage); page > pages {
+	pages := pageCount(total, perPage)
+	if page > pages {
 		return apperr.E(apperr.Invalid, "page %d is past the last page: %d request(s) match, %d a page, so pages run from 1 to %d.",
 			page, total, perPage, pages)
 	}
@@ -306,7 +307,7 @@ func (s *Server) apiBulkChanges(c echo.Context) error {
 		list = append(list, apiBulkChangeOf(b))
 	}
 	return c.JSON(http.StatusOK, apiBulkChangeList{BulkChanges: list, Page: page, PerPage: perPage, Total: total,
-		Pages: max(1, (total+perPage-1)/perPage)})
+		Pages: pages})
 }
 
 func apiBulkChangeOf(b store.BulkChange) apiBulkChange {

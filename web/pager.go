@@ -9,7 +9,7 @@ import (
 
 // pager builds previous/next links that keep every other query parameter.
 func pager(u *url.URL, page, size, total int) views.Pager {
-	pages := max(1, (total+size-1)/size)
+	pages := pageCount(total, size)
 	p := views.Pager{Page: page, Pages: pages, Total: total}
 	link := func(n int) string {
 		q := u.Query()
@@ -24,6 +24,9 @@ func pager(u *url.URL, page, size, total int) views.Pager {
 	}
 	return p
 }
+
+// pageCount is how many pages of size rows total rows fill; an empty list is one empty page.
+func pageCount(total, size int) int { return max(1, (total+size-1)/size) }
 
 func atoiDefault(s string, def int) int {
 	n, err := strconv.Atoi(s)
@@ -51,7 +54,7 @@ func listPage[T any](page, size int, list func(limit, offset int) ([]T, int, err
 	if err != nil {
 		return nil, 0, 0, err
 	}
-	if last := max(1, (total+size-1)/size); page > last {
+	if last := pageCount(total, size); page > last {
 		page = last
 		if rows, total, err = list(size, (page-1)*size); err != nil {
 			return nil, 0, 0, err
