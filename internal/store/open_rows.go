@@ -21,12 +21,18 @@ func openRowConflict(err error) error {
 		"an identifier in this request is already in an open change (another request took it while you worked); check the rows again")
 }
 
+// SQLite names the columns, not the index; M2M_DeviceChange has no other unique index.
 func isOpenRowViolation(err error) bool {
+	return isUniqueViolation(err, "UX_M2M_DeviceChange_Open", "M2M_DeviceChange.")
+}
+
+// isUniqueViolation reports a violation of the unique index or constraint name: on SQL Server
+// 2601 (an index) or 2627 (a constraint) naming it, on SQLite its UNIQUE error naming the
+// columns, which start with sqliteCols ("Table.Column" or "Table.").
+func isUniqueViolation(err error, name, sqliteCols string) bool {
 	var me mssql.Error
 	if errors.As(err, &me) {
-		return (me.Number == 2601 || me.Number == 2627) && strings.Contains(me.Message, "UX_M2M_DeviceChange_Open")
+		return (me.Number == 2601 || me.Number == 2627) && strings.Contains(me.Message, name)
 	}
-	// SQLite names the columns, not the index; M2M_DeviceChange has no other unique index.
-	msg := err.Error()
-	return strings.Contains(msg, "UNIQUE constraint failed: M2M_DeviceChange.")
+	return strings.Contains(err.Error(), "UNIQUE constraint failed: "+sqliteCols)
 }

@@ -2,12 +2,9 @@ package store
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
-
-	mssql "github.com/microsoft/go-mssqldb"
 
 	"github.com/idswap/idswap/internal/apperr"
 )
@@ -82,20 +79,10 @@ func createUser(ctx context.Context, t *tx, nu NewUser, by string) (int64, error
 	id, err := t.insert(ctx, "AppUser",
 		[]string{"TenantId", "Email", "DisplayName", "PasswordHash", "Role", "CreatedBy", "CreatedDate"},
 		nu.TenantID, email, nu.DisplayName, nu.PasswordHash, nu.Role, by, t.now)
-	if err != nil && isUserEmailViolation(err) {
+	if err != nil && isUniqueViolation(err, "UQ_AppUser_Email", "AppUser.Email") {
 		return 0, apperr.Wrap(err, apperr.Conflict, "a user with e-mail %s already exists", email)
 	}
 	return id, err
-}
-
-// isUserEmailViolation reports a violation of UQ_AppUser_Email: 2627 (a constraint) or 2601
-// (were it ever an index) on SQL Server, SQLite's UNIQUE naming the column.
-func isUserEmailViolation(err error) bool {
-	var me mssql.Error
-	if errors.As(err, &me) {
-		return (me.Number == 2601 || me.Number == 2627) && strings.Contains(me.Message, "UQ_AppUser_Email")
-	}
-	return strings.Contains(err.Error(), "UNIQUE constraint failed: AppUser.Email")
 }
 
 // UserByEmail finds an active user by e-mail address.
